@@ -1,0 +1,54 @@
+"""Where sferum-tui keeps its data, config and cache.
+
+Order of precedence for the home folder: ``--home DIR``, then ``SFERUM_TUI_HOME``, then the
+platformdirs user data folder.  ``--demo`` uses a ``demo`` sub-folder of whichever home applies,
+so demo data never mixes with the user's own snapshots.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "sferum-tui"
+ENV_HOME = "SFERUM_TUI_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path          # data folder: store.sqlite, blobs/
+    config_dir: Path
+    cache_dir: Path
+
+    @property
+    def db(self) -> Path:
+        return self.home / "store.sqlite"
+
+    @property
+    def blobs(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+
+def resolve_paths(home: str | os.PathLike | None = None, demo: bool = False) -> Paths:
+    if home is None:
+        home = os.environ.get(ENV_HOME) or None
+    if home is not None:
+        base = Path(home).expanduser().resolve()
+        config_dir = base
+        cache_dir = base / "cache"
+        data = base
+    else:
+        import platformdirs
+
+        data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        config_dir = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+        cache_dir = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    if demo:
+        data = data / "demo"
+        cache_dir = cache_dir / "demo"
+    return Paths(home=data, config_dir=config_dir, cache_dir=cache_dir)
