@@ -1,0 +1,854 @@
+"""Reader for the family of weekly monitoring files (and registries of organisations).
+
+``read_weekly(path)`` turns an ``.xlsx``, ``.xls``, ``.ods`` or ``.csv`` file, in whatever
+layout the ministry sent this week, into rows of canonical fields (see ``fields.py``), the
+reporting period, the column mapping, the rows it skipped and why, and warnings.
+
+The steps:
+1. detect the format from the bytes, not the name (a text file called ``.xlsx`` or an HTML
+   login page is refused with a message); read every sheet with python-calamine, or decode a
+   CSV (UTF-8, UTF-8 with BOM, Windows-1251; ``,`` ``;`` or tab);
+2. on each sheet, find the header block among the leading rows (one to three rows, joining
+   headers merged over several rows) that maps the most columns to canonical fields through
+   ``aliases.HeaderMapper``; take the sheet(s) with organisation rows;
+3. read the period from the title rows, other sheets' titles, the file name, or ``--period``;
+4. skip numbering columns, column-number rows, repeated headers, section headings and
+   subtotal/total rows (and report them); parse every cell of the mapped columns;
+5. validate (negative counts, text in numeric columns, shares above 100%, duplicate ИНН);
+   ``strict=True`` raises the first problem as a one-line ``InputFileError``.
+
+Pure Python on top of python-calamine: no pandas import, so ``sferum-tui inspect`` starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sferum_tui.core.aliases import IGNORE, NUMBERING, HeaderMapper
+from sferum_tui.core.errors import InputFileError, UserError
+from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
+from sferum_tui.core.period import (
+    Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
+)
+from sferum_tui.core.values import (
+    CellError, MISSING_MARKERS, parse_count, parse_inn, parse_share_raw, parse_status, parse_text,
+)
+from sferum_tui.i18n import get_language, tr
+
+__all__ = ["Period", "ReadResult", "read_weekly", "read_registry", "read_table", "InputFileError"]
+
+HEADER_SEARCH_ROWS = 40
+MAX_HEADER_DEPTH = 3
+MAX_ERRORS_KEPT = 200
+
+SPREADSHEET_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list]
+    row_offset: int = 0          # 0-based spreadsheet row of rows[0]
+    col_offset: int = 0          # 0-based spreadsheet column of rows[i][0]
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (rows-relative)
+    visible: bool = True
+    has_merge_info: bool = False
+
+
+@dataclass
+class Header:
+    sheet: Sheet
+    start: int                   # index in sheet.rows of the first header row
+    depth: int
+    labels: list[str]            # per column, "" when the column has no header
+    fields: list[str | None]     # per column: canonical field, NUMBERING, IGNORE or None
+    score: int
+    data_start: int = 0
+
+    @property
+    def field_set(self) -> frozenset:
+        return frozenset(f for f in self.fields if f and f not in (NUMBERING, IGNORE))
+
+
+@dataclass
+class ReadResult:
+    source: str
+    period: Period | None
+    columns: dict[str, str | None]
+    rows: list[dict]
+    skipped: list[dict]
+    warnings: list[str]
+    errors: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    sha256: str = ""
+    file_format: str = ""
+    period_origin: str | None = None   # "title", "filename", "option"
+
+    def to_json(self) -> dict:
+        out = {
+            "source": self.source,
+            "period": self.period.to_json() if self.period else None,
+            "columns": self.columns,
+            "rows": self.rows,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+        }
+        out["sheet"] = self.sheet
+        out["format"] = self.file_format
+        out["sha256"] = self.sha256
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+# --------------------------------------------------------------------------- file loading
+
+def _fail(path: str, ru: str, en: str, **kw) -> InputFileError:
+    return InputFileError(f"{path}: " + tr(ru, en, **kw), source=path)
+
+
+def _detect_format(path: str, head: bytes, ext: str) -> str:
+    if not head:
+        raise _fail(path, "файл пуст (0 байт); ожидалась таблица .xlsx, .xls, .ods или .csv",
+                    "the file is empty (0 bytes); expected an .xlsx, .xls, .ods or .csv table")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    sniff = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sniff.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in sniff[:512]:
+        raise _fail(path, "это веб-страница (HTML), а не таблица; возможно, ссылка вела на страницу входа или ошибки",
+                    "this is a web page (HTML), not a spreadsheet; the link may have led to a login or error page")
+    if sniff.startswith(b"<?xml"):
+        raise _fail(path, "это XML-файл, а не таблица .xlsx/.xls/.ods/.csv",
+                    "this is an XML file, not an .xlsx/.xls/.ods/.csv spreadsheet")
+    if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf")):
+        raise _fail(path, "это не таблица (PDF, изображение или архив); ожидались .xlsx, .xls, .ods или .csv",
+                    "this is not a spreadsheet (a PDF, image or archive); expected .xlsx, .xls, .ods or .csv")
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(path, "двоичный файл неизвестного формата; ожидались .xlsx, .xls, .ods или .csv",
+                    "a binary file of unknown format; expected .xlsx, .xls, .ods or .csv")
+    if ext in SPREADSHEET_EXTS:
+        raise _fail(path, "файл назван {ext}, но это текст, а не книга Excel/ODS; сохраните его как таблицу или как .csv",
+                    "the file is named {ext} but holds plain text, not an Excel/ODS workbook; save it as a spreadsheet or as .csv",
+                    ext=ext)
+    return "csv"
+
+
+def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
+    from python_calamine import CalamineWorkbook
+
+    kind = fmt
+    if fmt == "zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+                bad = zf.testzip() if len(data) < 5_000_000 else None
+        except zipfile.BadZipFile:
+            raise _fail(path, "файл повреждён или обрезан (архив книги не читается); скачайте его заново",
+                        "the file is damaged or cut short (the workbook archive cannot be read); download it again") from None
+        if bad is not None:
+            raise _fail(path, "файл повреждён: часть «{part}» книги не читается; скачайте его заново",
+                        "the file is damaged: part {part!r} of the workbook cannot be read; download it again", part=bad)
+        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+            kind = "xlsx"
+        elif "content.xml" in names:
+            kind = "ods"
+        else:
+            raise _fail(path, "это ZIP-архив, но не книга Excel или ODS",
+                        "this is a ZIP archive but not an Excel or ODS workbook")
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets: list[Sheet] = []
+        metas = {m.name: m for m in wb.sheets_metadata}
+        for name in wb.sheet_names:
+            meta = metas.get(name)
+            visible = True
+            if meta is not None and "Visible" not in str(getattr(meta, "visible", "Visible")):
+                visible = False
+            if meta is not None and "WorkSheet" not in str(getattr(meta, "typ", "WorkSheet")):
+                continue
+            sh = wb.get_sheet_by_name(name)
+            rows = sh.to_python()
+            r_off, c_off = sh.start or (0, 0)
+            merges = []
+            raw_merges = getattr(sh, "merged_cell_ranges", None)
+            has_info = raw_merges is not None and kind in ("xlsx", "xls", "ods")
+            for (r0, c0), (r1, c1) in raw_merges or []:
+                merges.append((r0 - r_off, c0 - c_off, r1 - r_off, c1 - c_off))
+            sheets.append(Sheet(name, rows, r_off, c_off, merges, visible, has_info))
+        wb.close()
+    except UserError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        detail = " ".join(str(exc).split())[:160]
+        raise _fail(path, "файл не читается как таблица {kind} ({detail}); возможно, он повреждён или обрезан",
+                    "the file cannot be read as an {kind} spreadsheet ({detail}); it may be damaged or cut short",
+                    kind=kind, detail=detail) from None
+    return kind, sheets
+
+
+def _decode_text(path: str, data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError:
+        raise _fail(path, "не удалось определить кодировку текста (ожидались UTF-8 или Windows-1251)",
+                    "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
+
+
+def _choose_delimiter(text: str) -> str:
+    sample = text[:200_000].splitlines()[:60]
+    best, best_score = ";", -1
+    for delim in (";", "\t", ",", "|"):
+        counts: dict[int, int] = {}
+        try:
+            for row in csv.reader(sample, delimiter=delim):
+                n = len(row)
+                if n > 1:
+                    counts[n] = counts.get(n, 0) + 1
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        width, freq = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = freq * 1000 + width
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _load_csv(path: str, data: bytes) -> tuple[str, list[Sheet]]:
+    text, encoding = _decode_text(path, data)
+    delim = _choose_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
+
+
+def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
+    """(format, sheets, raw bytes) of a file, or a one-line InputFileError."""
+    spath = str(path)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise _fail(spath, "это папка, а не файл", "this is a folder, not a file")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise _fail(spath, "файл не найден", "file not found") from None
+    except PermissionError:
+        raise _fail(spath, "нет прав на чтение файла", "permission denied: the file cannot be read") from None
+    except OSError as exc:
+        raise _fail(spath, "файл не читается: {detail}", "the file cannot be read: {detail}",
+                    detail=exc.strerror or exc) from None
+    fmt = _detect_format(spath, data[:8192], p.suffix.lower())
+    if fmt == "csv":
+        kind, sheets = _load_csv(spath, data)
+    else:
+        kind, sheets = _load_workbook(spath, data, fmt)
+    return kind, sheets, data
+
+
+# --------------------------------------------------------------------------- header search
+
+def _is_blank(v) -> bool:
+    return v is None or v == "" or (isinstance(v, str) and not v.strip())
+
+
+_NUMERIC_TEXT = re.compile(r"^[\s\d.,%+\-\u00a0]*\d[\s\d.,%+\-\u00a0]*$")
+
+
+def _is_numeric_like(v) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return True
+    return isinstance(v, str) and bool(_NUMERIC_TEXT.match(v))
+
+
+def _label(v) -> str:
+    if _is_blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return " ".join(str(v).split())
+
+
+def _filled_grid(sheet: Sheet, nrows: int, width: int) -> list[list[str]]:
+    grid = [[_label(v) for v in row[:width]] + [""] * (width - len(row[:width])) for row in sheet.rows[:nrows]]
+    for r0, c0, r1, c1 in sheet.merges:
+        if r0 >= nrows or r0 < 0 or c0 < 0:
+            continue
+        value = grid[r0][c0] if c0 < width else ""
+        if not value:
+            continue
+        for r in range(r0, min(r1, nrows - 1) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                if not grid[r][c]:
+                    grid[r][c] = value
+    return grid
+
+
+def _title_like(grid: list[list[str]], r: int, sheet: Sheet, width: int) -> bool:
+    cells = [c for c in grid[r] if c]
+    distinct = set(cells)
+    if len(distinct) != 1:
+        return False
+    text = cells[0]
+    if len(cells) > 1 and len(cells) < max(2, int(width * 0.6)):
+        return False  # a group header merged over a few columns
+    return len(text) > 30 or find_period(text) is not None or len(cells) >= max(2, int(width * 0.6)) or width <= 2
+
+
+def _block_labels(grid: list[list[str]], r: int, k: int, width: int, use_fill: bool) -> list[str]:
+    block = [list(grid[r + i]) for i in range(k)]
+    if use_fill and k > 1:
+        bottom = block[-1]
+        for i in range(k - 1):
+            upper = block[i]
+            last_group = None
+            for c in range(width):
+                if upper[c]:
+                    last_group = c if bottom[c] else None
+                elif last_group is not None and bottom[c]:
+                    upper[c] = upper[last_group]
+                else:
+                    last_group = None
+    labels = []
+    for c in range(width):
+        parts: list[str] = []
+        for i in range(k):
+            part = block[i][c]
+            if part and (not parts or parts[-1] != part):
+                parts.append(part)
+        labels.append(" / ".join(parts))
+    return labels
+
+
+def find_header(sheet: Sheet, mapper: HeaderMapper, need: tuple[str, ...] = ("org_name", "org_id")) -> Header | None:
+    rows = sheet.rows
+    if not rows:
+        return None
+    limit = min(len(rows), HEADER_SEARCH_ROWS)
+    width = max((len(r) for r in rows[: limit + MAX_HEADER_DEPTH]), default=0)
+    if width == 0:
+        return None
+    nrows = min(len(rows), limit + MAX_HEADER_DEPTH)
+    grid = _filled_grid(sheet, nrows, width)
+    raw = rows
+    numeric_row = [any(_is_numeric_like(v) for v in raw[i]) for i in range(nrows)]
+    best: Header | None = None
+    use_fill = not sheet.has_merge_info or not sheet.merges
+    for r in range(limit):
+        if numeric_row[r] or not any(grid[r]) or _title_like(grid, r, sheet, width):
+            continue
+        for k in range(1, MAX_HEADER_DEPTH + 1):
+            if r + k > nrows:
+                break
+            if k > 1 and (numeric_row[r + k - 1] or not any(grid[r + k - 1])):
+                break
+            labels = _block_labels(grid, r, k, width, use_fill)
+            fields = [mapper.field_for(lab) if lab else None for lab in labels]
+            found = {f for f in fields if f and f not in (NUMBERING, IGNORE)}
+            if not found & set(need):
+                continue
+            score = len(found)
+            if score < 2:
+                continue
+            cand = Header(sheet, r, k, labels, fields, score, r + k)
+            if best is None or score > best.score:
+                best = cand
+    if best is not None:
+        _dedupe_fields(best)
+    return best
+
+
+def _dedupe_fields(h: Header) -> None:
+    seen: dict[str, int] = {}
+    for c, f in enumerate(h.fields):
+        if not f or f in (NUMBERING, IGNORE):
+            continue
+        if f in seen:
+            h.fields[c] = IGNORE
+            h.__dict__.setdefault("dup_notes", []).append((h.labels[c], h.labels[seen[f]], f))
+        else:
+            seen[f] = c
+
+
+# --------------------------------------------------------------------------- rows
+
+_TOTAL_RE = re.compile(r"^\s*(итог|всего|total|grand total|subtotal|в целом|в т\.?\s?ч\.?|в том числе|сумма|итого)", re.I)
+_COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = _COLUMN_LETTERS[rem] + s
+    return s
+
+
+def _name_key(name: str | None, muni: str | None) -> str:
+    def norm(t):
+        return re.sub(r"[^0-9a-zа-я]+", "", (t or "").lower().replace("ё", "е"))
+    return norm(muni) + "|" + norm(name)
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+EXPECTED_RU = {
+    "number": "число", "whole number": "целое число", "share (percent or fraction)": "доля (процент или дробь)",
+    "ИНН (10 or 12 digits)": "ИНН из 10 или 12 цифр", "status (Активна / Не активна)": "статус (Активна / Не активна)",
+}
+
+
+def _expected(text: str) -> str:
+    return EXPECTED_RU.get(text, text) if get_language() == "ru" else text
+
+
+class _Extractor:
+    def __init__(self, source: str, headers: list[Header], registry: bool):
+        self.source = source
+        self.headers = headers
+        self.registry = registry
+        self.multi = len(headers) > 1
+        self.rows: list[dict] = []
+        self.skipped: list[dict] = []
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+        self.error_count = 0
+
+    def where(self, h: Header, excel_row: int, c: int) -> str:
+        sheet = f"{tr('лист', 'sheet')} «{h.sheet.name}», " if self.multi else ""
+        return tr("{sheet}строка {row}, столбец «{label}» ({letter})", "{sheet}row {row}, column «{label}» ({letter})",
+                  sheet=sheet, row=excel_row, label=h.labels[c], letter=_col_letter(c + h.sheet.col_offset))
+
+    def error(self, text: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(f"{self.source}: {text}")
+
+    def skip(self, h: Header, excel_row: int, reason: str) -> None:
+        item = {"row": excel_row, "reason": reason}
+        if self.multi:
+            item["sheet"] = h.sheet.name
+        self.skipped.append(item)
+
+    def run(self) -> None:
+        for h in self.headers:
+            self._sheet(h)
+        self._check_duplicates()
+
+    def _sheet(self, h: Header) -> None:
+        sheet = h.sheet
+        rows = sheet.rows
+        width = len(h.labels)
+        col = {f: c for c, f in enumerate(h.fields) if f and f not in (NUMBERING, IGNORE)}
+        ident_cols = [col[f] for f in ("org_name", "org_id") if f in col]
+        label_cols = [c for c in (col.get("org_name"), col.get("municipality"), col.get("region"), col.get("org_id")) if c is not None]
+        header_texts = {c: h.labels[c].split(" / ")[-1] for c in col.values()}
+        # merged cells in the data area (e.g. a municipality merged down over its schools)
+        fill: dict[tuple[int, int], object] = {}
+        for r0, c0, r1, c1 in sheet.merges:
+            if r1 >= h.data_start and 0 <= c0 < width:
+                value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+                for r in range(max(r0, h.data_start), r1 + 1):
+                    for c in range(c0, min(c1, width - 1) + 1):
+                        if (r, c) != (r0, c0):
+                            fill[(r, c)] = value
+        kept: list[tuple[int, list]] = []
+        section = None
+        has_muni = "municipality" in col
+        first_data = True
+        for i in range(h.data_start, len(rows)):
+            row = rows[i]
+            if fill:
+                row = list(row) + [""] * (width - len(row))
+                for c in range(width):
+                    v = fill.get((i, c))
+                    if v is not None and _is_blank(row[c]):
+                        row[c] = v
+            elif len(row) < width:
+                row = list(row) + [""] * (width - len(row))
+            excel_row = sheet.row_offset + i + 1
+            nonblank = [v for v in row if not _is_blank(v)]
+            if not nonblank:
+                continue
+            if first_data:
+                first_data = False
+                ints = [v for v in nonblank if _is_numeric_like(v)]
+                if len(ints) == len(nonblank) and len(ints) >= 3:
+                    try:
+                        seq = [int(float(str(v).replace(",", "."))) for v in ints]
+                    except ValueError:
+                        seq = []
+                    if seq and seq == list(range(seq[0], seq[0] + len(seq))) and seq[0] in (0, 1):
+                        self.skip(h, excel_row, tr("строка с номерами столбцов", "row of column numbers"))
+                        continue
+            total_text = None
+            for c in label_cols:
+                v = row[c]
+                if isinstance(v, str) and _TOTAL_RE.match(v):
+                    total_text = v
+                    break
+            if total_text is None:
+                first = nonblank[0]
+                if isinstance(first, str) and _TOTAL_RE.match(first) and not any(
+                        isinstance(row[c], str) and row[c].strip() and not _TOTAL_RE.match(row[c]) for c in ident_cols):
+                    total_text = first
+            if total_text is not None:
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
+                continue
+            same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
+            if same >= 2:
+                self.skip(h, excel_row, tr("повтор строки заголовков", "repeated header row"))
+                continue
+            if all(_is_blank(row[c]) or (isinstance(row[c], str) and row[c].strip().lower() in MISSING_MARKERS)
+                   for c in ident_cols):
+                texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
+                if len(nonblank) == 1 and texts and not has_muni:
+                    section = " ".join(texts[0].split())
+                    self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
+                                               "section heading «{t}» (municipality for the rows below)", t=section[:60]))
+                elif len(nonblank) == 1 and texts:
+                    self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
+                else:
+                    self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
+                continue
+            kept.append((i, row))
+        if not kept:
+            return
+        out = [{"row": sheet.row_offset + i + 1} for i, _ in kept]
+        if self.multi:
+            for o in out:
+                o["sheet"] = sheet.name
+        fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
+        for f in fields:
+            c = col.get(f)
+            if c is None:
+                if f == "municipality" and section is not None:
+                    self._sections_into(out, kept, h)
+                    continue
+                for o in out:
+                    o[f] = None
+                continue
+            values = [row[c] for _, row in kept]
+            parsed = self._parse_column(f, values, h, c, kept)
+            for o, v in zip(out, parsed):
+                o[f] = v
+        self.rows.extend(out)
+
+    def _sections_into(self, out: list[dict], kept: list, h: Header) -> None:
+        """Municipality from section-heading rows, when the sheet has no municipality column."""
+        sections = self._section_rows(h)
+        current, idx = None, 0
+        for o in out:
+            while idx < len(sections) and sections[idx][0] < o["row"]:
+                current = sections[idx][1]
+                idx += 1
+            o["municipality"] = current
+
+    def _section_rows(self, h: Header) -> list[tuple[int, str]]:
+        result = []
+        rows = h.sheet.rows
+        col = {f: c for c, f in enumerate(h.fields) if f and f not in (NUMBERING, IGNORE)}
+        ident_cols = [col[f] for f in ("org_name", "org_id") if f in col]
+        for i in range(h.data_start, len(rows)):
+            row = rows[i]
+            nonblank = [v for v in row if not _is_blank(v)]
+            if len(nonblank) == 1 and isinstance(nonblank[0], str) and not _is_numeric_like(nonblank[0]):
+                if all(c >= len(row) or _is_blank(row[c]) for c in ident_cols) and not _TOTAL_RE.match(nonblank[0]):
+                    result.append((h.sheet.row_offset + i + 1, " ".join(nonblank[0].split())))
+        return result
+
+    def _parse_column(self, f: str, values: list, h: Header, c: int, kept: list) -> list:
+        src_row = lambda k: h.sheet.row_offset + kept[k][0] + 1  # noqa: E731
+        out: list = [None] * len(values)
+        if f in COUNT_FIELDS:
+            for k, v in enumerate(values):
+                try:
+                    n = parse_count(v)
+                except CellError as e:
+                    self.error(tr("{where}: ожидалось {exp}, найдено «{found}»", "{where}: expected a {exp}, found «{found}»",
+                                  where=self.where(h, src_row(k), c), exp=_expected(e.expected), found=e.found))
+                    continue
+                if n is not None and n < 0:
+                    self.error(tr("{where}: ожидалось число не меньше 0, найдено {n}", "{where}: expected a number of at least 0, found {n}",
+                                  where=self.where(h, src_row(k), c), n=n))
+                    continue
+                out[k] = n
+            return out
+        if f in SHARE_FIELDS:
+            raw: list = [None] * len(values)
+            for k, v in enumerate(values):
+                try:
+                    raw[k] = parse_share_raw(v)
+                except CellError as e:
+                    self.error(tr("{where}: ожидалась доля (например, 3,5% или 0,035), найдено «{found}»",
+                                  "{where}: expected a share (e.g. 3.5% or 0.035), found «{found}»",
+                                  where=self.where(h, src_row(k), c), found=e.found))
+            plain = [x[0] for x in raw if x and x[0] is not None and not x[1]]
+            header_says_percent = "%" in h.labels[c] or "процент" in h.labels[c].lower() or "percent" in h.labels[c].lower()
+            plain_is_percent = bool(plain) and (max(plain) > 1.0 or (header_says_percent and max(plain) > 1.0))
+            for k, x in enumerate(raw):
+                if not x or x[0] is None:
+                    continue
+                number, pct = x
+                share = number / 100.0 if (pct or plain_is_percent) else number
+                if share < 0:
+                    self.error(tr("{where}: ожидалась доля от 0 до 100%, найдено «{found}»",
+                                  "{where}: expected a share from 0 to 100%, found «{found}»",
+                                  where=self.where(h, src_row(k), c), found=_label(values[k])))
+                    continue
+                if share > 1.0 + 1e-9:
+                    self.error(tr("{where}: доля больше 100% («{found}»); ожидалось от 0 до 100%",
+                                  "{where}: share above 100% («{found}»); expected 0 to 100%",
+                                  where=self.where(h, src_row(k), c), found=_label(values[k])))
+                    continue
+                out[k] = round(share, 10)
+            return out
+        if f == "status":
+            unknown = 0
+            example = None
+            for k, v in enumerate(values):
+                try:
+                    out[k] = parse_status(v)
+                except CellError as e:
+                    unknown += 1
+                    if example is None:
+                        example = (src_row(k), e.found)
+            if unknown:
+                self.warnings.append(tr(
+                    "столбец «{label}»: {n} значений статуса не распознаны (например, строка {row}: «{found}»); ожидалось «Активна» или «Не активна», они оставлены пустыми",
+                    "column «{label}»: {n} status values not recognised (e.g. row {row}: «{found}»); expected «Активна» or «Не активна»; left empty",
+                    label=h.labels[c], n=unknown, row=example[0], found=example[1]))
+            return out
+        if f == "org_id":
+            restored = 0
+            for k, v in enumerate(values):
+                try:
+                    inn, fixed = parse_inn(v)
+                except CellError as e:
+                    self.error(tr("{where}: ожидался ИНН из 10 или 12 цифр, найдено «{found}»",
+                                  "{where}: expected an ИНН of 10 or 12 digits, found «{found}»",
+                                  where=self.where(h, src_row(k), c), found=e.found))
+                    continue
+                restored += fixed
+                out[k] = inn
+            if restored:
+                self.warnings.append(tr(
+                    "столбец «{label}»: у {n} ИНН восстановлен ведущий ноль (ячейки были числами)",
+                    "column «{label}»: a leading zero was restored in {n} ИНН (the cells were numbers)",
+                    label=h.labels[c], n=restored))
+            return out
+        return [parse_text(v) for v in values]
+
+    def _check_duplicates(self) -> None:
+        seen: dict[str, int] = {}
+        names: dict[str, int] = {}
+        for o in self.rows:
+            inn = o.get("org_id")
+            if inn:
+                if inn in seen:
+                    self.error(tr("строки {a} и {b}: один и тот же ИНН {inn}; ожидалась одна строка на организацию",
+                                  "rows {a} and {b}: the same ИНН {inn}; expected one row per organisation",
+                                  a=seen[inn], b=o["row"], inn=inn))
+                else:
+                    seen[inn] = o["row"]
+            elif o.get("org_name"):
+                key = _name_key(o.get("org_name"), o.get("municipality"))
+                if key in names:
+                    self.error(tr("строки {a} и {b}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
+                                  "rows {a} and {b}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
+                                  a=names[key], b=o["row"], name=o["org_name"]))
+                else:
+                    names[key] = o["row"]
+
+
+# --------------------------------------------------------------------------- public API
+
+def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tuple[str, ...]) -> list[Header]:
+    found: list[tuple[Header, int]] = []
+    for sheet in sheets:
+        h = find_header(sheet, mapper, need)
+        if h is None:
+            continue
+        ident = [c for c, f in enumerate(h.fields) if f in need]
+        count = 0
+        for row in sheet.rows[h.data_start:]:
+            for c in ident:
+                if c < len(row) and not _is_blank(row[c]) and not (isinstance(row[c], str) and _TOTAL_RE.match(row[c])):
+                    count += 1
+                    break
+        found.append((h, count))
+    if not found:
+        return []
+    visible = [x for x in found if x[0].sheet.visible and x[1] > 0] or [x for x in found if x[1] > 0] or found
+    best = max(visible, key=lambda x: (x[1] > 0, x[0].score, x[1]))
+    chosen = [x for x in visible if x[1] > 0 and x[0].field_set == best[0].field_set]
+    return [x[0] for x in chosen] or [best[0]]
+
+
+def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: str | None = None,
+               extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
+               need_period: bool = False) -> ReadResult:
+    spath = str(path)
+    kind, sheets, data = load_sheets(path)
+    try:
+        mapper = HeaderMapper(extra_aliases)
+    except ValueError as exc:
+        raise UserError(tr("псевдонимы заголовков в настройках: {e}", "header aliases in the config: {e}", e=exc)) from None
+    need = ("org_name", "org_id")
+    headers = _pick_headers(spath, sheets, mapper, need)
+    nonempty = [(s, i) for s in sheets for i, row in enumerate(s.rows) if any(not _is_blank(v) for v in row)]
+    if not headers:
+        if not nonempty:
+            raise _fail(spath, "в файле нет ни одной заполненной ячейки; ожидалась таблица организаций",
+                        "the file has no filled cells; expected a table of organisations")
+        if len(nonempty) <= 3:
+            raise _fail(spath, "в файле только заголовок ({n} строки), таблицы организаций нет",
+                        "the file holds only a title ({n} rows) and no table of organisations", n=len(nonempty))
+        raise _fail(spath, "не найдена строка заголовков таблицы в первых {n} строках: ожидались столбцы вроде «Наименование ОО» или «ИНН» и хотя бы один показатель",
+                    "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
+                    n=HEADER_SEARCH_ROWS)
+    ex = _Extractor(spath, headers, registry)
+    ex.run()
+    columns: dict[str, str | None] = {}
+    for h in headers[:1]:
+        for c, (lab, f) in enumerate(zip(h.labels, h.fields)):
+            if not lab:
+                continue
+            key = lab
+            n = 2
+            while key in columns:
+                key = f"{lab} ({n})"
+                n += 1
+            columns[key] = f if f and f not in (NUMBERING, IGNORE) else None
+        for lab, first, f in h.__dict__.get("dup_notes", []):
+            ex.warnings.append(tr("столбец «{lab}» тоже похож на поле {f}; используется первый, «{first}»",
+                                  "column «{lab}» also looks like field {f}; the first one, «{first}», is used",
+                                  lab=lab, f=f, first=first))
+    numbering = [lab for lab, f in zip(headers[0].labels, headers[0].fields) if f == NUMBERING]
+    if numbering:
+        ex.warnings.append(tr("столбец нумерации «{c}» пропущен", "numbering column «{c}» skipped", c=numbering[0]))
+    mapped = headers[0].field_set
+    if not registry:
+        if not mapped & set(COUNT_FIELDS + SHARE_FIELDS + ("status",)):
+            ex.error(tr("в заголовке нет ни одного показателя (пользователи, классы, учителя, статус...); найдены только {f}",
+                        "the header has no figures (users, classes, teachers, status...); only {f}",
+                        f=", ".join(sorted(mapped))))
+        missing_fields = [f for f in ("org_name", "municipality", "status", "users_total", "classes", "teachers") if f not in mapped]
+        if missing_fields:
+            ex.warnings.append(tr("в файле нет столбцов: {f}", "the file has no columns for: {f}", f=", ".join(missing_fields)))
+    if not ex.rows and not ex.errors:
+        h = headers[0]
+        ex.error(tr("под строкой заголовков (строка {row}) нет ни одной строки организаций",
+                    "no organisation rows under the header (row {row})", row=h.sheet.row_offset + h.start + 1))
+    if ex.skipped:
+        totals = sum(1 for s in ex.skipped if s["reason"].startswith(("итогов", "total")))
+        if totals:
+            ex.warnings.append(tr("пропущено итоговых строк: {n}", "total rows skipped: {n}", n=totals))
+    # period: title rows, other sheets, sheet names, file name, --period
+    period, origin = None, None
+    if not registry:
+        h0 = headers[0]
+        title_texts = [" ".join(_label(v) for v in row if not _is_blank(v)) for row in h0.sheet.rows[:h0.start]]
+        for text in title_texts:
+            period = find_period(text, allow_single=False)
+            if period:
+                origin = "title"
+                break
+        if period is None:
+            for sheet in sheets:
+                if sheet is h0.sheet:
+                    continue
+                for row in sheet.rows[:15]:
+                    text = " ".join(_label(v) for v in row if not _is_blank(v))
+                    period = find_period(text, allow_single=False)
+                    if period:
+                        origin = "title"
+                        break
+                if period:
+                    break
+        if period is None:
+            for text in title_texts:
+                period = find_single_date_period(text)
+                if period:
+                    origin = "title"
+                    break
+        if period is None:
+            for sheet in sheets:
+                period = find_period(sheet.name, allow_single=False)
+                if period:
+                    origin = "sheet"
+                    break
+        if period is None:
+            period = period_from_filename(Path(spath).name)
+            origin = "filename" if period else None
+        hint = parse_period_hint(period_hint) if period_hint else None
+        if period_hint and hint is None:
+            raise UserError(tr("--period «{p}»: ожидалась дата ГГГГ-ММ-ДД (первый день недели) или ГГГГ-ММ-ДД..ГГГГ-ММ-ДД",
+                               "--period {p!r}: expected a date YYYY-MM-DD (first day of the week) or YYYY-MM-DD..YYYY-MM-DD",
+                               p=period_hint))
+        if period is None and hint is not None:
+            period, origin = hint, "option"
+        elif period is not None and hint is not None and hint != period:
+            ex.warnings.append(tr("--period {h} не совпадает с периодом в файле ({p}); используется период из файла",
+                                  "--period {h} differs from the period in the file ({p}); the file's period is used",
+                                  h=hint.label(), p=period.label()))
+        if period is None:
+            msg = tr("период отчёта не найден ни в заголовке, ни в имени файла; укажите его: --period ГГГГ-ММ-ДД",
+                     "the reporting period is in neither the title rows nor the file name; give it with --period YYYY-MM-DD")
+            if need_period:
+                ex.error(msg)
+            else:
+                ex.warnings.append(msg)
+    if ex.error_count > len(ex.errors):
+        ex.errors.append(f"{spath}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
+    result = ReadResult(
+        source=spath, period=period, columns=columns, rows=ex.rows, skipped=ex.skipped,
+        warnings=ex.warnings, errors=ex.errors, sheet=headers[0].sheet.name if kind != "csv" and not kind.startswith("csv") else None,
+        sha256=hashlib.sha256(data).hexdigest(), file_format=kind, period_origin=origin,
+    )
+    if strict and result.errors:
+        first = result.errors[0]
+        more = ex.error_count - 1
+        if more > 0:
+            first += tr(" (и ещё ошибок: {n})", " (and {n} more errors)", n=more)
+        raise InputFileError(first, source=spath)
+    return result
+
+
+def read_weekly(path: str | os.PathLike, *, period_hint: str | None = None,
+                extra_aliases: Mapping[str, str] | None = None, strict: bool = True) -> ReadResult:
+    """Read one weekly monitoring file.  ``strict`` raises the first problem as InputFileError,
+    and then also requires a period (title row, file name or ``period_hint``)."""
+    return read_table(path, registry=False, period_hint=period_hint, extra_aliases=extra_aliases,
+                      strict=strict, need_period=strict)
+
+
+def read_registry(path: str | os.PathLike, *, extra_aliases: Mapping[str, str] | None = None,
+                  strict: bool = True) -> ReadResult:
+    """Read a registry of organisations (справочник ОО: ИНН, name, municipality, staff, kind)."""
+    return read_table(path, registry=True, extra_aliases=extra_aliases, strict=strict)

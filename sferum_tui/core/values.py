@@ -1,0 +1,213 @@
+"""Parsing of single cell values as they come from spreadsheets and CSV files.
+
+Cells arrive as ``str`` (CSV, text cells), ``float``/``int`` (numeric cells), ``bool`` or
+date/time objects.  Everything here is pure Python and cached per distinct string, because a
+national file repeats the same small numbers hundreds of thousands of times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+# Placeholders the ministry and officials use for "no value".
+MISSING_MARKERS = frozenset({
+    "", "-", "--", "—", "–", "−", "x", "х", "xx", "*", "н/д", "нд", "н.д.", "н/д.", "n/a", "na",
+    "#н/д", "#n/a", "нет данных", "null", "none", "nan", "?",
+})
+_SPACES = dict.fromkeys(map(ord, " \u00a0\u2007\u2009\u202f\u200b\t'`’"), None)
+_NUMBER_RE = re.compile(r"[+\-\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+class CellError(ValueError):
+    """A cell that holds something other than what its column needs."""
+
+    def __init__(self, expected: str, found: str):
+        super().__init__(expected)
+        self.expected = expected
+        self.found = found
+
+
+def is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in MISSING_MARKERS
+    if isinstance(value, float):
+        return value != value  # NaN
+    return False
+
+
+def _shown(value) -> str:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_number_cache: dict[str, tuple[float | None, bool]] = {}
+
+
+def parse_number_text(text: str) -> tuple[float | None, bool]:
+    """``'1 234,5'`` → (1234.5, False); ``'3,5%'`` → (3.5, True); placeholders → (None, False).
+
+    Raises CellError for text that is not a number.
+    """
+    hit = _number_cache.get(text)
+    if hit is not None:
+        return hit
+    raw = text.strip()
+    if raw.lower() in MISSING_MARKERS:
+        result = (None, False)
+    else:
+        compact = raw.translate(_SPACES)
+        percent = compact.endswith("%")
+        if percent:
+            compact = compact[:-1]
+        if compact.startswith("(") and compact.endswith(")"):  # accounting negative
+            compact = "-" + compact[1:-1]
+        if not _NUMBER_RE.fullmatch(compact):
+            raise CellError("number", _shown(raw))
+        compact = compact.replace("\u2212", "-")
+        if compact.count(",") == 1 and "." not in compact:
+            compact = compact.replace(",", ".")
+        elif "," in compact:
+            raise CellError("number", _shown(raw))
+        result = (float(compact), percent)
+    if len(_number_cache) < 100_000:
+        _number_cache[text] = result
+    return result
+
+
+def parse_count(value) -> int | None:
+    """A whole, non-negative-or-negative count (sign is validated by the caller)."""
+    t = type(value)
+    if t is float:
+        if value != value:
+            return None
+        if value.is_integer():
+            return int(value)
+        raise CellError("whole number", _shown(value))
+    if t is int:
+        return value
+    if t is str:
+        number, percent = parse_number_text(value)
+        if number is None:
+            return None
+        if percent or not number.is_integer():
+            raise CellError("whole number", _shown(value))
+        return int(number)
+    if value is None:
+        return None
+    if t is bool:
+        raise CellError("whole number", _shown(value))
+    if isinstance(value, (date, datetime)):
+        raise CellError("whole number", _shown(value))
+    raise CellError("whole number", _shown(value))
+
+
+def parse_share_raw(value) -> tuple[float | None, bool]:
+    """A share as written: (number, had_percent_sign). Scaling to 0..1 is decided per column."""
+    t = type(value)
+    if t is float:
+        return (None, False) if value != value else (value, False)
+    if t is int:
+        return float(value), False
+    if t is str:
+        return parse_number_text(value)
+    if value is None:
+        return None, False
+    raise CellError("share (percent or fraction)", _shown(value))
+
+
+_POSITIVE_STEMS = ("актив", "active", "подключ", "зарегистр", "enabled")
+_NEGATIVE_PREFIXES = ("не", "not", "in", "un", "dis")
+_STATUS_CACHE: dict[str, str | None] = {}
+_LETTERS_RE = re.compile(r"[^a-zа-я0-9+]+")
+
+
+def parse_status(value) -> str | None:
+    """«Активна», «Не активен», «Неактивна», 'active'... → 'active' / 'inactive'.
+
+    Returns None for a missing value; raises CellError for a word it does not know.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "active" if value else "inactive"
+    if isinstance(value, (int, float)):
+        if value == 1:
+            return "active"
+        if value == 0:
+            return "inactive"
+        raise CellError("status (Активна / Не активна)", _shown(value))
+    text = str(value)
+    if text in _STATUS_CACHE:
+        return _STATUS_CACHE[text]
+    stripped = text.strip().lower()
+    key = _LETTERS_RE.sub("", stripped.replace("ё", "е"))
+    result: str | None
+    if stripped in MISSING_MARKERS:
+        result = None
+    elif key in ("да", "yes", "true", "1", "+"):
+        result = "active"
+    elif key in ("нет", "no", "false", "0"):
+        result = "inactive"
+    elif key.startswith(_POSITIVE_STEMS):
+        result = "active"
+    elif any(key.startswith(p) and key[len(p):].startswith(_POSITIVE_STEMS) for p in _NEGATIVE_PREFIXES):
+        result = "inactive"
+    else:
+        raise CellError("status (Активна / Не активна)", _shown(value))
+    _STATUS_CACHE[text] = result
+    return result
+
+
+def parse_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = " ".join(str(value).split())
+    if text.lower() in MISSING_MARKERS:
+        return None
+    return text
+
+
+_INN_RE = re.compile(r"\d{5,12}")
+
+
+def parse_inn(value) -> tuple[str | None, bool]:
+    """ИНН as text: (inn, restored_leading_zero).  Numeric cells lose leading zeros in Excel;
+    a 9- or 11-digit number is a 10- or 12-digit ИНН whose zero was dropped.
+    Raises CellError for anything that is not 10 or 12 digits."""
+    if value is None:
+        return None, False
+    numeric = False
+    if isinstance(value, float):
+        if value != value:
+            return None, False
+        if not value.is_integer():
+            raise CellError("ИНН (10 or 12 digits)", _shown(value))
+        text = str(int(value))
+        numeric = True
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+        numeric = True
+    else:
+        text = str(value).strip()
+        if text.lower() in MISSING_MARKERS:
+            return None, False
+        text = text.translate(_SPACES)
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+    if not text.isdigit() or not text.isascii():
+        raise CellError("ИНН (10 or 12 digits)", _shown(value))
+    if len(text) in (10, 12):
+        return text, False
+    if len(text) in (9, 11) or (numeric and len(text) < 10):
+        return text.zfill(10 if len(text) <= 10 else 12), True
+    raise CellError("ИНН (10 or 12 digits)", _shown(value))
