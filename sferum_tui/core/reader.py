@@ -151,7 +151,7 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
-                bad = zf.testzip() if len(data) < 5_000_000 else None
+                bad = None
         except zipfile.BadZipFile:
             raise _fail(path, "файл повреждён или обрезан (архив книги не читается); скачайте его заново",
                         "the file is damaged or cut short (the workbook archive cannot be read); download it again") from None
@@ -395,6 +395,9 @@ def _dedupe_fields(h: Header) -> None:
 # --------------------------------------------------------------------------- rows
 
 _TOTAL_RE = re.compile(r"^\s*(итог|всего|total|grand total|subtotal|в целом|в т\.?\s?ч\.?|в том числе|сумма|итого)", re.I)
+_TOTAL_FIRST = frozenset("ИиВвTtGgSsСс \t\u00a0")
+_BAD = object()
+_COUNT_FAST: dict[str, int | None] = {"": None}
 _COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -492,10 +495,10 @@ class _Extractor:
             elif len(row) < width:
                 row = list(row) + [""] * (width - len(row))
             excel_row = sheet.row_offset + i + 1
-            nonblank = [v for v in row if not _is_blank(v)]
-            if not nonblank:
-                continue
             if first_data:
+                nonblank = [v for v in row if not _is_blank(v)]
+                if not nonblank:
+                    continue
                 first_data = False
                 ints = [v for v in nonblank if _is_numeric_like(v)]
                 if len(ints) == len(nonblank) and len(ints) >= 3:
@@ -509,34 +512,47 @@ class _Extractor:
             total_text = None
             for c in label_cols:
                 v = row[c]
-                if isinstance(v, str) and _TOTAL_RE.match(v):
+                if type(v) is str and v and (v[0] in _TOTAL_FIRST) and _TOTAL_RE.match(v):
                     total_text = v
                     break
-            if total_text is None:
-                first = nonblank[0]
-                if isinstance(first, str) and _TOTAL_RE.match(first) and not any(
-                        isinstance(row[c], str) and row[c].strip() and not _TOTAL_RE.match(row[c]) for c in ident_cols):
-                    total_text = first
             if total_text is not None:
                 self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
                 continue
-            same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
-            if same >= 2:
-                self.skip(h, excel_row, tr("повтор строки заголовков", "repeated header row"))
+            has_ident = False
+            for c in ident_cols:
+                v = row[c]
+                if type(v) is str:
+                    if v and v.strip().lower() not in MISSING_MARKERS:
+                        has_ident = True
+                        break
+                elif v is not None and v == v:
+                    has_ident = True
+                    break
+            if has_ident:
+                c0 = ident_cols[0]
+                if type(row[c0]) is str and row[c0].strip() == header_texts.get(c0):
+                    same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
+                    if same >= 2:
+                        self.skip(h, excel_row, tr("повтор строки заголовков", "repeated header row"))
+                        continue
+                kept.append((i, row))
                 continue
-            if all(_is_blank(row[c]) or (isinstance(row[c], str) and row[c].strip().lower() in MISSING_MARKERS)
-                   for c in ident_cols):
-                texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
-                if len(nonblank) == 1 and texts and not has_muni:
-                    section = " ".join(texts[0].split())
-                    self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
-                                               "section heading «{t}» (municipality for the rows below)", t=section[:60]))
-                elif len(nonblank) == 1 and texts:
-                    self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
-                else:
-                    self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
+            nonblank = [v for v in row if not _is_blank(v)]
+            if not nonblank:
                 continue
-            kept.append((i, row))
+            first = nonblank[0]
+            if isinstance(first, str) and _TOTAL_RE.match(first):
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(first.split())[:60]))
+                continue
+            texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
+            if len(nonblank) == 1 and texts and not has_muni:
+                section = " ".join(texts[0].split())
+                self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
+                                           "section heading «{t}» (municipality for the rows below)", t=section[:60]))
+            elif len(nonblank) == 1 and texts:
+                self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
+            else:
+                self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
         if not kept:
             return
         out = [{"row": sheet.row_offset + i + 1} for i, _ in kept]
@@ -586,7 +602,12 @@ class _Extractor:
         src_row = lambda k: h.sheet.row_offset + kept[k][0] + 1  # noqa: E731
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
-            for k, v in enumerate(values):
+            fast = _COUNT_FAST
+            out = [int(v) if type(v) is float and v >= 0 and v.is_integer() else
+                   (fast.get(v, _BAD) if type(v) is str else _BAD) for v in values]
+            for k in [k for k, x in enumerate(out) if x is _BAD]:
+                v = values[k]
+                out[k] = None
                 try:
                     n = parse_count(v)
                 except CellError as e:
@@ -598,6 +619,8 @@ class _Extractor:
                                   where=self.where(h, src_row(k), c), n=n))
                     continue
                 out[k] = n
+                if type(v) is str and len(fast) < 50_000:
+                    fast[v] = n
             return out
         if f in SHARE_FIELDS:
             raw: list = [None] * len(values)
@@ -646,7 +669,10 @@ class _Extractor:
             return out
         if f == "org_id":
             restored = 0
-            for k, v in enumerate(values):
+            out = [v if type(v) is str and len(v) == 10 and v.isdigit() and v.isascii() else _BAD for v in values]
+            for k in [k for k, x in enumerate(out) if x is _BAD]:
+                v = values[k]
+                out[k] = None
                 try:
                     inn, fixed = parse_inn(v)
                 except CellError as e:
@@ -695,12 +721,8 @@ def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tu
         if h is None:
             continue
         ident = [c for c, f in enumerate(h.fields) if f in need]
-        count = 0
-        for row in sheet.rows[h.data_start:]:
-            for c in ident:
-                if c < len(row) and not _is_blank(row[c]) and not (isinstance(row[c], str) and _TOTAL_RE.match(row[c])):
-                    count += 1
-                    break
+        c = ident[0]
+        count = sum(1 for row in sheet.rows[h.data_start:] if c < len(row) and row[c] != "" and row[c] is not None)
         found.append((h, count))
     if not found:
         return []

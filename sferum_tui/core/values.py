@@ -163,7 +163,22 @@ def parse_status(value) -> str | None:
     return result
 
 
+_text_cache: dict[str, str | None] = {}
+
+
 def parse_text(value) -> str | None:
+    if type(value) is str:
+        hit = _text_cache.get(value)
+        if hit is not None:
+            return hit
+        text = value.strip()
+        if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text:
+            text = " ".join(text.split())
+        if not text or text.lower() in MISSING_MARKERS:
+            return None
+        if len(_text_cache) < 20_000:
+            _text_cache[value] = text
+        return text
     if value is None:
         return None
     if isinstance(value, float):

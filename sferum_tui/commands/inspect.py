@@ -1,0 +1,140 @@
+"""``sferum-tui inspect FILE... [--json] [--period YYYY-MM-DD]``: read, report, write nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from sferum_tui.core.errors import UserError
+from sferum_tui.i18n import tr
+
+FIELD_TITLES = {
+    "region": ("Регион", "Region"), "municipality": ("Муниципалитет", "Municipality"),
+    "org_id": ("ИНН", "ИНН"), "org_name": ("Организация", "Organisation"), "status": ("Статус", "Status"),
+    "users_total": ("Польз.", "Users"), "staff_total": ("Сотр.", "Staff"), "teachers": ("Учит.", "Teach."),
+    "students": ("Учен.", "Stud."), "parents": ("Родит.", "Parents"), "classes": ("Классы", "Classes"),
+    "chats": ("Чаты", "Chats"), "teachers_active": ("Учит.>3", "Teach.>3"),
+    "teachers_active_share": ("Доля >3", "Share >3"),
+}
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "inspect", parents=[common],
+        help="read weekly files and show what was understood (writes nothing)",
+        description="Read weekly monitoring files and report the period, the column mapping, "
+                    "counts, skipped rows, warnings and the first rows. Nothing is written.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    p.add_argument("--period", metavar="YYYY-MM-DD",
+                   help="period start to use when neither the title rows nor the file name give one")
+    p.add_argument("--rows", type=int, default=10, metavar="N", help="rows to show in the text report")
+    p.set_defaults(handler=run)
+
+
+def _aliases(ctx) -> dict:
+    try:
+        cfg = ctx.config()
+    except ImportError:
+        return {}
+    return dict(getattr(cfg, "aliases", {}) or {})
+
+
+def run(args, ctx) -> int:
+    from sferum_tui.core.reader import read_weekly
+
+    aliases = _aliases(ctx)
+    status = 0
+    for path in args.files:
+        try:
+            result = read_weekly(path, period_hint=args.period, extra_aliases=aliases, strict=False)
+        except UserError as err:
+            print(f"sferum-tui: {err.message}", file=sys.stderr)
+            status = 1
+            continue
+        if result.errors:
+            status = 1
+            for line in result.errors:
+                print(f"sferum-tui: {line}", file=sys.stderr)
+        if args.json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        else:
+            print_report(result, args.rows)
+    sys.stdout.flush()
+    return status
+
+
+def _cut(text: str, width: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_report(result, nrows: int = 10) -> None:
+    out = []
+    out.append(f"{tr('Файл', 'File')}: {result.source}  [{result.file_format}"
+               + (f", {tr('лист', 'sheet')} «{result.sheet}»" if result.sheet else "") + "]")
+    if result.period:
+        origin = {"title": tr("из заголовка", "from the title"), "filename": tr("из имени файла", "from the file name"),
+                  "option": tr("из --period", "from --period"), "sheet": tr("из имени листа", "from the sheet name")}
+        out.append(f"{tr('Период', 'Period')}: {result.period.start:%d.%m.%Y} – {result.period.end:%d.%m.%Y}"
+                   f" ({origin.get(result.period_origin, '')})")
+    else:
+        out.append(f"{tr('Период', 'Period')}: {tr('не найден', 'not found')}")
+    out.append("")
+    out.append(tr("Столбцы:", "Columns:"))
+    width = max((len(k) for k in result.columns), default=10)
+    width = min(width, 60)
+    for header, field in result.columns.items():
+        out.append(f"  {_cut(header, 60):<{width}}  → {field or tr('(не используется)', '(not used)')}")
+    out.append("")
+    statuses = [r.get("status") for r in result.rows]
+    out.append(tr("Организаций: {n}; активны: {a}; не активны: {i}; строк пропущено: {s}; предупреждений: {w}",
+                  "Organisations: {n}; active: {a}; inactive: {i}; rows skipped: {s}; warnings: {w}",
+                  n=len(result.rows), a=statuses.count("active"), i=statuses.count("inactive"),
+                  s=len(result.skipped), w=len(result.warnings)))
+    if result.skipped:
+        out.append("")
+        out.append(tr("Пропущенные строки:", "Skipped rows:"))
+        for item in result.skipped[:20]:
+            out.append(f"  {tr('строка', 'row')} {item['row']}: {item['reason']}")
+        if len(result.skipped) > 20:
+            out.append("  " + tr("… и ещё {n}", "… and {n} more", n=len(result.skipped) - 20))
+    if result.warnings:
+        out.append("")
+        out.append(tr("Предупреждения:", "Warnings:"))
+        for w in result.warnings:
+            out.append(f"  ! {w}")
+    if result.errors:
+        out.append("")
+        out.append(tr("Ошибки:", "Errors:"))
+        for e in result.errors[:20]:
+            out.append(f"  ✗ {e}")
+    if result.rows and nrows > 0:
+        from sferum_tui.i18n import get_language
+
+        idx = 1 if get_language() == "en" else 0
+        fields = [f for f in FIELD_TITLES if any(r.get(f) is not None for r in result.rows[:nrows])]
+        widths = {f: 30 if f == "org_name" else 18 if f in ("municipality", "region") else 10 for f in fields}
+        out.append("")
+        out.append(tr("Первые строки:", "First rows:"))
+        head = [f"{tr('стр.', 'row'):>5}"] + [_cut(FIELD_TITLES[f][idx], widths[f]).ljust(widths[f]) if f in ("org_name", "municipality", "region", "org_id", "status")
+                                              else _cut(FIELD_TITLES[f][idx], widths[f]).rjust(8) for f in fields]
+        out.append("  ".join(head))
+        for r in result.rows[:nrows]:
+            cells = [f"{r['row']:>5}"]
+            for f in fields:
+                v = r.get(f)
+                if f == "teachers_active_share" and v is not None:
+                    text = f"{v * 100:.1f}%"
+                elif f == "status" and v is not None:
+                    text = tr("активна", "active") if v == "active" else tr("не активна", "inactive")
+                else:
+                    text = "—" if v is None else str(v)
+                if f in ("org_name", "municipality", "region", "org_id", "status"):
+                    cells.append(_cut(text, widths[f]).ljust(widths[f]))
+                else:
+                    cells.append(_cut(text, 8).rjust(8))
+            out.append("  ".join(cells))
+    print("\n".join(out))
+    print()
