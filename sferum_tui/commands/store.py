@@ -1,0 +1,338 @@
+"""Store commands: ``import FILE...``, ``weeks``, ``registry import|show|missing``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+from sferum_tui.core.errors import UserError
+from sferum_tui.i18n import tr
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "import", parents=[common],
+        help=tr("импортировать недельные файлы в хранилище", "import weekly files into the store"),
+        description=tr(
+            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией).",
+            "Imports each file as the snapshot of one week (each in its own transaction)."))
+    p.add_argument("files", nargs="+", metavar="FILE", help=tr("недельный файл", "weekly file"))
+    p.add_argument("--period", metavar="YYYY-MM-DD",
+                   help=tr("начало отчётной недели, если в файле его нет",
+                           "start of the reporting week when the file does not say"))
+    p.add_argument("--replace", action="store_true",
+                   help=tr("заменить уже загруженную неделю (прежний снимок сохраняется как заменённый)",
+                           "replace a week already held (the previous snapshot is kept as superseded)"))
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("weeks", parents=[common],
+                       help=tr("список загруженных недель", "list the imported weeks"))
+    p.add_argument("--all", action="store_true",
+                   help=tr("показать и заменённые снимки", "show superseded snapshots too"))
+    p.add_argument("--json", action="store_true", help=tr("вывести JSON", "print JSON"))
+    p.set_defaults(handler=cmd_weeks)
+
+    reg = sub.add_parser("registry", parents=[common],
+                         help=tr("справочник организаций (ОО)", "registry of organisations"))
+    rsub = reg.add_subparsers(dest="registry_command", metavar="ACTION")
+    reg.set_defaults(handler=lambda args, ctx: _registry_usage(reg))
+
+    p = rsub.add_parser("import", parents=[common],
+                        help=tr("загрузить справочник (заменяет прежний целиком)",
+                                "load the registry (replaces the previous one as a whole)"))
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=cmd_registry_import)
+
+    p = rsub.add_parser("show", parents=[common],
+                        help=tr("показать справочник", "show the registry"))
+    p.add_argument("--json", action="store_true", help=tr("вывести JSON", "print JSON"))
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help=tr("сколько строк показать (по умолчанию 20; в JSON — все)",
+                           "how many rows to show (default 20; all in JSON)"))
+    p.set_defaults(handler=cmd_registry_show)
+
+    p = rsub.add_parser("missing", parents=[common],
+                        help=tr("организации справочника, которых нет в недельном файле",
+                                "registry organisations absent from a week's file"))
+    p.add_argument("--week", metavar="N|YYYY-MM-DD",
+                   help=tr("номер снимка или дата внутри недели (по умолчанию последняя неделя)",
+                           "snapshot number or a date within the week (default: the latest week)"))
+    p.add_argument("--json", action="store_true", help=tr("вывести JSON", "print JSON"))
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help=tr("сколько строк показать (по умолчанию все)", "how many rows to show (default all)"))
+    p.set_defaults(handler=cmd_registry_missing)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _extra_aliases(ctx):
+    """Header aliases added in the config file, if the config module provides them."""
+    try:
+        cfg = ctx.config()
+    except (ImportError, AttributeError):
+        return None
+    for attr in ("aliases", "extra_aliases"):
+        value = getattr(cfg, attr, None)
+        if value is None and isinstance(cfg, dict):
+            value = cfg.get(attr)
+        if value:
+            return value
+    reader = getattr(cfg, "reader", None)
+    value = getattr(reader, "aliases", None) if reader is not None else None
+    return value or None
+
+
+def _fail_line(path: str, message: str) -> str:
+    name = Path(path).name
+    if name and (name in message or path in message):
+        return f"sferum-tui: {message}"
+    return f"sferum-tui: {path}: {message}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def render_table(headers: list[str], rows: list[list], right: set[int] = frozenset()) -> str:
+    """Columns aligned by width; ``right`` holds the indexes of right-aligned (number) columns."""
+    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    keep = [i for i, h in enumerate(headers) if h or any(r[i] for r in cells)]
+    if len(keep) < len(headers):  # an unnamed column with nothing in it
+        right = {keep.index(i) for i in right if i in keep}
+        headers = [headers[i] for i in keep]
+        cells = [[r[i] for i in keep] for r in cells]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values):
+        out = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - _width(v))
+            out.append(pad + v if i in right else v + pad)
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("─" * w for w in widths).rstrip()
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])
+
+
+def _local_time(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone().strftime("%d.%m.%Y %H:%M")
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _shorten(text: str | None, limit: int = 48) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- import ---------------------------------------------------------------------------------
+
+def cmd_import(args, ctx) -> int:
+    from sferum_tui.core.store import Store
+
+    aliases = _extra_aliases(ctx)
+    failed = 0
+    with Store(ctx.paths.home) as store:
+        for name in args.files:
+            try:
+                outcome = store.import_file(name, period=args.period, replace=args.replace,
+                                            extra_aliases=aliases)
+            except UserError as err:
+                failed += 1
+                print(_fail_line(name, err.message), file=sys.stderr)
+                continue
+            print(f"{Path(name).name}: {outcome.message}")
+            sys.stdout.flush()
+    return 1 if failed else 0
+
+
+# -- weeks ----------------------------------------------------------------------------------
+
+def cmd_weeks(args, ctx) -> int:
+    from sferum_tui.core.store import Store, format_int, orgs_phrase
+
+    with Store(ctx.paths.home) as store:
+        snaps = store.snapshots(include_superseded=args.all)
+        registry = store.registry()
+        missing = store.missing_counts() if registry is not None else {}
+    if args.json:
+        _print_json([{
+            "id": s.id,
+            "period": {"start": s.period_start.isoformat(), "end": s.period_end.isoformat()},
+            "source": s.source_name, "sha256": s.sha256, "imported_at": s.imported_at,
+            "rows": s.rows, "skipped": s.skipped, "warnings": s.warnings,
+            "superseded_by": s.superseded_by,
+            "missing": missing.get(s.id) if registry is not None and s.current else None,
+            "blob": str(s.blob_path),
+        } for s in snaps])
+        return 0
+    if not snaps:
+        print(tr("Хранилище пусто ({p}). Загрузите недельный файл: sferum-tui import ФАЙЛ",
+                 "The store is empty ({p}). Import a weekly file: sferum-tui import FILE",
+                 p=ctx.paths.home))
+        return 0
+    headers = [tr("№", "#"), tr("Неделя", "Week"), tr("Файл", "File"),
+               tr("Организаций", "Organisations"), tr("Пропущено", "Skipped")]
+    right = {0, 3, 4}
+    if registry is not None:
+        headers.append(tr("Нет в файле", "Missing"))
+        right.add(len(headers) - 1)
+    headers += [tr("Импортирован", "Imported"), ""]
+    rows = []
+    for s in snaps:
+        row = [s.id, s.period_label, _shorten(s.source_name), format_int(s.rows), format_int(s.skipped)]
+        if registry is not None:
+            row.append(format_int(missing.get(s.id)) if s.current else "")
+        state = "" if s.current else tr("заменён снимком №{i}", "superseded by #{i}", i=s.superseded_by)
+        if s.warnings and s.current:
+            state = tr("предупреждений: {n}", "{n} warnings", n=len(s.warnings))
+        row += [_local_time(s.imported_at), state]
+        rows.append(row)
+    print(render_table(headers, rows, right))
+    if registry is not None:
+        print(tr("Справочник: {f}, {n}; «Нет в файле» — организации справочника, которых нет в неделе "
+                 "(список: sferum-tui registry missing --week N).",
+                 "Registry: {f}, {n}; “Missing” counts registry organisations absent from the week "
+                 "(list: sferum-tui registry missing --week N).", f=registry.source_name, n=orgs_phrase(registry.rows)))
+    return 0
+
+
+# -- registry -------------------------------------------------------------------------------
+
+def _registry_usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 1
+
+
+def cmd_registry_import(args, ctx) -> int:
+    from sferum_tui.core.store import Store
+
+    with Store(ctx.paths.home) as store:
+        try:
+            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(ctx))
+        except UserError as err:
+            print(_fail_line(args.file, err.message), file=sys.stderr)
+            return err.exit_code
+    print(f"{Path(args.file).name}: {outcome.message}")
+    return 0
+
+
+def _org_rows(frame, limit: int | None) -> list[dict]:
+    if limit is not None:
+        frame = frame.head(limit)
+    out = []
+    for rec in frame.to_dict("records"):
+        out.append({k: (None if _isna(v) else (int(v) if hasattr(v, "__int__") and k in
+                                               ("org_uid", "row", "staff_total") else v))
+                    for k, v in rec.items()})
+    return out
+
+
+def _isna(v) -> bool:
+    try:
+        import pandas as pd
+
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _org_table(records: list[dict]) -> str:
+    from sferum_tui.core.store import format_int
+
+    headers = [tr("Стр.", "Row"), tr("ИНН", "ИНН"), tr("Организация", "Organisation"),
+               tr("Муниципалитет", "Municipality"), tr("Сотрудников", "Staff")]
+    rows = [[r.get("row"), r.get("org_id") or "", _shorten(r.get("org_name"), 56),
+             _shorten(r.get("municipality"), 32),
+             format_int(r.get("staff_total")) if r.get("staff_total") is not None else ""]
+            for r in records]
+    return render_table(headers, rows, right={0, 4})
+
+
+def cmd_registry_show(args, ctx) -> int:
+    from sferum_tui.core.store import Store, format_int
+
+    with Store(ctx.paths.home) as store:
+        info = store.registry()
+        frame = store.registry_frame() if info is not None else None
+    if info is None:
+        if args.json:
+            _print_json({"registry": None, "count": 0, "rows": []})
+        else:
+            print(tr("Справочник организаций не загружен: sferum-tui registry import ФАЙЛ",
+                     "No registry of organisations: sferum-tui registry import FILE"))
+        return 0
+    if args.json:
+        _print_json({"registry": {"id": info.id, "source": info.source_name, "sha256": info.sha256,
+                                  "imported_at": info.imported_at, "skipped": info.skipped,
+                                  "warnings": info.warnings, "blob": str(info.blob_path)},
+                     "count": len(frame), "rows": _org_rows(frame, args.limit)})
+        return 0
+    limit = 20 if args.limit is None else args.limit
+    print(tr("Справочник: {f} (импортирован {t}), организаций: {n}",
+             "Registry: {f} (imported {t}), {n} organisations",
+             f=info.source_name, t=_local_time(info.imported_at), n=format_int(len(frame))))
+    if info.skipped:
+        print(tr("Пропущено строк: {n}", "Rows skipped: {n}", n=format_int(info.skipped)))
+    for w in info.warnings[:5]:
+        print(tr("Предупреждение: {w}", "Warning: {w}", w=w))
+    if limit > 0 and len(frame):
+        print(_org_table(_org_rows(frame, limit)))
+        if len(frame) > limit:
+            print(tr("… и ещё {n} (все: --limit {t} или --json)", "… and {n} more (all: --limit {t} or --json)",
+                     n=format_int(len(frame) - limit), t=len(frame)))
+    return 0
+
+
+def _pick_week(store, week: str | None):
+    if week is None:
+        snap = store.latest()
+        if snap is None:
+            raise UserError(tr("в хранилище нет ни одной недели", "the store holds no week"))
+        return snap
+    week = week.strip()
+    if week.isdigit():
+        return store.snapshot(int(week))
+    try:
+        day = date.fromisoformat(week)
+    except ValueError:
+        raise UserError(tr("--week: ожидается номер снимка или дата ГГГГ-ММ-ДД, получено «{v}»",
+                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week))
+    snap = store.snapshot_for(day)
+    if snap is None:
+        raise UserError(tr("нет недели, в которую входит {d} (список: sferum-tui weeks)",
+                           "no week contains {d} (see: sferum-tui weeks)", d=day.strftime("%d.%m.%Y")))
+    return snap
+
+
+def cmd_registry_missing(args, ctx) -> int:
+    from sferum_tui.core.store import Store, format_int
+
+    with Store(ctx.paths.home) as store:
+        if store.registry() is None:
+            raise UserError(tr("справочник организаций не загружен: sferum-tui registry import ФАЙЛ",
+                               "no registry of organisations: sferum-tui registry import FILE"))
+        snap = _pick_week(store, args.week)
+        frame = store.missing(snap.id)
+    records = _org_rows(frame, args.limit)
+    if args.json:
+        _print_json({"snapshot": snap.id,
+                     "period": {"start": snap.period_start.isoformat(), "end": snap.period_end.isoformat()},
+                     "count": len(frame), "rows": records})
+        return 0
+    print(tr("Неделя {p} (снимок №{i}): нет в файле {n} организаций справочника",
+             "Week {p} (snapshot #{i}): {n} registry organisations absent from the file",
+             p=snap.period_label, i=snap.id, n=format_int(len(frame))))
+    if records:
+        print(_org_table(records))
+    return 0
