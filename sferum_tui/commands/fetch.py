@@ -1,0 +1,158 @@
+"""``sferum-tui fetch [SOURCE] [--dry-run] [--wait]``: get the new weekly files and import them.
+
+Exit codes, for cron: 0 new data imported (with ``--dry-run``: something to fetch), 3 nothing
+new, 1 an error (printed as one line each on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sferum_tui.i18n import tr
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "fetch", parents=[common],
+        help=tr("загрузить новые еженедельные файлы из источников и импортировать их",
+                "download the new weekly files from the sources and import them"),
+        description=tr(
+            "Находит в источниках (публичные ссылки cloud.mail.ru, ссылки http(s), папки) файлы, "
+            "которых ещё нет в хранилище, загружает, проверяет и импортирует их. Коды выхода: "
+            "0 — есть новые данные, 3 — нового нет, 1 — ошибка.",
+            "Finds files in the sources (cloud.mail.ru public links, http(s) links, folders) that "
+            "are not in the store yet, downloads, checks and imports them. Exit codes: 0 new data, "
+            "3 nothing new, 1 an error."))
+    p.add_argument("source", nargs="?", metavar="SOURCE",
+                   help=tr("имя источника из конфигурации, ссылка или папка (по умолчанию — все "
+                           "включённые источники)", "a configured source name, a link or a folder "
+                           "(default: every enabled source)"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=tr("только показать, что будет загружено; ничего не записывать",
+                           "only list what would be fetched; write nothing"))
+    p.add_argument("--wait", action="store_true",
+                   help=tr("ждать, пока появится новый файл (ограниченное число попыток с "
+                           "растущей паузой) — для cron в пятницу после 17:00",
+                           "poll until a new file appears (a bounded number of tries with a "
+                           "growing pause): for a cron line on Friday after 17:00"))
+    p.add_argument("--wait-tries", type=int, metavar="N",
+                   help=tr("сколько попыток в режиме --wait (из конфигурации: fetch.wait_max_tries)",
+                           "tries in --wait mode (config: fetch.wait_max_tries)"))
+    p.add_argument("--wait-interval", type=float, metavar="MIN",
+                   help=tr("первая пауза между попытками, минут (fetch.wait_interval_minutes)",
+                           "first pause between tries, minutes (fetch.wait_interval_minutes)"))
+    p.add_argument("--timeout", type=float, metavar="SEC",
+                   help=tr("таймаут сети, секунд (вместо timeout источников)",
+                           "network timeout, seconds (instead of the sources' timeout)"))
+    p.add_argument("--retries", type=int, metavar="N",
+                   help=tr("повторов при таймаутах и ошибках сервера (fetch.retries)",
+                           "retries on timeouts and server errors (fetch.retries)"))
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help=tr("печатать только импортированное и ошибки (для cron)",
+                           "print only what was imported and errors (for cron)"))
+    p.set_defaults(handler=run)
+
+
+def _load_config(ctx) -> Any:
+    try:
+        return ctx.config()
+    except ImportError:      # the config module is not there yet: command-line sources only
+        return None
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from sferum_tui.core import fetch as core
+    from sferum_tui.core.errors import UserError
+
+    if args.wait and args.dry_run:
+        raise UserError(tr("--wait и --dry-run вместе не используются",
+                           "--wait and --dry-run cannot be combined"))
+    for flag, value in (("--timeout", args.timeout), ("--wait-interval", args.wait_interval)):
+        if value is not None and value < 0:
+            raise UserError(tr("{f}: нужно неотрицательное число", "{f}: expected a number ≥ 0",
+                               f=flag))
+    config = _load_config(ctx)
+    settings = core.settings_from_config(
+        config, timeout=args.timeout, retries=args.retries, wait_max_tries=args.wait_tries,
+        wait_interval_minutes=args.wait_interval)
+    sources = core.resolve_sources(config, args.source, settings)
+    with _Printer(quiet=args.quiet) as printer:
+        kwargs = dict(settings=settings, sources=sources, on_event=printer,
+                      store=lambda: ctx.store())
+        if args.wait:
+            report = core.fetch_until_new(ctx.paths, config, **kwargs)
+        else:
+            report = core.fetch_once(ctx.paths, config, dry_run=args.dry_run, **kwargs)
+    if not args.quiet or report.new or report.errors:
+        print(report.summary())
+    return report.exit_code
+
+
+class _Printer:
+    """Shows fetch events: a rich progress bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty() and sys.stdout.isatty()
+        self.progress = None
+        self.tasks: dict[tuple[str, str], Any] = {}
+
+    def __enter__(self) -> "_Printer":
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                       TimeRemainingColumn, TransferSpeedColumn)
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                     DownloadColumn(), TransferSpeedColumn(),
+                                     TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def _out(self, text: str, err: bool = False) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+    def __call__(self, event) -> None:
+        kind = event.kind
+        key = (event.source, event.file)
+        if kind == "error":
+            self._drop(key)
+            self._out(f"sferum-tui: {event.message}", err=True)
+        elif kind in ("imported",):
+            self._drop(key)
+            self._out(event.message)
+        elif kind == "start":
+            if self.progress is not None:
+                self.tasks[key] = self.progress.add_task(event.file, total=event.total,
+                                                         completed=event.done)
+            elif not self.quiet:
+                self._out(event.message)
+        elif kind == "progress":
+            task = self.tasks.get(key)
+            if task is not None and self.progress is not None:
+                self.progress.update(task, completed=event.done, total=event.total)
+        elif kind in ("cached", "unchanged"):
+            self._drop(key)
+            if not self.quiet:
+                self._out(event.message)
+        elif kind == "retry":
+            if not self.quiet:
+                self._out(event.message, err=True)
+        elif kind in ("plan", "listed", "waiting", "refused"):
+            if not self.quiet:
+                self._out(("  " if kind == "plan" else "") + event.message)
+
+    def _drop(self, key) -> None:
+        task = self.tasks.pop(key, None)
+        if task is not None and self.progress is not None:
+            self.progress.remove_task(task)
