@@ -469,6 +469,7 @@ class _Extractor:
         width = len(h.labels)
         col = {f: c for c, f in enumerate(h.fields) if f and f not in (NUMBERING, IGNORE)}
         ident_cols = [col[f] for f in ("org_name", "org_id") if f in col]
+        inn_col = col.get("org_id")
         label_cols = [c for c in (col.get("org_name"), col.get("municipality"), col.get("region"), col.get("org_id")) if c is not None]
         header_texts = {c: h.labels[c].split(" / ")[-1] for c in col.values()}
         # merged cells in the data area (e.g. a municipality merged down over its schools)
@@ -482,6 +483,7 @@ class _Extractor:
                             fill[(r, c)] = value
         kept: list[tuple[int, list]] = []
         section = None
+        sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
         first_data = True
         for i in range(h.data_start, len(rows)):
@@ -522,7 +524,7 @@ class _Extractor:
             for c in ident_cols:
                 v = row[c]
                 if type(v) is str:
-                    if v and v.strip().lower() not in MISSING_MARKERS:
+                    if v and v.strip().lower() not in MISSING_MARKERS and (c != inn_col or _is_numeric_like(v)):
                         has_ident = True
                         break
                 elif v is not None and v == v:
@@ -547,6 +549,7 @@ class _Extractor:
             texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
             if len(nonblank) == 1 and texts and not has_muni:
                 section = " ".join(texts[0].split())
+                sections.append((excel_row, section))
                 self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
                                            "section heading «{t}» (municipality for the rows below)", t=section[:60]))
             elif len(nonblank) == 1 and texts:
@@ -564,7 +567,7 @@ class _Extractor:
             c = col.get(f)
             if c is None:
                 if f == "municipality" and section is not None:
-                    self._sections_into(out, kept, h)
+                    self._sections_into(out, sections)
                     continue
                 for o in out:
                     o[f] = None
@@ -575,28 +578,15 @@ class _Extractor:
                 o[f] = v
         self.rows.extend(out)
 
-    def _sections_into(self, out: list[dict], kept: list, h: Header) -> None:
+    @staticmethod
+    def _sections_into(out: list[dict], sections: list[tuple[int, str]]) -> None:
         """Municipality from section-heading rows, when the sheet has no municipality column."""
-        sections = self._section_rows(h)
         current, idx = None, 0
         for o in out:
             while idx < len(sections) and sections[idx][0] < o["row"]:
                 current = sections[idx][1]
                 idx += 1
             o["municipality"] = current
-
-    def _section_rows(self, h: Header) -> list[tuple[int, str]]:
-        result = []
-        rows = h.sheet.rows
-        col = {f: c for c, f in enumerate(h.fields) if f and f not in (NUMBERING, IGNORE)}
-        ident_cols = [col[f] for f in ("org_name", "org_id") if f in col]
-        for i in range(h.data_start, len(rows)):
-            row = rows[i]
-            nonblank = [v for v in row if not _is_blank(v)]
-            if len(nonblank) == 1 and isinstance(nonblank[0], str) and not _is_numeric_like(nonblank[0]):
-                if all(c >= len(row) or _is_blank(row[c]) for c in ident_cols) and not _TOTAL_RE.match(nonblank[0]):
-                    result.append((h.sheet.row_offset + i + 1, " ".join(nonblank[0].split())))
-        return result
 
     def _parse_column(self, f: str, values: list, h: Header, c: int, kept: list) -> list:
         src_row = lambda k: h.sheet.row_offset + kept[k][0] + 1  # noqa: E731
