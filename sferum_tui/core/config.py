@@ -1,0 +1,1405 @@
+"""The user's configuration: a TOML file, validated strictly into frozen dataclasses.
+
+Where it lives: ``--config FILE``, else ``config.toml`` in the home folder given by ``--home`` /
+``SFERUM_TUI_HOME``, else the platformdirs user config folder (see ``core/paths.py``).
+A missing file means the defaults, which reproduce letter No. 450 of 26.04.2023
+(../shared/docs/letter-450-2023-04-26.txt).
+
+Every problem is a :class:`~sferum_tui.core.errors.ConfigError` whose message is one line::
+
+    /home/u/.config/sferum-tui/config.toml: thresholds.low_messaging: expected a number between 0 and 1, got "30%"
+
+Keys are dotted; entries of ``[[indicators]]`` / ``[[sources]]`` are counted from 1, in the order
+they appear in the file, as a person reading the file counts them (``indicators[2].deadline`` is the
+deadline of the second ``[[indicators]]`` table).
+
+Indicators are data.  Each is either a *rule* (a boolean expression over one organisation's
+fields, parsed by the small safe parser in this module; nothing is ever ``eval``-ed) or a *ratio*
+(``numerator`` / ``denominator`` count fields; the area figure is ``sum(num) / sum(den)``), with a
+target share, an optional deadline, a direction and an optional per-organisation threshold
+``low``.  The three indicators of the letter are the defaults; ``[[indicators]]`` tables in the file
+override them by ``key`` (only the keys given change; ``enabled = false`` hides one) and add new ones.
+
+This module imports neither Textual nor (at import time) pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, NoReturn
+from urllib.parse import unquote, urlsplit
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on old Pythons
+    import tomli as tomllib
+
+from sferum_tui.core.errors import ConfigError
+from sferum_tui.core.fields import ALL_FIELDS, COUNT_FIELDS, SHARE_FIELDS
+from sferum_tui.i18n import tr
+
+__all__ = [
+    "ENV_CLOUD_BASE", "DEFAULT_CLOUD_BASE", "DEFAULT_THEME", "DERIVED_FIELDS", "RULE_FIELDS",
+    "RATIO_FIELDS", "UIConfig", "Scope", "Thresholds", "ActivityRule", "Title", "Rule", "Indicator",
+    "Source", "FetchConfig", "Config", "load_config", "loads_config", "default_config_text",
+    "parse_rule",
+]
+
+ENV_CLOUD_BASE = "SFERUM_TUI_CLOUD_BASE"
+DEFAULT_CLOUD_BASE = "https://cloud.mail.ru"
+DEFAULT_THEME = "sferum-dark"
+LANGUAGES = ("ru", "en")
+DIRECTIONS = ("up", "down")
+SOURCE_KINDS = ("cloud", "url", "folder")
+
+#: Fields computed per organisation when a frame does not already carry them.
+DERIVED_FIELDS = ("active_by_rule", "messaging_share", "registration_share")
+#: Names a rule may use.  ``active_by_rule`` is a boolean; all others are numbers.
+RULE_FIELDS = COUNT_FIELDS + SHARE_FIELDS + DERIVED_FIELDS
+BOOLEAN_FIELDS = ("active_by_rule",)
+#: Names a ratio indicator may use as numerator or denominator (they are summed over an area).
+RATIO_FIELDS = COUNT_FIELDS
+#: A stated share that stands in for a missing numerator: share field -> (numerator, denominator).
+STATED_SHARES = {"teachers_active_share": ("teachers_active", "teachers")}
+
+_EPS = 1e-9
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- errors
+
+class _Where:
+    """Builds the one-line errors for one file (or an environment variable)."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, key: str, ru: str, en: str, **kw: Any) -> NoReturn:
+        msg = tr(ru, en, **kw) if kw else tr(ru, en)
+        prefix = f"{self.file}: {key}: " if key else f"{self.file}: "
+        raise ConfigError(_one_line(prefix + msg))
+
+    def expected(self, key: str, ru: str, en: str, value: Any) -> NoReturn:
+        self.fail(key, "ожидается {what}, указано {got}", "expected {what}, got {got}",
+                  what=tr(ru, en), got=_show(value))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _show(value: Any) -> str:
+    """A short, one-line rendering of a value the user wrote."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 60 else text[:57] + '..."'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return tr("таблица", "a table")
+    if isinstance(value, list):
+        return tr("список", "a list")
+    return type(value).__name__  # pragma: no cover
+
+
+def _key(prefix: str, name: str) -> str:
+    if not re.match(r"^[A-Za-z0-9_-]+$", name):
+        name = json.dumps(name, ensure_ascii=False)
+    return f"{prefix}.{name}" if prefix else name
+
+
+# --------------------------------------------------------------------------- safe rule parser
+
+_TOKEN_RE = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>>=|<=|==|!=|>|<)
+  | (?P<lp>\()
+  | (?P<rp>\))
+""", re.VERBOSE)
+_KEYWORDS = ("and", "or", "not")
+
+
+class RuleError(ValueError):
+    """A rule that does not parse; the text is translated and one line."""
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    """Tokens up to the end, or up to a bad character (an "error" token the parser raises when it
+    reaches it, so an unknown name before it is reported first)."""
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        if not m:
+            ch = text[pos]
+            if ch == "=":
+                msg = tr("«=» в позиции {p}: для сравнения пишите «==»",
+                         '"=" at position {p}: write "==" to compare', p=pos + 1)
+            else:
+                msg = tr("недопустимый символ {c} в позиции {p}", "unexpected character {c} at position {p}",
+                         c=json.dumps(ch, ensure_ascii=False), p=pos + 1)
+            tokens.append(("error", msg, pos + 1))
+            return tokens
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            value = m.group()
+            if kind == "name" and value in _KEYWORDS:
+                kind = value
+            tokens.append((kind, value, pos + 1))
+        pos = m.end()
+    tokens.append(("end", "", len(text) + 1))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over: or / and / not / comparison chains / field / number / ( ... )."""
+
+    def __init__(self, text: str):
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        tok = self.tokens[self.i]
+        if tok[0] == "error":
+            raise RuleError(tok[1])
+        return tok
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def parse(self) -> tuple:
+        node = self.expr()
+        kind, value, pos = self.peek()
+        if kind != "end":
+            raise RuleError(tr("лишнее {t} в позиции {p}", "unexpected {t} at position {p}",
+                               t=json.dumps(value, ensure_ascii=False), p=pos))
+        return node
+
+    def expr(self) -> tuple:
+        items = [self.conj()]
+        while self.peek()[0] == "or":
+            self.take()
+            items.append(self.conj())
+        return items[0] if len(items) == 1 else ("or", tuple(items))
+
+    def conj(self) -> tuple:
+        items = [self.neg()]
+        while self.peek()[0] == "and":
+            self.take()
+            items.append(self.neg())
+        return items[0] if len(items) == 1 else ("and", tuple(items))
+
+    def neg(self) -> tuple:
+        if self.peek()[0] == "not":
+            self.take()
+            return ("not", self.neg())
+        return self.comparison()
+
+    def comparison(self) -> tuple:
+        start = self.peek()[2]
+        left, ltype = self.operand()
+        if self.peek()[0] != "op":
+            if ltype != "bool":
+                raise RuleError(tr("в позиции {p} ожидается сравнение (например «users_total > 2»)",
+                                   'expected a comparison at position {p} (e.g. "users_total > 2")',
+                                   p=start))
+            return left
+        parts = []
+        while self.peek()[0] == "op":
+            _, op, pos = self.take()
+            right, rtype = self.operand()
+            if ltype != "num" or rtype != "num":
+                raise RuleError(tr("сравнивать можно только числа и числовые поля (позиция {p})",
+                                   "only numbers and numeric fields can be compared (position {p})",
+                                   p=pos))
+            parts.append(("cmp", op, left, right))
+            left, ltype = right, rtype
+        return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+
+    def operand(self) -> tuple[tuple, str]:
+        kind, value, pos = self.take()
+        if kind == "num":
+            return ("num", float(value)), "num"
+        if kind == "name":
+            if value not in RULE_FIELDS:
+                raise RuleError(tr("неизвестное поле {f} (допустимы: {ok})",
+                                   "unknown field {f} (expected one of: {ok})",
+                                   f=json.dumps(value, ensure_ascii=False),
+                                   ok=", ".join(RULE_FIELDS)))
+            return ("field", value), ("bool" if value in BOOLEAN_FIELDS else "num")
+        if kind == "lp":
+            node = self.expr()
+            k, v, p = self.take()
+            if k != "rp":
+                raise RuleError(tr("в позиции {p} ожидается «)»", 'expected ")" at position {p}', p=p))
+            return node, "bool"
+        if kind == "end":
+            raise RuleError(tr("выражение оборвано в позиции {p}", "the rule ends too early (position {p})",
+                               p=pos))
+        raise RuleError(tr("неожиданное {t} в позиции {p}", "unexpected {t} at position {p}",
+                           t=json.dumps(value, ensure_ascii=False), p=pos))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule.  ``text`` is what the user wrote; ``tree`` the parsed form."""
+
+    text: str
+    tree: tuple = field(repr=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        out: list[str] = []
+
+        def walk(node: tuple) -> None:
+            tag = node[0]
+            if tag == "field" and node[1] not in out:
+                out.append(node[1])
+            elif tag == "cmp":
+                walk(node[2])
+                walk(node[3])
+            elif tag in ("and", "or"):
+                for item in node[1]:
+                    walk(item)
+            elif tag == "not":
+                walk(node[1])
+
+        walk(self.tree)
+        return tuple(out)
+
+    def truth(self, df, derive: "_Derivations | None" = None):
+        """Three-valued result per row: a pandas ``boolean`` Series with <NA> where undecidable."""
+        frame = _Frame(df, derive or _Derivations())
+        return frame.as_series(frame.eval(self.tree))
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse and check a rule; raises :class:`RuleError` (one translated line) when it is not valid."""
+    if not isinstance(text, str) or not text.strip():
+        raise RuleError(tr("пустое правило", "the rule is empty"))
+    return Rule(" ".join(text.split()), _Parser(text).parse())
+
+
+# --------------------------------------------------------------------------- vectorised evaluation
+
+@dataclass(frozen=True)
+class _Derivations:
+    """How the derived fields are computed when a frame lacks them (set from the config)."""
+
+    activity: Rule | None = None
+    messaging: tuple[str, str] = ("teachers_active", "teachers")
+    registration: tuple[str, str] = ("teachers", "staff_total")
+
+
+class _Frame:
+    """Column access for one DataFrame: numbers as nullable Float64, booleans as ``boolean``."""
+
+    def __init__(self, df, derive: _Derivations):
+        self.df = df
+        self.derive = derive
+        self.cache: dict[str, Any] = {}
+
+    # plain float64 numpy arrays with NaN for "missing"
+    def floats(self, name: str):
+        import numpy as np
+        import pandas as pd
+
+        if name in self.df.columns:
+            col = pd.to_numeric(self.df[name], errors="coerce")
+            return col.to_numpy(dtype=float, na_value=np.nan)
+        if name == "messaging_share":
+            return _ratio_values(self, *self.derive.messaging)
+        if name == "registration_share":
+            return _ratio_values(self, *self.derive.registration)
+        return np.full(len(self.df), np.nan)
+
+    def column(self, name: str):
+        if name in self.cache:
+            return self.cache[name]
+        import pandas as pd
+
+        if name in BOOLEAN_FIELDS:
+            if name in self.df.columns:
+                col = self.df[name]
+                try:
+                    out = col.astype("boolean")
+                except (TypeError, ValueError):
+                    num = pd.Series(self.floats(name), index=self.df.index).astype("Float64")
+                    out = num != 0
+            else:
+                rule = self.derive.activity or _default_activity_rule()
+                out = self.as_series(self.eval(rule.tree))
+        else:
+            out = pd.Series(self.floats(name), index=self.df.index).astype("Float64")
+        out.index = self.df.index
+        self.cache[name] = out
+        return out
+
+    def as_series(self, value):
+        import pandas as pd
+
+        if isinstance(value, pd.Series):
+            return value.astype("boolean")
+        return pd.Series(bool(value), index=self.df.index, dtype="boolean")
+
+    def eval(self, node: tuple):
+        import operator
+
+        tag = node[0]
+        if tag == "num":
+            return node[1]
+        if tag == "field":
+            return self.column(node[1])
+        if tag == "cmp":
+            ops = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+                   "==": operator.eq, "!=": operator.ne}
+            return ops[node[1]](self.eval(node[2]), self.eval(node[3]))
+        if tag == "not":
+            return ~self.as_series(self.eval(node[1]))
+        items = [self.as_series(self.eval(item)) for item in node[1]]
+        out = items[0]
+        for item in items[1:]:
+            out = (out & item) if tag == "and" else (out | item)  # Kleene logic on <NA>
+        return out
+
+
+def _ratio_parts(frame: _Frame, num: str, den: str):
+    """Numerator and denominator arrays; a stated share fills a missing numerator."""
+    import numpy as np
+
+    n = frame.floats(num)
+    d = frame.floats(den)
+    for share_field, (s_num, s_den) in STATED_SHARES.items():
+        if (s_num, s_den) == (num, den) and share_field in frame.df.columns:
+            share = frame.floats(share_field)
+            fill = np.isnan(n) & ~np.isnan(share) & ~np.isnan(d)
+            if fill.any():
+                n = n.copy()
+                n[fill] = share[fill] * d[fill]
+    return n, d
+
+
+def _ratio_values(frame: _Frame, num: str, den: str):
+    """Per-row num/den; NaN where either is missing or the denominator is not positive.
+
+    A row with no numerator at all but a stated share (``teachers_active_share``) takes the share.
+    """
+    import numpy as np
+
+    n, d = _ratio_parts(frame, num, den)
+    out = np.full(len(n), np.nan)
+    ok = ~np.isnan(n) & ~np.isnan(d) & (d > 0)
+    np.divide(n, d, out=out, where=ok)
+    for share_field, pair in STATED_SHARES.items():
+        if pair == (num, den) and share_field in frame.df.columns:
+            share = frame.floats(share_field)
+            gap = np.isnan(out) & ~np.isnan(share)
+            out[gap] = share[gap]
+    return out
+
+
+def _default_activity_rule() -> Rule:
+    return parse_rule(ActivityRule().expression)
+
+
+# --------------------------------------------------------------------------- dataclasses
+
+@dataclass(frozen=True)
+class UIConfig:
+    language: str = "ru"
+    theme: str = DEFAULT_THEME
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area the user answers for; empty means everything in the store."""
+
+    region: str = ""
+    municipalities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    low_messaging: float = 0.30      # a school is "low" below this teacher-messaging share
+    registration_full: float = 1.0   # a school is fully registered at or above this share
+
+
+@dataclass(frozen=True)
+class ActivityRule:
+    """The letter's rule: active when more than ``users_more_than`` users and at least
+    ``classes_at_least`` classes."""
+
+    users_more_than: int = 2
+    classes_at_least: int = 1
+
+    @property
+    def expression(self) -> str:
+        return f"users_total > {self.users_more_than} and classes >= {self.classes_at_least}"
+
+
+@dataclass(frozen=True)
+class Title:
+    ru: str
+    en: str
+
+    def __str__(self) -> str:
+        return tr(self.ru, self.en)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator, as data.  Exactly one of ``rule`` or (``numerator``, ``denominator``) is set.
+
+    Per organisation (vectorised over a DataFrame of canonical fields, one row per organisation):
+
+    * :meth:`values` — float Series: the share num/den (ratio) or 1.0/0.0 (rule); NaN when unknown;
+    * :meth:`evaluate` — bool Series, True where the organisation passes (rule holds; share meets
+      ``low``, or ``target`` when there is no ``low``).  A missing value never passes;
+    * :meth:`fails` — bool Series, True only where it is *known* to fail (missing is not failing).
+
+    Over an area: :meth:`aggregate` (sum(num)/sum(den), or the share of organisations passing a
+    rule), :meth:`reached`, :meth:`distance`, :meth:`days_left`.
+    """
+
+    key: str
+    title: Title
+    target: float
+    rule: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    deadline: _dt.date | None = None
+    direction: str = "up"
+    low: float | None = None
+    enabled: bool = True
+    compiled: Rule | None = field(default=None, compare=False, repr=False)
+    derivations: _Derivations = field(default_factory=_Derivations, compare=False, repr=False)
+
+    # -- shape
+    @property
+    def kind(self) -> str:
+        return "rule" if self.rule is not None else "ratio"
+
+    @property
+    def is_rule(self) -> bool:
+        return self.rule is not None
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.rule is None
+
+    @property
+    def threshold(self) -> float:
+        """The per-organisation bar: ``low`` when set, else ``target``."""
+        return self.low if self.low is not None else self.target
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Fields the indicator reads (derived ones included by name)."""
+        if self.compiled is not None:
+            return self.compiled.fields
+        return tuple(f for f in (self.numerator, self.denominator) if f)
+
+    @property
+    def display_title(self) -> str:
+        return str(self.title)
+
+    # -- per organisation
+    def _frame(self, df) -> _Frame:
+        return _Frame(df, self.derivations)
+
+    def truth(self, df):
+        """Rule indicators: a pandas ``boolean`` Series with <NA> where the data cannot decide."""
+        if self.compiled is None:
+            raise TypeError(f"indicator {self.key!r} is a ratio, not a rule")
+        frame = self._frame(df)
+        return frame.as_series(frame.eval(self.compiled.tree))
+
+    def values(self, df):
+        import numpy as np
+        import pandas as pd
+
+        if self.compiled is not None:
+            arr = self.truth(df).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = _ratio_values(self._frame(df), self.numerator, self.denominator)
+        return pd.Series(arr, index=df.index, name=self.key, dtype=float)
+
+    def evaluate(self, df):
+        import pandas as pd
+
+        if self.compiled is not None:
+            out = self.truth(df).fillna(False).astype(bool)
+        else:
+            v = self.values(df).to_numpy()  # NaN compares False: missing never passes
+            ok = v >= self.threshold - _EPS if self.direction == "up" else v <= self.threshold + _EPS
+            out = pd.Series(ok, index=df.index)
+        out.name = self.key
+        return out
+
+    def fails(self, df):
+        import pandas as pd
+
+        if self.compiled is not None:
+            out = (~self.truth(df)).fillna(False).astype(bool)
+        else:
+            v = self.values(df).to_numpy()  # NaN compares False: missing is not failing either
+            bad = v < self.threshold - _EPS if self.direction == "up" else v > self.threshold + _EPS
+            out = pd.Series(bad, index=df.index)
+        out.name = self.key
+        return out
+
+    def parts(self, df):
+        """Ratio indicators: (numerator, denominator) float arrays per row, NaN where missing."""
+        if self.compiled is not None:
+            raise TypeError(f"indicator {self.key!r} is a rule, not a ratio")
+        return _ratio_parts(self._frame(df), self.numerator, self.denominator)
+
+    # -- over an area
+    def aggregate(self, df) -> float:
+        """The area figure: sum(num)/sum(den) over rows where both are known and the denominator is
+        positive; for a rule, the share of organisations that pass (undecidable rows count as not
+        passing).  NaN when there is nothing to count."""
+        import numpy as np
+
+        if len(df) == 0:
+            return math.nan
+        if self.compiled is not None:
+            return float(self.evaluate(df).mean())
+        n, d = self.parts(df)
+        both = ~np.isnan(n) & ~np.isnan(d) & (d > 0)
+        den = float(d[both].sum())
+        return float(n[both].sum()) / den if den > 0 else math.nan
+
+    def reached(self, value: float | None) -> bool:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return False
+        return value >= self.target - _EPS if self.direction == "up" else value <= self.target + _EPS
+
+    def distance(self, value: float | None) -> float:
+        """How far the value still is from the target (0 when reached; NaN when unknown)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return math.nan
+        gap = self.target - value if self.direction == "up" else value - self.target
+        return max(0.0, gap)
+
+    def days_left(self, today: _dt.date | None = None) -> int | None:
+        """Days to the deadline (negative when overdue); None without a deadline."""
+        if self.deadline is None:
+            return None
+        return (self.deadline - (today or _dt.date.today())).days
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where weekly files come from: a cloud.mail.ru public link, a plain URL or a local folder."""
+
+    name: str
+    kind: str                    # "cloud" | "url" | "folder"
+    url: str | None = None
+    path: Path | None = None
+    pattern: str = "*"
+    proxy: str | None = None
+    timeout: float = 60.0
+    enabled: bool = True
+
+    @property
+    def weblink(self) -> str | None:
+        """For a cloud source: the part after ``/public/`` (e.g. ``GPXK/fMnpzcuWR``)."""
+        if self.kind != "cloud" or not self.url:
+            return None
+        path = urlsplit(self.url).path
+        idx = path.find("/public/")
+        return unquote(path[idx + len("/public/"):]).strip("/") if idx >= 0 else None
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    cloud_base: str = DEFAULT_CLOUD_BASE
+    auto_interval_minutes: float = 0.0     # 0 = no automatic fetch in the console
+    retries: int = 4
+    wait_max_tries: int = 16
+    wait_interval_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class Config:
+    ui: UIConfig
+    scope: Scope
+    thresholds: Thresholds
+    activity_rule: ActivityRule
+    all_indicators: tuple[Indicator, ...]
+    aliases: dict[str, str]
+    sources: tuple[Source, ...]
+    fetch: FetchConfig
+    keys: dict[str, str]
+    path: Path | None = field(default=None, compare=False)
+    exists: bool = field(default=False, compare=False)
+
+    @classmethod
+    def default(cls) -> "Config":
+        return _build({}, _Where("<defaults>"), None)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        """The enabled indicators, in order (defaults first, then the file's new ones)."""
+        return tuple(i for i in self.all_indicators if i.enabled)
+
+    def indicator(self, key: str) -> Indicator:
+        for ind in self.all_indicators:
+            if ind.key == key:
+                return ind
+        raise KeyError(key)
+
+    @property
+    def activity(self) -> Rule:
+        return parse_rule(self.activity_rule.expression)
+
+    def derive(self, df):
+        """A copy of ``df`` with the derived fields added where missing (``active_by_rule`` as
+        pandas ``boolean`` with <NA> when undecidable; shares as float with NaN)."""
+        import pandas as pd
+
+        frame = _Frame(df, _derivations_for(self))
+        out = df.copy()
+        for name in DERIVED_FIELDS:
+            if name not in out.columns:
+                if name in BOOLEAN_FIELDS:
+                    out[name] = frame.column(name)
+                else:
+                    out[name] = pd.Series(frame.floats(name), index=df.index, dtype=float)
+        return out
+
+    # -- rendering
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ui": {"language": self.ui.language, "theme": self.ui.theme},
+            "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
+            "thresholds": {"low_messaging": self.thresholds.low_messaging,
+                           "registration_full": self.thresholds.registration_full},
+            "activity_rule": {"users_more_than": self.activity_rule.users_more_than,
+                              "classes_at_least": self.activity_rule.classes_at_least},
+            "indicators": [_indicator_dict(i) for i in self.all_indicators],
+            "aliases": dict(self.aliases),
+            "sources": [_source_dict(s) for s in self.sources],
+            "fetch": {"cloud_base": self.fetch.cloud_base,
+                      "auto_interval_minutes": self.fetch.auto_interval_minutes,
+                      "retries": self.fetch.retries,
+                      "wait_max_tries": self.fetch.wait_max_tries,
+                      "wait_interval_minutes": self.fetch.wait_interval_minutes},
+            "keys": dict(self.keys),
+        }
+
+    def to_toml(self) -> str:
+        """The effective configuration as TOML that loads back to an equal Config."""
+        d = self.to_dict()
+        lines: list[str] = []
+        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch"):
+            lines.append(f"[{section}]")
+            for k, v in d[section].items():
+                lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+            lines.append("")
+        for ind in d["indicators"]:
+            lines.append("[[indicators]]")
+            for k, v in ind.items():
+                if k == "kind" or v is None or (k == "enabled" and v is True):
+                    continue
+                if k == "deadline":
+                    lines.append(f"deadline = {v}")  # a TOML date, unquoted
+                    continue
+                lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+            lines.append("")
+        for src in d["sources"]:
+            lines.append("[[sources]]")
+            for k, v in src.items():
+                if v is not None:
+                    lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+            lines.append("")
+        for section in ("aliases", "keys"):
+            lines.append(f"[{section}]")
+            for k, v in d[section].items():
+                lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+            lines.append("")
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _indicator_dict(i: Indicator) -> dict[str, Any]:
+    return {
+        "key": i.key, "title": {"ru": i.title.ru, "en": i.title.en}, "kind": i.kind,
+        "rule": i.rule, "numerator": i.numerator, "denominator": i.denominator,
+        "target": i.target, "deadline": i.deadline.isoformat() if i.deadline else None,
+        "direction": i.direction, "low": i.low, "enabled": i.enabled,
+    }
+
+
+def _source_dict(s: Source) -> dict[str, Any]:
+    return {"name": s.name, "kind": s.kind, "url": s.url, "path": str(s.path) if s.path else None,
+            "pattern": s.pattern, "proxy": s.proxy, "timeout": s.timeout, "enabled": s.enabled}
+
+
+def _toml_key(k: str) -> str:
+    return k if re.match(r"^[A-Za-z0-9_-]+$", k) else json.dumps(k, ensure_ascii=False)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # JSON escapes are valid in TOML basic strings
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(type(v))  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- validation
+
+_SECTIONS = ("ui", "scope", "thresholds", "activity_rule", "indicators", "aliases", "sources",
+             "fetch", "keys")
+_INDICATOR_KEYS = ("key", "title", "rule", "numerator", "denominator", "target", "deadline",
+                   "direction", "low", "enabled")
+_SOURCE_KEYS = ("name", "url", "path", "kind", "pattern", "proxy", "timeout", "enabled")
+
+
+def _check_keys(w: _Where, table: dict, prefix: str, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    for k in table:
+        if k not in allowed:
+            close = difflib.get_close_matches(k, allowed, n=1)
+            if close:
+                w.fail(_key(prefix, k), "неизвестный ключ; может быть, {c}?",
+                       "unknown key; did you mean {c}?", c=close[0])
+            w.fail(_key(prefix, k), "неизвестный ключ (допустимы: {ok})",
+                   "unknown key (expected one of: {ok})", ok=", ".join(allowed))
+
+
+def _table(w: _Where, data: dict, name: str, allowed: Iterable[str] | None) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        w.expected(name, "таблица [{n}]".format(n=name), "a table [{n}]".format(n=name), value)
+    if allowed is not None:
+        _check_keys(w, value, name, allowed)
+    return value
+
+
+def _str(w: _Where, t: dict, key: str, default: str | None, *, nonempty: bool = False) -> str | None:
+    if key not in t:
+        return default
+    v = t[key]
+    if not isinstance(v, str):
+        w.expected(key_path(t, key), "строка", "a string", v)
+    v = v.strip()
+    if nonempty and not v:
+        w.expected(key_path(t, key), "непустая строка", "a non-empty string", t[key])
+    return v
+
+
+def key_path(t: dict, key: str) -> str:
+    return _key(t.prefix, key) if isinstance(t, _Tbl) else key
+
+
+class _Tbl(dict):
+    """A table remembering its dotted prefix, for error messages."""
+
+    def __init__(self, data: dict, prefix: str):
+        super().__init__(data)
+        self.prefix = prefix
+
+
+def _share(w: _Where, t: dict, key: str, default: float | None) -> float | None:
+    if key not in t:
+        return default
+    v = t[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v <= 1):
+        hint = ""
+        if isinstance(v, str) and v.strip().endswith("%"):
+            try:
+                hint = tr(" (пишите {x} вместо {v})", " (write {x} for {v})",
+                          x=_plain(float(v.strip()[:-1].replace(",", ".")) / 100), v=v.strip())
+            except ValueError:
+                pass
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1 < v <= 100:
+            hint = tr(" (доля: {x} для {v}%)", " (a fraction: {x} for {v}%)", x=_plain(v / 100), v=_plain(v))
+        w.fail(key_path(t, key), "ожидается число от 0 до 1, указано {got}{hint}",
+               "expected a number between 0 and 1, got {got}{hint}", got=_show(v), hint=hint)
+    return float(v)
+
+
+def _plain(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _int(w: _Where, t: dict, key: str, default: int, *, minimum: int = 0) -> int:
+    if key not in t:
+        return default
+    v = t[key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        w.expected(key_path(t, key), "целое число не меньше {m}".format(m=minimum),
+                   "a whole number of at least {m}".format(m=minimum), v)
+    return v
+
+
+def _number(w: _Where, t: dict, key: str, default: float, *, positive: bool = False) -> float:
+    if key not in t:
+        return default
+    v = t[key]
+    bad = isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+    if not bad and (v <= 0 if positive else v < 0):
+        bad = True
+    if bad:
+        if positive:
+            w.expected(key_path(t, key), "положительное число", "a positive number", v)
+        w.expected(key_path(t, key), "число не меньше 0", "a number of at least 0", v)
+    return float(v)
+
+
+def _bool(w: _Where, t: dict, key: str, default: bool) -> bool:
+    if key not in t:
+        return default
+    v = t[key]
+    if not isinstance(v, bool):
+        w.expected(key_path(t, key), "true или false", "true or false", v)
+    return v
+
+
+def _choice(w: _Where, t: dict, key: str, default: str, choices: tuple[str, ...]) -> str:
+    if key not in t:
+        return default
+    v = t[key]
+    if v not in choices:
+        w.expected(key_path(t, key), "одно из: {c}".format(c=", ".join(f'"{c}"' for c in choices)),
+                   "one of {c}".format(c=", ".join(f'"{c}"' for c in choices)), v)
+    return v
+
+
+def _date(w: _Where, t: dict, key: str) -> _dt.date | None:
+    if key not in t:
+        return None
+    v = t[key]
+    if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
+        return v
+    if isinstance(v, str):
+        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                return _dt.datetime.strptime(v.strip(), fmt).date()
+            except ValueError:
+                continue
+    w.expected(key_path(t, key), "дата, например 2023-04-27", "a date such as 2023-04-27", v)
+
+
+def _url(w: _Where, key: str, v: Any, schemes: tuple[str, ...]) -> str:
+    if isinstance(v, str):
+        parts = urlsplit(v.strip())
+        if parts.scheme.lower() in schemes and parts.netloc:
+            return v.strip()
+    shown = " / ".join(f"{s}://…" for s in schemes)
+    w.expected(key, "адрес вида {s}".format(s=shown), "a URL such as {s}".format(s=shown), v)
+
+
+# --------------------------------------------------------------------------- building
+
+def _default_indicator_specs(th: Thresholds, act: ActivityRule) -> list[dict[str, Any]]:
+    return [
+        {"key": "active_profiles",
+         "title": Title("Активные профили ОО", "Active organisation profiles"),
+         "rule": act.expression, "target": 1.0, "deadline": _dt.date(2023, 4, 27)},
+        {"key": "teacher_messaging",
+         "title": Title("Учителя, написавшие более 3 сообщений", "Teachers who wrote more than 3 messages"),
+         "numerator": "teachers_active", "denominator": "teachers",
+         "target": th.low_messaging, "low": th.low_messaging},
+        {"key": "staff_registration",
+         "title": Title("Сотрудники, зарегистрированные на платформе", "Staff registered on the platform"),
+         "numerator": "teachers", "denominator": "staff_total",
+         "target": 1.0, "deadline": _dt.date(2023, 5, 19), "low": th.registration_full},
+    ]
+
+
+def _title(w: _Where, t: dict, key: str) -> Title | None:
+    if key not in t:
+        return None
+    v = t[key]
+    path = key_path(t, key)
+    if isinstance(v, str) and v.strip():
+        return Title(v.strip(), v.strip())
+    if not isinstance(v, dict):
+        w.expected(path, 'таблица { ru = "...", en = "..." } или строка',
+                   'a table { ru = "...", en = "..." } or a string', v)
+    _check_keys(w, v, path, LANGUAGES)
+    sub = _Tbl(v, path)
+    ru = _str(w, sub, "ru", None, nonempty=True)
+    en = _str(w, sub, "en", None, nonempty=True)
+    if not ru and not en:
+        w.fail(path, 'нужен хотя бы один из ключей ru, en', 'expected at least one of ru, en')
+    return Title(ru or en, en or ru)  # type: ignore[arg-type]
+
+
+def _indicators(w: _Where, data: dict, th: Thresholds, act: ActivityRule) -> tuple[Indicator, ...]:
+    raw = data.get("indicators", [])
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        w.expected("indicators", "список таблиц [[indicators]]", "a list of [[indicators]] tables", raw)
+    specs = _default_indicator_specs(th, act)
+    by_key = {s["key"]: s for s in specs}
+    seen: set[str] = set()
+    for n, entry in enumerate(raw, start=1):
+        prefix = f"indicators[{n}]"
+        _check_keys(w, entry, prefix, _INDICATOR_KEYS)
+        t = _Tbl(entry, prefix)
+        key = _str(w, t, "key", None)
+        if key is None:
+            w.fail(_key(prefix, "key"), "не задан (нужен идентификатор, например staff_weekly)",
+                   "missing (expected an id such as staff_weekly)")
+        if not _KEY_RE.match(key):
+            w.expected(_key(prefix, "key"), "идентификатор из строчных латинских букв, цифр и _",
+                       "a snake_case id (lowercase latin letters, digits, _)", entry["key"])
+        if key in seen:
+            w.fail(_key(prefix, "key"), "индикатор {k} уже описан выше", "indicator {k} is defined twice",
+                   k=json.dumps(key))
+        seen.add(key)
+        base = by_key.get(key)
+        spec: dict[str, Any] = dict(base) if base else {"key": key}
+        title = _title(w, t, "title")
+        if title is not None:
+            spec["title"] = title
+        has_rule = "rule" in entry
+        has_ratio = "numerator" in entry or "denominator" in entry
+        if has_rule and has_ratio:
+            w.fail(_key(prefix, "rule"), "задайте либо rule, либо numerator и denominator, не оба",
+                   "give either rule or numerator + denominator, not both")
+        if has_rule:
+            text = _str(w, t, "rule", None)
+            try:
+                rule = parse_rule(text or "")
+            except RuleError as err:
+                w.fail(_key(prefix, "rule"), "{e}", "{e}", e=str(err))
+            spec.update(rule=rule.text, numerator=None, denominator=None, low=None)
+        if has_ratio:
+            for part in ("numerator", "denominator"):
+                if part not in entry:
+                    w.fail(_key(prefix, part), "не задан (numerator и denominator задаются вместе)",
+                           "missing (numerator and denominator go together)")
+                v = entry[part]
+                if v not in RATIO_FIELDS:
+                    w.expected(_key(prefix, part), "поле-счётчик ({ok})".format(ok=", ".join(RATIO_FIELDS)),
+                               "a count field ({ok})".format(ok=", ".join(RATIO_FIELDS)), v)
+                spec[part] = v
+            spec["rule"] = None
+        if "rule" not in spec and "numerator" not in spec:
+            w.fail(prefix, "нужно rule или numerator и denominator",
+                   "expected a rule or numerator + denominator")
+        target = _share(w, t, "target", None)
+        if target is not None:
+            spec["target"] = target
+        elif "target" not in spec:
+            w.fail(_key(prefix, "target"), "не задан (ожидается число от 0 до 1)",
+                   "missing (expected a number between 0 and 1)")
+        if "deadline" in entry:
+            spec["deadline"] = _date(w, t, "deadline")
+        spec["direction"] = _choice(w, t, "direction", spec.get("direction", "up"), DIRECTIONS)
+        if "low" in entry:
+            if spec.get("rule") is not None:
+                w.fail(_key(prefix, "low"), "порог low бывает только у показателей numerator/denominator",
+                       "low applies only to numerator/denominator indicators")
+            spec["low"] = _share(w, t, "low", None)
+        spec["enabled"] = _bool(w, t, "enabled", spec.get("enabled", True))
+        spec.setdefault("title", Title(key, key))
+        if base:
+            by_key[key] = spec
+        else:
+            specs.append(spec)
+            by_key[key] = spec
+    ordered = [by_key[s["key"]] for s in specs]
+    out = []
+    for s in ordered:
+        compiled = parse_rule(s["rule"]) if s.get("rule") else None
+        out.append(Indicator(
+            key=s["key"], title=s["title"], target=float(s["target"]), rule=s.get("rule"),
+            numerator=s.get("numerator"), denominator=s.get("denominator"),
+            deadline=s.get("deadline"), direction=s.get("direction", "up"), low=s.get("low"),
+            enabled=s.get("enabled", True), compiled=compiled))
+    return tuple(out)
+
+
+def _derivations_for(cfg_or_parts) -> _Derivations:
+    if isinstance(cfg_or_parts, Config):
+        act, inds = cfg_or_parts.activity_rule, cfg_or_parts.all_indicators
+    else:
+        act, inds = cfg_or_parts
+    pairs = {i.key: (i.numerator, i.denominator) for i in inds if i.is_ratio}
+    return _Derivations(
+        activity=parse_rule(act.expression),
+        messaging=pairs.get("teacher_messaging", ("teachers_active", "teachers")),
+        registration=pairs.get("staff_registration", ("teachers", "staff_total")),
+    )
+
+
+def _is_cloud_host(url: str, cloud_base: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "cloud.mail.ru" or host.endswith(".cloud.mail.ru"):
+        return True
+    base = urlsplit(cloud_base)
+    target = urlsplit(url)
+    return bool(host) and host == (base.hostname or "").lower() and target.port == base.port
+
+
+def _sources(w: _Where, data: dict, fetch: FetchConfig, base_dir: Path | None) -> tuple[Source, ...]:
+    raw = data.get("sources", [])
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        w.expected("sources", "список таблиц [[sources]]", "a list of [[sources]] tables", raw)
+    out: list[Source] = []
+    names: set[str] = set()
+    for n, entry in enumerate(raw, start=1):
+        prefix = f"sources[{n}]"
+        _check_keys(w, entry, prefix, _SOURCE_KEYS)
+        t = _Tbl(entry, prefix)
+        name = _str(w, t, "name", f"source-{n}", nonempty=True) or f"source-{n}"
+        if name in names:
+            w.fail(_key(prefix, "name"), "источник {s} уже описан выше", "source {s} is defined twice",
+                   s=json.dumps(name, ensure_ascii=False))
+        names.add(name)
+        if "url" in entry and "path" in entry:
+            w.fail(_key(prefix, "path"), "задайте либо url, либо path, не оба",
+                   "give either url or path, not both")
+        if "url" not in entry and "path" not in entry:
+            w.fail(prefix, "нужен url (ссылка) или path (папка)", "expected url (a link) or path (a folder)")
+        kind = entry.get("kind")
+        if kind is not None and kind not in SOURCE_KINDS:
+            w.expected(_key(prefix, "kind"), 'одно из: "cloud", "url", "folder"',
+                       'one of "cloud", "url", "folder"', kind)
+        url = path = None
+        if "url" in entry:
+            url = _url(w, _key(prefix, "url"), entry["url"], ("http", "https"))
+            inferred = "cloud" if "/public/" in urlsplit(url).path and _is_cloud_host(url, fetch.cloud_base) \
+                else "url"
+            if kind is None:
+                kind = inferred
+            elif kind == "folder":
+                w.fail(_key(prefix, "kind"), 'для kind = "folder" нужен path, а не url',
+                       'kind = "folder" needs a path, not a url')
+            elif kind == "cloud" and "/public/" not in urlsplit(url).path:
+                w.expected(_key(prefix, "url"), "публичная ссылка облака (…/public/…)",
+                           "a cloud public link (…/public/…)", url)
+        else:
+            p = entry["path"]
+            if not isinstance(p, str) or not p.strip():
+                w.expected(_key(prefix, "path"), "путь к папке (строка)", "a folder path (a string)", p)
+            path = Path(p.strip()).expanduser()
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            if kind is None:
+                kind = "folder"
+            elif kind != "folder":
+                w.fail(_key(prefix, "kind"), 'для kind = "{k}" нужен url, а не path',
+                       'kind = "{k}" needs a url, not a path', k=kind)
+        pattern = _str(w, t, "pattern", "*", nonempty=True) or "*"
+        proxy = None
+        if "proxy" in entry:
+            proxy = _url(w, _key(prefix, "proxy"), entry["proxy"],
+                         ("http", "https", "socks5", "socks5h", "socks4"))
+        out.append(Source(name=name, kind=kind, url=url, path=path, pattern=pattern, proxy=proxy,
+                          timeout=_number(w, t, "timeout", 60.0, positive=True),
+                          enabled=_bool(w, t, "enabled", True)))
+    return tuple(out)
+
+
+def _string_table(w: _Where, data: dict, name: str) -> dict[str, str]:
+    t = _table(w, data, name, None)
+    for k, v in t.items():
+        if not isinstance(v, str):
+            w.expected(_key(name, k), "строка", "a string", v)
+    return dict(t)
+
+
+def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Config:
+    _check_keys(w, data, "", _SECTIONS)
+
+    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme")), "ui")
+    ui = UIConfig(language=_choice(w, ui_t, "language", "ru", LANGUAGES),
+                  theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME)
+
+    sc_t = _Tbl(_table(w, data, "scope", ("region", "municipalities")), "scope")
+    region = _str(w, sc_t, "region", "") or ""
+    munis_raw = sc_t.get("municipalities", [])
+    if isinstance(munis_raw, str):
+        munis_raw = [munis_raw] if munis_raw.strip() else []
+    if not isinstance(munis_raw, list):
+        w.expected("scope.municipalities", "список строк или строка", "a list of strings or a string", munis_raw)
+    munis = []
+    for n, m in enumerate(munis_raw, start=1):
+        if not isinstance(m, str) or not m.strip():
+            w.expected(f"scope.municipalities[{n}]", "непустая строка", "a non-empty string", m)
+        munis.append(m.strip())
+    scope = Scope(region=region, municipalities=tuple(munis))
+
+    th_t = _Tbl(_table(w, data, "thresholds", ("low_messaging", "registration_full")), "thresholds")
+    th = Thresholds(low_messaging=_share(w, th_t, "low_messaging", 0.30),
+                    registration_full=_share(w, th_t, "registration_full", 1.0))
+
+    ar_t = _Tbl(_table(w, data, "activity_rule", ("users_more_than", "classes_at_least")), "activity_rule")
+    act = ActivityRule(users_more_than=_int(w, ar_t, "users_more_than", 2),
+                       classes_at_least=_int(w, ar_t, "classes_at_least", 1))
+
+    indicators = _indicators(w, data, th, act)
+
+    aliases = _string_table(w, data, "aliases")
+    for header, target in aliases.items():
+        if target and target not in ALL_FIELDS:
+            w.expected(_key("aliases", header),
+                       'каноническое поле ({ok}) или "" (пропустить столбец)'.format(ok=", ".join(ALL_FIELDS)),
+                       'a canonical field ({ok}) or "" to ignore the column'.format(ok=", ".join(ALL_FIELDS)),
+                       target)
+
+    f_t = _Tbl(_table(w, data, "fetch", ("cloud_base", "auto_interval_minutes", "retries",
+                                         "wait_max_tries", "wait_interval_minutes")), "fetch")
+    cloud_base = DEFAULT_CLOUD_BASE
+    if "cloud_base" in f_t:
+        cloud_base = _url(w, "fetch.cloud_base", f_t["cloud_base"], ("http", "https"))
+    env_base = os.environ.get(ENV_CLOUD_BASE)
+    if env_base:
+        cloud_base = _url(_Where(ENV_CLOUD_BASE), "", env_base, ("http", "https"))
+    fetch = FetchConfig(
+        cloud_base=cloud_base.rstrip("/"),
+        auto_interval_minutes=_number(w, f_t, "auto_interval_minutes", 0.0),
+        retries=_int(w, f_t, "retries", 4),
+        wait_max_tries=_int(w, f_t, "wait_max_tries", 16, minimum=1),
+        wait_interval_minutes=_number(w, f_t, "wait_interval_minutes", 15.0, positive=True),
+    )
+
+    base_dir = path.parent if path is not None else None
+    sources = _sources(w, data, fetch, base_dir)
+
+    keys = _string_table(w, data, "keys")
+    for k, v in keys.items():
+        if not v.strip():
+            w.expected(_key("keys", k), "клавиша, например \"f5\" или \"ctrl+r\"",
+                       'a key such as "f5" or "ctrl+r"', v)
+
+    derive = _derivations_for((act, indicators))
+    indicators = tuple(replace(i, derivations=derive) for i in indicators)
+    return Config(ui=ui, scope=scope, thresholds=th, activity_rule=act, all_indicators=indicators,
+                  aliases=aliases, sources=sources, fetch=fetch, keys=keys, path=path, exists=exists)
+
+
+# --------------------------------------------------------------------------- loading
+
+_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_EOF = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def loads_config(text: str, path: str | os.PathLike | None = None, *, exists: bool = True) -> Config:
+    """Validate TOML text; ``path`` names the file in errors and anchors relative source paths."""
+    shown = str(path) if path is not None else "<config>"
+    w = _Where(shown)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raw = str(getattr(err, "msg", None) or err).splitlines()[0] if str(err) else ""
+        line = getattr(err, "lineno", None)
+        col = getattr(err, "colno", None)
+        m = _TOML_POS.search(raw)
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            raw = raw[:m.start()]
+        elif _TOML_EOF.search(raw):
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+            raw = _TOML_EOF.sub("", raw)
+        where = tr("строка {l}, столбец {c}", "line {l}, column {c}", l=line or "?", c=col or "?")
+        if raw.strip() == "Invalid value" and line and col:
+            bad = (text.splitlines() or [""])[line - 1][col - 1:col]
+            if bad.isalpha():
+                raw += tr(" (текст пишется в кавычках)", " (text values need quotes)")
+        key = _key_at_line(text, line) if line else None
+        if key:
+            where += f" ({key})"
+        raise ConfigError(_one_line(tr("{f}: {w}: ошибка синтаксиса TOML: {m}",
+                                       "{f}: {w}: TOML syntax error: {m}",
+                                       f=shown, w=where, m=raw))) from None
+    return _build(data, w, Path(path) if path is not None else None, exists=exists)
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _key_at_line(text: str, line: int) -> str | None:
+    """Best effort: the dotted key assigned on ``line`` (1-based), for syntax errors in a value."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    table = ""
+    counts: dict[str, int] = {}
+    for raw in lines[:line - 1]:
+        m = _HEADER_RE.match(raw)
+        if m:
+            name = m.group(2).strip()
+            if m.group(1) == "[[":
+                counts[name] = counts.get(name, 0) + 1
+                table = f"{name}[{counts[name]}]"
+            else:
+                table = name
+    m = _ASSIGN_RE.match(lines[line - 1])
+    if not m:
+        return None
+    key = m.group(1).replace(" ", "")
+    return f"{table}.{key}" if table else key
+
+
+def load_config(path: str | os.PathLike | None, explicit: bool = False) -> Config:
+    """Load and validate the config file.  A missing file gives the defaults unless ``explicit``
+    (the user named it with ``--config``), in which case it is an error."""
+    if path is None:
+        return Config.default()
+    p = Path(path).expanduser()
+    w = _Where(str(p))
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        if explicit:
+            w.fail("", "файл настроек не найден (создайте его: sferum-tui config init)",
+                   "config file not found (create it with: sferum-tui config init)")
+        return _build({}, w, p, exists=False)
+    except IsADirectoryError:
+        w.fail("", "это папка, а не файл настроек", "this is a folder, not a config file")
+    except OSError as err:
+        w.fail("", "не удалось прочитать файл: {e}", "cannot read the file: {e}", e=err.strerror or err)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        w.fail("", "строка {l}: файл не в кодировке UTF-8 (сохраните его как UTF-8)",
+               "line {l}: the file is not UTF-8 text (save it as UTF-8)", l=line)
+    return loads_config(text, p, exists=True)
+
+
+# --------------------------------------------------------------------------- the default file
+
+def default_config_text() -> str:
+    """The commented file ``sferum-tui config init`` writes; it loads to exactly the defaults."""
+    return _DEFAULT_TEXT
+
+
+_DEFAULT_TEXT = '''\
+# sferum-tui — файл настроек / configuration file (TOML).
+#
+# Значения ниже — это значения по умолчанию; удалённая строка означает то же самое.
+# The values below are the defaults; a line you delete means the same.
+# Проверка строгая: неизвестный ключ или неверный тип — ошибка с именем ключа.
+# Validation is strict: an unknown key or a wrong type is an error that names the key.
+# Доли пишутся числом от 0 до 1: 0.3, а не "30%". Shares are numbers 0..1: 0.3, not "30%".
+
+[ui]
+# Язык интерфейса: "ru" или "en" (флаг --lang важнее). Interface language (--lang wins).
+language = "ru"
+# Тема консоли (неизвестное имя — консоль вернётся к теме по умолчанию).
+# Console theme (an unknown name falls back to the default, with a notice).
+theme = "sferum-dark"
+
+[scope]
+# За какую территорию вы отвечаете; пусто — всё, что есть в хранилище.
+# The area you answer for; empty means everything in the store.
+region = ""
+# Муниципалитеты: список или одна строка. Municipalities: a list or one string.
+municipalities = []
+# municipalities = ["Сергокалинский район"]
+
+[thresholds]
+# «Мало пишут»: доля учителей, написавших более 3 сообщений, ниже этого порога.
+# "Low messaging": share of teachers who wrote more than 3 messages below this.
+low_messaging = 0.3
+# Школа зарегистрирована полностью, когда доля зарегистрированных сотрудников не ниже этого.
+# A school is fully registered when its registered-staff share reaches this.
+registration_full = 1.0
+
+[activity_rule]
+# Профиль ОО активен, если с ним связаны более двух пользователей и создан хотя бы один класс
+# (письмо № 450 от 26.04.2023). A profile is active with more than 2 users and at least 1 class.
+users_more_than = 2
+classes_at_least = 1
+
+[fetch]
+# Адрес облака (переменная SFERUM_TUI_CLOUD_BASE важнее). Cloud base URL (the env variable wins).
+cloud_base = "https://cloud.mail.ru"
+# Автозагрузка в консоли каждые N минут; 0 — выключена. Auto-fetch in the console; 0 = off.
+auto_interval_minutes = 0
+# Повторы при сбоях сети. Retries on network failures.
+retries = 4
+# fetch --wait: сколько раз проверять и с каким интервалом (минуты). Tries and interval (minutes).
+wait_max_tries = 16
+wait_interval_minutes = 15
+
+# Источники данных. Data sources: a cloud.mail.ru public link, a plain URL or a local folder.
+# [[sources]]
+# name = "minobr"
+# url = "https://cloud.mail.ru/public/GPXK/fMnpzcuWR"   # kind = "cloud" (определяется сам / inferred)
+# pattern = "*.xlsx"
+# proxy = "http://proxy.example:3128"
+# timeout = 60
+# enabled = true
+#
+# [[sources]]
+# name = "inbox"
+# path = "~/Загрузки/sferum"                             # kind = "folder"
+# pattern = "*.xls*"
+
+# Показатели — это данные. Indicators are data. По умолчанию / the defaults (letter No. 450):
+#   active_profiles    rule "users_total > 2 and classes >= 1" (из [activity_rule]), target 1.0,
+#                      deadline 2023-04-27
+#   teacher_messaging  teachers_active / teachers, target и low = thresholds.low_messaging
+#   staff_registration teachers / staff_total, target 1.0, low = thresholds.registration_full,
+#                      deadline 2023-05-19
+# Таблица с тем же key меняет только указанные ключи; enabled = false скрывает показатель.
+# A table with the same key changes only the keys it gives; enabled = false hides one.
+# Поля / fields: users_total, staff_total, teachers, students, parents, classes, chats,
+# teachers_active, teachers_active_share, и производные / and derived: active_by_rule,
+# messaging_share, registration_share. Правило / rule: сравнения, and, or, not, скобки.
+#
+# [[indicators]]
+# key = "staff_registration"
+# deadline = 2023-06-01
+#
+# [[indicators]]
+# key = "staff_weekly_active"
+# title = { ru = "Сотрудники, активные за неделю", en = "Staff active weekly" }
+# numerator = "teachers_active"
+# denominator = "staff_total"
+# target = 0.75
+# deadline = 2025-09-01
+# direction = "up"        # "up" — больше лучше / higher is better; "down" — меньше лучше
+# low = 0.5               # порог для отдельной школы / per-school threshold
+#
+# [[indicators]]
+# key = "has_chats"
+# title = { ru = "Есть чаты", en = "Has chats" }
+# rule = "chats >= 1 and active_by_rule"
+# target = 1.0
+
+[aliases]
+# Дополнительные названия столбцов: "заголовок" = "каноническое поле" ("" — пропустить столбец).
+# Extra header aliases: "header" = "canonical field" ("" ignores the column).
+# "Наименование учреждения" = "org_name"
+# "Примечание" = ""
+
+[keys]
+# Переназначение клавиш консоли: id действия = клавиша. Console key remapping: binding id = key.
+# fetch = "f5"
+'''
