@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(paths=paths, lang=_choose_language(args), demo=bool(args.demo),
                       config_path=Path(args.config).expanduser() if args.config else None,
                       theme=args.theme, home_arg=args.home)
-        if not args.lang:
+        if not args.lang and getattr(args, "config_preload", True):
             # the config may choose the language when no flag did
             try:
                 cfg = ctx.config()
