@@ -168,8 +168,10 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
          tr("{a} в первую неделю → {b} в последнюю", "{a} in the first week → {b} in the latest",
             a=_pct(first.messaging_share), b=_pct(last.messaging_share))),
         (tr("Файлы", "Files"),
-         tr("{p} ({n} недельных файлов в разных форматах и справочник ОО)",
-            "{p} ({n} weekly files in several layouts and the registry)",
+         tr("{p} ({n} " + plural_ru(len(built.weekly), "недельный файл", "недельных файла",
+                                     "недельных файлов") + " в разных форматах и справочник ОО)",
+            "{p} ({n} weekly file" + ("" if len(built.weekly) == 1 else "s")
+            + " in several layouts and the registry)",
             p=files_dir, n=len(built.weekly))),
         (tr("Хранилище", "Store"),
          tr("{p} — одноразовое: каждый запуск demo пересоздаёт его; ваше хранилище не тронуто",
