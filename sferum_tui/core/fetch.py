@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sferum_tui import __version__
 from sferum_tui.core import cloudmail
@@ -517,6 +517,12 @@ def sniff_spreadsheet(path: Path) -> str:
     return "csv"
 
 
+def _looks_like_html(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) or b"<html" in head
+
+
 def _with_suffix(name: str, kind: str) -> str:
     if name.lower().endswith(SPREADSHEET_SUFFIXES):
         return name
@@ -610,7 +616,8 @@ class Fetcher:
                                 s=src.name, p=src.proxy, e=_one_line(str(exc)))) from None
 
     def _fail(self, src: SourceSpec, step: str, detail: str) -> FetchError:
-        return FetchError(_one_line(f"«{src.name}»: {step}: {detail}", 400))
+        return FetchError(_one_line(tr("«{s}»: {p}: {d}", "“{s}”: {p}: {d}",
+                                       s=src.name, p=step, d=detail), 400))
 
     def _transport_problem(self, exc: Exception, src: SourceSpec, step: str) -> str:
         """A short reason for a transient network error; raises for errors that a retry
@@ -775,7 +782,7 @@ class Fetcher:
             length = resp.headers.get("content-length")
             if length and length.isdigit() and not resp.headers.get("content-encoding"):
                 size = int(length)
-            with contextlib.suppress(TypeError, ValueError, IndexError):
+            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
                 mtime = int(parsedate_to_datetime(resp.headers["last-modified"]).timestamp())
             etag = resp.headers.get("etag")
             name = name or name_from_url(str(resp.url))
@@ -872,7 +879,7 @@ class Fetcher:
         try:
             obj = resp.json()
         except ValueError:
-            raise _Answer(tr("не JSON: {s}", "not JSON: {s}", s=shown), 200) from None
+            raise _Answer(tr("{s} (не JSON)", "{s} (not JSON)", s=shown), 200) from None
         try:
             return parser(obj)
         except cloudmail.ShapeError as exc:
@@ -1018,6 +1025,11 @@ class Fetcher:
             step = tr("проверка «{f}»", "checking “{f}”", f=f.rel_path)
             got = part.stat().st_size
             if f.size is not None and got != f.size:
+                if _looks_like_html(part):         # a login page in place of the file
+                    try:
+                        sniff_spreadsheet(part)
+                    except ValueError as exc:
+                        raise self._fail(src, step, str(exc)) from None
                 raise self._fail(src, step, tr(
                     "размер не совпадает: ожидалось {e} байт, получено {g}",
                     "size mismatch: expected {e} bytes, received {g}", e=f.size, g=got))
@@ -1061,7 +1073,7 @@ class Fetcher:
         tries = self.settings.retries + 1
         headers = {"Accept-Encoding": "identity"}
         if f.weblink is not None:
-            headers["Referer"] = f"{self.settings.cloud_base}/public/{f.weblink}"
+            headers["Referer"] = f"{self.settings.cloud_base}/public/{quote(f.weblink, safe='/')}"
         started = False
         for attempt in range(tries):
             self._check_cancel()
@@ -1126,7 +1138,7 @@ class Fetcher:
         done = offset
         last_emit = 0.0
         with open(part, mode) as out:
-            for chunk in resp.iter_bytes(CHUNK):
+            for chunk in resp.iter_bytes():      # as it arrives: a cut keeps what came
                 self._check_cancel()
                 out.write(chunk)
                 done += len(chunk)
