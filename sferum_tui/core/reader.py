@@ -465,43 +465,71 @@ class _Extractor:
 
     def _sheet(self, h: Header) -> None:
         sheet = h.sheet
-        rows = sheet.rows
         width = len(h.labels)
         col = {f: c for c, f in enumerate(h.fields) if f and f not in (NUMBERING, IGNORE)}
         ident_cols = [col[f] for f in ("org_name", "org_id") if f in col]
         inn_col = col.get("org_id")
         label_cols = [c for c in (col.get("org_name"), col.get("municipality"), col.get("region"), col.get("org_id")) if c is not None]
         header_texts = {c: h.labels[c].split(" / ")[-1] for c in col.values()}
+        data = sheet.rows[h.data_start:]
         # merged cells in the data area (e.g. a municipality merged down over its schools)
         fill: dict[tuple[int, int], object] = {}
         for r0, c0, r1, c1 in sheet.merges:
             if r1 >= h.data_start and 0 <= c0 < width:
-                value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+                value = sheet.rows[r0][c0] if r0 < len(sheet.rows) and c0 < len(sheet.rows[r0]) else ""
                 for r in range(max(r0, h.data_start), r1 + 1):
                     for c in range(c0, min(c1, width - 1) + 1):
                         if (r, c) != (r0, c0):
-                            fill[(r, c)] = value
-        kept: list[tuple[int, list]] = []
+                            fill[(r - h.data_start, c)] = value
+        if fill or any(len(r) < width for r in data):
+            padded = []
+            for i, row in enumerate(data):
+                if len(row) < width or fill:
+                    row = list(row) + [""] * (width - len(row))
+                    if fill:
+                        for c in range(width):
+                            v = fill.get((i, c))
+                            if v is not None and _is_blank(row[c]):
+                                row[c] = v
+                padded.append(row)
+            data = padded
+        n = len(data)
+        cols = {c: [r[c] for r in data] for c in set(col.values())}
+        # --- vectorised classification: most rows are plain organisation rows
+        miss = MISSING_MARKERS
+        ident = [False] * n
+        for c in ident_cols:
+            vals = cols[c]
+            if c == inn_col:
+                mask = [(v.__class__ is str and v != "" and (v.isdigit() or _is_numeric_like(v))) or
+                        (v.__class__ is float and v == v) or v.__class__ is int for v in vals]
+            else:
+                mask = [(v.__class__ is str and v != "" and v.strip().lower() not in miss) or
+                        (v.__class__ is not str and v is not None and v == v) for v in vals]
+            ident = [a or b for a, b in zip(ident, mask)]
+        suspicious: set[int] = set()
+        for c in label_cols:
+            suspicious.update(i for i, v in enumerate(cols[c])
+                              if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v))
+        if ident_cols:
+            c0 = ident_cols[0]
+            h0 = header_texts.get(c0)
+            suspicious.update(i for i, v in enumerate(cols[c0]) if v.__class__ is str and v.strip() == h0)
+        first_nonblank = next((i for i, r in enumerate(data) if any(not _is_blank(v) for v in r)), None)
+        if first_nonblank is not None:
+            suspicious.add(first_nonblank)
+        kept = [i for i in range(n) if ident[i] and i not in suspicious]
+        slow = sorted(set(i for i in range(n) if not ident[i]) | suspicious)
         section = None
         sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
-        first_data = True
-        for i in range(h.data_start, len(rows)):
-            row = rows[i]
-            if fill:
-                row = list(row) + [""] * (width - len(row))
-                for c in range(width):
-                    v = fill.get((i, c))
-                    if v is not None and _is_blank(row[c]):
-                        row[c] = v
-            elif len(row) < width:
-                row = list(row) + [""] * (width - len(row))
-            excel_row = sheet.row_offset + i + 1
-            if first_data:
+        extra_kept = []
+        base = sheet.row_offset + h.data_start + 1
+        for i in slow:
+            row = data[i]
+            excel_row = base + i
+            if i == first_nonblank:
                 nonblank = [v for v in row if not _is_blank(v)]
-                if not nonblank:
-                    continue
-                first_data = False
                 ints = [v for v in nonblank if _is_numeric_like(v)]
                 if len(ints) == len(nonblank) and len(ints) >= 3:
                     try:
@@ -514,30 +542,20 @@ class _Extractor:
             total_text = None
             for c in label_cols:
                 v = row[c]
-                if type(v) is str and v and (v[0] in _TOTAL_FIRST) and _TOTAL_RE.match(v):
+                if type(v) is str and v and _TOTAL_RE.match(v):
                     total_text = v
                     break
             if total_text is not None:
                 self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
                 continue
-            has_ident = False
-            for c in ident_cols:
-                v = row[c]
-                if type(v) is str:
-                    if v and v.strip().lower() not in MISSING_MARKERS and (c != inn_col or _is_numeric_like(v)):
-                        has_ident = True
-                        break
-                elif v is not None and v == v:
-                    has_ident = True
-                    break
-            if has_ident:
+            if ident[i]:
                 c0 = ident_cols[0]
                 if type(row[c0]) is str and row[c0].strip() == header_texts.get(c0):
                     same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
                     if same >= 2:
                         self.skip(h, excel_row, tr("повтор строки заголовков", "repeated header row"))
                         continue
-                kept.append((i, row))
+                extra_kept.append(i)
                 continue
             nonblank = [v for v in row if not _is_blank(v)]
             if not nonblank:
@@ -556,40 +574,47 @@ class _Extractor:
                 self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
             else:
                 self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
+        if extra_kept:
+            kept = sorted(kept + extra_kept)
         if not kept:
             return
-        out = [{"row": sheet.row_offset + i + 1} for i, _ in kept]
-        if self.multi:
-            for o in out:
-                o["sheet"] = sheet.name
+        self.skipped.sort(key=lambda item: (item.get("sheet", ""), item["row"]))
+        rownums = [base + i for i in kept]
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
+        parsed_cols = []
         for f in fields:
             c = col.get(f)
             if c is None:
-                if f == "municipality" and section is not None:
-                    self._sections_into(out, sections)
-                    continue
-                for o in out:
-                    o[f] = None
+                if f == "municipality" and sections:
+                    parsed_cols.append(self._sections_for(rownums, sections))
+                else:
+                    parsed_cols.append([None] * len(kept))
                 continue
-            values = [row[c] for _, row in kept]
-            parsed = self._parse_column(f, values, h, c, kept)
-            for o, v in zip(out, parsed):
-                o[f] = v
-        self.rows.extend(out)
+            vals = cols[c]
+            values = [vals[i] for i in kept]
+            parsed_cols.append(self._parse_column(f, values, h, c, rownums))
+        if self.multi:
+            keys = ("row", "sheet") + tuple(fields)
+            name = sheet.name
+            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, [name] * len(kept), *parsed_cols))
+        else:
+            keys = ("row",) + tuple(fields)
+            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, *parsed_cols))
 
     @staticmethod
-    def _sections_into(out: list[dict], sections: list[tuple[int, str]]) -> None:
+    def _sections_for(rownums: list[int], sections: list[tuple[int, str]]) -> list:
         """Municipality from section-heading rows, when the sheet has no municipality column."""
+        out = []
         current, idx = None, 0
-        for o in out:
-            while idx < len(sections) and sections[idx][0] < o["row"]:
+        for r in rownums:
+            while idx < len(sections) and sections[idx][0] < r:
                 current = sections[idx][1]
                 idx += 1
-            o["municipality"] = current
+            out.append(current)
+        return out
 
-    def _parse_column(self, f: str, values: list, h: Header, c: int, kept: list) -> list:
-        src_row = lambda k: h.sheet.row_offset + kept[k][0] + 1  # noqa: E731
+    def _parse_column(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+        src_row = rownums.__getitem__
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
             fast = _COUNT_FAST
