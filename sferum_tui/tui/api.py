@@ -1,0 +1,594 @@
+"""The console's one door into the headless core.
+
+Every screen gets the same :class:`ConsoleAPI` object.  It holds the store, the config, the
+scope flag, the low-messaging threshold the user chose, and small caches; it computes nothing
+itself — every figure comes from :mod:`sferum_tui.core.indicators` (and the store, shortlists,
+fetch modules).  It imports no Textual, so it can be driven from a test or a notebook too.
+
+Threads.  Widgets call these methods from ``@work(thread=True)`` workers, never from the UI
+thread.  Textual starts a new thread for each worker, and the store keeps one SQLite connection
+per thread (each with its own page cache), so every call that touches the store is handed to
+one long-lived thread owned by this object (``_call``).  That keeps a single connection, bounds
+memory, and serialises reads and the rare writes (shortlist marks) in the order they were made.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+
+from sferum_tui.i18n import tr
+
+if TYPE_CHECKING:  # pandas stays out of start-up until the first frame is read
+    import pandas as pd
+
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.paths import Paths
+    from sferum_tui.core.store import SnapshotInfo, Store
+
+__all__ = [
+    "ConsoleAPI", "Filters", "WeekData", "View", "StoreSignature",
+    "MOSCOW", "next_publication", "DEFAULT_SHORTLIST",
+]
+
+T = TypeVar("T")
+
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+"""Moscow time: UTC+3 all year since 2014 (no tz database needed)."""
+
+PUBLICATION_WEEKDAY = 4  # Friday
+PUBLICATION_HOUR = 17
+
+WEEK_CACHE = 6
+
+
+def DEFAULT_SHORTLIST() -> str:  # noqa: N802 - reads like a constant, depends on the language
+    """The list that `space` marks into unless the user chose another."""
+    return tr("Рассылка", "Mailing")
+
+
+def next_publication(now: datetime) -> datetime:
+    """The next Friday 17:00 Moscow time strictly after ``now`` (an aware datetime)."""
+    local = now.astimezone(MOSCOW)
+    days = (PUBLICATION_WEEKDAY - local.weekday()) % 7
+    candidate = (local + timedelta(days=days)).replace(
+        hour=PUBLICATION_HOUR, minute=0, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=7)
+    return candidate
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the schools table is narrowed to; every filter combines with the others."""
+
+    inactive: bool = False
+    low_messaging: bool = False
+    unregistered: bool = False
+    missing: bool = False
+    changed: bool = False
+    municipality: str | None = None
+    search: str = ""
+
+    TOGGLES = ("inactive", "low_messaging", "unregistered", "missing", "changed")
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, name) for name in self.TOGGLES) or bool(
+            self.municipality) or bool(self.search.strip())
+
+    def toggled(self, name: str) -> "Filters":
+        return replace(self, **{name: not getattr(self, name)})
+
+    def cleared(self) -> "Filters":
+        return Filters()
+
+    def chips(self, threshold: float) -> list[tuple[str, str]]:
+        """``(filter name, chip text)`` of the filters that are on, in a fixed order."""
+        out: list[tuple[str, str]] = []
+        if self.inactive:
+            out.append(("inactive", tr("неактивные", "inactive")))
+        if self.low_messaging:
+            out.append(("low_messaging", tr("пишут < {p}", "messaging < {p}",
+                                            p=format_share(threshold, digits=0))))
+        if self.unregistered:
+            out.append(("unregistered", tr("не все зарегистрированы", "not fully registered")))
+        if self.missing:
+            out.append(("missing", tr("нет в неделе", "missing from the week")))
+        if self.changed:
+            out.append(("changed", tr("изменились", "changed")))
+        if self.municipality:
+            out.append(("municipality", self.municipality))
+        if self.search.strip():
+            out.append(("search", f"«{self.search.strip()}»"))
+        return out
+
+    def describe(self, threshold: float) -> str:
+        """One line for an export's header: the filters that are on, or "all"."""
+        chips = [text for _, text in self.chips(threshold)]
+        return "; ".join(chips) if chips else tr("все организации", "all organisations")
+
+
+def format_share(value: float | None, digits: int = 1) -> str:
+    """``30%``/``3,5%`` (Russian decimal comma) — the one place shares turn into text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{100.0 * value:.{digits}f}%"
+    return text.replace(".", tr(",", "."))
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class WeekData:
+    """One snapshot's full table (scoped), as the core computed it."""
+
+    info: "SnapshotInfo"
+    previous: "SnapshotInfo | None"
+    frame: "pd.DataFrame"
+    index: int                       # position among the current snapshots (0 = oldest)
+    count: int                       # number of current snapshots
+    municipalities: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.info.period_label
+
+
+@dataclass
+class View:
+    """What the main screen shows for a week and a set of filters."""
+
+    week: WeekData
+    filters: Filters
+    threshold: float
+    frame: "pd.DataFrame"            # the filtered rows
+    total: int                       # rows in the area (scope + municipality)
+    kpis: list[Any]                  # indicators.Kpi for the area
+    counts: dict[str, int]           # inactive / low / unregistered / missing / changed in view
+
+
+@dataclass(frozen=True)
+class StoreSignature:
+    """Cheap identity of the store's contents, polled to notice new snapshots."""
+
+    db_mtime: float
+    wal_mtime: float
+    wal_size: int
+
+
+# --------------------------------------------------------------------------- the facade
+
+
+class ConsoleAPI:
+    """The console's facade over the core (see the module docstring).
+
+    Args:
+        paths: where the store, config and cache live (``Paths``).
+        config: the validated config (``load_config``).
+        scope: start with the config's scope applied (``week_table(..., scope=True)``).
+        now: a clock, ``() -> aware datetime`` (tests and snapshots pin it).
+        demo: the store is the disposable demo store.
+    """
+
+    def __init__(self, paths: "Paths", config: "Config", *, scope: bool = True,
+                 now: Callable[[], datetime] | None = None, demo: bool = False) -> None:
+        self.paths = paths
+        self.cfg = config
+        self.scope = scope
+        self.demo = demo
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self.low_threshold: float = float(config.thresholds.low_messaging)
+        self.shortlist_name: str = DEFAULT_SHORTLIST()
+        self._store: Store | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sferum-store")
+        self._executor_thread: threading.Thread | None = None
+        self._weeks: OrderedDict[tuple[int, bool], WeekData] = OrderedDict()
+        self._snapshots: list[SnapshotInfo] | None = None
+        self._kpis: dict[tuple, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @property
+    def home(self) -> Path:
+        return Path(self.paths.home)
+
+    @property
+    def store(self) -> "Store":
+        """The store (for the core's functions; use it from :meth:`call`)."""
+        if self._store is None:
+            from sferum_tui.core.store import Store
+
+            self._store = Store(self.home)
+        return self._store
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` on the store's own thread and return its result.
+
+        Screens' workers use this for any core call that reads the store.
+        """
+        if threading.current_thread() is self._executor_thread:
+            return fn(*args, **kwargs)
+        return self._executor.submit(self._on_thread, fn, args, kwargs).result()
+
+    def _on_thread(self, fn, args, kwargs):
+        self._executor_thread = threading.current_thread()
+        return fn(*args, **kwargs)
+
+    _call = call
+
+    def close(self) -> None:
+        def _close() -> None:
+            if self._store is not None:
+                self._store.close()
+
+        try:
+            self._executor.submit(_close).result(timeout=5)
+        except Exception:  # noqa: BLE001 - closing must not raise on the way out
+            pass
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def today(self) -> date:
+        return self.now().astimezone(MOSCOW).date()
+
+    def switch_home(self, paths: "Paths", *, demo: bool) -> None:
+        """Point at another store (the welcome screen's demo)."""
+        old = self._store
+
+        def _swap() -> None:
+            if old is not None:
+                old.close()
+
+        self.call(_swap)
+        with self._lock:
+            self.paths = paths
+            self.demo = demo
+            self._store = None
+            self._weeks.clear()
+            self._kpis.clear()
+            self._snapshots = None
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def snapshots(self, refresh: bool = False) -> list["SnapshotInfo"]:
+        """The current snapshots, oldest first (cached until :meth:`refresh`)."""
+        if refresh or self._snapshots is None:
+            snaps = self.call(lambda: self.store.snapshots())
+            with self._lock:
+                self._snapshots = snaps
+        return list(self._snapshots or [])
+
+    def is_empty(self) -> bool:
+        return not self.snapshots()
+
+    def latest_id(self) -> int | None:
+        snaps = self.snapshots()
+        return snaps[-1].id if snaps else None
+
+    def neighbour(self, snapshot_id: int | None, step: int) -> int | None:
+        """The snapshot ``step`` weeks later (negative: earlier), or None at either end."""
+        snaps = self.snapshots()
+        ids = [s.id for s in snaps]
+        if not ids:
+            return None
+        if snapshot_id not in ids:
+            return ids[-1]
+        i = ids.index(snapshot_id) + step
+        return ids[i] if 0 <= i < len(ids) else None
+
+    def resolve_week(self, spec: str) -> "SnapshotInfo | None":
+        """A week named by the user (``latest``, a date, ``15.04.2023``, an id …)."""
+        from sferum_tui.core import indicators
+
+        return self.call(indicators.resolve_week, self.store, spec)
+
+    def signature(self) -> StoreSignature:
+        """Modification times of the database files (no SQLite call: safe to poll often)."""
+        db = self.home / "store.sqlite"
+        wal = self.home / "store.sqlite-wal"
+
+        def stat(p: Path) -> tuple[float, int]:
+            try:
+                st = p.stat()
+            except OSError:
+                return 0.0, 0
+            return st.st_mtime, st.st_size
+
+        d_m, _ = stat(db)
+        w_m, w_s = stat(wal)
+        return StoreSignature(d_m, w_m, w_s)
+
+    def refresh(self) -> tuple[list["SnapshotInfo"], list["SnapshotInfo"], bool]:
+        """Re-read the list of snapshots.
+
+        Returns ``(arrived, replaced, changed)``: the snapshots that are new since the last
+        look, those that replaced a week already shown (a re-import), and whether anything
+        changed at all.  Cached week tables of replaced or neighbouring weeks are dropped.
+        """
+        before = {s.id: s for s in (self._snapshots or [])}
+        before_starts = {s.period_start for s in before.values()}
+        snaps = self.snapshots(refresh=True)
+        after = {s.id: s for s in snaps}
+        new = [s for s in snaps if s.id not in before]
+        gone = [i for i in before if i not in after]
+        arrived = [s for s in new if s.period_start not in before_starts]
+        replaced = [s for s in new if s.period_start in before_starts]
+        changed = bool(new or gone)
+        if changed:
+            with self._lock:
+                # week-over-week columns depend on the previous week: drop everything cached
+                self._weeks.clear()
+                self._kpis.clear()
+        return arrived, replaced, changed
+
+    # -- one week -------------------------------------------------------------------------
+
+    def week(self, snapshot_id: int) -> WeekData:
+        """The scoped week table of a snapshot (cached for a few weeks)."""
+        key = (int(snapshot_id), bool(self.scope))
+        with self._lock:
+            hit = self._weeks.get(key)
+            if hit is not None:
+                self._weeks.move_to_end(key)
+                return hit
+        data = self.call(self._load_week, int(snapshot_id), bool(self.scope))
+        with self._lock:
+            self._weeks[key] = data
+            while len(self._weeks) > WEEK_CACHE:
+                self._weeks.popitem(last=False)
+        return data
+
+    def cached_week(self, snapshot_id: int) -> bool:
+        return (int(snapshot_id), bool(self.scope)) in self._weeks
+
+    def _load_week(self, snapshot_id: int, scope: bool) -> WeekData:
+        from sferum_tui.core import indicators
+
+        store = self.store
+        info = store.snapshot(snapshot_id)
+        previous = store.previous(snapshot_id)
+        frame = indicators.week_table(store, self.cfg, snapshot_id, scope=scope)
+        frame = self._presentation(frame)
+        snaps = self._snapshots if self._snapshots is not None else store.snapshots()
+        ids = [s.id for s in snaps]
+        index = ids.index(snapshot_id) if snapshot_id in ids else len(ids) - 1
+        munis: list[tuple[str, int]] = []
+        if "municipality" in frame.columns and len(frame):
+            counts = frame["municipality"].dropna().value_counts()
+            munis = sorted(((str(k), int(v)) for k, v in counts.items()),
+                           key=lambda kv: kv[0].casefold().replace("ё", "е"))
+        return WeekData(info=info, previous=previous, frame=frame, index=index,
+                        count=len(ids), municipalities=munis)
+
+    @staticmethod
+    def _presentation(frame: "pd.DataFrame") -> "pd.DataFrame":
+        """Add ``state``: one word per row the table can colour, from the core's booleans.
+
+        ``missing`` > ``newly_inactive`` > ``inactive`` > ``recovered`` > ``active``.  Nothing
+        is computed here — it only names which of the core's flags applies.
+        """
+        import numpy as np
+
+        n = len(frame)
+
+        def flag(name: str):
+            if name not in frame.columns:
+                return np.zeros(n, dtype=bool)
+            return frame[name].fillna(False).astype(bool).to_numpy()
+
+        state = np.select(
+            [flag("missing"), flag("newly_inactive"), flag("inactive"), flag("recovered")],
+            ["missing", "newly_inactive", "inactive", "recovered"], default="active")
+        frame = frame.copy()
+        frame["state"] = state
+        return frame
+
+    # -- the main view --------------------------------------------------------------------
+
+    def view(self, snapshot_id: int, filters: Filters) -> View:
+        """The week's table narrowed by ``filters``, with the area's KPIs and counts."""
+        from sferum_tui.core import indicators
+
+        week = self.week(snapshot_id)
+        frame = week.frame
+        area = frame
+        if filters.municipality:
+            area = indicators.filter_schools(frame, municipality=filters.municipality)
+        shown = indicators.filter_schools(
+            area,
+            inactive=filters.inactive,
+            low_messaging=self.low_threshold if filters.low_messaging else None,
+            unregistered=filters.unregistered,
+            missing=filters.missing,
+            search=filters.search.strip() or None,
+            changed=filters.changed,
+        )
+        kpis = self.kpis(snapshot_id, filters.municipality)
+        counts = self._counts(shown)
+        return View(week=week, filters=filters, threshold=self.low_threshold, frame=shown,
+                    total=len(area), kpis=kpis, counts=counts)
+
+    def kpis(self, snapshot_id: int, municipality: str | None = None) -> list[Any]:
+        """The area's KPIs (scope, narrowed to ``municipality`` when given)."""
+        from sferum_tui.core import indicators
+
+        key = (int(snapshot_id), bool(self.scope), municipality, self.today())
+        cache = self._kpis
+        if key in cache:
+            return cache[key]
+        frame = self.week(snapshot_id).frame
+        if municipality:
+            frame = indicators.filter_schools(frame, municipality=municipality)
+        result = list(indicators.kpis(frame, self.cfg, today=self.today()))
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = result
+        return result
+
+    def _counts(self, frame: "pd.DataFrame") -> dict[str, int]:
+        def count(col: str) -> int:
+            if col not in frame.columns:
+                return 0
+            return int(frame[col].fillna(False).astype(bool).sum())
+
+        return {
+            "shown": len(frame),
+            "inactive": count("inactive"),
+            "low_messaging": count("low_messaging"),
+            "unregistered": count("unregistered"),
+            "missing": count("missing"),
+            "changed": count("changed"),
+        }
+
+    def set_threshold(self, value: float) -> None:
+        """The low-messaging threshold for the filter (a share 0..1)."""
+        self.low_threshold = max(0.0, min(1.0, float(value)))
+
+    def set_scope(self, scope: bool) -> None:
+        self.scope = bool(scope)
+        self._kpis.clear()
+
+    def scope_label(self) -> str:
+        """The area the console shows: the config's scope, or everything in the store."""
+        sc = self.cfg.scope
+        if not self.scope or (not sc.region and not sc.municipalities):
+            return tr("все данные", "all data")
+        if sc.municipalities:
+            if len(sc.municipalities) == 1:
+                return sc.municipalities[0]
+            return tr("{n} муниципалитетов", "{n} municipalities", n=len(sc.municipalities))
+        return sc.region
+
+    def has_scope(self) -> bool:
+        sc = self.cfg.scope
+        return bool(sc.region or sc.municipalities)
+
+    # -- other views ----------------------------------------------------------------------
+
+    def rollup(self, snapshot_id: int, by: str = "municipality") -> "pd.DataFrame":
+        """Municipalities (or ``by``) worst first, from the core."""
+        from sferum_tui.core import indicators
+
+        return indicators.rollup(self.week(snapshot_id).frame, self.cfg, by=by)
+
+    def changes(self, snapshot_id: int) -> dict[str, "pd.DataFrame"]:
+        """Newly inactive, recovered, biggest falls and rises since the previous week."""
+        from sferum_tui.core import indicators
+
+        data = self.call(indicators.changes, self.store, self.cfg, int(snapshot_id))
+        # scope them like the main table: keep only organisations of the week's scoped table
+        week = self.week(snapshot_id).frame
+        if "org_uid" in week.columns:
+            uids = set(week["org_uid"].tolist())
+            data = {k: (v[v["org_uid"].isin(uids)] if "org_uid" in v.columns else v)
+                    for k, v in data.items()}
+        return data
+
+    def org_history(self, org_uid: int) -> "pd.DataFrame":
+        from sferum_tui.core import indicators
+
+        return self.call(indicators.org_history, self.store, self.cfg, int(org_uid))
+
+    def org_row(self, snapshot_id: int, org_uid: int) -> "pd.Series | None":
+        frame = self.week(snapshot_id).frame
+        hit = frame[frame["org_uid"] == org_uid]
+        return None if hit.empty else hit.iloc[0]
+
+    # -- shortlists -----------------------------------------------------------------------
+
+    @property
+    def shortlists(self):
+        """``core.shortlists.Shortlists`` on this store (call its methods through :meth:`call`)."""
+        from sferum_tui.core.shortlists import Shortlists
+
+        return Shortlists(self.store)
+
+    def marked(self, name: str | None = None) -> set[int]:
+        name = name or self.shortlist_name
+        return self.call(lambda: self.shortlists.contains(name))
+
+    def toggle_marks(self, uids: Iterable[int], name: str | None = None) -> tuple[int, int]:
+        """Add the uids not in the list and remove those in it; returns ``(added, removed)``."""
+        name = name or self.shortlist_name
+        uids = [int(u) for u in uids]
+
+        def _toggle() -> tuple[int, int]:
+            lists = self.shortlists
+            present = lists.contains(name)
+            to_add = [u for u in uids if u not in present]
+            to_remove = [u for u in uids if u in present]
+            added = lists.add(name, to_add) if to_add else 0
+            removed = lists.remove(name, to_remove) if to_remove else 0
+            return added, removed
+
+        return self.call(_toggle)
+
+    def shortlist_names(self) -> list[str]:
+        return self.call(lambda: self.shortlists.names())
+
+    # -- fetching -------------------------------------------------------------------------
+
+    def fetch(self, on_event: Callable[[Any], None] | None = None,
+              cancel: threading.Event | None = None, source: str | None = None):
+        """One fetch pass over the configured sources (``core.fetch.fetch_once``).
+
+        Runs in the caller's thread (a worker) with its own store connection, like the CLI;
+        the console notices the new snapshot through :meth:`signature` like any other import.
+        """
+        from sferum_tui.core.fetch import fetch_once
+
+        return fetch_once(self.paths, self.cfg, source, on_event=on_event, cancel=cancel)
+
+    def has_sources(self) -> bool:
+        return any(getattr(s, "enabled", True) for s in self.cfg.sources)
+
+    # -- the demo -------------------------------------------------------------------------
+
+    def build_demo(self, progress: Callable[[str], None] | None = None, *,
+                   scale: str = "region", weeks: int = 8, seed: int = 1) -> "Paths":
+        """Build the disposable demo store (as ``sferum-tui demo --no-open``) and return its paths.
+
+        The same steps as the ``demo`` command: wipe the demo folder, write synthetic files,
+        import the registry and every week through the real reader and store.
+        """
+        import shutil
+
+        from sferum_tui.core import demo
+        from sferum_tui.core.paths import Paths
+        from sferum_tui.core.store import Store
+
+        say = progress or (lambda text: None)
+        if self.demo:
+            paths = self.paths
+        else:  # the same rule as ``--demo``: a ``demo`` folder inside the home and the cache
+            paths = Paths(home=self.home / "demo", config_dir=self.paths.config_dir,
+                          cache_dir=Path(self.paths.cache_dir) / "demo")
+        home = paths.home
+        if home.name != "demo":  # never wipe anything but a demo folder
+            raise RuntimeError(f"not a demo folder: {home}")
+        if home.exists():
+            shutil.rmtree(home)
+        say(tr("Создаю синтетические файлы…", "Writing synthetic files…"))
+        built = demo.generate_demo(home / "files", scale=scale, weeks=weeks, seed=seed)
+        with Store(home) as store:
+            say(tr("Загружаю справочник…", "Importing the registry…"))
+            store.import_registry(built.registry)
+            for k, path in enumerate(built.weekly, 1):
+                say(tr("Загружаю неделю {k} из {n}…", "Importing week {k} of {n}…",
+                       k=k, n=len(built.weekly)))
+                store.import_file(path)
+        return paths
