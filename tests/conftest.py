@@ -20,3 +20,38 @@ def _clean_environment(monkeypatch, tmp_path_factory):
     set_language("ru")
     yield
     set_language("ru")
+
+
+# -- store helpers (generic: any test that needs to prove "the store is unchanged") -------------
+
+def full_store_dump(home) -> dict:
+    """Everything a store holds: schema version, every row of every table (sorted), and the
+    list of files under ``blobs/`` with their sizes. Two equal dumps = an unchanged store."""
+    import sqlite3
+    from pathlib import Path
+
+    home = Path(home)
+    db = home / "store.sqlite"
+    out: dict = {"exists": db.exists(), "tables": {}, "blobs": []}
+    if db.exists():
+        con = sqlite3.connect(db)
+        try:
+            out["user_version"] = con.execute("PRAGMA user_version").fetchone()[0]
+            names = [r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            for name in names:
+                rows = con.execute(f'SELECT * FROM "{name}"').fetchall()
+                out["tables"][name] = sorted(rows, key=repr)
+        finally:
+            con.close()
+    blobs = home / "blobs"
+    if blobs.exists():
+        out["blobs"] = sorted((str(p.relative_to(home)), p.stat().st_size)
+                              for p in blobs.rglob("*") if p.is_file())
+    return out
+
+
+@pytest.fixture
+def store_dump():
+    """``store_dump(home)`` → :func:`full_store_dump`."""
+    return full_store_dump

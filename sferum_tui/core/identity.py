@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "normalize_inn", "normalize_name", "normalize_municipality", "normalize_region",
     "inn_key", "name_keys", "display_name_key",
 ]
 
-_QUOTES = "«»\"'“”„‟‘’‚`´"
+_DROP = str.maketrans({q: None for q in "«»\"'“”„‟‘’‚`´"} | {"№": " ", "ё": "е", "Ё": "е"})
 _WORD = re.compile(r"[0-9a-zа-я]+")
 _NUMBERED = re.compile(r"^(?:no|n)(\d+)$")
 
@@ -63,11 +64,12 @@ _REGION_STOP = frozenset({
 
 def _fold(text: str) -> str:
     """Lower case, NFKC, ё→е, quotes dropped, «№» and punctuation turned into spaces."""
-    text = str(text).replace("№", " ")
-    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
-    text = text.replace("р-н", " район ").replace("р-на", " района ")
-    for q in _QUOTES:
-        text = text.replace(q, "")
+    text = str(text).translate(_DROP)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if "р-н" in text:
+        text = text.replace("р-на", " района ").replace("р-н", " район ")
     return text
 
 
@@ -80,6 +82,8 @@ def normalize_inn(value) -> str | None:
     in a spreadsheet is padded back to 10/12. Anything else without digits → None."""
     if value is None:
         return None
+    if type(value) is str and len(value) in (10, 12) and value.isdigit() and value.isascii():
+        return value if value.strip("0") else None
     if isinstance(value, float):
         if value != value:  # NaN
             return None
@@ -118,12 +122,16 @@ def normalize_name(name) -> str:
              if not (w in ("n", "no", "н") and i + 1 < len(words) and words[i + 1][:1].isdigit())]
     words = [_NUMBERED.sub(r"\1", w) for w in words]
     text = " ".join(words)  # punctuation out, single spaces
-    text = _FORM_RE.sub(_abbreviate_form, text)
-    for pattern, short in _SCHOOL_FORMS:
-        text = pattern.sub(short, text)
-    return "".join(_words(text))
+    if "учрежд" in text or "организац" in text:
+        text = _FORM_RE.sub(_abbreviate_form, text)
+    if "школ" in text or "сад" in text or "имени" in text:
+        for pattern, short in _SCHOOL_FORMS:
+            text = pattern.sub(short, text)
+        return "".join(_words(text))
+    return text.replace(" ", "")
 
 
+@lru_cache(maxsize=65536)
 def normalize_municipality(name) -> str:
     """``Кизлярский район``, ``МР «Кизлярский район»``, ``Кизлярский муниципальный район`` →
     ``кизлярский``; ``ГО «город Махачкала»`` → ``махачкала``."""
@@ -134,6 +142,7 @@ def normalize_municipality(name) -> str:
     return "".join(kept or words)
 
 
+@lru_cache(maxsize=4096)
 def normalize_region(name) -> str:
     """``Республика Дагестан`` → ``дагестан``; ``г. Москва`` → ``москва``."""
     if name is None:
@@ -165,7 +174,11 @@ def name_keys(name, municipality, region=None) -> tuple[str | None, str | None]:
 
 def display_name_key(name, municipality, region=None) -> str | None:
     """The ``org_key`` shown for an organisation known only by name."""
-    with_region, plain = name_keys(name, municipality, region)
-    if plain is None:
+    return display_key_of(*name_keys(name, municipality, region))
+
+
+def display_key_of(key_r: str | None, key_m: str | None) -> str | None:
+    """``org_key`` from the keys of :func:`name_keys`: ``name:[region|]municipality|name``."""
+    if key_m is None:
         return None
-    return "name:" + (with_region or plain)[2:]
+    return "name:" + (key_r or key_m)[2:]

@@ -160,8 +160,19 @@ CREATE TABLE missing_counts (
 ) WITHOUT ROWID;
 """
 
-# version → SQL script bringing the schema from version-1 to version.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# Whole weeks are read far more often than they are written: each snapshot also keeps its facts
+# as one compressed Arrow IPC stream, so a 40,000-row week loads without 700,000 Python objects.
+_SCHEMA_V2 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE snapshot_columns (
+    snapshot_id INTEGER PRIMARY KEY,
+    data        BLOB NOT NULL                 -- Arrow IPC stream (zstd) of the snapshot's facts
+);
+"""
+
+# version → SQL script (or a callable taking the connection) bringing the schema from
+# version-1 to version; all of them run in one transaction.
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -260,17 +271,27 @@ def _rows_skipped_phrase(n: int) -> str:
 # Prepared rows (computed before the transaction)
 # --------------------------------------------------------------------------------------------
 
-@dataclass
 class _Prepared:
-    row: int
-    inn: str | None
-    key_r: str | None          # name key with region
-    key_m: str | None          # name key without region
-    display_key: str | None
-    name: str | None
-    municipality: str | None
-    region: str | None
-    values: tuple              # status code, counts…, share (facts) or staff_total, kind (registry)
+    """One row of a file, ready for the store; name keys are computed only when needed."""
+
+    __slots__ = ("row", "inn", "name", "municipality", "region", "values", "_keys", "ids")
+
+    def __init__(self, row, inn, name, municipality, region, values):
+        self.row = row
+        self.inn = inn
+        self.name = name
+        self.municipality = municipality
+        self.region = region
+        self.values = values   # status code, counts…, share (facts) or staff_total, kind (registry)
+        self._keys = None
+        self.ids = (None, None, None)   # interned (name_id, municipality_id, region_id)
+
+    @property
+    def keys(self) -> tuple[str | None, str | None]:
+        """(name key with region, name key without region)."""
+        if self._keys is None:
+            self._keys = identity.name_keys(self.name, self.municipality, self.region)
+        return self._keys
 
 
 def _clean_text(value) -> str | None:
@@ -278,7 +299,9 @@ def _clean_text(value) -> str | None:
         return None
     if isinstance(value, float) and value != value:
         return None
-    text = " ".join(str(value).split())
+    text = str(value).strip()
+    if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text:
+        text = " ".join(text.split())
     return text or None
 
 
@@ -286,27 +309,24 @@ def _prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[_Prepared], 
     prepared: list[_Prepared] = []
     skipped: list[dict] = []
     for r in rows:
-        name = _clean_text(r.get("org_name"))
-        muni = _clean_text(r.get("municipality"))
-        region = _clean_text(r.get("region"))
-        inn = identity.normalize_inn(r.get("org_id"))
-        key_r, key_m = identity.name_keys(name, muni, region)
-        if inn is None and key_m is None:
-            skipped.append({"row": r.get("row"),
+        get = r.get
+        inn = identity.normalize_inn(get("org_id"))
+        p = _Prepared(int(get("row") or 0), inn, _clean_text(get("org_name")),
+                      _clean_text(get("municipality")), _clean_text(get("region")), None)
+        if inn is None and p.keys[1] is None:
+            skipped.append({"row": get("row"),
                             "reason": tr("нет ни ИНН, ни наименования организации",
                                          "neither an ИНН nor an organisation name")})
             continue
         if registry:
-            values = (r.get("staff_total"), _clean_text(r.get("kind")))
+            p.values = (get("staff_total"), _clean_text(get("kind")))
         else:
-            status = _STATUS_CODE.get(r.get("status")) if r.get("status") is not None else None
-            share = r.get("teachers_active_share")
-            values = (status, *(r.get(f) for f in COUNT_FIELDS),
-                      float(share) if share is not None else None)
-        prepared.append(_Prepared(
-            row=int(r.get("row") or 0), inn=inn, key_r=key_r, key_m=key_m,
-            display_key=identity.display_name_key(name, muni, region),
-            name=name, municipality=muni, region=region, values=values))
+            status = get("status")
+            share = get("teachers_active_share")
+            p.values = (_STATUS_CODE.get(status) if status is not None else None,
+                        *(get(f) for f in COUNT_FIELDS),
+                        float(share) if share is not None else None)
+        prepared.append(p)
     return prepared, skipped
 
 
@@ -357,6 +377,8 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._lookups = {t: _Lookup(t) for t in ("org_names", "municipalities", "regions")}
+        self._org_cache = None
 
     # -- connections -------------------------------------------------------------------------
 
@@ -430,8 +452,12 @@ class Store:
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _split_sql(MIGRATIONS[target]):
-                    con.execute(statement)
+                step = MIGRATIONS[target]
+                if callable(step):
+                    step(con)
+                else:
+                    for statement in _split_sql(step):
+                        con.execute(statement)
                 con.execute(f"PRAGMA user_version = {target}")
             con.execute("COMMIT")
         except BaseException:
@@ -512,7 +538,7 @@ class Store:
     # -- identity ------------------------------------------------------------------------------
 
     def _resolver(self, con: sqlite3.Connection) -> "_Resolver":
-        return _Resolver(con)
+        return _Resolver(con, self._lookups)
 
     # -- weekly import -------------------------------------------------------------------------
 
@@ -586,6 +612,8 @@ class Store:
                      hint,
                      _dumps(extra_aliases) if extra_aliases else None))
                 self._insert_facts(con, snap_id, facts)
+                con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
+                            (snap_id, _columns_blob(facts)))
                 self._touch_orgs(con, snap_id, start, end)
                 if old_ids:
                     self._recompute_orgs(con, old_ids, snap_id, same_period=all(
@@ -744,34 +772,100 @@ class Store:
     # -- frames --------------------------------------------------------------------------------
 
     _FACT_SELECT = (
-        "f.org_uid, o.key, r.name, m.name, o.inn, n.name, f.status, f.users_total, f.staff_total, "
-        "f.teachers, f.students, f.parents, f.classes, f.chats, f.teachers_active, "
-        "f.teachers_active_share, f.row")
-    _FACT_JOINS = ("JOIN orgs o ON o.uid = f.org_uid "
-                   "LEFT JOIN org_names n ON n.id = f.name_id "
-                   "LEFT JOIN municipalities m ON m.id = f.municipality_id "
-                   "LEFT JOIN regions r ON r.id = f.region_id")
+        "f.org_uid, o.key, coalesce(f.region_id, 0), coalesce(f.municipality_id, 0), o.inn, "
+        "coalesce(f.name_id, 0), f.status, f.users_total, f.staff_total, f.teachers, f.students, "
+        "f.parents, f.classes, f.chats, f.teachers_active, f.teachers_active_share, f.row")
     _FACT_COLUMNS = ("org_uid", "org_key", *ROW_FIELDS, "row")
+
+    def _texts(self) -> dict[str, "_Lookup"]:
+        """Lookups for the interned columns, refreshed from the database."""
+        con = self._connection(write=False)
+        lk = self._lookups
+        if con is not None:
+            for t in lk.values():
+                t.refresh(con)
+        return {"org_name": lk["org_names"], "municipality": lk["municipalities"],
+                "region": lk["regions"]}
 
     def week_frame(self, snapshot_id: int) -> "pd.DataFrame":
         """One row per organisation of a snapshot: ``org_uid``, ``org_key``, the canonical
         fields (``org_id`` = the organisation's ИНН or None; ``org_name`` as written that week)
         and ``row`` (the spreadsheet row), in file order."""
         self.snapshot(snapshot_id)  # a clear error for an unknown id
-        rows = self._query(f"SELECT {self._FACT_SELECT} FROM facts f {self._FACT_JOINS} "
-                           "WHERE f.snapshot_id = ? ORDER BY f.row", (int(snapshot_id),))
-        return _facts_frame(rows, self._FACT_COLUMNS)
+        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (int(snapshot_id),))
+        if blob:
+            return self._frame_from_columns(blob[0][0])
+        rows = self._query(f"SELECT {self._FACT_SELECT} FROM facts f JOIN orgs o ON o.uid = f.org_uid "
+                           "WHERE f.snapshot_id = ?", (int(snapshot_id),))
+        frame = _facts_frame(rows, self._FACT_COLUMNS, self._texts())
+        return frame.sort_values("row", kind="stable", ignore_index=True)
+
+    def _frame_from_columns(self, data: bytes) -> "pd.DataFrame":
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        table = pa.ipc.open_stream(data).read_all()
+        texts = self._texts()
+        keys, inns = self._org_arrays()
+        uid = table.column("org_uid").to_numpy().astype(np.int64)
+        out: dict[str, Any] = {"org_uid": uid, "org_key": keys[uid]}
+        for name in ROW_FIELDS:
+            if name == "org_id":
+                out[name] = inns[uid]
+            elif name in texts:
+                ids = table.column(_ID_COLUMN[name]).to_numpy()
+                out[name] = texts[name].array()[ids]
+            elif name == "status":
+                codes = table.column("status").fill_null(-1).to_numpy().astype(np.int64)
+                out[name] = np.array([STATUS_INACTIVE, STATUS_ACTIVE, None], dtype=object)[codes]
+            elif name == "teachers_active_share":
+                col = table.column(name)
+                out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64)
+            else:
+                col = table.column(name)
+                values = col.fill_null(0).to_numpy().astype(np.int64)
+                mask = col.is_null().to_numpy(zero_copy_only=False)
+                out[name] = pd.arrays.IntegerArray(values, mask)
+        out["row"] = table.column("row").to_numpy().astype(np.int64)
+        for name in ("org_key", "region", "municipality", "org_id", "org_name", "status"):
+            out[name] = pd.Series(out[name], dtype=object)
+        return pd.DataFrame(out, columns=list(self._FACT_COLUMNS))
+
+    def _org_arrays(self):
+        """``(key_by_uid, inn_by_uid)`` object arrays, cached until organisations change."""
+        import numpy as np
+
+        version = self._query("SELECT value FROM meta WHERE key = 'orgs_version'")
+        version = version[0][0] if version else 0
+        with self._lock:
+            cached = self._org_cache
+            if cached is not None and cached[0] == version:
+                return cached[1], cached[2]
+        rows = self._query("SELECT uid, key, inn FROM orgs")
+        size = (max(r[0] for r in rows) if rows else 0) + 1
+        keys = np.empty(size, dtype=object)
+        inns = np.empty(size, dtype=object)
+        if rows:
+            uids, k, i = zip(*rows)
+            idx = np.fromiter(uids, dtype=np.int64, count=len(rows))
+            keys[idx] = k
+            inns[idx] = i
+        with self._lock:
+            self._org_cache = (version, keys, inns)
+        return keys, inns
 
     def history(self, org_uid: int) -> "pd.DataFrame":
         """One row per current snapshot where the organisation appears, oldest first, with
         ``snapshot_id``, ``period_start``, ``period_end`` and the fields of :meth:`week_frame`."""
         rows = self._query(
             f"SELECT s.id, s.period_start, s.period_end, {self._FACT_SELECT} "
-            f"FROM facts f JOIN snapshots s ON s.id = f.snapshot_id {self._FACT_JOINS} "
+            "FROM facts f JOIN snapshots s ON s.id = f.snapshot_id JOIN orgs o ON o.uid = f.org_uid "
             "WHERE f.org_uid = ? AND s.superseded_by IS NULL ORDER BY s.period_start",
             (int(org_uid),))
         rows = [(a, date.fromisoformat(b), date.fromisoformat(c), *rest) for a, b, c, *rest in rows]
-        return _facts_frame(rows, ("snapshot_id", "period_start", "period_end", *self._FACT_COLUMNS))
+        return _facts_frame(rows, ("snapshot_id", "period_start", "period_end", *self._FACT_COLUMNS),
+                            self._texts())
 
     _ORG_COLUMNS = ("org_uid", "org_key", "org_id", "org_name", "municipality", "region",
                     "first_seen", "last_seen", "in_registry")
@@ -783,47 +877,37 @@ class Store:
         return self._orgs_where("", ())
 
     def find_orgs(self, text: str) -> "pd.DataFrame":
-        """Organisations whose ИНН starts with ``text`` (digits) or whose name, any spelling
-        ever seen, contains it (case-insensitive, ё = е)."""
+        """Organisations whose ИНН starts with ``text`` (digits) or whose name, in any spelling
+        ever stored, contains it (case-insensitive, ё = е)."""
         text = (text or "").strip()
-        if not text:
+        if not text or self._connection(write=False) is None:
             return self._orgs_where("WHERE 0", ())
         if text.isdigit():
-            return self._orgs_where("WHERE o.inn LIKE ? ESCAPE '\\'", (text + "%",))
-        con = self._connection(write=False)
-        if con is None:
-            return self._orgs_where("WHERE 0", ())
+            return self._orgs_where("WHERE o.inn LIKE ?", (text + "%",))
         needle = _fold_ci(text)
-        name_ids = [i for i, name in con.execute("SELECT id, name FROM org_names")
-                    if needle in _fold_ci(name)]
-        if not name_ids:
+        names = self._texts()["org_name"].by_id
+        ids = [i for i, name in enumerate(names) if name is not None and needle in _fold_ci(name)]
+        if not ids:
             return self._orgs_where("WHERE 0", ())
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS found_names (id INTEGER PRIMARY KEY)")
-        con.execute("DELETE FROM temp.found_names")
-        con.executemany("INSERT INTO temp.found_names VALUES (?)", [(i,) for i in name_ids])
-        try:
-            return self._orgs_where(
-                "WHERE o.name_id IN (SELECT id FROM temp.found_names) OR o.uid IN ("
-                " SELECT f.org_uid FROM facts f WHERE f.name_id IN (SELECT id FROM temp.found_names)"
-                " UNION SELECT rr.org_uid FROM registry_rows rr WHERE rr.name_id IN"
-                " (SELECT id FROM temp.found_names))", ())
-        finally:
-            con.execute("DELETE FROM temp.found_names")
+        marks = ",".join(map(str, ids))   # integers from the database itself
+        return self._orgs_where(
+            f"WHERE o.name_id IN ({marks}) OR o.uid IN ("
+            f" SELECT f.org_uid FROM facts f WHERE f.name_id IN ({marks})"
+            f" UNION SELECT rr.org_uid FROM registry_rows rr WHERE rr.name_id IN ({marks}))", ())
 
     def _orgs_where(self, where: str, params: tuple) -> "pd.DataFrame":
-        import pandas as pd
+        import numpy as np
 
         rows = self._query(
-            "SELECT o.uid, o.key, o.inn, n.name, m.name, r.name, o.first_seen, o.last_seen, "
-            " EXISTS (SELECT 1 FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id "
-            "         WHERE rr.org_uid = o.uid AND g.replaced_by IS NULL) "
-            "FROM orgs o LEFT JOIN org_names n ON n.id = o.name_id "
-            "LEFT JOIN municipalities m ON m.id = o.municipality_id "
-            f"LEFT JOIN regions r ON r.id = o.region_id {where} ORDER BY o.uid", params)
-        rows = [(*r[:6], _date_or_none(r[6]), _date_or_none(r[7]), bool(r[8])) for r in rows]
-        frame = pd.DataFrame.from_records(rows, columns=list(self._ORG_COLUMNS))
-        frame["org_uid"] = frame["org_uid"].astype("int64")
-        frame["in_registry"] = frame["in_registry"].astype(bool)
+            "SELECT o.uid, o.key, o.inn, coalesce(o.name_id, 0), coalesce(o.municipality_id, 0), "
+            "coalesce(o.region_id, 0), o.first_seen, o.last_seen "
+            f"FROM orgs o {where} ORDER BY o.uid", params)
+        in_registry = {uid for (uid,) in self._query(
+            "SELECT rr.org_uid FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id "
+            "WHERE g.replaced_by IS NULL")}
+        frame = _facts_frame(rows, self._ORG_COLUMNS[:-1], self._texts())
+        frame["in_registry"] = np.fromiter((u in in_registry for u in frame["org_uid"]), dtype=bool,
+                                           count=len(frame))
         return frame
 
     # -- registry ------------------------------------------------------------------------------
@@ -929,13 +1013,11 @@ class Store:
 
     def _registry_rows(self, extra: str, params: tuple = ()) -> "pd.DataFrame":
         rows = self._query(
-            "SELECT rr.org_uid, o.key, r.name, m.name, o.inn, n.name, rr.staff_total, rr.kind, rr.row "
+            "SELECT rr.org_uid, o.key, coalesce(rr.region_id, 0), coalesce(rr.municipality_id, 0), "
+            "o.inn, coalesce(rr.name_id, 0), rr.staff_total, rr.kind, rr.row "
             "FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id AND g.replaced_by IS NULL "
-            "JOIN orgs o ON o.uid = rr.org_uid "
-            "LEFT JOIN org_names n ON n.id = rr.name_id "
-            "LEFT JOIN municipalities m ON m.id = rr.municipality_id "
-            f"LEFT JOIN regions r ON r.id = rr.region_id WHERE 1 {extra} ORDER BY rr.row", params)
-        return _facts_frame(rows, self._REGISTRY_FRAME_COLUMNS)
+            f"JOIN orgs o ON o.uid = rr.org_uid WHERE 1 {extra} ORDER BY rr.row", params)
+        return _facts_frame(rows, self._REGISTRY_FRAME_COLUMNS, self._texts())
 
     def _count_missing(self, con: sqlite3.Connection, *, registry_id: int | None = None,
                        snapshot_ids: list[int] | None = None) -> None:
@@ -976,6 +1058,46 @@ class Store:
 # Identity resolution inside a write transaction
 # --------------------------------------------------------------------------------------------
 
+class _Lookup:
+    """``id → text`` of an intern table (org_names, municipalities, regions).
+
+    Those tables are append-only, so a per-Store cache is extended with ``WHERE id > last``
+    and never goes stale. Ids written by a transaction that may still roll back are never put
+    here (the resolver keeps them to itself).
+    """
+
+    def __init__(self, table: str):
+        self.table = table
+        self.by_id: list[str | None] = [None]   # index 0: missing
+        self.by_text: dict[str, int] = {}
+        self._array = None
+        self._lock = threading.Lock()
+
+    def refresh(self, con: sqlite3.Connection) -> "_Lookup":
+        with self._lock:
+            rows = con.execute(f"SELECT id, name FROM {self.table} WHERE id > ? ORDER BY id",
+                               (len(self.by_id) - 1,)).fetchall()
+            if rows:
+                by_id = self.by_id
+                for i, name in rows:
+                    while len(by_id) < i:      # a gap (never expected): keep indexes aligned
+                        by_id.append(None)
+                    by_id.append(name)
+                    self.by_text[name] = i
+                self._array = None
+        return self
+
+    def array(self):
+        import numpy as np
+
+        with self._lock:
+            if self._array is None or len(self._array) != len(self.by_id):
+                arr = np.empty(len(self.by_id), dtype=object)
+                arr[:] = self.by_id
+                self._array = arr
+            return self._array
+
+
 class _Resolver:
     """Maps prepared rows to organisation uids, creating organisations and name keys as needed.
 
@@ -983,56 +1105,82 @@ class _Resolver:
     organisations, keys and interned texts back before returning.
     """
 
-    def __init__(self, con: sqlite3.Connection):
+    def __init__(self, con: sqlite3.Connection, lookups: dict[str, _Lookup]):
         self.con = con
+        self.lookups = {t: lk.refresh(con) for t, lk in lookups.items()}
         self.inn_to_uid: dict[str, int] = {}
         self.uid_inn: dict[int, str] = {}
-        for uid, inn in con.execute("SELECT uid, inn FROM orgs WHERE inn IS NOT NULL"):
-            self.inn_to_uid[inn] = uid
-            self.uid_inn[uid] = inn
-        self.keys: dict[str, int] = dict(con.execute("SELECT key, org_uid FROM org_keys"))
-        self.uids_with_region = {uid for k, uid in self.keys.items() if k.startswith("r:")}
-        self.org_keys_taken = {k for (k,) in con.execute("SELECT key FROM orgs")}
+        self.spelling: dict[int, tuple] = {}
+        for uid, inn, n, m, r in con.execute(
+                "SELECT uid, inn, name_id, municipality_id, region_id FROM orgs"):
+            self.spelling[uid] = (n, m, r)
+            if inn is not None:
+                self.inn_to_uid[inn] = uid
+                self.uid_inn[uid] = inn
+        self.keys: dict[str, int | None] = {}     # name keys looked up so far (None: absent)
+        self.has_region: dict[int, bool] = {}     # uid → has a key with region
         self.next_uid = con.execute("SELECT coalesce(max(uid), 0) + 1 FROM orgs").fetchone()[0]
-        self.new_orgs: list[tuple] = []          # (uid, key, inn, name, muni, region)
+        self.new_orgs: list[tuple] = []          # (uid, key, inn)
         self.new_keys: list[tuple[str, int]] = []
         self.inn_attached: list[tuple[str, str, int]] = []
-        self._interned = {t: {} for t in ("org_names", "municipalities", "regions")}
+
+    # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
+
+    def _prefetch(self, keys: set[str]) -> None:
+        wanted = [k for k in keys if k is not None and k not in self.keys]
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            for k in chunk:
+                self.keys[k] = None
+            marks = ",".join("?" * len(chunk))
+            self.keys.update(self.con.execute(
+                f"SELECT key, org_uid FROM org_keys WHERE key IN ({marks})", chunk))
+
+    def _key(self, key: str) -> int | None:
+        if key not in self.keys:
+            self._prefetch({key})
+        return self.keys[key]
+
+    def _region_keyed(self, uid: int) -> bool:
+        hit = self.has_region.get(uid)
+        if hit is None:
+            hit = self.con.execute(
+                "SELECT EXISTS (SELECT 1 FROM org_keys WHERE org_uid = ? AND key LIKE 'r:%')",
+                (uid,)).fetchone()[0] == 1
+            self.has_region[uid] = hit
+        return hit
 
     # interning ------------------------------------------------------------------------------
 
-    def _intern_all(self, table: str, values: set[str]) -> dict[str, int]:
-        known = self._interned[table]
-        wanted = [v for v in values if v is not None and v not in known]
-        if wanted:
-            con = self.con
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS intern (name TEXT PRIMARY KEY)")
-            con.execute("DELETE FROM temp.intern")
-            con.executemany("INSERT OR IGNORE INTO temp.intern VALUES (?)", [(v,) for v in wanted])
-            con.execute(f"INSERT OR IGNORE INTO {table} (name) SELECT name FROM temp.intern")
-            known.update(con.execute(
-                f"SELECT t.name, t.id FROM {table} t JOIN temp.intern i ON i.name = t.name"))
-            con.execute("DELETE FROM temp.intern")
-        return known
+    def _intern(self, table: str, values: set) -> dict[str, int]:
+        """``text → id`` for every value, inserting the new ones (ids local to this transaction)."""
+        known = self.lookups[table].by_text
+        out = {v: known[v] for v in values if v is not None and v in known}
+        new = sorted(v for v in values if v is not None and v not in known)
+        if new:
+            start = self.con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+            rows = [(start + i, v) for i, v in enumerate(new)]
+            self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)", rows)
+            out.update((v, i) for i, v in rows)
+        return out
 
     # resolution -----------------------------------------------------------------------------
 
-    def _by_name(self, p: _Prepared, key_m: str, key_r: str | None) -> int | None:
+    def _by_name(self, key_r: str | None, key_m: str | None) -> int | None:
         if key_r is not None:
-            uid = self.keys.get(key_r)
+            uid = self._key(key_r)
             if uid is not None:
                 return uid
-        uid = self.keys.get(key_m)
-        if uid is not None and (key_r is None or uid not in self.uids_with_region):
+        if key_m is None:
+            return None
+        uid = self._key(key_m)
+        if uid is not None and (key_r is None or not self._region_keyed(uid)):
             return uid
         return None
 
     def _new_org(self, key: str, inn: str | None) -> int:
         uid = self.next_uid
         self.next_uid += 1
-        if key in self.org_keys_taken:
-            key = f"{key}#{uid}"
-        self.org_keys_taken.add(key)
         self.new_orgs.append((uid, key, inn))
         if inn:
             self.inn_to_uid[inn] = uid
@@ -1041,27 +1189,38 @@ class _Resolver:
 
     def _map_keys(self, uid: int, key_r: str | None, key_m: str | None) -> None:
         for k in (key_r, key_m):
-            if k is not None and k not in self.keys:
+            if k is not None and self._key(k) is None:
                 self.keys[k] = uid
                 self.new_keys.append((k, uid))
                 if k.startswith("r:"):
-                    self.uids_with_region.add(uid)
+                    self.has_region[uid] = True
 
     def resolve(self, prepared: list[_Prepared], *, registry: bool,
                 source: str = "") -> tuple[list[tuple], list[str]]:
         """Returns the rows to insert (facts or registry rows, without the snapshot id) and
         notes about duplicates for the snapshot's warnings."""
+        names = self._intern("org_names", {p.name for p in prepared})
+        munis = self._intern("municipalities", {p.municipality for p in prepared})
+        regions = self._intern("regions", {p.region for p in prepared})
+        for p in prepared:
+            p.ids = (names.get(p.name), munis.get(p.municipality), regions.get(p.region))
+
+        # the name keys this file needs, fetched in a few queries
+        self._prefetch({k for p in prepared
+                        if not p.inn or p.inn not in self.inn_to_uid
+                        or self.spelling.get(self.inn_to_uid[p.inn]) != p.ids
+                        for k in p.keys})
         notes: list[str] = []
         used: dict[int, int] = {}     # uid → row that took it in this file
         assigned: list[tuple[_Prepared, int]] = []
         # ИНН rows first, so a row known only by name cannot take an organisation that the same
         # file names by its ИНН further down.
-        with_inn = [p for p in prepared if p.inn]
-        without = [p for p in prepared if not p.inn]
-        for p in with_inn:
+        for p in prepared:
+            if not p.inn:
+                continue
             uid = self.inn_to_uid.get(p.inn)
             if uid is None:
-                cand = self._by_name(p, p.key_m, p.key_r) if p.key_m else None
+                cand = self._by_name(*p.keys)
                 if cand is not None and cand not in self.uid_inn and cand not in used:
                     uid = cand                       # a name-only organisation gets its ИНН
                     self.uid_inn[uid] = p.inn
@@ -1080,45 +1239,56 @@ class _Resolver:
                                 "row {b}: ИНН {i} already in row {a}; row skipped",
                                 a=used[uid], b=p.row, i=p.inn))
                 continue
-            self._map_keys(uid, p.key_r, p.key_m)
+            if self.spelling.get(uid) != p.ids:     # a spelling not keyed yet (cheap check first)
+                self._map_keys(uid, *p.keys)
             used[uid] = p.row
             assigned.append((p, uid))
-        for p in without:
-            uid = self._by_name(p, p.key_m, p.key_r)
-            key_r, key_m, display = p.key_r, p.key_m, p.display_key
+        for p in prepared:
+            if p.inn:
+                continue
+            key_r, key_m = p.keys
+            uid = self._by_name(key_r, key_m)
             n = 1
             while uid is not None and uid in used:
                 # a second organisation of the same name in one municipality in one file:
                 # keep it apart, under a numbered key that the next week's file will match again
                 n += 1
-                key_r = f"{p.key_r}#{n}" if p.key_r else None
-                key_m = f"{p.key_m}#{n}"
-                display = f"{p.display_key}#{n}"
-                uid = self._by_name(p, key_m, key_r)
+                key_r = f"{p.keys[0]}#{n}" if p.keys[0] else None
+                key_m = f"{p.keys[1]}#{n}"
+                uid = self._by_name(key_r, key_m)
             if n > 1:
                 notes.append(tr("строка {b}: организация «{o}» уже была в строке {a}; учтена как отдельная",
                                 "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
-                                b=p.row, o=p.name, a=_first_row_named(assigned, p.key_m)))
+                                b=p.row, o=p.name, a=_first_row_named(assigned, p.keys[1])))
             if uid is None:
-                uid = self._new_org(display, None)
+                uid = self._new_org(identity.display_key_of(key_r, key_m), None)
             self._map_keys(uid, key_r, key_m)
             used[uid] = p.row
             assigned.append((p, uid))
 
-        names = self._intern_all("org_names", {p.name for p, _ in assigned})
-        munis = self._intern_all("municipalities", {p.municipality for p, _ in assigned})
-        regions = self._intern_all("regions", {p.region for p, _ in assigned})
-        self._flush(names, munis, regions, assigned)
-        out = [(uid, p.row, names.get(p.name), munis.get(p.municipality), regions.get(p.region),
-                *p.values) for p, uid in assigned]
+        self._flush(assigned)
+        out = [(uid, p.row, *p.ids, *p.values) for p, uid in assigned]
         out.sort(key=lambda t: t[1])
         return out, notes
 
-    def _flush(self, names, munis, regions, assigned) -> None:
+    def _flush(self, assigned) -> None:
         con = self.con
         if self.inn_attached:
             con.executemany("UPDATE orgs SET inn = ?, key = ? WHERE uid = ?", self.inn_attached)
         if self.new_orgs:
+            wanted = [key for _, key, _ in self.new_orgs]
+            taken = set()
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                taken.update(k for (k,) in con.execute(
+                    f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+            renamed = []
+            for uid, key, inn in self.new_orgs:
+                if key in taken:        # never expected; keep the key unique all the same
+                    key = f"{key}#{uid}"
+                taken.add(key)
+                renamed.append((uid, key, inn))
+            self.new_orgs = renamed
             first = {}
             for p, uid in assigned:
                 first.setdefault(uid, p)
@@ -1126,16 +1296,17 @@ class _Resolver:
             con.executemany(
                 "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
                 "VALUES (?,?,?,?,?,?,?)",
-                [(uid, key, inn, names.get(first[uid].name), munis.get(first[uid].municipality),
-                  regions.get(first[uid].region), now) for uid, key, inn in self.new_orgs])
+                [(uid, key, inn, *first[uid].ids, now) for uid, key, inn in self.new_orgs])
         if self.new_keys:
             con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)", self.new_keys)
+        if self.new_orgs or self.inn_attached:
+            _bump(con, "orgs_version")
         self.new_orgs, self.new_keys, self.inn_attached = [], [], []
 
 
 def _first_row_named(assigned, key_m) -> int | str:
     for p, _ in assigned:
-        if p.key_m == key_m:
+        if p.keys[1] == key_m:
             return p.row
     return "?"
 
@@ -1144,25 +1315,74 @@ def _first_row_named(assigned, key_m) -> int | str:
 # Small helpers
 # --------------------------------------------------------------------------------------------
 
-def _facts_frame(rows: list[tuple], columns: tuple[str, ...]) -> "pd.DataFrame":
+def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
+                 texts: dict[str, _Lookup] | None = None) -> "pd.DataFrame":
     """A DataFrame of fact-shaped rows: counts as nullable ``Int64``, share as float, status as
-    text, ``org_uid``/``row`` as int64; empty input keeps the columns."""
+    text, ``org_uid``/``row`` as int64, interned ids (columns in ``texts``) turned back into
+    text, ISO dates into ``date``; empty input keeps the columns."""
+    import numpy as np
     import pandas as pd
 
+    n = len(rows)
     cols = list(zip(*rows)) if rows else [() for _ in columns]
+    texts = texts or {}
     data: dict[str, Any] = {}
     for name, values in zip(columns, cols):
-        if name == "status":
-            data[name] = pd.Series([_STATUS_TEXT.get(v) for v in values], dtype=object)
+        if name in texts:
+            ids = np.fromiter(values, dtype=np.int64, count=n)
+            data[name] = pd.Series(texts[name].array()[ids], dtype=object)
+        elif name == "status":
+            codes = np.array([-1 if v is None else v for v in values], dtype=np.int64)
+            data[name] = pd.Series(np.array([STATUS_INACTIVE, STATUS_ACTIVE, None], dtype=object)[codes],
+                                   dtype=object)
         elif name in COUNT_FIELDS:
             data[name] = pd.array(values, dtype="Int64")
         elif name == "teachers_active_share":
-            data[name] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+            data[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         elif name in ("org_uid", "row", "snapshot_id"):
-            data[name] = pd.array(values, dtype="int64")
+            data[name] = np.fromiter(values, dtype=np.int64, count=n)
+        elif name in ("first_seen", "last_seen"):
+            data[name] = pd.Series([_date_or_none(v) for v in values], dtype=object)
         else:
             data[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(data, columns=list(columns))
+
+
+# facts tuple layout (after the snapshot id) and the Arrow type of each column
+_FACT_LAYOUT = (
+    ("org_uid", "int32"), ("row", "int32"), ("name_id", "int32"), ("municipality_id", "int32"),
+    ("region_id", "int32"), ("status", "int8"), *((f, "int32") for f in COUNT_FIELDS),
+    ("teachers_active_share", "float64"),
+)
+_ID_COLUMN = {"org_name": "name_id", "municipality": "municipality_id", "region": "region_id"}
+
+
+def _columns_blob(facts: list[tuple]) -> bytes:
+    """The facts of one snapshot as a zstd-compressed Arrow IPC stream (ids: 0 for missing)."""
+    import pyarrow as pa
+
+    cols = list(zip(*facts)) if facts else [() for _ in _FACT_LAYOUT]
+    arrays, names = [], []
+    for (name, kind), values in zip(_FACT_LAYOUT, cols):
+        if name in ("name_id", "municipality_id", "region_id"):
+            values = [0 if v is None else v for v in values]
+        typ = {"int32": pa.int32(), "int8": pa.int8(), "float64": pa.float64()}[kind]
+        if kind == "int32" and name in COUNT_FIELDS:
+            typ = pa.int64()   # counts are not bounded by the file format
+        arrays.append(pa.array(values, type=typ))
+        names.append(name)
+    table = pa.table(arrays, names=names)
+    sink = pa.BufferOutputStream()
+    codec = "zstd" if pa.Codec.is_available("zstd") else None
+    with pa.ipc.new_stream(sink, table.schema,
+                           options=pa.ipc.IpcWriteOptions(compression=codec)) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _bump(con: sqlite3.Connection, key: str) -> None:
+    con.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
+                "ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
 
 
 def _date_or_none(text: str | None) -> date | None:
