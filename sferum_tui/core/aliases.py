@@ -101,6 +101,8 @@ def rule_match(norm: str) -> str | None:
         return "classes"
     if _has(words, "пользовател", "user", "зарегистр", "registered"):
         return "users_total"
+    if _has(words, "актив", "active"):
+        return "status"  # «Профиль активен», «Активен (да/нет)», «Активность»
     if _word(words, "тип", "вид", "kind", "type") or _has(words, "категори"):
         return "kind"
     if _has(words, *_COUNTISH):
