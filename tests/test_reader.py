@@ -195,3 +195,24 @@ def test_strict_read_raises_one_line(tmp_path):
         read_weekly(write_csv(tmp_path / "w.csv", rows))
     msg = str(exc.value)
     assert "\n" not in msg and "w.csv" in msg and "строка 4" in msg and "«Пользователи»" in msg and "много" in msg
+
+
+def test_period_from_date_cells_in_the_title_row(tmp_path):
+    import datetime as dt
+
+    import xlsxwriter
+
+    path = tmp_path / "w.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    fmt = wb.add_format({"num_format": "dd.mm.yyyy"})
+    ws.write(0, 0, "Период с")
+    ws.write_datetime(0, 1, dt.datetime(2023, 4, 15), fmt)
+    ws.write(0, 2, "по")
+    ws.write_datetime(0, 3, dt.datetime(2023, 4, 21), fmt)
+    ws.write_row(2, 0, ["ИНН", "Наименование ОО", "Профиль активен", "Пользователи", "Классы"])
+    ws.write_row(3, 0, ["0500000001", "Школа", "да", 5, 1])
+    wb.close()
+    res = read_weekly(path)
+    assert res.period.to_json() == PERIOD
+    assert res.rows[0]["status"] == "active"

@@ -28,6 +28,7 @@ import io
 import os
 import re
 import zipfile
+from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,6 +287,8 @@ def _is_numeric_like(v) -> bool:
 def _label(v) -> str:
     if _is_blank(v):
         return ""
+    if isinstance(v, (date, datetime)):
+        return v.strftime("%d.%m.%Y")
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return " ".join(str(v).split())
