@@ -954,6 +954,7 @@ class Fetcher:
             except OSError as exc:
                 raise self._fail(src, tr("чтение «{f}»", "reading “{f}”", f=f.rel_path),
                                  _one_line(str(exc))) from None
+        self._check_cancel()
         sha = sha256_file(path)
         if self._known_sha(sha):
             self.state.add(self._record(f, sha, "unchanged"))
