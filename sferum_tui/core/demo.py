@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -1210,25 +1210,28 @@ def _write_summary_sheet(wb, fmts, week: WeekData) -> None:
     ws.write_string(1, 0, SYNTHETIC_NOTE, fmts["note"])
     for c, h in enumerate(header):
         ws.write_string(3, c, h, fmts["head"])
-    munis = list(dict.fromkeys(week.municipality.tolist()))
-    r = 4
-    t, a = week.counts["teachers"], week.counts["teachers_active"]
-    for m in munis + [None]:
-        sel = (week.municipality == m) if m is not None else np.ones(len(week), dtype=bool)
-        n_org = int(sel.sum())
-        n_act = int((week.status[sel] == STATUS_ACTIVE).sum())
-        teachers = int(t[sel].sum())
-        active = int(a[sel].sum())
-        fmt = fmts["total"] if m is None else None
-        ws.write_string(r, 0, m if m is not None else "Итого", fmt)
-        ws.write_number(r, 1, n_org, fmt)
-        ws.write_number(r, 2, n_act, fmt)
-        ws.write_number(r, 3, n_org - n_act, fmt)
-        ws.write_number(r, 4, round(100.0 * (n_org - n_act) / max(1, n_org), 1), fmt)
-        ws.write_number(r, 5, teachers, fmt)
-        ws.write_number(r, 6, active, fmt)
-        ws.write_number(r, 7, round(100.0 * active / teachers, 1) if teachers else 0.0, fmt)
-        r += 1
+    several = len(set(week.region.tolist())) > 1
+    keys = (week.municipality + " (" + week.region + ")") if several else week.municipality
+    order = {}
+    code = np.array([order.setdefault(k, len(order)) for k in keys.tolist()], dtype=np.int64)
+    m = len(order)
+    n_org = np.bincount(code, minlength=m)
+    n_act = np.bincount(code, weights=(week.status == STATUS_ACTIVE), minlength=m)
+    teachers = np.bincount(code, weights=week.counts["teachers"], minlength=m)
+    active = np.bincount(code, weights=week.counts["teachers_active"], minlength=m)
+    names = list(order) + ["Итого"]
+    table = [np.append(x, x.sum()).astype(np.int64).tolist()
+             for x in (n_org, n_act, teachers, active)]
+    for r, (name, orgs, act, tch, ta) in enumerate(zip(names, *table), start=4):
+        fmt = fmts["total"] if r == 4 + m else None
+        ws.write_string(r, 0, name, fmt)
+        ws.write_number(r, 1, orgs, fmt)
+        ws.write_number(r, 2, act, fmt)
+        ws.write_number(r, 3, orgs - act, fmt)
+        ws.write_number(r, 4, round(100.0 * (orgs - act) / max(1, orgs), 1), fmt)
+        ws.write_number(r, 5, tch, fmt)
+        ws.write_number(r, 6, ta, fmt)
+        ws.write_number(r, 7, round(100.0 * ta / tch, 1) if tch else 0.0, fmt)
 
 
 def _write_xlsx(path: Path, week: WeekData, layout: Layout, table: _Table) -> Path:
@@ -1365,6 +1368,3 @@ def write_country_week(out_dir: str | Path, fmt: str = "xlsx", seed: int = 1, ro
     week = simulate_weeks(pop, 3, seed, end=end)[-1]
     return write_week_file(week, out_dir, COUNTRY_LAYOUTS[fmt], seed=seed)
 
-
-def iter_layouts(names: Iterable[str] | None = None) -> list[Layout]:
-    return [LAYOUTS[n] for n in (names or LAYOUT_ROTATION)]
