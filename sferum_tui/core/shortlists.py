@@ -1,0 +1,445 @@
+"""Named shortlists of organisations («списки на контроль»), kept in the store's SQLite file.
+
+An official keeps a few lists — "write to these heads this week", "the district's laggards" —
+and exports or shows them with the week's figures. A list holds organisations by their stable
+``uid`` (see :mod:`sferum_tui.core.store`), with the time each was added and an optional note.
+The ИНН, name and municipality are copied in when an organisation is added, so a list still reads
+if the organisation later changes its name or leaves the files.
+
+The tables are this module's own (``CREATE TABLE IF NOT EXISTS``, made on the first write), so
+the store's schema version does not change. Every change is one ``BEGIN IMMEDIATE`` transaction
+on the store's connection (WAL): a second process — the console holding the store open, a
+script — waits its turn and sees the change once it is committed.
+
+This module imports neither Textual nor (at import time) pandas.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterable
+
+from sferum_tui.core.errors import StoreError, UserError
+from sferum_tui.i18n import tr
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sferum_tui.core.store import Store
+
+__all__ = [
+    "Shortlists", "ShortlistInfo", "MEMBER_COLUMNS", "MAX_NAME_LENGTH",
+    "resolve_org", "resolve_orgs", "join_members",
+]
+
+MAX_NAME_LENGTH = 80
+
+#: Columns of :meth:`Shortlists.members`, in order.
+MEMBER_COLUMNS = ("org_uid", "org_key", "org_id", "org_name", "municipality", "region",
+                  "added_at", "note")
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS shortlists (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,            -- as the user wrote it
+        name_key    TEXT NOT NULL UNIQUE,     -- casefolded, ё = е, spaces collapsed
+        created_at  TEXT NOT NULL,            -- UTC ISO
+        updated_at  TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS shortlist_members (
+        list_id      INTEGER NOT NULL,        -- → shortlists(id)
+        org_uid      INTEGER NOT NULL,        -- → orgs(uid)
+        seq          INTEGER NOT NULL,        -- order of adding inside the list
+        added_at     TEXT NOT NULL,           -- UTC ISO
+        note         TEXT,
+        inn          TEXT,                    -- kept as they were when added, so the list reads
+        org_name     TEXT,                    -- even if the organisation changes or disappears
+        municipality TEXT,
+        region       TEXT,
+        PRIMARY KEY (list_id, org_uid)
+    ) WITHOUT ROWID""",
+)
+
+
+@dataclass(frozen=True)
+class ShortlistInfo:
+    name: str
+    count: int
+    created_at: str      # UTC ISO
+    updated_at: str
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold().replace("ё", "е")
+
+
+def clean_name(name) -> str:
+    """The list name as it will be kept, or a one-line :class:`UserError`."""
+    text = " ".join(str(name if name is not None else "").split())
+    if not text:
+        raise UserError(tr("имя списка не может быть пустым", "a list name cannot be empty"))
+    if len(text) > MAX_NAME_LENGTH:
+        raise UserError(tr("имя списка длиннее {n} знаков", "a list name is longer than {n} characters",
+                           n=MAX_NAME_LENGTH))
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise UserError(tr("в имени списка есть управляющие символы",
+                           "the list name holds control characters"))
+    return text
+
+
+def _clean_note(note) -> str | None:
+    if note is None:
+        return None
+    text = " ".join(str(note).split())
+    return text or None
+
+
+def _uids(org_uids: Iterable) -> list[int]:
+    if isinstance(org_uids, (int, str)):
+        org_uids = [org_uids]
+    out: list[int] = []
+    seen: set[int] = set()
+    for u in org_uids:
+        try:
+            uid = int(u)
+        except (TypeError, ValueError):
+            raise UserError(tr("не номер организации: «{v}»", "not an organisation number: “{v}”", v=u))
+        if uid not in seen:
+            seen.add(uid)
+            out.append(uid)
+    return out
+
+
+class Shortlists:
+    """Named shortlists in ``store``'s SQLite file.
+
+    Uses the store's per-thread connection, so the console and a worker thread may share one
+    :class:`~sferum_tui.core.store.Store`; other processes see each committed change.
+    """
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _ensure(self, con: sqlite3.Connection) -> None:
+        for statement in _SCHEMA:
+            con.execute(statement)
+
+    def _tables_exist(self, con: sqlite3.Connection) -> bool:
+        return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                           "AND name IN ('shortlists', 'shortlist_members')").fetchone()[0] == 2
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a query over the shortlist tables; none before the first write."""
+        con = self.store._connection(write=False)
+        if con is None:
+            return []
+        try:
+            if not self._tables_exist(con):
+                return []
+            return con.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self.store._db_error(exc) from exc
+
+    def _list_id(self, con: sqlite3.Connection, name: str) -> int | None:
+        row = con.execute("SELECT id FROM shortlists WHERE name_key = ?", (_name_key(name),)).fetchone()
+        return row[0] if row else None
+
+    def _require(self, con: sqlite3.Connection, name: str) -> int:
+        list_id = self._list_id(con, name)
+        if list_id is None:
+            raise UserError(self._unknown(name, con))
+        return list_id
+
+    def _unknown(self, name: str, con: sqlite3.Connection | None = None) -> str:
+        if con is not None:
+            names = [r[0] for r in con.execute("SELECT name FROM shortlists ORDER BY name_key")]
+        else:
+            names = self.names()
+        if names:
+            return tr("нет списка «{n}» (есть: {all})", "there is no list “{n}” (lists: {all})",
+                      n=name, all=", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
+        return tr("нет списка «{n}» (списков ещё нет)", "there is no list “{n}” (no lists yet)", n=name)
+
+    def _touch(self, con: sqlite3.Connection, list_id: int, now: str) -> None:
+        con.execute("UPDATE shortlists SET updated_at = ? WHERE id = ?", (now, list_id))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Names of all lists, alphabetically (case-insensitive)."""
+        return [r[0] for r in self._read("SELECT name FROM shortlists ORDER BY name_key, id")]
+
+    def lists(self) -> list[ShortlistInfo]:
+        """Every list with its member count and times, alphabetically."""
+        rows = self._read(
+            "SELECT s.name, (SELECT count(*) FROM shortlist_members m WHERE m.list_id = s.id), "
+            "s.created_at, s.updated_at FROM shortlists s ORDER BY s.name_key, s.id")
+        return [ShortlistInfo(*r) for r in rows]
+
+    def exists(self, name: str) -> bool:
+        return bool(self._read("SELECT 1 FROM shortlists WHERE name_key = ?", (_name_key(name),)))
+
+    def canonical_name(self, name: str) -> str | None:
+        """The list's name as first written (``name`` matches it case-insensitively), or None."""
+        rows = self._read("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),))
+        return rows[0][0] if rows else None
+
+    def contains(self, name: str) -> set[int]:
+        """The org uids in the list (empty for a list that does not exist)."""
+        return {r[0] for r in self._read(
+            "SELECT m.org_uid FROM shortlist_members m JOIN shortlists s ON s.id = m.list_id "
+            "WHERE s.name_key = ?", (_name_key(name),))}
+
+    def members(self, name: str) -> "pd.DataFrame":
+        """One row per member, in the order added: ``org_uid``, ``org_key``, ``org_id`` (ИНН),
+        ``org_name``, ``municipality``, ``region`` (the organisation's latest, else as kept when
+        added), ``added_at`` (UTC ISO) and ``note``. An unknown list is a :class:`UserError`."""
+        import pandas as pd
+
+        if not self.exists(name):
+            raise UserError(self._unknown(name))
+        rows = self._read(
+            "SELECT m.org_uid, o.key, coalesce(o.inn, m.inn), coalesce(n.name, m.org_name), "
+            "       coalesce(mu.name, m.municipality), coalesce(r.name, m.region), m.added_at, m.note "
+            "FROM shortlist_members m JOIN shortlists s ON s.id = m.list_id "
+            "LEFT JOIN orgs o ON o.uid = m.org_uid "
+            "LEFT JOIN org_names n ON n.id = o.name_id "
+            "LEFT JOIN municipalities mu ON mu.id = o.municipality_id "
+            "LEFT JOIN regions r ON r.id = o.region_id "
+            "WHERE s.name_key = ? ORDER BY m.seq", (_name_key(name),))
+        frame = pd.DataFrame.from_records(rows, columns=list(MEMBER_COLUMNS))
+        frame["org_uid"] = frame["org_uid"].astype("int64")
+        for col in MEMBER_COLUMNS[1:]:
+            frame[col] = frame[col].astype(object)
+        return frame
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def create(self, name: str) -> str:
+        """Make an empty list (nothing happens if it exists); returns its name as kept."""
+        name = clean_name(name)
+        with self.store._write() as con:
+            self._ensure(con)
+            return self._create_in(con, name)
+
+    def _create_in(self, con: sqlite3.Connection, name: str) -> str:
+        row = con.execute("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),)).fetchone()
+        if row:
+            return row[0]
+        now = _utc_now()
+        con.execute("INSERT INTO shortlists (name, name_key, created_at, updated_at) VALUES (?,?,?,?)",
+                    (name, _name_key(name), now, now))
+        return name
+
+    def add(self, name: str, org_uids: Iterable[int], note: str | None = None) -> int:
+        """Add organisations (the list is made if needed); returns how many were new.
+
+        Members already in the list keep their time added; a ``note`` given replaces theirs.
+        An uid the store does not know is a :class:`UserError` and nothing changes.
+        """
+        name = clean_name(name)
+        uids = _uids(org_uids)
+        note = _clean_note(note)
+        with self.store._write() as con:
+            self._ensure(con)
+            self._create_in(con, name)
+            list_id = self._list_id(con, name)
+            known = self._org_details(con, uids)
+            unknown = [u for u in uids if u not in known]
+            if unknown:
+                raise UserError(tr("нет организации с номером {u} в хранилище",
+                                   "there is no organisation number {u} in the store",
+                                   u=", ".join(map(str, unknown[:5]))))
+            present = {r[0] for r in con.execute(
+                "SELECT org_uid FROM shortlist_members WHERE list_id = ?", (list_id,))}
+            seq = con.execute("SELECT coalesce(max(seq), 0) FROM shortlist_members WHERE list_id = ?",
+                              (list_id,)).fetchone()[0]
+            now = _utc_now()
+            new_rows = []
+            for uid in uids:
+                if uid in present:
+                    continue
+                seq += 1
+                new_rows.append((list_id, uid, seq, now, note, *known[uid]))
+            con.executemany(
+                "INSERT INTO shortlist_members (list_id, org_uid, seq, added_at, note, inn, org_name, "
+                "municipality, region) VALUES (?,?,?,?,?,?,?,?,?)", new_rows)
+            if note is not None:
+                con.executemany("UPDATE shortlist_members SET note = ? WHERE list_id = ? AND org_uid = ?",
+                                [(note, list_id, u) for u in uids if u in present])
+            self._touch(con, list_id, now)
+        return len(new_rows)
+
+    def set_note(self, name: str, org_uid: int, note: str | None) -> None:
+        """Change (or with None/empty, remove) one member's note."""
+        with self.store._write() as con:
+            self._ensure(con)
+            list_id = self._require(con, name)
+            cur = con.execute("UPDATE shortlist_members SET note = ? WHERE list_id = ? AND org_uid = ?",
+                              (_clean_note(note), list_id, int(org_uid)))
+            if cur.rowcount == 0:
+                raise UserError(tr("организации №{u} нет в списке «{n}»",
+                                   "organisation #{u} is not in the list “{n}”", u=org_uid, n=name))
+            self._touch(con, list_id, _utc_now())
+
+    def remove(self, name: str, org_uids: Iterable[int]) -> int:
+        """Take organisations out of the list; returns how many were in it."""
+        uids = _uids(org_uids)
+        with self.store._write() as con:
+            self._ensure(con)
+            list_id = self._require(con, name)
+            removed = 0
+            for uid in uids:
+                removed += con.execute("DELETE FROM shortlist_members WHERE list_id = ? AND org_uid = ?",
+                                       (list_id, uid)).rowcount
+            if removed:
+                self._touch(con, list_id, _utc_now())
+        return removed
+
+    def clear(self, name: str) -> int:
+        """Empty the list (it stays, with no members); returns how many were removed."""
+        with self.store._write() as con:
+            self._ensure(con)
+            list_id = self._require(con, name)
+            removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
+            self._touch(con, list_id, _utc_now())
+        return removed
+
+    def delete(self, name: str) -> int:
+        """Delete the list and its members; returns how many members it had."""
+        with self.store._write() as con:
+            self._ensure(con)
+            list_id = self._require(con, name)
+            removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
+            con.execute("DELETE FROM shortlists WHERE id = ?", (list_id,))
+        return removed
+
+    def rename(self, old: str, new: str) -> str:
+        """Rename a list; a different list already named ``new`` is a :class:`UserError`."""
+        new = clean_name(new)
+        with self.store._write() as con:
+            self._ensure(con)
+            list_id = self._require(con, old)
+            other = self._list_id(con, new)
+            if other is not None and other != list_id:
+                raise UserError(tr("список «{n}» уже есть", "a list “{n}” already exists", n=new))
+            con.execute("UPDATE shortlists SET name = ?, name_key = ?, updated_at = ? WHERE id = ?",
+                        (new, _name_key(new), _utc_now(), list_id))
+        return new
+
+    def _org_details(self, con: sqlite3.Connection, uids: list[int]) -> dict[int, tuple]:
+        """``uid → (inn, name, municipality, region)`` for the organisations the store knows."""
+        out: dict[int, tuple] = {}
+        for i in range(0, len(uids), 500):
+            chunk = uids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for uid, *rest in con.execute(
+                    "SELECT o.uid, o.inn, n.name, m.name, r.name FROM orgs o "
+                    "LEFT JOIN org_names n ON n.id = o.name_id "
+                    "LEFT JOIN municipalities m ON m.id = o.municipality_id "
+                    f"LEFT JOIN regions r ON r.id = o.region_id WHERE o.uid IN ({marks})", chunk):
+                out[uid] = tuple(rest)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# An organisation named on the command line (ИНН or a fragment of its name)
+# --------------------------------------------------------------------------------------------
+
+def _describe(row) -> str:
+    bits = [b for b in (row.get("org_id") and tr("ИНН {i}", "ИНН {i}", i=row["org_id"]),
+                        row.get("municipality")) if b]
+    name = row.get("org_name") or row.get("org_key") or "?"
+    return f"{name} ({', '.join(bits)})" if bits else str(name)
+
+
+def resolve_org(store: "Store", text: str, *, limit: int = 5) -> int:
+    """The uid of the one organisation that ``text`` names: an ИНН (or its first digits), or a
+    fragment of any name it had (case-insensitive, ё = е). None or several is a one-line
+    :class:`UserError`; for several, the candidates are listed (at most ``limit``)."""
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise UserError(tr("пустое имя организации", "an empty organisation name"))
+    found = store.find_orgs(text)
+    if len(found) > 1:
+        if text.isdigit():
+            exact = found[found["org_id"] == text]
+        else:
+            folded = text.casefold().replace("ё", "е")
+            exact = found[found["org_name"].map(
+                lambda v: isinstance(v, str) and " ".join(v.split()).casefold().replace("ё", "е") == folded)]
+        if len(exact) == 1:
+            found = exact
+    if len(found) == 1:
+        return int(found["org_uid"].iloc[0])
+    if found.empty:
+        raise UserError(tr("не найдена организация «{t}» (укажите ИНН или часть наименования)",
+                           "no organisation matches “{t}” (give an ИНН or part of the name)", t=text))
+    recs = found.head(limit).to_dict("records")
+    listed = "; ".join(_describe(r) for r in recs)
+    more = len(found) - len(recs)
+    tail = tr(" и ещё {n}", " and {n} more", n=more) if more > 0 else ""
+    raise UserError(tr("«{t}» подходит к {n} организациям: {l}{m}; уточните (ИНН или полнее наименование)",
+                       "“{t}” matches {n} organisations: {l}{m}; be more precise (ИНН or more of the name)",
+                       t=text, n=len(found), l=listed, m=tail))
+
+
+def resolve_orgs(store: "Store", texts: Iterable[str]) -> list[int]:
+    """:func:`resolve_org` for each text, in order, without repeats."""
+    out: list[int] = []
+    for t in texts:
+        uid = resolve_org(store, t)
+        if uid not in out:
+            out.append(uid)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# A list's members beside a week's table
+# --------------------------------------------------------------------------------------------
+
+def join_members(members: "pd.DataFrame", week: "pd.DataFrame") -> "pd.DataFrame":
+    """The week's rows of a list's members, in the list's order, with ``note`` and ``added_at``.
+
+    ``week`` is a week table (``indicators.week_table``) or any frame with ``org_uid``. A member
+    without a row that week keeps its ИНН, name and municipality, has the week's columns empty,
+    ``in_week`` False and the reason «нет в файле этой недели»; the others have ``in_week`` True.
+    """
+    import pandas as pd
+
+    keep = ("org_uid", "added_at", "note")
+    m = members[list(keep)].copy()
+    m["_order"] = range(len(m))
+    rows = week[week["org_uid"].isin(m["org_uid"])]
+    out = m.merge(rows.drop(columns=[c for c in ("added_at", "note") if c in rows.columns]),
+                  on="org_uid", how="left", indicator="_merge")
+    out["in_week"] = out["_merge"].eq("both")
+    fallback = members.set_index("org_uid")
+    for col in ("org_key", "org_id", "org_name", "municipality", "region"):
+        kept = out["org_uid"].map(fallback[col]) if col in fallback.columns else None
+        if kept is None:
+            continue
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(out["in_week"], kept)
+        else:
+            out[col] = kept
+    absent = [tr("нет в файле этой недели", "not in this week's file")]
+    if "reasons" in out.columns:
+        out["reasons"] = [r if isinstance(r, list) else (list(absent) if not w else [])
+                          for r, w in zip(out["reasons"], out["in_week"])]
+    else:
+        out["reasons"] = [[] if w else list(absent) for w in out["in_week"]]
+    out = out.sort_values("_order", kind="stable").drop(columns=["_order", "_merge"])
+    # the week's columns first, then the list's own
+    front = [c for c in week.columns if c in out.columns]
+    back = [c for c in out.columns if c not in front]
+    return out[front + back].reset_index(drop=True)
