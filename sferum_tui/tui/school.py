@@ -1,0 +1,739 @@
+"""``SchoolScreen``: one organisation, week by week (the drill-down of the console).
+
+Pushed by the app shell as ``SchoolScreen(api, org_uid, week_id)``; ``api`` is the console's
+facade (``api.store``, ``api.cfg``, optionally ``api.shortlist``, the current list's name).
+The screen shows
+
+* who the school is: name, ИНН, municipality, region, stated status (and the rule's verdict
+  where the two disagree);
+* for the week under the cursor of the history table (at first, the week the user came from):
+  each target of the configuration with the school's value, the bar, ✓/✗ and the weeks in a row
+  below it, then the reasons the core gives ("2 users linked, more than 2 needed", …);
+* a weekly history table (newest first) and three charts over the weeks: teacher messaging %,
+  users and classes, each with its target or threshold drawn as a horizontal line.
+
+At 80×24 the table and the charts share the lower part and are switched with tabs (keys ``1``–``4``
+or ``v``); from about 110×34 the table and the three charts are shown together.  ``Esc`` pops back
+to the caller, whose own state (cursor, sort, filters) is untouched.  ``space`` marks or unmarks the
+school in the current shortlist and posts :class:`SchoolScreen.MarkChanged` (it bubbles to the app).
+
+All figures come from the core (``indicators.org_history``, ``Indicator.values``/``fails``);
+this module only formats them.  Loading and the shortlist write run in thread workers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Tab, Tabs
+
+from sferum_tui.i18n import tr
+from sferum_tui.tui.charts import HistoryChart
+from sferum_tui.tui.table import Column, FrameTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SchoolScreen", "SchoolData", "load_school", "localize_bindings", "current_shortlist",
+    "fmt_share", "fmt_count", "VIEWS",
+]
+
+
+#: Views of the lower part at 80×24, in tab order.
+VIEWS = ("history", "messaging", "users", "classes")
+
+T = TypeVar("T")
+
+WIDE_MIN_WIDTH = 110
+WIDE_MIN_HEIGHT = 34
+
+
+# --------------------------------------------------------------------------------------------
+# Small shared helpers (also used by the shortlist screen and the export dialog)
+# --------------------------------------------------------------------------------------------
+
+def localize_bindings(node: DOMNode, texts: dict[str, tuple[str, str]]) -> None:
+    """Give ``node``'s bindings their descriptions in the current language.
+
+    Class-level ``BINDINGS`` are built when the module is imported, before ``--lang`` is known;
+    this replaces the description of each binding whose ``id`` is in ``texts`` with
+    ``tr(ru, en)`` on this instance only (ids, keys and a user's keymap stay as they are).
+    """
+    mapping = node._bindings.key_to_bindings
+    for key, bindings in list(mapping.items()):
+        mapping[key] = [
+            replace(b, description=tr(*texts[b.id])) if b.id in texts else b for b in bindings
+        ]
+
+
+def current_shortlist(api: Any) -> str:
+    """The name of the shortlist marks go to: the console's choice (``api.shortlist_name``),
+    else the console's default list."""
+    for attr in ("shortlist_name", "shortlist", "current_shortlist"):
+        value = getattr(api, attr, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    from sferum_tui.tui.api import DEFAULT_SHORTLIST
+
+    return DEFAULT_SHORTLIST()
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, pd.NA raises
+    except (TypeError, ValueError):
+        return True
+
+
+def fmt_share(value: Any) -> str:
+    """``0.07`` → ``7%``; ``0.004`` → ``0.4%`` (so a small non-zero share never reads 0%)."""
+    if _missing(value):
+        return "—"
+    pct = float(value) * 100.0
+    if 0 < abs(pct) < 1:
+        text = f"{pct:.1f}%"
+    else:
+        text = f"{pct:.0f}%"
+    return text.replace(".", tr(",", "."))
+
+
+def fmt_count(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,}".replace(",", tr("\u00a0", ","))
+
+
+def fmt_status(value: Any) -> str:
+    if value == "active":
+        return tr("активна", "active")
+    if value == "inactive":
+        return tr("не активна", "inactive")
+    return "—"
+
+
+def _status_style(value: Any) -> str | None:
+    if value == "active":
+        return "success"
+    if value == "inactive":
+        return "error"
+    return "muted"
+
+
+def _bool_text(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    return tr("да", "yes") if bool(value) else tr("нет", "no")
+
+
+def _bool_style(value: Any) -> str | None:
+    if _missing(value):
+        return "muted"
+    return "success" if bool(value) else "error"
+
+
+def _short_date(day: Any) -> str:
+    return day.strftime("%d.%m") if isinstance(day, date) else str(day)
+
+
+def _period(start: Any, end: Any) -> str:
+    from sferum_tui.core.store import format_period
+
+    if isinstance(start, date) and isinstance(end, date):
+        return format_period(start, end)
+    return str(start)
+
+
+def _as_date(value: Any) -> Any:
+    """A ``date`` from a date, a pandas Timestamp or an ISO string (else the value itself)."""
+    if isinstance(value, date) and not hasattr(value, "to_pydatetime"):
+        return value
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Data (built in a worker thread from the core)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One target for one week, as the core evaluates it."""
+
+    key: str
+    title: str
+    kind: str                  # "rule" | "ratio"
+    value: float | None        # share 0..1 (ratio) or 1.0/0.0 (rule); None unknown
+    bar: float                 # the per-organisation bar (low, else target)
+    fails: bool                # known to fail
+    weeks_below: int | None
+
+
+@dataclass
+class SchoolData:
+    """Everything the screen shows for one organisation, prepared off the UI thread."""
+
+    org_uid: int
+    name: str
+    inn: str | None
+    municipality: str | None
+    region: str | None
+    history: "pd.DataFrame"               # core rows, oldest first, plus the table's columns
+    week_keys: list[Any]                  # one key per row (history order)
+    targets: dict[Any, list[TargetLine]]  # week key -> lines
+    reasons: dict[Any, list[str]]         # week key -> reasons
+    selected: Any                         # key of the week the user came from
+    in_list: bool
+    list_name: str
+    labels: list[str] = field(default_factory=list)
+    messaging: list[Any] = field(default_factory=list)
+    users: list[Any] = field(default_factory=list)
+    classes: list[Any] = field(default_factory=list)
+    messaging_bar: float | None = None
+    users_bar: float | None = None
+    classes_bar: float | None = None
+
+    def row(self, key: Any) -> dict[str, Any]:
+        try:
+            i = self.week_keys.index(key)
+        except ValueError:
+            return {}
+        return self.history.iloc[i].to_dict()
+
+
+def _flag(value: Any) -> bool:
+    """A boolean cell (numpy, pandas ``boolean`` with <NA>, None) as a plain bool."""
+    return False if _missing(value) else bool(value)
+
+
+def _week_key(row: dict[str, Any]) -> Any:
+    if "snapshot_id" in row and not _missing(row["snapshot_id"]):
+        return int(row["snapshot_id"])
+    return _as_date(row.get("week_start"))
+
+
+def _weeks_below(row: dict[str, Any], key: str) -> int | None:
+    for name in (f"weeks_below_{key}", f"{key}_weeks_below"):
+        if name in row and not _missing(row[name]):
+            return int(row[name])
+    value = row.get("weeks_below")
+    if isinstance(value, dict):
+        got = value.get(key)
+        return None if _missing(got) else int(got)
+    return None
+
+
+def _on_store(api: Any, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` on the console's store thread when the facade has one (``api.call``)."""
+    call = getattr(api, "call", None)
+    return call(fn, *args) if callable(call) else fn(*args)
+
+
+def _target_lines(cfg: Any, history: "pd.DataFrame", records: list[dict[str, Any]],
+                  keys: list[Any]) -> dict[Any, list[TargetLine]]:
+    """Each configured target per week: the core's ``value_<key>``/``pass_<key>`` columns
+    where the history has them, else the indicator's own ``values``/``fails``."""
+    targets: dict[Any, list[TargetLine]] = {k: [] for k in keys}
+    if not len(history):
+        return targets
+    for ind in cfg.indicators:
+        value_col, pass_col = f"value_{ind.key}", f"pass_{ind.key}"
+        if value_col in history.columns and pass_col in history.columns:
+            values = history[value_col].tolist()
+            passes = history[pass_col].tolist()
+            fails = [not _missing(v) and not bool(p) for v, p in zip(values, passes)]
+        else:
+            values = ind.values(history).tolist()
+            fails = ind.fails(history).tolist()
+        for i, key in enumerate(keys):
+            v = values[i]
+            targets[key].append(TargetLine(
+                key=ind.key, title=ind.display_title, kind=ind.kind,
+                value=None if _missing(v) else float(v), bar=float(ind.threshold),
+                fails=bool(fails[i]), weeks_below=_weeks_below(records[i], ind.key)))
+    return targets
+
+
+def load_school(api: Any, org_uid: int, week_id: Any) -> SchoolData:
+    """Read one organisation's history through the core (runs in a worker thread)."""
+    from sferum_tui.core import indicators
+    from sferum_tui.core.shortlists import Shortlists
+
+    store, cfg = api.store, api.cfg
+    if callable(getattr(api, "org_history", None)):
+        history = api.org_history(int(org_uid))
+    else:
+        history = _on_store(api, indicators.org_history, store, cfg, int(org_uid))
+    history = history.reset_index(drop=True)
+    if "week_start" not in history.columns and "period_start" in history.columns:
+        history = history.rename(columns={"period_start": "week_start", "period_end": "week_end"})
+    for col in ("week_start", "week_end"):
+        if col in history.columns:
+            history[col] = history[col].map(_as_date)
+    if "week_start" in history.columns:
+        history = history.sort_values("week_start", kind="stable", ignore_index=True)
+
+    records = history.to_dict("records")
+    keys = [_week_key(r) for r in records]
+    present = [r for r in records if not _flag(r.get("missing")) and r.get("org_name")]
+    latest = present[-1] if present else (records[-1] if records else {})
+
+    name = latest.get("org_name")
+    inn = latest.get("org_id")
+    municipality = latest.get("municipality")
+    region = latest.get("region")
+    if _missing(name) or not name:  # only in the registry, or never in a held week
+        orgs = _on_store(api, store.orgs)
+        hit = orgs[orgs["org_uid"] == int(org_uid)]
+        if len(hit):
+            first = hit.iloc[0]
+            name, inn = first["org_name"], first["org_id"]
+            municipality, region = first["municipality"], first["region"]
+
+    targets = _target_lines(cfg, history, records, keys)
+    reasons = {k: [str(x) for x in (r.get("reasons") or []) if str(x).strip()]
+               if isinstance(r.get("reasons"), (list, tuple)) else []
+               for k, r in zip(keys, records)}
+
+    # the week the user came from (else the latest held)
+    selected = keys[-1] if keys else None
+    if week_id is not None and keys:
+        if week_id in keys:
+            selected = week_id
+        else:
+            try:
+                start = _on_store(api, store.snapshot, int(week_id)).period_start
+            except Exception:  # noqa: BLE001 - an unknown week just means "the latest"
+                start = None
+            for k, r in zip(keys, records):
+                if start is not None and _as_date(r.get("week_start")) == start:
+                    selected = k
+
+    # the table's display columns (text for the eye; the numbers stay the core's)
+    table = history.copy()
+    table["week_key"] = keys
+    table["week"] = [_period(r.get("week_start"), r.get("week_end")) for r in records]
+    table["reasons_text"] = ["; ".join(reasons[k]) for k in keys]
+    if "missing" in table.columns:
+        table["present"] = [not _flag(v) for v in table["missing"].tolist()]
+
+    list_name = current_shortlist(api)
+    in_list = int(org_uid) in _on_store(api, Shortlists(store).contains, list_name)
+
+    def series(col: str) -> list[Any]:
+        return history[col].tolist() if col in history.columns else [None] * len(history)
+
+    def bar_of(key: str) -> float | None:
+        try:
+            return float(cfg.indicator(key).threshold)
+        except KeyError:
+            return None
+
+    act = cfg.activity_rule
+    return SchoolData(
+        org_uid=int(org_uid), name=str(name or tr("без названия", "unnamed")),
+        inn=None if _missing(inn) else str(inn),
+        municipality=None if _missing(municipality) else str(municipality),
+        region=None if _missing(region) else str(region),
+        history=table, week_keys=keys, targets=targets, reasons=reasons, selected=selected,
+        in_list=in_list, list_name=list_name,
+        labels=[_short_date(r.get("week_start")) for r in records],
+        messaging=series("messaging_share"), users=series("users_total"),
+        classes=series("classes"),
+        messaging_bar=bar_of("teacher_messaging"),
+        users_bar=float(act.users_more_than), classes_bar=float(act.classes_at_least),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The screen
+# --------------------------------------------------------------------------------------------
+
+_BINDING_TEXTS: dict[str, tuple[str, str]] = {
+    "school.back": ("Назад", "Back"),
+    "school.mark": ("В список", "Mark"),
+    "school.next_view": ("Вид", "View"),
+    "school.view_history": ("История", "History"),
+    "school.view_messaging": ("Сообщения", "Messaging"),
+    "school.view_users": ("Пользователи", "Users"),
+    "school.view_classes": ("Классы", "Classes"),
+}
+
+
+def _history_columns() -> list[Column]:
+    return [
+        Column("week", tr("Неделя", "Week"), max_width=23),
+        Column("status", tr("Статус", "Status"), formatter=fmt_status, style_fn=_status_style),
+        Column("active_by_rule", tr("Акт.", "Act."), formatter=_bool_text, style_fn=_bool_style,
+               align="left"),
+        Column("users_total", tr("Польз.", "Users"), formatter=fmt_count),
+        Column("classes", tr("Классы", "Classes"), formatter=fmt_count),
+        Column("teachers", tr("Учит.", "Teach."), formatter=fmt_count),
+        Column("teachers_active", tr(">3 сообщ.", ">3 msgs"), formatter=fmt_count),
+        Column("messaging_share", tr("Сообщ.%", "Msg %"), formatter=fmt_share),
+        Column("registration_share", tr("Рег.%", "Reg. %"), formatter=fmt_share),
+        Column("staff_total", tr("Сотр.", "Staff"), formatter=fmt_count),
+        Column("reasons_text", tr("Причины", "Reasons"), max_width=60),
+    ]
+
+
+class SchoolScreen(Screen[None]):
+    """One organisation over the weeks.  See the module's docstring."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="school.back"),
+        Binding("space", "toggle_mark", "Mark", id="school.mark"),
+        Binding("v,м", "next_view", "View", id="school.next_view"),
+        Binding("1", "show_view('history')", "History", show=False, id="school.view_history"),
+        Binding("2", "show_view('messaging')", "Messaging", show=False,
+                id="school.view_messaging"),
+        Binding("3", "show_view('users')", "Users", show=False, id="school.view_users"),
+        Binding("4", "show_view('classes')", "Classes", show=False, id="school.view_classes"),
+    ]
+
+    DEFAULT_CSS = """
+    SchoolScreen {
+        layout: vertical;
+        background: $background;
+    }
+    SchoolScreen #school-name {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+        text-style: bold;
+    }
+    SchoolScreen #school-ident {
+        height: auto;
+        padding: 0 1;
+        color: $foreground-muted;
+    }
+    SchoolScreen #school-targets {
+        height: auto;
+        max-height: 10;
+        padding: 0 1;
+        border-top: hkey $panel;
+    }
+    SchoolScreen #school-tabs {
+        height: 2;
+    }
+    SchoolScreen.-wide #school-tabs {
+        display: none;
+    }
+    SchoolScreen #school-body {
+        height: 1fr;
+        layout: vertical;
+    }
+    SchoolScreen #school-history {
+        height: 1fr;
+    }
+    SchoolScreen #school-charts {
+        height: 1fr;
+        layout: horizontal;
+    }
+    SchoolScreen.-wide #school-history {
+        height: 1fr;
+        max-height: 45%;
+    }
+    SchoolScreen.-wide #school-charts {
+        height: 1fr;
+        border-top: hkey $panel;
+    }
+    SchoolScreen.-wide HistoryChart {
+        width: 1fr;
+        margin: 0 1 0 0;
+    }
+    """
+
+    class MarkChanged(Message):
+        """The school was added to or removed from a shortlist (bubbles to the app)."""
+
+        def __init__(self, org_uid: int, list_name: str, marked: bool) -> None:
+            super().__init__()
+            self.org_uid = org_uid
+            self.list_name = list_name
+            self.marked = marked
+
+    def __init__(
+        self,
+        api: Any,
+        org_uid: int,
+        week_id: Any = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        localize_bindings(self, _BINDING_TEXTS)
+        self.api = api
+        self.org_uid = int(org_uid)
+        self.week_id = week_id
+        self.data: SchoolData | None = None
+        self.view = "history"
+        self.week_shown: Any = None
+        self._marking = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr("Загрузка…", "Loading…"), id="school-name")
+        yield Static("", id="school-ident")
+        yield Static("", id="school-targets")
+        yield Tabs(
+            Tab(tr("1 История", "1 History"), id="history"),
+            Tab(tr("2 Сообщения %", "2 Messaging %"), id="messaging"),
+            Tab(tr("3 Пользователи", "3 Users"), id="users"),
+            Tab(tr("4 Классы", "4 Classes"), id="classes"),
+            id="school-tabs",
+        )
+        with Container(id="school-body"):
+            yield FrameTable(columns=_history_columns(), key_column="week_key",
+                             show_marks=False, id="school-history")
+            with Container(id="school-charts"):
+                yield HistoryChart(tr("Учителя, написавшие более 3 сообщений, %",
+                                      "Teachers who wrote more than 3 messages, %"),
+                                   percent=True, id="chart-messaging")
+                yield HistoryChart(tr("Пользователи", "Users"), id="chart-users")
+                yield HistoryChart(tr("Классы", "Classes"), id="chart-classes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_layout()
+        self.query_one("#school-body").loading = True
+        self.load()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    @property
+    def wide(self) -> bool:
+        return self.size.width >= WIDE_MIN_WIDTH and self.size.height >= WIDE_MIN_HEIGHT
+
+    def _apply_layout(self) -> None:
+        wide = self.wide
+        self.set_class(wide, "-wide")
+        view = self.view
+        table = self.query_one("#school-history", FrameTable)
+        table.display = wide or view == "history"
+        self.query_one("#school-charts").display = wide or view != "history"
+        for chart_view in VIEWS[1:]:
+            self.query_one(f"#chart-{chart_view}").display = wide or view == chart_view
+        if not wide and view == "history" and self.focused is None:
+            table.focus()
+
+    # ------------------------------------------------------------------ data
+
+    @work(thread=True, exclusive=True, group="school-load")
+    def load(self) -> None:
+        try:
+            data = load_school(self.api, self.org_uid, self.week_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._show, data)
+
+    def _failed(self, exc: Exception) -> None:
+        if not self.is_attached:
+            return
+        self.query_one("#school-body").loading = False
+        self.query_one("#school-name", Static).update(tr("Не удалось открыть школу",
+                                                         "Could not open the school"))
+        self.notify(str(exc) or type(exc).__name__, severity="error", timeout=8)
+
+    def _show(self, data: SchoolData) -> None:
+        if not self.is_attached:
+            return
+        self.data = data
+        self.query_one("#school-body").loading = False
+        self._show_identity()
+        table = self.query_one("#school-history", FrameTable)
+        table.set_frame(data.history)
+        if "week_start" in data.history.columns:
+            table.sort_by("week_start", reverse=True)
+        if data.selected is not None:
+            table.move_cursor_to_key(data.selected)
+        self._show_week(data.selected)
+        self.query_one("#chart-messaging", HistoryChart).set_data(
+            data.labels, data.messaging, target=data.messaging_bar)
+        self.query_one("#chart-users", HistoryChart).set_data(
+            data.labels, data.users, target=data.users_bar,
+            target_label=tr("порог", "threshold"))
+        self.query_one("#chart-classes", HistoryChart).set_data(
+            data.labels, data.classes, target=data.classes_bar,
+            target_label=tr("порог", "threshold"))
+        self._apply_layout()
+
+    def _show_identity(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        mark = Content.from_markup(" [$text-accent]●[/] ") if data.in_list else Content(" ")
+        self.query_one("#school-name", Static).update(
+            Content.assemble(mark, data.name))
+        bits: list[str | tuple[str, str]] = []
+        if data.inn:
+            bits.append(tr("ИНН {i}", "ИНН {i}", i=data.inn))
+        if data.municipality:
+            bits.append(data.municipality)
+        if data.region:
+            bits.append(data.region)
+        if data.in_list:
+            bits.append((tr("в списке «{n}»", "in list “{n}”", n=data.list_name), "$text-accent"))
+        parts: list[Any] = []
+        for i, bit in enumerate(bits):
+            if i:
+                parts.append(" · ")
+            parts.append(bit)
+        self.query_one("#school-ident", Static).update(Content.assemble(*parts))
+
+    def _show_week(self, key: Any) -> None:
+        """The targets and reasons of one week (the one under the history table's cursor)."""
+        data = self.data
+        if data is None or key is None:
+            return
+        self.week_shown = key
+        row = data.row(key)
+        parts: list[Any] = []
+        week = _period(row.get("week_start"), row.get("week_end"))
+        missing = _flag(row.get("missing"))
+        head = [(tr("Неделя {w}", "Week {w}", w=week), "bold")]
+        if missing:
+            head.append((tr(" — нет в файле недели", " — absent from the week's file"),
+                         "$text-warning"))
+        else:
+            status = row.get("status")
+            head.append((" · " + tr("статус: ", "status: "), ""))
+            head.append((fmt_status(status), "$text-success" if status == "active"
+                         else "$text-error" if status == "inactive" else "$text-muted"))
+            rule = row.get("active_by_rule")
+            if not _missing(rule) and status in ("active", "inactive") \
+                    and bool(rule) != (status == "active"):
+                head.append(((" · " + tr("по правилу: ", "by the rule: ")
+                              + (tr("активна", "active") if bool(rule)
+                                 else tr("не активна", "inactive"))), "$text-warning"))
+        parts.append(Content.assemble(*head))
+        for line in data.targets.get(key, []):
+            parts.append(self._target_line(line))
+        reasons = data.reasons.get(key, [])
+        if reasons:
+            parts.append(Content.assemble(
+                (tr("Причины: ", "Reasons: "), "bold $text-error"), "; ".join(reasons)))
+        elif not missing and any(t.fails for t in data.targets.get(key, [])) is False \
+                and data.targets.get(key):
+            parts.append(Content.assemble((tr("Все цели выполнены", "All targets met"),
+                                           "$text-success")))
+        self.query_one("#school-targets", Static).update(Content("\n").join(parts))
+
+    @staticmethod
+    def _target_line(line: TargetLine) -> Content:
+        if line.value is None:
+            mark, style = "·", "$text-muted"
+        elif line.fails:
+            mark, style = "✗", "$text-error"
+        else:
+            mark, style = "✓", "$text-success"
+        if line.kind == "rule":
+            value = "—" if line.value is None else (tr("да", "yes") if line.value >= 0.5
+                                                    else tr("нет", "no"))
+            bar = ""
+        else:
+            value = fmt_share(line.value)
+            bar = " " + tr("(нужно ≥ {b})", "(needs ≥ {b})", b=fmt_share(line.bar))
+        pieces: list[Any] = [(mark + " ", style), line.title + ": ", (value, style), bar]
+        if line.weeks_below:
+            pieces.append((" · " + tr("{n} нед. подряд ниже", "{n} wk below in a row",
+                                      n=line.weeks_below), "$text-warning"))
+        return Content.assemble(*pieces)
+
+    # ------------------------------------------------------------------ events and actions
+
+    def on_frame_table_row_highlighted(self, message: FrameTable.RowHighlighted) -> None:
+        message.stop()
+        if message.key is not None and message.key != self.week_shown:
+            self._show_week(message.key)
+
+    def on_frame_table_row_selected(self, message: FrameTable.RowSelected) -> None:
+        message.stop()
+
+    def on_tabs_tab_activated(self, message: Tabs.TabActivated) -> None:
+        message.stop()
+        tab_id = message.tab.id if message.tab is not None else None
+        if tab_id in VIEWS and tab_id != self.view:
+            self.view = tab_id
+            self._apply_layout()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_show_view(self, view: str) -> None:
+        if view not in VIEWS:
+            return
+        self.view = view
+        self.query_one("#school-tabs", Tabs).active = view
+        self._apply_layout()
+
+    def action_next_view(self) -> None:
+        self.action_show_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
+    def action_toggle_mark(self) -> None:
+        if self.data is None or self._marking:
+            return
+        self._marking = True
+        self.toggle_mark(self.data.list_name, not self.data.in_list)
+
+    @work(thread=True, exclusive=True, group="school-mark")
+    def toggle_mark(self, list_name: str, mark: bool) -> None:
+        from sferum_tui.core.shortlists import Shortlists
+
+        try:
+            lists = Shortlists(self.api.store)
+            if mark:
+                _on_store(self.api, lists.add, list_name, [self.org_uid])
+            elif _on_store(self.api, lists.exists, list_name):
+                _on_store(self.api, lists.remove, list_name, [self.org_uid])
+        except Exception as exc:  # noqa: BLE001 - a locked or read-only store: say so
+            self.app.call_from_thread(self._mark_failed, exc)
+            return
+        self.app.call_from_thread(self._marked, list_name, mark)
+
+    def _mark_failed(self, exc: Exception) -> None:
+        self._marking = False
+        self.notify(str(exc) or type(exc).__name__, severity="error", timeout=8)
+
+    def _marked(self, list_name: str, mark: bool) -> None:
+        self._marking = False
+        if self.data is not None:
+            self.data.in_list = mark
+            self.data.list_name = list_name
+            if self.is_attached:
+                self._show_identity()
+        if mark:
+            text = tr("Добавлена в список «{n}»", "Added to the list “{n}”", n=list_name)
+        else:
+            text = tr("Убрана из списка «{n}»", "Removed from the list “{n}”", n=list_name)
+        self.notify(text, timeout=3)
+        self.post_message(self.MarkChanged(self.org_uid, list_name, mark))

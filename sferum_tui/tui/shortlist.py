@@ -1,0 +1,489 @@
+"""``ShortlistScreen``: a named shortlist with each member's latest figures and reasons.
+
+Pushed by the app shell as ``ShortlistScreen(api, name)``.  The members come from
+``core.shortlists`` (kept in the store, so across restarts), joined by the core
+(``shortlists.join_members``) to the latest week's table (``api.week``: the core's
+``indicators.week_table``).  Keys:
+
+* ``x`` / ``Delete`` — take the member under the cursor out of the list;
+* ``l`` — switch to another list (or start a new one); it becomes the list ``space`` marks into;
+* ``e`` — export the list (``ExportDialog``: CSV, XLSX, Markdown, JSON);
+* ``c`` — copy the list as plain text, a numbered list ready to paste into a letter to the
+  heads of the schools, with OSC 52 (``App.copy_to_clipboard``), so it works over SSH;
+* ``Enter`` — open the school (``SchoolScreen``); ``Esc`` — back.
+
+Every letter key has its Russian-layout twin.  Reading and writing the store run in thread
+workers through ``api.call`` (the console's store thread) when the facade has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from sferum_tui.i18n import tr
+from sferum_tui.tui.school import (
+    SchoolScreen,
+    _on_store,
+    _status_style,
+    fmt_count,
+    fmt_share,
+    fmt_status,
+    localize_bindings,
+)
+from sferum_tui.tui.table import Column, FrameTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ShortlistScreen", "ShortlistPicker", "ShortlistData", "shortlist_text",
+           "load_shortlist"]
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _reasons(value: Any) -> list[str]:
+    if _blank(value) if not isinstance(value, (list, tuple)) else False:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (list, tuple)):
+        return [str(x) for x in value if not _blank(x) and str(x).strip()]
+    try:
+        return [str(x) for x in value]
+    except TypeError:
+        return [str(value)]
+
+
+def shortlist_text(frame: "pd.DataFrame") -> str:
+    """The list as plain text for a letter: one numbered line per school —
+    ``1. Name, ИНН 0527001235, Municipality — reason; reason``."""
+    lines: list[str] = []
+    for i, row in enumerate(frame.to_dict("records"), start=1):
+        bits = [str(row.get("org_name") or tr("без названия", "unnamed"))]
+        inn = row.get("org_id")
+        if not _blank(inn) and str(inn).strip():
+            bits.append(tr("ИНН {i}", "ИНН {i}", i=inn))
+        municipality = row.get("municipality")
+        if not _blank(municipality) and str(municipality).strip():
+            bits.append(str(municipality))
+        line = f"{i}. " + ", ".join(bits)
+        reasons = _reasons(row.get("reasons"))
+        if not reasons and row.get("in_week") is False:
+            reasons = [tr("нет в файле недели", "absent from the week's file")]
+        if reasons:
+            line += " — " + "; ".join(reasons)
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class ShortlistData:
+    name: str
+    exists: bool
+    frame: "pd.DataFrame"        # the core's joined rows (export these)
+    table: "pd.DataFrame"        # the same with display columns (``_n``, ``_reasons``)
+    week: Any                    # SnapshotInfo of the week the figures are from, or None
+    week_id: int | None
+
+
+def load_shortlist(api: Any, name: str) -> ShortlistData:
+    """Members of ``name`` beside the latest week's figures (runs in a worker thread)."""
+    import pandas as pd
+
+    from sferum_tui.core import shortlists as sl
+
+    lists = sl.Shortlists(api.store)
+    exists = _on_store(api, lists.exists, name)
+    if exists:
+        name = _on_store(api, lists.canonical_name, name) or name
+        members = _on_store(api, lists.members, name)
+    else:
+        members = pd.DataFrame({c: pd.Series(dtype=object) for c in sl.MEMBER_COLUMNS})
+        members["org_uid"] = members["org_uid"].astype("int64")
+
+    week_id = None
+    info = None
+    latest_id = getattr(api, "latest_id", None)
+    if callable(latest_id):
+        week_id = latest_id()
+    else:
+        snap = api.store.latest()
+        week_id = snap.id if snap is not None else None
+
+    if week_id is not None:
+        frame = _week_frame(api, week_id)
+        info = _week_info(api, week_id)
+        joined = sl.join_members(members, frame)
+        if len(joined) and not bool(joined["in_week"].all()) and bool(getattr(api, "scope", False)):
+            # a member outside the console's scope: its figures from the whole week
+            from sferum_tui.core import indicators
+
+            whole = _on_store(api, lambda: indicators.week_table(api.store, api.cfg, week_id,
+                                                                 scope=False))
+            joined = sl.join_members(members, whole)
+    else:
+        joined = members.copy()
+        joined["in_week"] = False
+        joined["reasons"] = [[] for _ in range(len(joined))]
+
+    table = joined.copy()
+    table["_n"] = range(1, len(table) + 1)
+    table["_reasons"] = ["; ".join(_reasons(r)) for r in table.get("reasons", [[]] * len(table))]
+    if "in_week" in table.columns:
+        absent = ~table["in_week"].fillna(False).astype(bool)
+        text = tr("нет в файле недели", "absent from the week's file")
+        table.loc[absent & (table["_reasons"] == ""), "_reasons"] = text
+    return ShortlistData(name=name, exists=bool(exists), frame=joined, table=table,
+                         week=info, week_id=week_id)
+
+
+def _week_frame(api: Any, week_id: int) -> "pd.DataFrame":
+    week = getattr(api, "week", None)
+    if callable(week):
+        return week(week_id).frame
+    from sferum_tui.core import indicators
+
+    return indicators.week_table(api.store, api.cfg, week_id)
+
+
+def _week_info(api: Any, week_id: int) -> Any:
+    week = getattr(api, "week", None)
+    if callable(week):
+        return week(week_id).info
+    return api.store.snapshot(week_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Picking another list
+# --------------------------------------------------------------------------------------------
+
+class ShortlistPicker(ModalScreen["str | None"]):
+    """Choose a list, or type the name of a new one; dismissed with the name or ``None``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="shortlist_picker.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    ShortlistPicker {
+        align: center middle;
+        background: $background 60%;
+    }
+    ShortlistPicker > Vertical {
+        width: 60;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    ShortlistPicker OptionList {
+        height: auto;
+        max-height: 12;
+    }
+    ShortlistPicker Label {
+        margin: 1 0 0 0;
+        color: $foreground-muted;
+    }
+    """
+
+    def __init__(self, lists: list[tuple[str, int]], current: str) -> None:
+        super().__init__()
+        localize_bindings(self, {"shortlist_picker.cancel": ("Отмена", "Cancel")})
+        self.lists = lists
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Content.from_markup("[b]$t[/b]", t=tr("Списки", "Shortlists")))
+            options = [Option(Content.assemble(name, (f"  {count}", "$text-muted")), id=f"l{i}")
+                       for i, (name, count) in enumerate(self.lists)]
+            yield OptionList(*options, id="picker-lists")
+            yield Label(tr("Новый список (Enter — создать):", "New list (Enter to create):"))
+            yield Input(placeholder=tr("имя списка", "list name"), id="picker-new")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        names = [n for n, _ in self.lists]
+        if names:
+            folded = self.current.casefold()
+            idx = next((i for i, n in enumerate(names) if n.casefold() == folded), 0)
+            options.highlighted = idx
+            options.focus()
+        else:
+            self.query_one("#picker-new", Input).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.lists[event.option_index][0])
+
+    @on(Input.Submitted, "#picker-new")
+    def _new(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = " ".join(event.value.split())
+        if name:
+            self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --------------------------------------------------------------------------------------------
+# The screen
+# --------------------------------------------------------------------------------------------
+
+_BINDING_TEXTS: dict[str, tuple[str, str]] = {
+    "shortlist.back": ("Назад", "Back"),
+    "shortlist.remove": ("Убрать", "Remove"),
+    "shortlist.switch": ("Другой список", "Switch list"),
+    "shortlist.export": ("Выгрузить", "Export"),
+    "shortlist.copy": ("Копировать", "Copy"),
+}
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("_n", "№", width=3),
+        Column("org_name", tr("Организация", "Organisation"), max_width=40),
+        Column("org_id", tr("ИНН", "ИНН"), width=10),
+        Column("municipality", tr("Муниципалитет", "Municipality"), max_width=24),
+        Column("status", tr("Статус", "Status"), formatter=fmt_status, style_fn=_status_style),
+        Column("users_total", tr("Польз.", "Users"), formatter=fmt_count),
+        Column("classes", tr("Классы", "Classes"), formatter=fmt_count),
+        Column("messaging_share", tr("Сообщ.%", "Msg %"), formatter=fmt_share),
+        Column("registration_share", tr("Рег.%", "Reg. %"), formatter=fmt_share),
+        Column("_reasons", tr("Причины", "Reasons"), max_width=80),
+    ]
+
+
+class ShortlistScreen(Screen[None]):
+    """A shortlist with the latest figures and reasons.  See the module's docstring."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="shortlist.back"),
+        Binding("x,ч,delete", "remove", "Remove", id="shortlist.remove"),
+        Binding("l,д", "switch", "Switch list", id="shortlist.switch"),
+        Binding("e,у", "export", "Export", id="shortlist.export"),
+        Binding("c,с", "copy", "Copy", id="shortlist.copy"),
+    ]
+
+    DEFAULT_CSS = """
+    ShortlistScreen {
+        layout: vertical;
+        background: $background;
+    }
+    ShortlistScreen #shortlist-title {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    ShortlistScreen #shortlist-empty {
+        height: auto;
+        padding: 1 2;
+        color: $foreground-muted;
+    }
+    ShortlistScreen #shortlist-table {
+        height: 1fr;
+    }
+    """
+
+    class Changed(Message):
+        """Members of a list changed, or another list became the current one (bubbles to the
+        app, so its marks follow)."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(
+        self,
+        api: Any,
+        name: str | None = None,
+        *,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        localize_bindings(self, _BINDING_TEXTS)
+        self.api = api
+        if not name:
+            from sferum_tui.tui.school import current_shortlist
+
+            name = current_shortlist(api)
+        self.list_name: str = name
+        self.data: ShortlistData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr("Список «{n}»", "List “{n}”", n=self.list_name), id="shortlist-title",
+                     markup=False)
+        yield Static("", id="shortlist-empty", markup=False)
+        yield FrameTable(columns=_columns(), key_column="org_uid", show_marks=False,
+                         id="shortlist-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#shortlist-empty").display = False
+        table = self.query_one("#shortlist-table", FrameTable)
+        table.loading = True
+        table.focus()
+        self.load()
+
+    # ------------------------------------------------------------------ data
+
+    @work(thread=True, exclusive=True, group="shortlist-load")
+    def load(self) -> None:
+        try:
+            data = load_shortlist(self.api, self.list_name)
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._show, data)
+
+    def _failed(self, exc: Exception) -> None:
+        if self.is_attached:
+            self.query_one("#shortlist-table", FrameTable).loading = False
+        self.notify(str(exc) or type(exc).__name__, severity="error", timeout=8)
+
+    def _show(self, data: ShortlistData) -> None:
+        if not self.is_attached:
+            return
+        from sferum_tui.core.store import orgs_phrase
+
+        self.data = data
+        self.list_name = data.name
+        title = tr("Список «{n}»", "List “{n}”", n=data.name) + " · " + orgs_phrase(len(data.frame))
+        if data.week is not None:
+            title += " · " + tr("неделя {w}", "week {w}", w=data.week.period_label)
+        self.query_one("#shortlist-title", Static).update(title)
+        table = self.query_one("#shortlist-table", FrameTable)
+        table.loading = False
+        table.set_frame(data.table)
+        empty = self.query_one("#shortlist-empty", Static)
+        empty.display = len(data.frame) == 0
+        empty.update(tr("Список пуст. Отметьте школы клавишей Пробел в таблице или на экране школы.",
+                        "The list is empty. Mark schools with Space in the table or on a "
+                        "school's screen."))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_remove(self) -> None:
+        table = self.query_one("#shortlist-table", FrameTable)
+        uid = table.cursor_key
+        if uid is None or self.data is None or not self.data.exists:
+            return
+        row = self.data.table[self.data.table["org_uid"] == uid]
+        label = str(row["org_name"].iloc[0]) if len(row) else str(uid)
+        self.remove_member(int(uid), label)
+
+    @work(thread=True, exclusive=True, group="shortlist-write")
+    def remove_member(self, uid: int, label: str) -> None:
+        from sferum_tui.core.shortlists import Shortlists
+
+        name = self.list_name
+        try:
+            _on_store(self.api, Shortlists(self.api.store).remove, name, [uid])
+            data = load_shortlist(self.api, name)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._removed, data, label)
+
+    def _removed(self, data: ShortlistData, label: str) -> None:
+        self._show(data)
+        self.notify(tr("«{o}» убрана из списка «{n}»", "“{o}” removed from “{n}”",
+                       o=label, n=data.name), timeout=4)
+        self.post_message(self.Changed(data.name))
+
+    def action_switch(self) -> None:
+        self.pick_list()
+
+    @work(thread=True, exclusive=True, group="shortlist-pick")
+    def pick_list(self) -> None:
+        from sferum_tui.core.shortlists import Shortlists
+
+        try:
+            infos = _on_store(self.api, Shortlists(self.api.store).lists)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._failed, exc)
+            return
+        lists = [(i.name, i.count) for i in infos]
+        self.app.call_from_thread(
+            self.app.push_screen, ShortlistPicker(lists, self.list_name), self._picked)
+
+    def _picked(self, name: str | None) -> None:
+        if not name:
+            return
+        self.list_name = name
+        for attr in ("shortlist_name", "shortlist"):
+            if hasattr(self.api, attr):
+                setattr(self.api, attr, name)
+                break
+        self.query_one("#shortlist-table", FrameTable).loading = True
+        self.load()
+        self.notify(tr("Текущий список: «{n}»", "Current list: “{n}”", n=name), timeout=3)
+        self.post_message(self.Changed(name))
+
+    def action_export(self) -> None:
+        if self.data is None:
+            return
+        from sferum_tui.core.export import describe_filter
+        from sferum_tui.tui.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.api, self.data.frame, self.data.week,
+                                          describe_filter(shortlist=self.data.name)))
+
+    def action_copy(self) -> None:
+        if self.data is None:
+            return
+        if len(self.data.frame) == 0:
+            self.notify(tr("Список пуст: копировать нечего", "The list is empty: nothing to copy"),
+                        severity="warning", timeout=4)
+            return
+        text = shortlist_text(self.data.frame)
+        self.app.copy_to_clipboard(text)
+        n = len(self.data.frame)
+        self.notify(tr("Скопировано в буфер обмена: {n} (вставьте в письмо)",
+                       "Copied to the clipboard: {n} (paste it into a letter)",
+                       n=_orgs(n)), timeout=5)
+
+    @on(FrameTable.RowSelected, "#shortlist-table")
+    def _open(self, event: FrameTable.RowSelected) -> None:
+        event.stop()
+        if event.key is None or self.data is None:
+            return
+        # back from the school (where space may have unmarked it): show the list as it is now
+        self.app.push_screen(SchoolScreen(self.api, int(event.key), self.data.week_id),
+                             lambda _result: self.load() if self.is_attached else None)
+
+
+def _orgs(n: int) -> str:
+    from sferum_tui.core.store import orgs_phrase
+
+    return orgs_phrase(n)
