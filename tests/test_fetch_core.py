@@ -402,3 +402,19 @@ def test_resolve_sources(tmp_path):
     assert F.resolve_sources(None, str(tmp_path))[0].kind == "folder"
     with pytest.raises(UserError, match="configured: Минобр, old"):
         F.resolve_sources(cfg, "nowhere")
+
+
+def test_a_socks_proxy_without_its_package_is_one_line(paths):
+    pytest.importorskip("httpx")
+    try:
+        import socksio  # noqa: F401
+        pytest.skip("socksio is installed")
+    except ImportError:
+        pass
+    src = F.SourceSpec(name="socks", kind="url", url="http://example.invalid/w.xlsx",
+                       proxy="socks5://127.0.0.1:1080")
+    report = F.fetch_once(paths, sources=[src])
+    assert report.exit_code == 1
+    (message,) = report.errors
+    assert message.startswith("“socks”: proxy “socks5://127.0.0.1:1080” is not usable")
+    assert "socksio" in message and "\n" not in message
