@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "sferum_tui.commands.config",    # config path|show|init
     "sferum_tui.commands.reports",   # summary, schools, history, changes, shortlist, export
     "sferum_tui.commands.fetch",     # fetch
+    "sferum_tui.commands.lists",     # shortlist, export
 )
 
 

@@ -216,11 +216,11 @@ class Shortlists:
             "LEFT JOIN municipalities mu ON mu.id = o.municipality_id "
             "LEFT JOIN regions r ON r.id = o.region_id "
             "WHERE s.name_key = ? ORDER BY m.seq", (_name_key(name),))
-        frame = pd.DataFrame.from_records(rows, columns=list(MEMBER_COLUMNS))
-        frame["org_uid"] = frame["org_uid"].astype("int64")
-        for col in MEMBER_COLUMNS[1:]:
-            frame[col] = frame[col].astype(object)
-        return frame
+        cols = list(zip(*rows)) if rows else [() for _ in MEMBER_COLUMNS]
+        data = {"org_uid": pd.array(cols[0], dtype="int64")}
+        for name_, values in zip(MEMBER_COLUMNS[1:], cols[1:]):   # text, None kept as None
+            data[name_] = pd.Series(list(values), dtype=object)
+        return pd.DataFrame(data, columns=list(MEMBER_COLUMNS))
 
     # -- changing ------------------------------------------------------------------------------
 

@@ -1,0 +1,486 @@
+"""Shortlists and exports: ``shortlist add|remove|show|list|clear|delete|rename`` and ``export``.
+
+The rows come from the indicators engine (``core/indicators.py``): the week table of the week
+asked for (``--week``), narrowed by the same filters as ``schools``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import datetime
+
+from sferum_tui.core.errors import UserError
+from sferum_tui.i18n import get_language, plural_ru, tr
+
+FILTER_FLAGS = ("inactive", "low_messaging", "unregistered", "missing", "municipality", "search",
+                "changed")
+
+
+def register(sub, common) -> None:
+    filters = argparse.ArgumentParser(add_help=False)
+    _add_filter_args(filters)
+
+    sl = sub.add_parser(
+        "shortlist", parents=[common],
+        help=tr("списки организаций на контроль", "named shortlists of organisations"),
+        description=tr(
+            "Именованные списки организаций, хранятся в хранилище. ORG — ИНН или часть наименования.",
+            "Named lists of organisations, kept in the store. ORG is an ИНН or part of the name."))
+    ssub = sl.add_subparsers(dest="shortlist_command", metavar="ACTION")
+    sl.set_defaults(handler=lambda args, ctx: _usage(sl))
+
+    p = ssub.add_parser(
+        "add", parents=[common, filters],
+        help=tr("добавить организации (по ИНН/наименованию или по фильтру)",
+                "add organisations (by ИНН/name or by a filter)"),
+        description=tr(
+            "Добавляет в список NAME организации ORG и/или все организации недели, отобранные "
+            "фильтром (как в команде schools). Список создаётся, если его нет.",
+            "Adds the organisations ORG and/or every organisation of the week the filter picks "
+            "(as the schools command does) to the list NAME, making the list if needed."))
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("orgs", nargs="*", metavar="ORG")
+    p.add_argument("--note", metavar="TEXT", help=tr("заметка к добавленным", "a note on those added"))
+    p.set_defaults(handler=cmd_add)
+
+    p = ssub.add_parser(
+        "remove", parents=[common, filters],
+        help=tr("убрать организации из списка", "take organisations out of a list"))
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("orgs", nargs="*", metavar="ORG")
+    p.set_defaults(handler=cmd_remove)
+
+    p = ssub.add_parser(
+        "show", parents=[common],
+        help=tr("показать список с показателями недели и причинами",
+                "show a list with the week's figures and reasons"))
+    p.add_argument("name", metavar="NAME")
+    _add_week_arg(p)
+    p.add_argument("--format", default="table", metavar="table|json",
+                   help=tr("вид вывода (по умолчанию table)", "output format (default table)"))
+    p.set_defaults(handler=cmd_show)
+
+    p = ssub.add_parser("list", parents=[common], help=tr("все списки", "all lists"))
+    p.add_argument("--json", action="store_true", help=tr("вывести JSON", "print JSON"))
+    p.set_defaults(handler=cmd_list)
+
+    p = ssub.add_parser("clear", parents=[common],
+                        help=tr("очистить список (сам список остаётся)", "empty a list (the list stays)"))
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_clear)
+
+    p = ssub.add_parser("delete", parents=[common], help=tr("удалить список", "delete a list"))
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_delete)
+
+    p = ssub.add_parser("rename", parents=[common], help=tr("переименовать список", "rename a list"))
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("new_name", metavar="NEW")
+    p.set_defaults(handler=cmd_rename)
+
+    p = sub.add_parser(
+        "export", parents=[common, filters],
+        help=tr("выгрузить организации в csv, xlsx, md или json",
+                "export organisations to csv, xlsx, md or json"),
+        description=tr(
+            "Выгружает организации недели, отобранные фильтром (как в schools), или список: "
+            "export shortlist NAME. В файле — неделя, фильтр и причины по каждой организации.",
+            "Exports the week's organisations the filter picks (as schools does), or a list: "
+            "export shortlist NAME. The file carries the week, the filter and each school's reasons."))
+    p.add_argument("source", nargs="*", metavar="shortlist NAME",
+                   help=tr("выгрузить список NAME", "export the list NAME"))
+    p.add_argument("--format", dest="fmt", metavar="csv|xlsx|md|json",
+                   help=tr("формат (по умолчанию — по расширению файла)",
+                           "format (default: from the file's extension)"))
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help=tr("файл для записи («-» — стандартный вывод, кроме xlsx)",
+                           "file to write (“-”: standard output, except xlsx)"))
+    p.add_argument("--decimal-comma", action="store_true",
+                   help=tr("десятичная запятая в CSV (для Excel с русскими настройками)",
+                           "decimal comma in CSV (for Excel with Russian settings)"))
+    p.set_defaults(handler=cmd_export)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 1
+
+
+def _add_week_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--week", metavar="W",
+                   help=tr("неделя: дата внутри периода, latest или latest-N (по умолчанию последняя)",
+                           "week: a date inside the period, latest or latest-N (default: the latest)"))
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    _add_week_arg(p)
+    p.add_argument("--inactive", action="store_true", help=tr("неактивные", "inactive ones"))
+    p.add_argument("--low-messaging", nargs="?", const=True, default=None, metavar="PCT",
+                   help=tr("доля пишущих учителей ниже порога (из настроек или PCT процентов)",
+                           "teacher messaging below the threshold (from the config, or PCT percent)"))
+    p.add_argument("--unregistered", action="store_true",
+                   help=tr("зарегистрированы не все сотрудники", "staff not all registered"))
+    p.add_argument("--missing", action="store_true",
+                   help=tr("нет в файле недели (по справочнику)", "missing from the week (by the registry)"))
+    p.add_argument("--changed", action="store_true",
+                   help=tr("изменились за неделю", "changed since the previous week"))
+    p.add_argument("--municipality", metavar="M", help=tr("муниципалитет", "municipality"))
+    p.add_argument("--search", metavar="TEXT", help=tr("ИНН или часть наименования",
+                                                       "ИНН or part of the name"))
+
+
+_PCT_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%?\s*$")
+
+
+def _low_messaging_arg(text: str) -> float:
+    """``PCT`` of ``--low-messaging``: percent, ``30``, ``30%`` or ``2,5`` → a share 0..1."""
+    m = _PCT_RE.match(text or "")
+    value = float(m.group(1).replace(",", ".")) if m else None
+    if value is None or value > 100:
+        raise UserError(tr(
+            "--low-messaging: ожидается процент от 0 до 100, например 30, получено «{v}»",
+            "--low-messaging: expected a percent from 0 to 100, e.g. 30, got “{v}”", v=text))
+    return value / 100.0
+
+
+def _check_filters(args) -> None:
+    """Arguments of the filters checked before any work (a bad PCT is a one-line error)."""
+    if isinstance(getattr(args, "low_messaging", None), str):
+        args.low_messaging = _low_messaging_arg(args.low_messaging)
+
+
+def _filters_given(args) -> bool:
+    return any(getattr(args, k, None) not in (None, False, "") for k in FILTER_FLAGS)
+
+
+def _filter_kwargs(args, cfg) -> dict:
+    """Keyword arguments of ``indicators.filter_schools``; ``--low-messaging`` without PCT is
+    the configured threshold (a share 0..1, as the console passes it)."""
+    _check_filters(args)
+    low = args.low_messaging
+    if low is True:
+        low = _low_threshold(cfg)
+        if low is None:  # pragma: no cover - the config always has one
+            low = True
+    return {"inactive": bool(args.inactive), "low_messaging": low,
+            "unregistered": bool(args.unregistered), "missing": bool(args.missing),
+            "municipality": args.municipality or None, "search": args.search or None,
+            "changed": bool(args.changed)}
+
+
+def _low_threshold(cfg) -> float | None:
+    th = getattr(cfg, "thresholds", None)
+    return getattr(th, "low_messaging", None)
+
+
+def _filter_text(args, cfg, shortlist: str | None = None) -> str:
+    from sferum_tui.core.export import describe_filter
+
+    kw = _filter_kwargs(args, cfg) if hasattr(args, "inactive") else {}
+    return describe_filter(shortlist=shortlist, low_threshold=_low_threshold(cfg), **kw)
+
+
+def _week(store, cfg, spec):
+    """``(snapshot, week table)`` for ``--week``."""
+    from sferum_tui.core import indicators as ind
+
+    snap = ind.resolve_week(store, spec)
+    if snap is None:
+        raise UserError(tr("в хранилище нет ни одной недели (загрузите файл: sferum-tui import ФАЙЛ)",
+                           "the store holds no week (import a file: sferum-tui import FILE)"))
+    return snap, ind.week_table(store, cfg, snap.id)
+
+
+def _filtered(store, cfg, args):
+    from sferum_tui.core import indicators as ind
+
+    snap, df = _week(store, cfg, args.week)
+    return snap, ind.filter_schools(df, **_filter_kwargs(args, cfg))
+
+
+def _orgs_phrase(n: int) -> str:
+    return tr("{n} " + plural_ru(n, "организация", "организации", "организаций"),
+              "{n} organisation" + ("" if n == 1 else "s"), n=n)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+# -- shortlist add / remove -----------------------------------------------------------------
+
+def cmd_add(args, ctx) -> int:
+    from sferum_tui.core.shortlists import Shortlists, clean_name, resolve_orgs
+
+    name = clean_name(args.name)
+    _check_filters(args)
+    if not args.orgs and not _filters_given(args):
+        raise UserError(tr(
+            "укажите организации (ИНН или часть наименования) или фильтр (--inactive, --low-messaging, …)",
+            "name the organisations (ИНН or part of the name) or give a filter (--inactive, --low-messaging, …)"))
+    with ctx.store() as store:
+        uids = resolve_orgs(store, args.orgs)
+        picked = 0
+        if _filters_given(args):
+            _, df = _filtered(store, ctx.config(), args)
+            found = [int(u) for u in df["org_uid"].tolist()]
+            picked = len(found)
+            named = set(uids)
+            uids += [u for u in found if u not in named]
+        lists = Shortlists(store)
+        added = lists.add(name, uids, note=args.note) if uids else 0
+        if not uids:
+            lists.create(name)
+        shown = lists.canonical_name(name) or name
+        total = len(lists.contains(name))
+    extra = tr(" (фильтр отобрал {n})", " (the filter picked {n})", n=picked) if _filters_given(args) else ""
+    already = len(uids) - added
+    tail = tr("; уже были в списке: {n}", "; already in the list: {n}", n=already) if already else ""
+    print(tr("«{l}»: добавлено {a}{x}{t}; в списке {n}", "“{l}”: added {a}{x}{t}; {n} in the list",
+             l=shown, a=_orgs_phrase(added), x=extra, t=tail, n=_orgs_phrase(total)))
+    return 0
+
+
+def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
+    """ORGs for ``remove``: a fragment that names several organisations but only one member of
+    the list means that member."""
+    from sferum_tui.core.shortlists import resolve_org
+
+    members = lists.contains(name)
+    out: list[int] = []
+    for text in texts:
+        try:
+            uid = resolve_org(store, text)
+        except UserError:
+            found = store.find_orgs(" ".join(str(text).split()))
+            inside = [int(u) for u in found["org_uid"].tolist() if int(u) in members] if len(found) else []
+            if len(inside) != 1:
+                raise
+            uid = inside[0]
+        if uid not in out:
+            out.append(uid)
+    return out
+
+
+def cmd_remove(args, ctx) -> int:
+    from sferum_tui.core.shortlists import Shortlists
+
+    _check_filters(args)
+    if not args.orgs and not _filters_given(args):
+        raise UserError(tr(
+            "укажите организации (ИНН или часть наименования) или фильтр; весь список очищает shortlist clear",
+            "name the organisations (ИНН or part of the name) or give a filter; shortlist clear empties a list"))
+    with ctx.store() as store:
+        lists = Shortlists(store)
+        if not lists.exists(args.name):
+            lists.members(args.name)  # raises the one-line "no such list"
+        uids = _resolve_members(store, lists, args.name, args.orgs)
+        if _filters_given(args):
+            _, df = _filtered(store, ctx.config(), args)
+            members = lists.contains(args.name)
+            uids += [int(u) for u in df["org_uid"].tolist() if int(u) in members and int(u) not in uids]
+        removed = lists.remove(args.name, uids) if uids else 0
+        shown = lists.canonical_name(args.name) or args.name
+        total = len(lists.contains(args.name))
+    print(tr("«{l}»: убрано {r}; в списке {n}", "“{l}”: removed {r}; {n} in the list",
+             l=shown, r=_orgs_phrase(removed), n=_orgs_phrase(total)))
+    return 0
+
+
+# -- shortlist show / list / clear / delete / rename ---------------------------------------------
+
+def _member_table(store, cfg, name: str, week_spec):
+    """``(snapshot or None, rows)``: the list's members beside the week's table."""
+    from sferum_tui.core.shortlists import Shortlists, join_members
+
+    members = Shortlists(store).members(name)
+    if not store.snapshots():
+        rows = members.copy()
+        rows["in_week"] = False
+        rows["reasons"] = [[] for _ in range(len(rows))]
+        return None, rows
+    snap, week = _week(store, cfg, week_spec)
+    return snap, join_members(members, week)
+
+
+def _fmt_int(v) -> str:
+    from sferum_tui.core.export import is_blank
+
+    return "" if is_blank(v) else f"{int(v):,}".replace(",", tr("\u00a0", ","))
+
+
+def _fmt_share(v) -> str:
+    from sferum_tui.core.export import is_blank
+
+    if is_blank(v):
+        return ""
+    text = f"{float(v) * 100:.1f}"
+    return (text.replace(".", ",") if get_language() == "ru" else text) + "%"
+
+
+def _short(text, limit: int) -> str:
+    text = "" if text is None or (isinstance(text, float) and text != text) else " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cmd_show(args, ctx) -> int:
+    from sferum_tui.commands.store import render_table
+    from sferum_tui.core.export import render
+    from sferum_tui.core.shortlists import Shortlists
+
+    if args.format not in ("table", "json"):
+        raise UserError(tr("--format: ожидается table или json, получено «{v}»",
+                           "--format: expected table or json, got “{v}”", v=args.format))
+    with ctx.store() as store:
+        cfg = ctx.config()
+        lists = Shortlists(store)
+        snap, rows = _member_table(store, cfg, args.name, args.week)
+        shown = lists.canonical_name(args.name) or args.name
+    if args.format == "json":
+        sys.stdout.write(render(rows, "json", week=snap,
+                                filter_text=_filter_text(args, cfg, shortlist=shown)).decode("utf-8"))
+        return 0
+    week = snap.period_label if snap is not None else tr("недель нет", "no weeks")
+    print(tr("Список «{l}»: {n}; неделя {w}", "List “{l}”: {n}; week {w}",
+             l=shown, n=_orgs_phrase(len(rows)), w=week))
+    if rows.empty:
+        print(tr("Список пуст. Добавить: sferum-tui shortlist add «{l}» ORG…",
+                 "The list is empty. Add: sferum-tui shortlist add “{l}” ORG…", l=shown))
+        return 0
+    headers = [tr("№", "#"), tr("ИНН", "ИНН"), tr("Организация", "Organisation"),
+               tr("Муниципалитет", "Municipality"), tr("Польз.", "Users"), tr("Классы", "Classes"),
+               tr("Пишут/учит.", "Writing/teach."), tr("Доля", "Share"), tr("Причины", "Reasons"),
+               tr("Заметка", "Note")]
+    get = lambda rec, k: rec.get(k)  # noqa: E731
+    table = []
+    for i, rec in enumerate(rows.to_dict("records"), 1):
+        writing = ""
+        if rec.get("in_week"):
+            a, t = _fmt_int(get(rec, "teachers_active")), _fmt_int(get(rec, "teachers"))
+            writing = f"{a}/{t}" if a or t else ""
+        reasons = rec.get("reasons") if isinstance(rec.get("reasons"), list) else []
+        table.append([i, rec.get("org_id") or "", _short(rec.get("org_name"), 48),
+                      _short(rec.get("municipality"), 28), _fmt_int(get(rec, "users_total")),
+                      _fmt_int(get(rec, "classes")), writing, _fmt_share(get(rec, "messaging_share")),
+                      _short("; ".join(reasons), 90) or tr("в порядке", "fine"),
+                      _short(rec.get("note"), 30)])
+    print(render_table(headers, table, right={0, 4, 5, 6, 7}))
+    return 0
+
+
+def _local(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return str(iso)
+    return moment.astimezone().strftime("%d.%m.%Y %H:%M")
+
+
+def cmd_list(args, ctx) -> int:
+    from sferum_tui.commands.store import render_table
+    from sferum_tui.core.shortlists import Shortlists
+
+    with ctx.store() as store:
+        infos = Shortlists(store).lists()
+    if args.json:
+        _print_json([{"name": i.name, "count": i.count, "created_at": i.created_at,
+                      "updated_at": i.updated_at} for i in infos])
+        return 0
+    if not infos:
+        print(tr("Списков нет. Создать: sferum-tui shortlist add ИМЯ ORG… (или с фильтром --inactive …)",
+                 "No lists yet. Make one: sferum-tui shortlist add NAME ORG… (or with a filter --inactive …)"))
+        return 0
+    print(render_table([tr("Список", "List"), tr("Организаций", "Organisations"), tr("Изменён", "Changed")],
+                       [[i.name, i.count, _local(i.updated_at)] for i in infos], right={1}))
+    return 0
+
+
+def cmd_clear(args, ctx) -> int:
+    from sferum_tui.core.shortlists import Shortlists
+
+    with ctx.store() as store:
+        lists = Shortlists(store)
+        removed = lists.clear(args.name)
+        shown = lists.canonical_name(args.name) or args.name
+    print(tr("«{l}»: список очищен, убрано {r}", "“{l}”: the list is empty now, removed {r}",
+             l=shown, r=_orgs_phrase(removed)))
+    return 0
+
+
+def cmd_delete(args, ctx) -> int:
+    from sferum_tui.core.shortlists import Shortlists
+
+    with ctx.store() as store:
+        lists = Shortlists(store)
+        shown = lists.canonical_name(args.name) or args.name
+        removed = lists.delete(args.name)
+    print(tr("«{l}»: список удалён (в нём было {r})", "“{l}”: the list is deleted (it held {r})",
+             l=shown, r=_orgs_phrase(removed)))
+    return 0
+
+
+def cmd_rename(args, ctx) -> int:
+    from sferum_tui.core.shortlists import Shortlists
+
+    with ctx.store() as store:
+        lists = Shortlists(store)
+        old = lists.canonical_name(args.name) or args.name
+        new = lists.rename(args.name, args.new_name)
+    print(tr("«{o}» теперь называется «{n}»", "“{o}” is now called “{n}”", o=old, n=new))
+    return 0
+
+
+# -- export ---------------------------------------------------------------------------------
+
+def cmd_export(args, ctx) -> int:
+    from sferum_tui.core import export as ex
+    from sferum_tui.core.shortlists import Shortlists
+
+    _check_filters(args)
+    shortlist = None
+    if args.source:
+        if len(args.source) == 2 and args.source[0].casefold() in ("shortlist", "список"):
+            shortlist = args.source[1]
+        else:
+            raise UserError(tr("ожидается «export shortlist ИМЯ» или фильтры, получено «{v}»",
+                               "expected “export shortlist NAME” or filters, got “{v}”",
+                               v=" ".join(args.source)))
+    to_stdout = args.output == "-"
+    if args.fmt is not None:
+        args.fmt = ex.check_format(args.fmt)
+    fmt = args.fmt or (None if to_stdout else ex.format_for_path(args.output))
+    if fmt is None:
+        raise UserError(tr("{p}: по имени файла не понять формат; укажите --format csv|xlsx|md|json",
+                           "{p}: the format cannot be told from the file name; pass --format csv|xlsx|md|json",
+                           p=args.output))
+    if to_stdout and fmt == "xlsx":
+        raise UserError(tr("xlsx нельзя вывести в терминал; укажите файл: -o ФАЙЛ.xlsx",
+                           "xlsx cannot go to the terminal; name a file: -o FILE.xlsx"))
+    with ctx.store() as store:
+        cfg = ctx.config()
+        if shortlist is not None:
+            lists = Shortlists(store)
+            shown = lists.canonical_name(shortlist) or shortlist
+            snap, rows = _member_table(store, cfg, shortlist, args.week)
+            if _filters_given(args):
+                from sferum_tui.core import indicators as ind
+
+                keep = set(ind.filter_schools(rows[rows["in_week"]].drop(columns=["in_week"]),
+                                              **_filter_kwargs(args, cfg))["org_uid"].tolist())
+                rows = rows[rows["org_uid"].isin(keep)].reset_index(drop=True)
+            text = _filter_text(args, cfg, shortlist=shown)
+        else:
+            snap, rows = _filtered(store, cfg, args)
+            text = _filter_text(args, cfg)
+    if to_stdout:
+        data = ex.render(rows, fmt, week=snap, filter_text=text, decimal_comma=args.decimal_comma)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    result = ex.export(rows, args.output, fmt, week=snap, filter_text=text,
+                       decimal_comma=args.decimal_comma)
+    print(tr("{p}: выгружено {n}", "{p}: exported {n}", p=result.path, n=_orgs_phrase(result.count)))
+    return 0
