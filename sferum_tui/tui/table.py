@@ -10,7 +10,7 @@ Line API, the way toolong draws its logs:
 * column widths come once per frame from vectorised string lengths (``.str.len().max()``) or,
   for numbers, from the formatted extremes, then are capped; no cell is measured with Rich
   except those on screen;
-* ``render_line`` formats and fits only the rows on screen (fetched in blocks of 64 rows
+* ``render_line`` formats and fits only the rows on screen (fetched in blocks of 16 rows
   with ``take``), so a filter, a clear or a sort costs the pandas work plus one screenful.
 
 Colours are never hard-coded: rows and cells are styled through component classes whose
@@ -21,7 +21,7 @@ table follows ``App.theme``, the 16-colour ANSI theme and ``NO_COLOR``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Literal, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -29,7 +29,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -53,7 +53,7 @@ ELLIPSIS = "…"
 MARK = "●"
 SORT_ASC = "▲"
 SORT_DESC = "▼"
-BLOCK_ROWS = 64
+BLOCK_ROWS = 16
 DEFAULT_MAX_TEXT_WIDTH = 32
 DEFAULT_MAX_NUMBER_WIDTH = 14
 
@@ -103,16 +103,28 @@ class _Layout:
     values: Any = None  # numpy array or pandas ExtensionArray, source order
 
 
+class _Row(NamedTuple):
+    """One displayed row, formatted once: the whole line's text and its styled cells."""
+
+    key: Any
+    line: str  # marker gutter + every cell fitted to its width + separators
+    simple: bool  # one cell per character (no wide characters): cut by slicing
+    spans: tuple[tuple[int, int, str], ...]  # (start, end, style name) of styled cells
+
+
 def _fit(text: str, width: int, align: Align) -> str:
     """Pad or cut ``text`` to exactly ``width`` cells, with an ellipsis when cut."""
     if width <= 0:
         return ""
     if not text.isprintable():
         text = text.translate(_CONTROL)
+    if text.isascii():  # numbers, codes: one cell per character, no Rich needed
+        if len(text) <= width:
+            return text.ljust(width) if align == "left" else text.rjust(width)
+        return text[: width - 1] + ELLIPSIS
     length = cell_len(text)
     if length > width:
-        text = set_cell_size(text, width - 1) + ELLIPSIS if width > 1 else ELLIPSIS
-        return text
+        return set_cell_size(text, width - 1) + ELLIPSIS if width > 1 else ELLIPSIS
     if length == width:
         return text
     pad = " " * (width - length)
@@ -285,18 +297,25 @@ class FrameTable(ScrollView, can_focus=True):
 
         self._frame: pd.DataFrame | None = None
         self._pending: pd.DataFrame | None = frame
+        self._pending_rows: Any = None
         self._layout: list[_Layout] = []
         self._offsets: list[int] = []  # start cell of each column, after the marker column
         self._total_width = 0
         self._fixed_width = 0
         self._keys: np.ndarray | None = None
-        self._order: np.ndarray | None = None  # view row -> source position; None = as is
+        self._rows: np.ndarray | None = None  # filter: frame positions shown; None = all
+        self._view: np.ndarray | None = None  # display row -> frame position; None = as is
         self._row_count = 0
         self._cursor = 0
         self._sort: tuple[str, bool] | None = None
         self._last_key: Any = object()
-        self._blocks: LRUCache[int, list[tuple[Any, list[str], list[str | None]]]] = LRUCache(64)
+        self._blocks: LRUCache[int, list[_Row]] = LRUCache(256)
+        self._memos: list[dict[str, Any]] = []
         self._styles: dict[str, Style] = {}
+        self._combined: dict[tuple[Style, str], Style] = {}
+        self._pieces_key: tuple[int, int, int, int] | None = None
+        self._pieces_cache: list[tuple[int, int]] = []
+        self._line_width = 0
         self._na: tuple[Any, ...] = ()
         self._ready = False  # mounted: sizes known, messages can be posted
         self.render_line_count = 0
@@ -348,7 +367,7 @@ class FrameTable(ScrollView, can_focus=True):
         """Key of the displayed row ``row`` (or ``None`` when out of range)."""
         if self._keys is None or not 0 <= row < self._row_count:
             return None
-        position = row if self._order is None else int(self._order[row])
+        position = row if self._view is None else int(self._view[row])
         key = self._keys[position]
         return key.item() if hasattr(key, "item") else key
 
@@ -359,28 +378,31 @@ class FrameTable(ScrollView, can_focus=True):
         if self._keys is None or key is None or self._row_count == 0:
             return None
         try:
-            hits = np.flatnonzero(self._keys == key)
+            equal = self._keys == key
+            if not isinstance(equal, np.ndarray):  # a pandas BooleanArray
+                equal = equal.to_numpy(dtype=bool, na_value=False)
+            hits = np.flatnonzero(equal)
         except (TypeError, ValueError):
             return None
         if not len(hits):
             return None
-        position = int(hits[0])
-        if self._order is None:
-            return position
-        return int(np.flatnonzero(self._order == position)[0])
+        if self._view is None:
+            return int(hits[0])
+        shown = np.flatnonzero(np.isin(self._view, hits))
+        return int(shown[0]) if len(shown) else None
 
     def keys_in_view(self) -> list[Any]:
         """All keys in the displayed order (e.g. to export what the user sees)."""
         if self._keys is None:
             return []
-        keys = self._keys if self._order is None else self._keys[self._order]
+        keys = self._keys if self._view is None else self._keys[self._view]
         return keys.tolist()
 
     def view_frame(self) -> pd.DataFrame | None:
-        """The frame in the displayed order (a copy; for exports, not for every repaint)."""
+        """The rows shown, in the displayed order (a copy: for exports, not for repaints)."""
         if self._frame is None:
             return None
-        return self._frame if self._order is None else self._frame.iloc[self._order]
+        return self._frame if self._view is None else self._frame.iloc[self._view]
 
     # ------------------------------------------------------------------ changing data
 
@@ -394,20 +416,27 @@ class FrameTable(ScrollView, can_focus=True):
         self,
         frame: pd.DataFrame,
         *,
+        rows: Any = None,
         keep_cursor_key: bool = True,
         measure: bool = True,
     ) -> None:
-        """Show ``frame`` (a filtered, re-sorted or new week's frame).
+        """Show ``frame`` (a new week's frame, or a filtered one), or some of its ``rows``.
 
-        The current sort is applied to it.  With ``keep_cursor_key`` the cursor stays on the
-        same key (at the same height on screen) when the key is still there; otherwise the
-        cursor row index is clamped.  ``measure=False`` keeps the current column widths (a
-        steady layout while filtering the same snapshot); widths are always measured for the
-        first frame or when the columns changed.
+        ``rows`` filters without building a new frame: a boolean mask as long as the frame
+        (numpy or pandas, NA counts as False) or integer positions; ``None`` shows all rows.
+        Filtering this way is the fast path: widths and sort keys of the frame are computed
+        once and reused by every filter, so a filter costs the mask plus one screenful.
+
+        The current sort is applied.  With ``keep_cursor_key`` the cursor stays on the same
+        key (at the same height on screen) when the key is still shown; otherwise the cursor
+        row index is clamped.  ``measure=False`` keeps the current column widths for a new
+        frame.  Frames are taken as immutable: to change data, pass a new frame.
         """
         if not self._ready:
             self._pending = frame
+            self._pending_rows = rows
             return
+        import numpy as np
         import pandas as pd
 
         old_key = self.cursor_key if keep_cursor_key else None
@@ -419,13 +448,16 @@ class FrameTable(ScrollView, can_focus=True):
             self._columns = [Column(str(name)) for name in frame.columns if name != self.key_column]
         same_columns = [lay.column for lay in self._layout] == self._columns
         self._frame = frame
-        self._row_count = len(frame)
+        self._rows = self._positions(rows, len(frame))
+        self._row_count = len(frame) if self._rows is None else len(self._rows)
         if self.key_column is not None and self.key_column in frame.columns:
-            self._keys = frame[self.key_column].to_numpy()
+            keys = frame[self.key_column]
         else:
-            self._keys = frame.index.to_numpy()
+            keys = frame.index
+        # numpy keys as they are; Arrow strings stay Arrow (no 40k Python strings per frame)
+        self._keys = keys.to_numpy() if isinstance(keys.dtype, np.dtype) else keys.array
         self._prepare_layout(frame, measure=measure or not same_columns)
-        self._order = self._compute_order()
+        self._view = self._compute_view()
         self._blocks.clear()
 
         row = self.row_of(old_key) if old_key is not None else None
@@ -438,6 +470,31 @@ class FrameTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
         self._post_highlight()
+
+    def filter_rows(self, rows: Any = None) -> None:
+        """Show only ``rows`` of the current frame (a boolean mask or positions; ``None``
+        clears the filter).  Same as ``set_frame(table.frame, rows=rows)``."""
+        if self.frame is not None:
+            self.set_frame(self.frame, rows=rows)
+
+    @staticmethod
+    def _positions(rows: Any, length: int) -> np.ndarray | None:
+        import numpy as np
+
+        if rows is None:
+            return None
+        if hasattr(rows, "to_numpy"):  # pandas Series / arrays, possibly with NA
+            kind = getattr(rows.dtype, "kind", "O")
+            rows = rows.to_numpy(dtype=bool, na_value=False) if kind in "bO" else rows.to_numpy()
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            if len(rows) != length:
+                raise ValueError(f"mask of {len(rows)} values for a frame of {length} rows")
+            return np.flatnonzero(rows)
+        positions = rows.astype(np.int64, copy=False)
+        if len(positions) and (positions.min() < 0 or positions.max() >= length):
+            raise IndexError("row positions outside the frame")
+        return positions
 
     def sort_by(self, column_key: str, reverse: bool | None = None) -> None:
         """Sort by a column (stable, missing values last); ``reverse=None`` toggles the
@@ -456,7 +513,7 @@ class FrameTable(ScrollView, can_focus=True):
 
     def _reorder(self) -> None:
         key = self.cursor_key
-        self._order = self._compute_order()
+        self._view = self._compute_view()
         self._blocks.clear()
         row = self.row_of(key)
         if row is not None:
@@ -561,7 +618,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._ready = True
         if self._pending is not None:
             frame, self._pending = self._pending, None
-            self.set_frame(frame)
+            self.set_frame(frame, rows=self._pending_rows)
 
     def on_resize(self, event: events.Resize) -> None:
         self._scroll_cursor_into_view()
@@ -596,6 +653,7 @@ class FrameTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._combined.clear()
         self.refresh()
 
     # ------------------------------------------------------------------ internals
@@ -620,11 +678,27 @@ class FrameTable(ScrollView, can_focus=True):
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False)
 
+    def _memo_for(self, frame: pd.DataFrame) -> dict[str, Any]:
+        """Per-frame results (widths, sort orders) kept for the last two frames shown.
+
+        Showing the same frame object again (clearing a filter) reuses them, so a frame is
+        treated as immutable once given to the table; build a new frame to change data.
+        """
+        for memo in self._memos:
+            if memo["frame"] is frame:
+                if memo is not self._memos[0]:
+                    self._memos = [memo, *(m for m in self._memos if m is not memo)]
+                return memo
+        memo = {"frame": frame, "widths": {}, "keys": {}}
+        self._memos = [memo, *self._memos[:1]]
+        return memo
+
     def _prepare_layout(self, frame: pd.DataFrame, *, measure: bool) -> None:
         import numpy as np
         import pandas as pd
 
         old = {lay.column.key: lay.width for lay in self._layout}
+        widths = self._memo_for(frame)["widths"]
         layout: list[_Layout] = []
         for column in self._columns or []:
             present = column.key in frame.columns
@@ -639,8 +713,10 @@ class FrameTable(ScrollView, can_focus=True):
                 width = column.width
             elif not measure and column.key in old:
                 width = old[column.key]
+            elif column in widths:
+                width = widths[column]
             else:
-                width = self._measure(column, series, numeric)
+                width = widths[column] = self._measure(column, series, numeric)
             values = None
             if present:
                 dtype = series.dtype
@@ -658,8 +734,13 @@ class FrameTable(ScrollView, can_focus=True):
         self._fixed_width = offsets[fixed] if fixed < len(layout) else x
 
     def _measure(self, column: Column, series: pd.Series | None, numeric: bool) -> int:
-        """Width from the data without touching each cell with Rich."""
-        import pandas as pd
+        """Width from the data without touching each cell with Rich.
+
+        Text: the vectorised ``str.len().max()``.  Numbers: the formatted extremes.  With a
+        formatter: the formatted extremes plus a sample (numbers), or the distinct values
+        (text, e.g. a status; sampled when there are many).  Then capped.
+        """
+        import numpy as np
 
         cap = column.max_width or (DEFAULT_MAX_NUMBER_WIDTH if numeric else DEFAULT_MAX_TEXT_WIDTH)
         label = cell_len(column.title) + 1  # room for the sort arrow
@@ -667,65 +748,111 @@ class FrameTable(ScrollView, can_focus=True):
         if series is not None and len(series):
             if series.hasnans:
                 data = len(self.null_rep)
-            values = series.dropna()
-            if len(values):
-                if column.formatter is not None:
-                    unique = values.drop_duplicates()
-                    if len(unique) > 4096:
-                        unique = pd.concat(
-                            [unique.nlargest(8) if numeric else unique.head(0),
-                             unique.nsmallest(8) if numeric else unique.head(0),
-                             unique.sample(4096, random_state=0)]
-                        )
-                    texts = pd.Series([column.formatter(v) for v in unique.tolist()], dtype=object)
-                    data = max(data, int(texts.str.len().max()))
-                elif numeric:
-                    data = max(data, self._numeric_width(values))
-                elif pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
-                    data = max(data, int(values.str.len().max()))
+            if column.formatter is not None:
+                if numeric:
+                    values = series.to_numpy(dtype=float, na_value=np.nan)
+                    values = values[~np.isnan(values)]
+                    if len(values) > 256:
+                        rng = np.random.default_rng(0)
+                        sample = values[rng.integers(0, len(values), 256)]
+                        values = np.concatenate([sample, [values.min(), values.max()]])
+                    candidates = values.tolist()
+                    if series.dtype.kind in "iu":
+                        candidates = [int(v) for v in candidates]
                 else:
-                    data = max(data, int(values.astype(str).str.len().max()))
-        width = max(min(max(data, label), cap), column.min_width)
-        return width
+                    distinct = series.dropna().drop_duplicates()
+                    if len(distinct) > 1024:
+                        distinct = distinct.sample(1024, random_state=0)
+                    candidates = distinct.tolist()
+                formatted = [self._format(column.formatter, v) for v in candidates]
+                data = max([data, *map(cell_len, formatted)])
+            elif numeric:
+                data = max(data, self._numeric_width(series))
+            elif str(series.dtype) != "object":
+                longest = series.str.len().max()
+                data = max(data, 0 if longest != longest else int(longest))
+            else:
+                longest = series.dropna().astype(str).str.len().max()
+                data = max(data, 0 if longest != longest else int(longest))
+        return max(min(max(data, label), cap), column.min_width)
 
     @staticmethod
-    def _numeric_width(values: pd.Series) -> int:
-        low, high = values.min(), values.max()
-        if values.dtype.kind == "f" and bool((values % 1 != 0).any()):
-            return max(len(f"{float(low):.2f}"), len(f"{float(high):.2f}"))
-        return max(len(_default_format(low.item() if hasattr(low, "item") else low)),
-                   len(_default_format(high.item() if hasattr(high, "item") else high)))
+    def _format(formatter: Callable[[Any], str], value: Any) -> str:
+        try:
+            return formatter(value)
+        except (TypeError, ValueError):
+            return str(value)
 
-    def _compute_order(self) -> np.ndarray | None:
+    @staticmethod
+    def _numeric_width(series: pd.Series) -> int:
+        import numpy as np
+
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(values).all():
+            return 0
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        finite = values[~np.isnan(values)]
+        fractional = series.dtype.kind == "f" and bool(np.any(finite != np.floor(finite)))
+        if fractional:
+            return max(len(f"{low:.2f}"), len(f"{high:.2f}"))
+        return max(len(_default_format(low)), len(_default_format(high)))
+
+    def _compute_view(self) -> np.ndarray | None:
+        """Frame positions in display order: the filter's rows, sorted by the sort key."""
+        import numpy as np
+
+        rows = self._rows
+        if self._sort is None or self._frame is None:
+            return rows
+        column, reverse = self._sort
+        key = self._sort_key(column)
+        if key is None:
+            return rows
+        values = key if rows is None else key[rows]
+        # stable both ways; NaN (missing) sorts last both ways since -NaN is NaN
+        order = np.argsort(-values if reverse else values, kind="stable")
+        return order if rows is None else rows[order]
+
+    def _sort_key(self, column: str) -> np.ndarray | None:
+        """A float per frame row whose order is the column's order; NaN for missing.
+
+        Numbers are their own key.  Anything else is ranked once per frame with pandas
+        (``factorize(sort=True)`` of the values, lower-cased with ё as е for text, as people
+        read names), so sorting any filter of the frame, either way, is an argsort of numbers.
+        """
+        import numpy as np
         import pandas as pd
 
-        if self._sort is None or self._frame is None:
+        frame = self._frame
+        if frame is None or column not in frame.columns:
             return None
-        key, reverse = self._sort
-        if key not in self._frame.columns:
-            return None
-        series = self._frame[key].reset_index(drop=True)
-        if pd.api.types.is_string_dtype(series.dtype):
-            try:  # case- and ё-insensitive, as people read names
+        keys = self._memo_for(frame)["keys"]
+        if column in keys:
+            return keys[column]
+        series = frame[column]
+        dtype = series.dtype
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            key = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            if pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
                 series = series.str.lower().str.replace("ё", "е", regex=False)
-            except (AttributeError, TypeError):
-                pass
-        try:
-            ordered = series.sort_values(ascending=not reverse, kind="stable", na_position="last")
-        except TypeError:  # mixed types in an object column
-            ordered = series.astype(str).sort_values(
-                ascending=not reverse, kind="stable", na_position="last"
-            )
-        return ordered.index.to_numpy()
+            try:
+                codes, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
+            except TypeError:  # mixed types in an object column
+                codes, _ = pd.factorize(series.astype(str).str.lower(), sort=True)
+            key = codes.astype(np.float64)
+            key[codes < 0] = np.nan
+        keys[column] = key
+        return key
 
-    def _block(self, index: int) -> list[tuple[Any, list[str], list[str | None]]]:
-        """Formatted, fitted cells of rows ``[index*64, index*64+64)`` in displayed order."""
+    def _block(self, index: int) -> list[_Row]:
+        """Rows ``[index*16, index*16+16)`` in displayed order, as ready-made line text."""
         cached = self._blocks.get(index)
         if cached is not None:
             return cached
         start = index * BLOCK_ROWS
         stop = min(self._row_count, start + BLOCK_ROWS)
-        positions = slice(start, stop) if self._order is None else self._order[start:stop]
+        positions = slice(start, stop) if self._view is None else self._view[start:stop]
         assert self._keys is not None
         keys = self._keys[positions].tolist()
         count = stop - start
@@ -737,38 +864,39 @@ class FrameTable(ScrollView, can_focus=True):
                     or (value.__class__ is float and value != value))
 
         null_rep = self.null_rep
-        cells: list[list[str]] = []
-        names: list[list[str | None]] = []
-        for lay in self._layout:
+        format_value = self._format
+        columns_text: list[list[str]] = []
+        styled: list[tuple[int, int, list[str | None]]] = []
+        for lay, offset in zip(self._layout, self._offsets):
             column = lay.column
+            width, align = lay.width, lay.align
             if not lay.present:
-                cells.append([_fit("", lay.width, lay.align)] * count)
-                names.append([None] * count)
+                columns_text.append([_fit("", width, align)] * count)
                 continue
             values = lay.values
             chunk = values[positions] if isinstance(positions, slice) else values.take(positions)
             raw = chunk.tolist()
-            formatter = column.formatter or _default_format
-            texts: list[str] = []
-            for value in raw:
-                if missing(value):
-                    text = null_rep
-                else:
-                    try:
-                        text = formatter(value)
-                    except (TypeError, ValueError):
-                        text = str(value)
-                texts.append(_fit(text, lay.width, lay.align))
-            cells.append(texts)
+            formatter = column.formatter
+            if formatter is None and getattr(chunk, "dtype", None) is not None \
+                    and chunk.dtype.kind in "iu":  # numpy integers: never missing
+                columns_text.append([_fit(str(v), width, align) for v in raw])
+            else:
+                formatter = formatter or _default_format
+                columns_text.append([
+                    _fit(null_rep if missing(v) else format_value(formatter, v), width, align)
+                    for v in raw
+                ])
             if column.style_fn is not None:
                 style_fn = column.style_fn
-                names.append([style_fn(None if missing(v) else v) for v in raw])
-            else:
-                names.append([None] * count)
-        rows = [
-            (keys[i], [col[i] for col in cells], [col[i] for col in names])
-            for i in range(count)
-        ]
+                names = [style_fn(None if missing(v) else v) for v in raw]
+                styled.append((offset, offset + width, names))
+        prefix = "  " if self.show_marks else " "
+        total = self._total_width
+        rows: list[_Row] = []
+        for i in range(count):
+            line = prefix + " ".join([texts[i] for texts in columns_text]) + " "
+            spans = tuple((a, b, names[i]) for a, b, names in styled if names[i])
+            rows.append(_Row(keys[i], line, len(line) == total, spans))
         self._blocks[index] = rows
         return rows
 
@@ -801,50 +929,96 @@ class FrameTable(ScrollView, can_focus=True):
             style = self._styles[name] = self.get_component_rich_style(name)
         return style
 
+    def _base_style(self) -> Style:
+        style = self._styles.get("")
+        if style is None:
+            style = self._styles[""] = self.rich_style
+        return style
+
+    def _combine(self, row_style: Style, name: str) -> Style:
+        key = (row_style, name)
+        style = self._combined.get(key)
+        if style is None:
+            style = self._combined[key] = row_style + self._style(name)
+        return style
+
     # ------------------------------------------------------------------ rendering
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # one look-up per repaint, not per line: the width inside the scrollbars
+        self._line_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         self.render_line_count += 1
-        width = self.size.width
-        base = self.rich_style
+        width = self._line_width or self.scrollable_content_region.width
         if y == 0:
             return self._render_header(width)
+        base = self._base_style()
         row = round(self.scroll_offset.y) + y - 1
         if row >= self._row_count or not self._layout:
             return Strip.blank(width, base)
-        key, texts, names = self._block(row // BLOCK_ROWS)[row % BLOCK_ROWS]
+        key, line, simple, spans = self._block(row // BLOCK_ROWS)[row % BLOCK_ROWS]
         if row == self._cursor:
             row_style = self._component("frametable--cursor")
-            cursor = row_style
+            spans = ()  # the cursor bar wins over cell colours, for contrast
+        elif self.zebra_stripes:
+            row_style = self._component("frametable--odd-row" if row % 2 else "frametable--even-row")
         else:
-            cursor = None
-            if self.zebra_stripes:
-                row_style = self._component(
-                    "frametable--odd-row" if row % 2 else "frametable--even-row"
-                )
-            else:
-                row_style = base
+            row_style = base
+        if self.show_marks and key in self._marked:
+            line = MARK + line[1:]
+            if row != self._cursor:
+                spans = ((0, 1, "marker"), *spans)
+        if not simple:  # wide characters: let Strip cut by cells
+            return self._crop(self._segments(line, 0, len(line), spans, row_style),
+                              width, row_style)
         segments: list[Segment] = []
-        if self.show_marks:
-            if key in self._marked:
-                mark_style = row_style + self._component("frametable--marker") if cursor is None else row_style
-                segments.append(Segment(MARK, mark_style))
-                segments.append(Segment(" ", row_style))
-            else:
-                segments.append(Segment("  ", row_style))
-        else:
-            segments.append(Segment(" ", row_style))
-        style = self._style
-        for text, name in zip(texts, names):
-            if name:
-                cell_style = row_style + style(name)
-                if cursor is not None:
-                    cell_style += cursor
-                segments.append(Segment(text, cell_style))
-                segments.append(Segment(" ", row_style))
-            else:
-                segments.append(Segment(text + " ", row_style))
-        return self._crop(segments, width, row_style)
+        drawn = 0
+        for start, end in self._pieces(width):
+            segments.extend(self._segments(line, start, end, spans, row_style))
+            drawn += end - start
+        if drawn < width:
+            segments.append(Segment(" " * (width - drawn), row_style))
+        return Strip(segments, width)
+
+    def _segments(
+        self, line: str, start: int, end: int, spans: tuple[tuple[int, int, str], ...],
+        row_style: Style,
+    ) -> list[Segment]:
+        """Cut ``line[start:end]`` into segments, styling the spans of styled cells."""
+        if not spans:
+            return [Segment(line[start:end], row_style)]
+        segments = []
+        pos = start
+        for a, b, name in spans:
+            if b <= pos or a >= end:
+                continue
+            if a > pos:
+                segments.append(Segment(line[pos:a], row_style))
+                pos = a
+            stop = min(b, end)
+            segments.append(Segment(line[pos:stop], self._combine(row_style, name)))
+            pos = stop
+        if pos < end:
+            segments.append(Segment(line[pos:end], row_style))
+        return segments
+
+    def _pieces(self, width: int) -> list[tuple[int, int]]:
+        """Visible ranges of the line: the fixed part, then the scrolled part."""
+        scroll_x = round(self.scroll_offset.x)
+        key = (scroll_x, width, self._fixed_width, self._total_width)
+        if self._pieces_key == key:
+            return self._pieces_cache
+        fixed, total = self._fixed_width, self._total_width
+        pieces = [(0, min(fixed, width, total))]
+        if width > fixed:
+            start = fixed + scroll_x
+            end = min(total, start + width - fixed)
+            if start < end:
+                pieces.append((start, end))
+        self._pieces_key, self._pieces_cache = key, pieces
+        return pieces
 
     def _render_header(self, width: int) -> Strip:
         header = self._component("frametable--header")
