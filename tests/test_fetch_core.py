@@ -197,11 +197,12 @@ def test_a_store_refusal_keeps_the_file_for_the_user(cloud, paths):
     assert again.exit_code == 3 and again.skipped == 1
 
 
-def test_core_does_not_import_textual():
-    code = ("import sys, sferum_tui.core.fetch, sferum_tui.core.cloudmail, "
-            "sferum_tui.commands.fetch; "
+def test_core_does_not_import_textual_and_the_command_stays_light():
+    code = ("import sys, sferum_tui.commands.fetch; "
+            "assert 'sferum_tui.core.fetch' not in sys.modules, 'command imports the core early'; "
+            "import sferum_tui.core.fetch, sferum_tui.core.cloudmail; "
             "assert 'textual' not in sys.modules, 'textual imported'; "
-            "assert 'httpx' not in sys.modules or True")
+            "assert 'httpx' not in sys.modules, 'httpx imported before a fetch runs'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
