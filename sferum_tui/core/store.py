@@ -170,9 +170,25 @@ CREATE TABLE snapshot_columns (
 );
 """
 
+# An index on facts(org_uid, …) gets one new entry per organisation per week scattered over the
+# whole index, so every import rewrote all of it (imports slowed down week after week). A history
+# is read instead by probing the primary key (snapshot_id, org_uid) once per snapshot, and name
+# search goes through this small table of every spelling seen per organisation.
+_SCHEMA_V3 = """
+DROP INDEX IF EXISTS facts_org;
+CREATE TABLE org_spellings (
+    name_id INTEGER NOT NULL,
+    org_uid INTEGER NOT NULL,
+    PRIMARY KEY (name_id, org_uid)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO org_spellings SELECT DISTINCT name_id, org_uid FROM facts WHERE name_id IS NOT NULL;
+INSERT OR IGNORE INTO org_spellings SELECT DISTINCT name_id, org_uid FROM registry_rows WHERE name_id IS NOT NULL;
+INSERT OR IGNORE INTO org_spellings SELECT name_id, uid FROM orgs WHERE name_id IS NOT NULL;
+"""
+
 # version → SQL script (or a callable taking the connection) bringing the schema from
 # version-1 to version; all of them run in one transaction.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -689,11 +705,12 @@ class Store:
         else:
             con.execute(f"INSERT OR IGNORE INTO temp.recompute SELECT org_uid FROM facts "
                         f"WHERE snapshot_id IN ({marks}, ?)", (*old_ids, new_id))
-        latest = ("(SELECT f.{col} FROM facts f JOIN snapshots s ON s.id = f.snapshot_id "
-                  "WHERE f.org_uid = orgs.uid AND s.superseded_by IS NULL AND f.{col} IS NOT NULL "
-                  "ORDER BY s.period_end DESC LIMIT 1)")
-        seen = ("(SELECT {fn}(s.{col}) FROM facts f JOIN snapshots s ON s.id = f.snapshot_id "
-                "WHERE f.org_uid = orgs.uid AND s.superseded_by IS NULL)")
+        # snapshots outer, facts probed by primary key (no per-organisation index, see v3)
+        latest = ("(SELECT f.{col} FROM snapshots s CROSS JOIN facts f "
+                  "WHERE f.snapshot_id = s.id AND f.org_uid = orgs.uid AND s.superseded_by IS NULL "
+                  "AND f.{col} IS NOT NULL ORDER BY s.period_end DESC LIMIT 1)")
+        seen = ("(SELECT {fn}(s.{col}) FROM snapshots s CROSS JOIN facts f "
+                "WHERE f.snapshot_id = s.id AND f.org_uid = orgs.uid AND s.superseded_by IS NULL)")
         con.execute(
             f"""UPDATE orgs SET
                   first_seen = {seen.format(fn='min', col='period_start')},
@@ -860,8 +877,9 @@ class Store:
         ``snapshot_id``, ``period_start``, ``period_end`` and the fields of :meth:`week_frame`."""
         rows = self._query(
             f"SELECT s.id, s.period_start, s.period_end, {self._FACT_SELECT} "
-            "FROM facts f JOIN snapshots s ON s.id = f.snapshot_id JOIN orgs o ON o.uid = f.org_uid "
-            "WHERE f.org_uid = ? AND s.superseded_by IS NULL ORDER BY s.period_start",
+            "FROM snapshots s CROSS JOIN facts f JOIN orgs o ON o.uid = f.org_uid "
+            "WHERE f.snapshot_id = s.id AND f.org_uid = ? AND s.superseded_by IS NULL "
+            "ORDER BY s.period_start",
             (int(org_uid),))
         rows = [(a, date.fromisoformat(b), date.fromisoformat(c), *rest) for a, b, c, *rest in rows]
         return _facts_frame(rows, ("snapshot_id", "period_start", "period_end", *self._FACT_COLUMNS),
@@ -891,9 +909,7 @@ class Store:
             return self._orgs_where("WHERE 0", ())
         marks = ",".join(map(str, ids))   # integers from the database itself
         return self._orgs_where(
-            f"WHERE o.name_id IN ({marks}) OR o.uid IN ("
-            f" SELECT f.org_uid FROM facts f WHERE f.name_id IN ({marks})"
-            f" UNION SELECT rr.org_uid FROM registry_rows rr WHERE rr.name_id IN ({marks}))", ())
+            f"WHERE o.uid IN (SELECT org_uid FROM org_spellings WHERE name_id IN ({marks}))", ())
 
     def _orgs_where(self, where: str, params: tuple) -> "pd.DataFrame":
         import numpy as np
@@ -1123,6 +1139,7 @@ class _Resolver:
         self.new_orgs: list[tuple] = []          # (uid, key, inn)
         self.new_keys: list[tuple[str, int]] = []
         self.inn_attached: list[tuple[str, str, int]] = []
+        self.new_spellings: list[tuple[int, int]] = []
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
@@ -1187,6 +1204,10 @@ class _Resolver:
             self.uid_inn[uid] = inn
         return uid
 
+    def _note_spelling(self, uid: int, p: _Prepared) -> None:
+        if p.ids[0] is not None:
+            self.new_spellings.append((p.ids[0], uid))
+
     def _map_keys(self, uid: int, key_r: str | None, key_m: str | None) -> None:
         for k in (key_r, key_m):
             if k is not None and self._key(k) is None:
@@ -1241,6 +1262,7 @@ class _Resolver:
                 continue
             if self.spelling.get(uid) != p.ids:     # a spelling not keyed yet (cheap check first)
                 self._map_keys(uid, *p.keys)
+                self._note_spelling(uid, p)
             used[uid] = p.row
             assigned.append((p, uid))
         for p in prepared:
@@ -1263,6 +1285,8 @@ class _Resolver:
             if uid is None:
                 uid = self._new_org(identity.display_key_of(key_r, key_m), None)
             self._map_keys(uid, key_r, key_m)
+            if self.spelling.get(uid) != p.ids:
+                self._note_spelling(uid, p)
             used[uid] = p.row
             assigned.append((p, uid))
 
@@ -1299,9 +1323,12 @@ class _Resolver:
                 [(uid, key, inn, *first[uid].ids, now) for uid, key, inn in self.new_orgs])
         if self.new_keys:
             con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)", self.new_keys)
+        if self.new_spellings:
+            con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
+                            self.new_spellings)
         if self.new_orgs or self.inn_attached:
             _bump(con, "orgs_version")
-        self.new_orgs, self.new_keys, self.inn_attached = [], [], []
+        self.new_orgs, self.new_keys, self.inn_attached, self.new_spellings = [], [], [], []
 
 
 def _first_row_named(assigned, key_m) -> int | str:
