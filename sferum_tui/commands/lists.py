@@ -303,7 +303,25 @@ def _member_table(store, cfg, name: str, week_spec):
         rows["reasons"] = [[] for _ in range(len(rows))]
         return None, rows
     snap, week = _week(store, cfg, week_spec)
-    return snap, join_members(members, week)
+    rows = join_members(members, week)
+    if len(rows) and not bool(rows["in_week"].all()):
+        # a member outside the configured scope still shows its figures
+        whole = _unscoped_week(store, cfg, snap.id)
+        if whole is not None:
+            rows = join_members(members, whole)
+    return snap, rows
+
+
+def _unscoped_week(store, cfg, snapshot_id: int):
+    import inspect
+
+    from sferum_tui.core import indicators as ind
+
+    try:
+        takes_scope = "scope" in inspect.signature(ind.week_table).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        takes_scope = False
+    return ind.week_table(store, cfg, snapshot_id, scope=False) if takes_scope else None
 
 
 def _fmt_int(v) -> str:

@@ -280,12 +280,12 @@ def _text_value(col: Column, v: Any, *, decimal_comma: bool, for_md: bool = Fals
         text = str(n)
         if for_md and abs(n) >= 10000:
             text = f"{n:,}".replace(",", tr("\u00a0", ","))
-        return ("+" + text) if kind == "dint" and n > 0 else text
+        return ("+" + text) if kind == "dint" and n > 0 and for_md else text
     if kind == "share":
         text = _plain_number(x * 100, 1 if for_md else 2, decimal_comma=decimal_comma)
         return text + (tr("\u00a0%", "%") if for_md else "")
     if kind == "dshare":
-        text = _plain_number(x * 100, 1 if for_md else 2, decimal_comma=decimal_comma, signed=True)
+        text = _plain_number(x * 100, 1 if for_md else 2, decimal_comma=decimal_comma, signed=for_md)
         return text + (tr("\u00a0п. п.", " pp") if for_md else "")
     return str(v)  # pragma: no cover
 
@@ -581,6 +581,9 @@ _NUM_FORMATS = {
 }
 
 
+_MIN_WIDTHS = {"org_id": 12, "org_name": 32, "municipality": 20, "reasons": 40, "note": 20}
+
+
 def _xlsx_text(text: str) -> str:
     text = neutralize(text)
     return text if len(text) <= _XLSX_MAX_TEXT else text[: _XLSX_MAX_TEXT - 1] + "…"
@@ -662,7 +665,7 @@ def _render_xlsx(df, ctx: _Ctx) -> bytes:
                 widths[j] = max(widths[j], min(_display_len(text), 200) + 2)
     for j, col in enumerate(cols):
         cap = 80 if col.kind == "reasons" else 60
-        ws.set_column(j, j, min(max(widths[j], 6), cap))
+        ws.set_column(j, j, min(max(widths[j], _MIN_WIDTHS.get(col.key, 6)), cap))
     if cols:
         ws.autofilter(header_row, 0, header_row + max(n, 1), len(cols) - 1)
         frozen_cols = sum(1 for c in cols[:2] if c.key in ("org_id", "org_name"))
