@@ -262,6 +262,12 @@ class ConsoleAPI:
             self._kpis.clear()
             self._snapshots = None
 
+    def invalidate(self) -> None:
+        """Forget the cached weeks and KPIs (after a language switch: their texts change)."""
+        with self._lock:
+            self._weeks.clear()
+            self._kpis.clear()
+
     # -- snapshots ------------------------------------------------------------------------
 
     def snapshots(self, refresh: bool = False) -> list["SnapshotInfo"]:
@@ -473,6 +479,18 @@ class ConsoleAPI:
             return tr("{n} муниципалитетов", "{n} municipalities", n=len(sc.municipalities))
         return sc.region
 
+    def area_label(self, week: WeekData | None = None) -> str:
+        """What the header calls the area: the configured scope, else the one region the
+        week's data covers, else "all data"."""
+        sc = self.cfg.scope
+        if self.scope and (sc.region or sc.municipalities):
+            return self.scope_label()
+        if week is not None and "region" in week.frame.columns:
+            regions = week.frame["region"].dropna().unique()
+            if len(regions) == 1 and str(regions[0]).strip():
+                return str(regions[0])
+        return tr("все данные", "all data")
+
     def has_scope(self) -> bool:
         sc = self.cfg.scope
         return bool(sc.region or sc.municipalities)
@@ -489,14 +507,10 @@ class ConsoleAPI:
         """Newly inactive, recovered, biggest falls and rises since the previous week."""
         from sferum_tui.core import indicators
 
-        data = self.call(indicators.changes, self.store, self.cfg, int(snapshot_id))
-        # scope them like the main table: keep only organisations of the week's scoped table
-        week = self.week(snapshot_id).frame
-        if "org_uid" in week.columns:
-            uids = set(week["org_uid"].tolist())
-            data = {k: (v[v["org_uid"].isin(uids)] if "org_uid" in v.columns else v)
-                    for k, v in data.items()}
-        return data
+        week = self.week(snapshot_id)
+        # the week table is already computed (and scoped like the main table): pure pandas
+        return indicators.changes(self.store, self.cfg, int(snapshot_id), scope=self.scope,
+                                  table=week.frame)
 
     def org_history(self, org_uid: int) -> "pd.DataFrame":
         from sferum_tui.core import indicators

@@ -1,0 +1,458 @@
+"""The console application: one factory (:func:`make_app`) for the CLI, the tests and
+``textual serve``; the live watch on the store; fetching; the command palette; themes, keys and
+the language.
+
+``sferum-tui`` (no command) and ``sferum-tui demo`` call :func:`run_console`; tests call
+``make_app(ctx).run_test(size=...)``; in a browser: ``textual serve "sferum-tui --demo"``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+from functools import partial
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.screen import Screen
+
+from sferum_tui.i18n import get_language, set_language, tr
+from sferum_tui.tui.api import DEFAULT_SHORTLIST, ConsoleAPI, StoreSignature, format_share
+from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
+from sferum_tui.tui.main_screen import MainScreen, MainState
+from sferum_tui.tui.widgets import StatusLine, format_int, language_name
+
+if TYPE_CHECKING:
+    from sferum_tui.core.paths import Paths
+
+__all__ = ["SferumApp", "make_app", "run_console", "SferumCommands"]
+
+POLL_SECONDS = 2.0
+
+
+# --------------------------------------------------------------------------- the palette
+
+
+class SferumCommands(Provider):
+    """The console's own commands in the palette (ctrl+p): filters, weeks, views, export,
+    fetch, scope, language and themes."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app: SferumApp = self.app  # type: ignore[assignment]
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        main = app.main_screen
+
+        def on_main(method: str, *args: Any) -> Callable[[], None]:
+            def run() -> None:
+                screen = app.main_screen
+                if screen is None:
+                    return
+                app.go_to_main()
+                getattr(screen, method)(*args)
+            return run
+
+        if main is not None:
+            f = main.state.filters
+            on = tr("вкл.", "on")
+            off = tr("выкл.", "off")
+            for name, ru, en in (
+                ("inactive", "Фильтр: неактивные", "Filter: inactive"),
+                ("low_messaging", "Фильтр: мало пишут (< {p})", "Filter: low messaging (< {p})"),
+                ("unregistered", "Фильтр: не все сотрудники зарегистрированы",
+                 "Filter: staff not fully registered"),
+                ("missing", "Фильтр: нет в файле недели", "Filter: missing from the week"),
+                ("changed", "Фильтр: изменились за неделю", "Filter: changed since last week"),
+            ):
+                state = on if getattr(f, name) else off
+                title = tr(ru, en, p=format_share(app.api.low_threshold, 0)) + f" [{state}]"
+                out.append((title, tr("Включить или выключить фильтр", "Toggle the filter"),
+                            on_main("action_toggle_filter", name)))
+            out += [
+                (tr("Фильтр: муниципалитет…", "Filter: municipality…"),
+                 tr("Выбрать муниципалитет", "Pick a municipality"),
+                 on_main("action_pick_municipality")),
+                (tr("Поиск по наименованию или ИНН", "Search by name or ИНН"), "/",
+                 on_main("action_search")),
+                (tr("Порог «мало пишут»…", "Low-messaging threshold…"),
+                 tr("Сейчас {p}", "Now {p}", p=format_share(app.api.low_threshold)),
+                 on_main("action_set_threshold")),
+                (tr("Сбросить все фильтры", "Clear all filters"), "0",
+                 on_main("action_clear_filters")),
+                (tr("Неделя: предыдущая", "Week: previous"), "[", on_main("action_week", -1)),
+                (tr("Неделя: следующая", "Week: next"), "]", on_main("action_week", 1)),
+                (tr("Неделя: выбрать…", "Week: pick…"), "p", on_main("action_pick_week")),
+                (tr("Муниципалитеты (сводка, худшие сверху)", "Municipalities (worst first)"),
+                 "m", on_main("action_rollup")),
+                (tr("Изменения за неделю", "Changes this week"), "d", on_main("action_changes")),
+                (tr("Сортировка…", "Sort by…"), "s", on_main("action_sort")),
+                (tr("Отметить школу в список", "Mark the school into the list"), "space",
+                 on_main("action_mark")),
+                (tr("Список «{n}»", "List “{n}”", n=app.api.shortlist_name),
+                 tr("Отмеченные школы", "The marked schools"), on_main("action_shortlist")),
+                (tr("Выгрузить таблицу (CSV, XLSX, Markdown)…", "Export the table (CSV, XLSX, Markdown)…"),
+                 "e", on_main("action_export")),
+                (tr("Копировать отмеченные в буфер обмена", "Copy the marked schools to the clipboard"),
+                 "y", on_main("action_copy")),
+                (tr("Своя территория / все данные", "My area / all data"),
+                 tr("Сейчас: {s}", "Now: {s}", s=app.api.scope_label()),
+                 on_main("action_toggle_scope")),
+            ]
+        out.append((tr("Загрузить новые данные сейчас", "Fetch new data now"),
+                    tr("Из источников в настройках", "From the sources in the config"),
+                    app.start_fetch))
+        other = "en" if get_language() == "ru" else "ru"
+        out.append((tr("Язык: English", "Language: Русский"),
+                    tr("Сменить язык интерфейса", "Switch the interface language"),
+                    partial(app.switch_language, other)))
+        for name in sorted(app.available_themes):
+            out.append((tr("Тема: {t}", "Theme: {t}", t=name),
+                        tr("Оформление консоли", "Console colours"),
+                        partial(app.set_theme_by_name, name)))
+        out.append((tr("Справка", "Help"), "F1", app.action_help))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+class SferumApp(App[int]):
+    """The console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "sferum-tui"
+    COMMANDS = App.COMMANDS | {SferumCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    class StoreChanged(Message):
+        def __init__(self, arrived: list, replaced: list, changed: bool, empty: bool) -> None:
+            super().__init__()
+            self.arrived = arrived
+            self.replaced = replaced
+            self.changed = changed
+            self.empty = empty
+
+    class FetchProgress(Message):
+        def __init__(self, event: Any) -> None:
+            super().__init__()
+            self.event = event
+
+    class FetchDone(Message):
+        def __init__(self, report: Any, error: str | None) -> None:
+            super().__init__()
+            self.report = report
+            self.error = error
+
+    def __init__(self, api: ConsoleAPI, *, theme: str | None = None,
+                 keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.api = api
+        self.requested_theme = theme
+        self.config_keys = dict(keys or {})
+        self.poll_seconds = poll_seconds
+        self._signature: StoreSignature | None = None
+        self._fetch_cancel: threading.Event | None = None
+        self.fetching = False
+        self.notices: list[str] = []
+        """Texts of the notifications shown (tests read them)."""
+        install_bindings(self, "app")
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from sferum_tui.tui.themes import apply_theme, register_all
+
+        for error in register_all(self):
+            self.notify(error, title=tr("Тема пропущена", "Theme skipped"), severity="warning",
+                        markup=False, timeout=10)
+        apply_theme(self, self.requested_theme)
+        keymap, unknown = keymap_from_config(self.config_keys)
+        if keymap:
+            self.set_keymap(keymap)
+        if unknown:
+            self.notify(tr("В настройках [keys] неизвестные действия: {k}. См. F1 (столбец id).",
+                           "Unknown actions in the config's [keys]: {k}. See F1 (the id column).",
+                           k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
+        self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
+        self.push_screen(MainScreen(self.api))
+        self.set_interval(self.poll_seconds, self.check_store, name="store-watch")
+        minutes = float(getattr(self.api.cfg.fetch, "auto_interval_minutes", 0) or 0)
+        if minutes > 0 and self.api.has_sources():
+            self.set_interval(minutes * 60.0, partial(self.start_fetch, quiet=True),
+                              name="auto-fetch")
+
+    def on_unmount(self) -> None:
+        if self._fetch_cancel is not None:
+            self._fetch_cancel.set()
+        self.api.close()
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        self.notices.append(f"{title}: {message}" if title else message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # -- screens ----------------------------------------------------------------------------
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def go_to_main(self) -> None:
+        """Close whatever is over the main screen."""
+        main = self.main_screen
+        if main is None:
+            return
+        while self.screen is not main and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def show_welcome(self) -> None:
+        from sferum_tui.tui.welcome import WelcomeScreen
+
+        if isinstance(self.screen, WelcomeScreen):
+            return
+        self.go_to_main()
+        self.switch_screen(WelcomeScreen(self.api))
+
+    def open_demo(self, paths: "Paths") -> None:
+        """Switch to the freshly built demo store (from the welcome screen)."""
+        self.api.switch_home(paths, demo=True)
+        self._signature = self.api.signature()
+        self.notify(tr("Открыто демо-хранилище: данные синтетические.",
+                       "The demo store is open: the data is synthetic."), markup=False)
+        self.switch_screen(MainScreen(self.api))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen())
+
+    # -- the live watch ---------------------------------------------------------------------
+
+    def check_store(self, force: bool = False) -> None:
+        """Look for a new snapshot (called every ``poll_seconds``; cheap when nothing changed)."""
+        self._watch(force)
+
+    @work(thread=True, exclusive=True, group="store-watch", exit_on_error=False)
+    def _watch(self, force: bool) -> None:
+        signature = self.api.signature()
+        if not force and signature == self._signature:
+            return
+        self._signature = signature
+        try:
+            arrived, replaced, changed = self.api.refresh()
+            empty = self.api.is_empty()
+        except Exception:  # noqa: BLE001 - a store mid-write: look again next time
+            self._signature = None
+            return
+        self.post_message(self.StoreChanged(arrived, replaced, changed, empty))
+
+    def on_sferum_app_store_changed(self, message: StoreChanged) -> None:
+        from sferum_tui.tui.welcome import WelcomeScreen
+
+        for info in message.arrived:
+            self.notify(tr("Пришла неделя {w}: {n}", "Week {w} arrived: {n}", w=info.period_label,
+                           n=_orgs(info.rows)), title=tr("Новые данные", "New data"),
+                        markup=False, timeout=8)
+        for info in message.replaced:
+            self.notify(tr("Неделя {w} обновлена: {n}", "Week {w} updated: {n}",
+                           w=info.period_label, n=_orgs(info.rows)),
+                        title=tr("Новые данные", "New data"), markup=False, timeout=8)
+        if isinstance(self.screen, WelcomeScreen) and not message.empty:
+            self.switch_screen(MainScreen(self.api))
+            return
+        main = self.main_screen
+        if main is None:
+            return
+        if message.empty:
+            self.show_welcome()
+        elif message.changed:
+            main.store_changed(message.arrived, message.replaced)
+
+    # -- fetching ---------------------------------------------------------------------------
+
+    def start_fetch(self, quiet: bool = False) -> None:
+        """``f``: one fetch pass in a worker, progress in the status line, result notified."""
+        if self.fetching:
+            if not quiet:
+                self.notify(tr("Загрузка уже идёт.", "A fetch is already running."), timeout=3)
+            return
+        if not self.api.has_sources():
+            if not quiet:
+                self.notify(tr(
+                    "Источники не заданы. Добавьте [[sources]] со ссылкой cloud.mail.ru в "
+                    "настройки (sferum-tui config path) или загрузите файл: sferum-tui import ФАЙЛ",
+                    "No sources configured. Add [[sources]] with the cloud.mail.ru link to the "
+                    "config (sferum-tui config path), or import a file: sferum-tui import FILE"),
+                    title=tr("Загрузка", "Fetch"), severity="warning", markup=False, timeout=12)
+            return
+        self.fetching = True
+        self._status(tr("Загрузка: проверяю источники…", "Fetch: checking the sources…"))
+        self._fetch(quiet)
+
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    def _fetch(self, quiet: bool) -> None:
+        cancel = threading.Event()
+        self._fetch_cancel = cancel
+        try:
+            report = self.api.fetch(on_event=lambda ev: self.post_message(self.FetchProgress(ev)),
+                                    cancel=cancel)
+        except Exception as exc:  # noqa: BLE001 - a bad request is one line
+            self.post_message(self.FetchDone(None, getattr(exc, "message", None) or str(exc)))
+            return
+        self.post_message(self.FetchDone(report, None))
+
+    def on_sferum_app_fetch_progress(self, message: FetchProgress) -> None:
+        ev = message.event
+        if ev.kind == "progress":
+            if ev.total:
+                pct = 100 * ev.done / ev.total
+                text = tr("Загрузка {f}: {p:.0f}% из {t}", "Fetching {f}: {p:.0f}% of {t}",
+                          f=ev.file, p=pct, t=_size(ev.total))
+            else:
+                text = tr("Загрузка {f}: {d}", "Fetching {f}: {d}", f=ev.file, d=_size(ev.done))
+        elif ev.message:
+            text = ev.message
+        elif ev.kind == "source":
+            text = tr("Загрузка: источник {s}", "Fetch: source {s}", s=ev.source)
+        else:
+            return
+        self._status(text)
+
+    def on_sferum_app_fetch_done(self, message: FetchDone) -> None:
+        self.fetching = False
+        self._fetch_cancel = None
+        self._status(None)
+        if message.report is None:
+            self.notify(message.error or "?", title=tr("Загрузка не удалась", "Fetch failed"),
+                        severity="error", markup=False, timeout=12)
+            return
+        report = message.report
+        text = report.summary()
+        if report.errors:
+            text += "\n" + "\n".join(report.errors[:3])
+        severity = "error" if report.errors else "information"
+        self.notify(text, title=tr("Загрузка", "Fetch"), severity=severity, markup=False,
+                    timeout=12 if report.errors else 6)
+        self.check_store(force=True)
+
+    def _status(self, text: str | None) -> None:
+        for screen in self.screen_stack:
+            for line in screen.query(StatusLine):
+                line.say(text)
+
+    # -- look and language ------------------------------------------------------------------
+
+    def set_theme_by_name(self, name: str) -> None:
+        from sferum_tui.tui.themes import apply_theme
+
+        apply_theme(self, name)
+
+    def switch_language(self, lang: str) -> None:
+        """Switch the interface language: the screens are rebuilt in place, state kept."""
+        from sferum_tui.tui.welcome import WelcomeScreen
+
+        old_default = DEFAULT_SHORTLIST()
+        set_language(lang)
+        if self.api.shortlist_name == old_default:
+            self.api.shortlist_name = DEFAULT_SHORTLIST()
+        self.api.invalidate()  # reasons and titles from the core are in the old language
+        install_bindings(self, "app")
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        main = self.main_screen
+        if main is not None:
+            state: MainState = main.state
+            self.go_to_main()
+            self.switch_screen(MainScreen(self.api, state))
+        elif isinstance(self.screen, WelcomeScreen):
+            self.switch_screen(WelcomeScreen(self.api))
+        self.refresh_bindings()
+        self.notify(tr("Язык: {l}", "Language: {l}", l=language_name(lang)), timeout=3,
+                    markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # keep Textual's own (theme, keys, screenshot, quit) but in our language where it matters
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":
+                yield SystemCommand(tr("Выход", "Quit"), tr("Закрыть консоль", "Close the console"),
+                                    command.callback)
+            elif command.title == "Theme":
+                yield SystemCommand(tr("Тема…", "Theme…"), tr("Выбрать оформление",
+                                                               "Choose the colours"),
+                                    command.callback)
+            else:
+                yield command
+
+
+def _orgs(n: int) -> str:
+    from sferum_tui.core.store import orgs_phrase
+
+    return orgs_phrase(n)
+
+
+def _size(n: int | None) -> str:
+    from sferum_tui.core.fetch import format_size
+
+    return format_size(n)
+
+
+# --------------------------------------------------------------------------- the factory
+
+
+def _default_context() -> Any:
+    """What the CLI would build with no flags (for ``make_app()`` without a context)."""
+    from sferum_tui.core.config import load_config
+    from sferum_tui.core.paths import resolve_paths
+
+    paths = resolve_paths(None, demo=bool(os.environ.get("SFERUM_TUI_DEMO")))
+    lang = os.environ.get("SFERUM_TUI_LANG") or None
+    return SimpleNamespace(paths=paths, lang=lang, demo=bool(os.environ.get("SFERUM_TUI_DEMO")),
+                           theme=None, config=lambda: load_config(paths.config_file))
+
+
+def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
+             poll_seconds: float = POLL_SECONDS) -> SferumApp:
+    """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
+    ``theme`` and ``config()``), the tests and ``textual serve`` alike.
+
+    A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
+    ``now`` pins the clock (snapshot tests).
+    """
+    ctx = ctx if ctx is not None else _default_context()
+    if hasattr(ctx, "config"):
+        cfg = ctx.config()
+    else:
+        from sferum_tui.core.config import load_config
+
+        cfg = load_config(ctx.paths.config_file)
+    lang = getattr(ctx, "lang", None) or getattr(cfg.ui, "language", None) or "ru"
+    set_language(lang)
+    theme = getattr(ctx, "theme", None) or cfg.ui.theme
+    api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
+    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds)
+
+
+def run_console(ctx: Any) -> int:
+    """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
+    app = make_app(ctx)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,327 @@
+"""The console's keys, in one table, and the F1 help screen built from it.
+
+Every key binding of the app and its screens is declared here as data (:data:`KEYS`): an ``id``
+(what ``[keys]`` in the config remaps), the keys on a Latin layout, the action, and the
+description in both languages.  From it come:
+
+* the ``Binding`` objects of each screen (:func:`bindings`), built when the screen is made so the
+  descriptions follow the interface language, with each letter key's **Russian-layout twin**
+  added (``q`` → ``q,й``): officials type on ЙЦУКЕН and Textual matches the character typed, so
+  the twin is the key in the same physical place;
+* the keymap from the config (:func:`keymap_from_config`): a remapped letter gets its twin too;
+* the key tables of the help screen, so the help lists every key there is, as remapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+from sferum_tui.i18n import get_language, tr
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+__all__ = ["Key", "KEYS", "RU_TWIN", "bindings", "install_bindings", "keymap_from_config", "twin_keys",
+           "HelpScreen", "help_markdown", "key_table"]
+
+# Latin key → the key in the same place on the Russian ЙЦУКЕН layout (Textual key names).
+RU_TWIN: dict[str, str] = {
+    "q": "й", "w": "ц", "e": "у", "r": "к", "t": "е", "y": "н", "u": "г", "i": "ш", "o": "щ",
+    "p": "з", "left_square_bracket": "х", "right_square_bracket": "ъ",
+    "a": "ф", "s": "ы", "d": "в", "f": "а", "g": "п", "h": "р", "j": "о", "k": "л", "l": "д",
+    "semicolon": "ж", "apostrophe": "э",
+    "z": "я", "x": "ч", "c": "с", "v": "м", "b": "и", "n": "т", "m": "ь",
+    "comma": "б", "full_stop": "ю", "slash": "full_stop", "grave_accent": "ё",
+    "question_mark": "comma",  # shift + the slash key
+}
+# the upper-case letters (shift) map the same way
+RU_TWIN.update({k.upper(): v.upper() for k, v in list(RU_TWIN.items()) if len(k) == 1})
+
+_KEY_ALIASES = {"[": "left_square_bracket", "]": "right_square_bracket", "/": "slash",
+                "?": "question_mark", ".": "full_stop", ",": "comma", ";": "semicolon",
+                "'": "apostrophe", "`": "grave_accent", " ": "space"}
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key binding as data."""
+
+    id: str
+    keys: str                 # Latin layout, comma-separated Textual key names
+    action: str
+    ru: str
+    en: str
+    screen: str = "main"      # app | main | rollup | changes | welcome | help
+    show: bool = True         # in the Footer
+    priority: bool = False
+    section: str = "view"     # for the help's tables
+    display: str | None = None
+    long_ru: str | None = None  # the help's wording, when the footer's is cut short
+    long_en: str | None = None
+
+    @property
+    def description(self) -> str:
+        return tr(self.ru, self.en)
+
+    @property
+    def long_description(self) -> str:
+        return tr(self.long_ru or self.ru, self.long_en or self.en)
+
+
+def twin_keys(keys: str) -> str:
+    """``"q,f1"`` → ``"q,й,f1"``: each Latin key followed by its Russian-layout twin."""
+    out: list[str] = []
+    for key in (k.strip() for k in keys.split(",")):
+        if not key:
+            continue
+        key = _KEY_ALIASES.get(key, key)
+        if key not in out:
+            out.append(key)
+        twin = RU_TWIN.get(key)
+        if twin and twin not in out:
+            out.append(twin)
+    return ",".join(out)
+
+
+SECTIONS = {
+    "view": ("Таблица и переходы", "Table and navigation"),
+    "filter": ("Фильтры (сочетаются)", "Filters (they combine)"),
+    "week": ("Недели", "Weeks"),
+    "list": ("Списки, выгрузка, загрузка", "Lists, export, fetch"),
+    "app": ("Общие", "General"),
+}
+
+KEYS: tuple[Key, ...] = (
+    # -- app-wide (also first on every screen, so F1 is always in the footer)
+    Key("help", "f1,question_mark", "app.help", "Справка", "Help", "app", section="app",
+        display="F1", long_ru="Справка (эта страница)", long_en="Help (this page)"),
+    Key("quit", "q", "app.quit", "Выход", "Quit", "app", section="app", show=False,
+        long_ru="Выход из консоли", long_en="Quit the console"),
+    Key("palette", "ctrl+p", "app.command_palette", "Команды", "Commands", "app", show=False,
+        section="app", long_ru="Палитра команд: фильтры, недели, тема, язык…",
+        long_en="Command palette: filters, weeks, theme, language…"),
+    # -- the main screen: the table
+    Key("open", "enter", "open_school", "Школа", "School", show=False, section="view",
+        long_ru="Открыть школу: причины, история, графики",
+        long_en="Open the school: reasons, history, charts"),
+    Key("search", "slash", "search", "Поиск", "Search", section="filter", display="/",
+        long_ru="Поиск по наименованию или ИНН (по мере ввода; Esc — сбросить)",
+        long_en="Search by name or ИНН (as you type; Esc clears)"),
+    Key("filter_inactive", "i", "toggle_filter('inactive')", "Неакт.", "Inactive",
+        section="filter", long_ru="Только неактивные профили", long_en="Inactive profiles only"),
+    Key("filter_low", "w", "toggle_filter('low_messaging')", "Мало пишут", "Low msg",
+        section="filter", long_ru="Мало пишущих учителей (ниже порога)",
+        long_en="Low teacher messaging (below the threshold)"),
+    Key("filter_unregistered", "r", "toggle_filter('unregistered')", "Не все зарег.",
+        "Unregistered", show=False, section="filter",
+        long_ru="Зарегистрированы не все сотрудники", long_en="Staff not fully registered"),
+    Key("filter_missing", "x", "toggle_filter('missing')", "Нет в неделе", "Missing",
+        show=False, section="filter", long_ru="Есть в справочнике, но нет в файле недели",
+        long_en="In the registry but missing from the week's file"),
+    Key("filter_changed", "c", "toggle_filter('changed')", "Изменились", "Changed",
+        show=False, section="filter", long_ru="Изменились с прошлой недели",
+        long_en="Changed since last week"),
+    Key("filter_municipality", "u", "pick_municipality", "МО", "Munic.", section="filter",
+        long_ru="Выбрать муниципалитет", long_en="Pick a municipality"),
+    Key("threshold", "t", "set_threshold", "Порог", "Threshold", show=False, section="filter",
+        long_ru="Порог «мало пишут» (в процентах)", long_en="Low-messaging threshold (percent)"),
+    Key("filters_clear", "0,escape", "clear_filters", "Сброс", "Clear", show=False,
+        section="filter", display="0", long_ru="Сбросить все фильтры (также Esc)",
+        long_en="Clear every filter (also Esc)"),
+    Key("rollup", "m", "rollup", "Сводка МО", "Rollup", section="view",
+        long_ru="Муниципалитеты, худшие сверху (Enter — их школы)",
+        long_en="Municipalities, worst first (Enter — their schools)"),
+    Key("changes", "d", "changes", "Изменения", "Changes", section="week",
+        long_ru="Изменения за неделю: стали неактивными, восстановились, падения, рост",
+        long_en="This week's changes: newly inactive, recovered, falls, rises"),
+    Key("sort", "s", "sort", "Сортировка", "Sort", show=False, section="view",
+        long_ru="Сортировать по столбцу (или щелчок по заголовку)",
+        long_en="Sort by a column (or click its header)"),
+    Key("sort_reverse", "o", "sort_reverse", "Обратно", "Reverse", show=False, section="view",
+        long_ru="Обратный порядок сортировки", long_en="Reverse the sort order"),
+    Key("scope", "a", "toggle_scope", "Территория", "Area", show=False, section="view",
+        long_ru="Своя территория из настроек / все данные",
+        long_en="My area from the config / all data"),
+    Key("week_prev", "left_square_bracket", "week(-1)", "Пред. нед.", "Prev wk",
+        section="week", display="[", long_ru="Предыдущая неделя", long_en="Previous week"),
+    Key("week_next", "right_square_bracket", "week(1)", "След. нед.", "Next wk",
+        section="week", display="]", long_ru="Следующая неделя", long_en="Next week"),
+    Key("week_pick", "p", "pick_week", "Неделя", "Week", show=False, section="week",
+        long_ru="Выбрать неделю из списка", long_en="Pick a week from the list"),
+    Key("mark", "space", "mark", "Отметить", "Mark", section="list",
+        long_ru="Отметить школу в текущий список (по умолчанию «Рассылка»)",
+        long_en="Mark the school into the current list (default “Mailing”)"),
+    Key("shortlist", "l", "shortlist", "Список", "List", section="list",
+        long_ru="Открыть список отмеченных школ", long_en="Open the list of marked schools"),
+    Key("export", "e", "export", "Выгрузка", "Export", section="list",
+        long_ru="Выгрузить то, что видно в таблице (CSV, XLSX, Markdown)",
+        long_en="Export what the table shows (CSV, XLSX, Markdown)"),
+    Key("copy", "y", "copy", "Копировать", "Copy", show=False, section="list",
+        long_ru="Копировать отмеченные школы текстом (работает и по SSH)",
+        long_en="Copy the marked schools as text (works over SSH too)"),
+    Key("fetch", "f", "fetch", "Загрузить", "Fetch", section="list",
+        long_ru="Загрузить новые данные из источников сейчас",
+        long_en="Fetch new data from the sources now"),
+    # -- the rollup and changes views
+    Key("rollup_open", "enter", "open", "Школы МО", "Schools", "rollup", section="view",
+        long_ru="Школы выбранного муниципалитета", long_en="The municipality's schools"),
+    Key("rollup_back", "escape,m", "back", "Назад", "Back", "rollup", section="view",
+        display="Esc", long_ru="Назад к таблице школ", long_en="Back to the schools table"),
+    Key("changes_open", "enter", "open", "Школа", "School", "changes", section="view",
+        long_ru="Открыть школу из списка изменений", long_en="Open the school from the changes"),
+    Key("changes_back", "escape,d", "back", "Назад", "Back", "changes", section="view",
+        display="Esc", long_ru="Назад к таблице школ", long_en="Back to the schools table"),
+    Key("changes_next_tab", "tab", "next_tab", "Раздел", "Section", "changes",
+        section="view", long_ru="Следующий раздел изменений", long_en="Next section of changes"),
+    # -- the welcome screen
+    Key("welcome_demo", "d", "demo", "Открыть демо", "Open the demo", "welcome", section="app",
+        long_ru="Создать и открыть демо-хранилище (синтетические данные)",
+        long_en="Build and open the demo store (synthetic data)"),
+    Key("welcome_reload", "r", "reload", "Проверить", "Check again", "welcome",
+        section="app", long_ru="Проверить хранилище снова", long_en="Check the store again"),
+    # -- the help itself
+    Key("help_close", "escape,q", "close", "Закрыть", "Close", "help", section="app",
+        display="Esc", long_ru="Закрыть справку", long_en="Close the help"),
+)
+
+
+def bindings(screen: str) -> list[Binding]:
+    """The ``Binding`` objects of ``screen``, in the current language, with Russian twins."""
+    out = []
+    chosen = [k for k in KEYS if k.screen == screen]
+    if screen not in ("app", "help"):  # F1 first in every footer
+        chosen = [k for k in KEYS if k.id == "help"] + chosen
+    for key in chosen:
+        out.append(Binding(twin_keys(key.keys), key.action, key.description, show=key.show,
+                           key_display=key.display, priority=key.priority, id=key.id))
+    return out
+
+
+def install_bindings(node, screen: str) -> None:
+    """Give ``node`` (a screen or the app) the bindings of ``screen`` in the current language.
+
+    Textual keeps a per-instance copy of the class's bindings (``_bindings``); replacing it when
+    the node is made lets the Footer descriptions follow the language chosen at run time, while
+    the class's own bindings (Tab, Ctrl+C …) stay.
+    """
+    base = node._merged_bindings or BindingsMap()
+    node._bindings = BindingsMap.merge([base, BindingsMap(bindings(screen))])
+
+
+def keymap_from_config(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The config's ``[keys]`` as a Textual keymap (each letter gets its Russian twin), and the
+    binding ids in it that do not exist (to report)."""
+    known = {k.id for k in KEYS} | {"frametable." + s for s in (
+        "cursor_up", "cursor_down", "page_up", "page_down", "first_row", "last_row", "left",
+        "right", "select")}
+    keymap: dict[str, str] = {}
+    unknown: list[str] = []
+    for binding_id, key_string in keys.items():
+        if binding_id not in known:
+            unknown.append(binding_id)
+            continue
+        keymap[binding_id] = twin_keys(key_string)
+    return keymap, unknown
+
+
+# ---------------------------------------------------------------------------- the help text
+
+
+def _display(app: "App | None", key: Key, keymap: Mapping[str, str]) -> str:
+    keys = keymap.get(key.id) or twin_keys(key.keys)
+    shown: list[str] = []
+    for name in keys.split(","):
+        if app is not None:
+            text = app.get_key_display(Binding(name, key.action))
+        else:
+            text = name
+        text = {"left_square_bracket": "[", "right_square_bracket": "]", "slash": "/",
+                "full_stop": ".", "question_mark": "?", "comma": ",", "space": "space"}.get(
+            name, text)
+        if text not in shown:
+            shown.append(text)
+    return " ".join(f"`{t}`" for t in shown)
+
+
+def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None) -> str:
+    """Markdown tables of every key, by section, with the keys as they are now bound."""
+    keymap = keymap if keymap is not None else (getattr(app, "_keymap", None) or {})
+    where = {
+        "app": tr("везде", "everywhere"), "main": tr("таблица школ", "schools table"),
+        "rollup": tr("муниципалитеты", "municipalities"),
+        "changes": tr("изменения", "changes"), "welcome": tr("приветствие", "welcome"),
+        "help": tr("справка", "help"),
+    }
+    lines: list[str] = []
+    for section, (ru, en) in SECTIONS.items():
+        rows = [k for k in KEYS if k.section == section]
+        if not rows:
+            continue
+        lines.append(f"### {tr(ru, en)}")
+        lines.append("")
+        lines.append(tr("| Клавиши | Действие | Где | id |", "| Keys | Action | Where | id |"))
+        lines.append("|---|---|---|---|")
+        for k in rows:
+            lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} "
+                         f"| `{k.id}` |")
+        lines.append("")
+    lines.append(tr(
+        "Курсор: `↑` `↓` (и `k` `j` / `л` `о`), `PgUp` `PgDn`, `Home` `End`; `←` `→` — столбцы.",
+        "Cursor: `↑` `↓` (and `k` `j`), `PgUp` `PgDn`, `Home` `End`; `←` `→` move by column."))
+    return "\n".join(lines)
+
+
+def help_markdown(app: "App | None" = None) -> str:
+    """The help page: the prose of ``help_<lang>.md`` with the key tables put in."""
+    name = "help_en.md" if get_language() == "en" else "help_ru.md"
+    text = resources.files("sferum_tui.tui").joinpath(name).read_text(encoding="utf-8")
+    return text.replace("{{keys}}", key_table(app))
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: what the console shows and every key, from markdown."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > VerticalScroll {
+            width: 100%;
+            max-width: 110;
+            height: 1fr;
+            background: $surface;
+            border: round $primary;
+            border-title-color: $text-primary;
+            padding: 0 1;
+        }
+        & Markdown { margin: 0; padding: 0; }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        install_bindings(self, "help")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = tr("Справка — sferum-tui", "Help — sferum-tui")
+            body.can_focus = True
+            yield Markdown(help_markdown(self.app), open_links=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def every_key_id() -> Iterable[str]:
+    return (k.id for k in KEYS)

@@ -1,0 +1,599 @@
+"""The main screen: where the area stands (KPI strip) and which schools lag (the table).
+
+State that must survive everything — the week shown, the filters, the cursor's school, the sort
+and the marks — lives in :class:`MainState`, so a drill-down and back, a new week arriving, or a
+language switch (which rebuilds the screen) all come back to the same place.
+
+All reading and pandas work runs in ``@work(thread=True, exclusive=True)`` workers through the
+API; the result comes back as a :class:`MainScreen.ViewReady` message with a generation number,
+and a stale result (an older keystroke's) is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import get_current_worker
+
+from sferum_tui.i18n import tr
+from sferum_tui.tui.api import Filters, format_share
+from sferum_tui.tui.help import install_bindings
+from sferum_tui.tui.table import Column, FrameTable
+from sferum_tui.tui.widgets import (
+    ChipBar, HeaderBar, KpiStrip, MunicipalityPicker, PickerScreen, StatusLine,
+    ThresholdDialog, format_delta_pp, format_int,
+)
+
+if TYPE_CHECKING:
+    from sferum_tui.tui.api import ConsoleAPI, View
+
+__all__ = ["MainScreen", "MainState", "school_columns", "open_school", "push_optional"]
+
+
+# --------------------------------------------------------------------------- columns
+
+STATE_TEXT = {
+    "active": ("активна", "active"),
+    "inactive": ("не активна", "inactive"),
+    "newly_inactive": ("▼ не активна", "▼ inactive"),
+    "recovered": ("▲ активна", "▲ active"),
+    "missing": ("нет в файле", "missing"),
+}
+STATE_STYLE = {"active": "success", "recovered": "success", "inactive": "error",
+               "newly_inactive": "error", "missing": "muted"}
+
+
+def _state_text(value: Any) -> str:
+    ru, en = STATE_TEXT.get(str(value), (str(value), str(value)))
+    return tr(ru, en)
+
+
+def _share(value: Any) -> str:
+    return format_share(float(value))
+
+
+def _delta(value: Any) -> str:
+    return format_delta_pp(float(value)) or "—"
+
+
+def _sign_style(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return "success" if value > 0.0005 else "error" if value < -0.0005 else "muted"
+
+
+def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
+    """The schools table's columns, labelled in the current language, coloured by theme.
+
+    The lag indicators come right after the name, so an 80-column terminal shows what matters
+    without scrolling; counts and the ИНН follow (``←`` ``→`` scroll to them).
+    """
+    reg_full = float(getattr(api.cfg.thresholds, "registration_full", 1.0))
+
+    def messaging_style(v: Any) -> str | None:
+        if v is None:
+            return None
+        return "error" if v < api.low_threshold - 1e-9 else "success"
+
+    def registration_style(v: Any) -> str | None:
+        if v is None:
+            return None
+        return "warning" if v < reg_full - 1e-9 else "success"
+
+    def weeks_style(v: Any) -> str | None:
+        if v is None:
+            return None
+        return "error" if v >= 4 else "warning" if v >= 1 else "muted"
+
+    return [
+        Column("org_name", tr("Организация", "Organisation"), max_width=26 if narrow else 40,
+               min_width=12),
+        Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
+               max_width=12 if narrow else 24),
+        Column("state", tr("Статус", "Status"), formatter=_state_text,
+               style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
+        Column("messaging_share", tr("Пишут", "Msg"), formatter=_share,
+               style_fn=messaging_style, align="right"),
+        Column("registration_share", tr("Рег.", "Reg."), formatter=_share,
+               style_fn=registration_style, align="right"),
+        Column("d_messaging_share", tr("Изм.", "Chg"), formatter=_delta, style_fn=_sign_style,
+               align="right"),
+        Column("weeks_below", tr("Нед↓", "Wk↓"), style_fn=weeks_style),
+        Column("users_total", tr("Польз.", "Users"), formatter=format_int),
+        Column("classes", tr("Классы", "Classes"), formatter=format_int),
+        Column("teachers", tr("Учит.", "Teach."), formatter=format_int),
+        Column("teachers_active", tr("Уч.>3", "T.>3"), formatter=format_int),
+        Column("org_id", "ИНН", width=10),
+    ]
+
+
+NARROW = 110
+"""Below this many columns the table and header use their compact forms."""
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class MainState:
+    """What the main screen shows; kept across drill-downs, reloads and a language switch."""
+
+    week_id: int | None = None
+    filters: Filters = field(default_factory=Filters)
+    cursor_key: Any = None
+    sort: tuple[str, bool] | None = None
+    follow_latest: bool = True
+
+
+def push_optional(app, module: str, cls: str, *args, callback=None) -> bool:
+    """Push a screen written elsewhere, or say plainly that it is not there yet."""
+    import importlib
+
+    try:
+        screen_cls = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError) as exc:
+        app.notify(tr("Этот экран пока недоступен ({e}).", "This screen is not available yet ({e}).",
+                      e=exc), severity="warning", markup=False)
+        return False
+    app.push_screen(screen_cls(*args), callback=callback)
+    return True
+
+
+def open_school(app, api: "ConsoleAPI", org_uid: Any, week_id: int | None) -> bool:
+    if org_uid is None or week_id is None:
+        return False
+    return push_optional(app, "sferum_tui.tui.school", "SchoolScreen", api, int(org_uid), week_id)
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+class SearchInput(Input):
+    """``/``: incremental search by name or ИНН; Esc clears it, Enter/↓ go back to the table."""
+
+    BINDINGS = [
+        Binding("escape", "close(True)", "Clear", show=False, id="search.clear"),
+        Binding("down", "close(False)", "To the table", show=False, id="search.to_table"),
+    ]
+
+    def action_close(self, clear: bool) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.close_search(clear=clear)
+
+
+class MainScreen(Screen):
+    """Header, KPI strip, filter chips, the schools table, the footer."""
+
+    AUTO_FOCUS = "#schools"
+
+    class ViewReady(Message):
+        def __init__(self, generation: int, view: "View", measure: bool, marks: set) -> None:
+            super().__init__()
+            self.generation = generation
+            self.view = view
+            self.measure = measure
+            self.marks = marks
+
+    class StoreEmpty(Message):
+        pass
+
+    class LoadFailed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, api: "ConsoleAPI", state: MainState | None = None) -> None:
+        super().__init__(id="main")
+        self.api = api
+        self.state = state or MainState()
+        self.view: "View | None" = None
+        self.marks: set[int] = set()
+        self.ready = False
+        """True once a view has been shown (tests and the benchmark wait for it)."""
+        self.loads = 0
+        """How many views have been shown (tests wait for the next one)."""
+        self._generation = 0
+        self._pending_sort = self.state.sort
+        install_bindings(self, "main")
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield KpiStrip(id="kpis")
+        yield ChipBar(id="chipbar")
+        yield SearchInput(placeholder=tr("Поиск по наименованию или ИНН (Esc — сбросить)",
+                                         "Search by name or ИНН (Esc clears)"), id="search",
+                          value=self.state.filters.search)
+        self._narrow = self.app.size.width < NARROW
+        table = FrameTable(columns=school_columns(self.api, self._narrow), key_column="org_uid",
+                           fixed_columns=1, zebra_stripes=True, id="schools")
+        table.loading = True
+        yield table
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        search = self.query_one("#search", SearchInput)
+        search.display = bool(self.state.filters.search)
+        self.reload(measure=True, refresh=self.api._snapshots is None)
+
+    @property
+    def table(self) -> FrameTable:
+        return self.query_one("#schools", FrameTable)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self, *, measure: bool = False, refresh: bool = False) -> None:
+        """Recompute the view (in a worker) for the current week and filters."""
+        self._generation += 1
+        self._load_view(self._generation, self.state.week_id, self.state.filters, measure, refresh)
+
+    @work(thread=True, exclusive=True, group="main-view", exit_on_error=False)
+    def _load_view(self, generation: int, week_id: int | None, filters: Filters, measure: bool,
+                   refresh: bool) -> None:
+        api = self.api
+        worker = get_current_worker()
+        try:
+            snaps = api.snapshots(refresh=refresh)
+            if not snaps:
+                self.post_message(self.StoreEmpty())
+                return
+            ids = [s.id for s in snaps]
+            if week_id not in ids:
+                week_id = ids[-1]
+            view = api.view(week_id, filters)
+            marks = api.marked()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the console goes on
+            self.post_message(self.LoadFailed(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"))
+            return
+        if worker.is_cancelled:
+            return
+        self.post_message(self.ViewReady(generation, view, measure, marks))
+
+    @work(thread=True, exclusive=True, group="main-prefetch", exit_on_error=False)
+    def _prefetch(self, week_ids: list[int]) -> None:
+        """Warm the cache for the neighbouring weeks, so ``[`` and ``]`` are quick."""
+        worker = get_current_worker()
+        for week_id in week_ids:
+            if worker.is_cancelled:
+                return
+            try:
+                self.api.week(week_id)
+            except Exception:  # noqa: BLE001 - a failed warm-up shows when the week is opened
+                return
+
+    def on_main_screen_view_ready(self, message: ViewReady) -> None:
+        if message.generation != self._generation:
+            return
+        view = message.view
+        week_changed = self.view is None or self.view.week.info.id != view.week.info.id
+        self.view = view
+        self.marks = set(message.marks)
+        self.state.week_id = view.week.info.id
+        self.state.follow_latest = view.week.index == view.week.count - 1
+        table = self.table
+        keep = self.state.cursor_key
+        table.set_marked(self.marks)
+        table.set_frame(view.frame, keep_cursor_key=True, measure=message.measure or week_changed)
+        if self._pending_sort is not None:
+            column, reverse = self._pending_sort
+            self._pending_sort = None
+            try:
+                table.sort_by(column, reverse)
+            except KeyError:
+                pass
+        if keep is not None and table.cursor_key != keep:
+            table.move_cursor_to_key(keep)
+        table.loading = False
+        self._show_chrome()
+        self.ready = True
+        self.loads += 1
+        if week_changed:
+            neighbours = [i for i in (self.api.neighbour(view.week.info.id, -1),
+                                      self.api.neighbour(view.week.info.id, 1)) if i is not None]
+            if neighbours:
+                self._prefetch(neighbours)
+
+    def _show_chrome(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        narrow = self.size.width < NARROW
+        self.query_one(HeaderBar).show(self.api, view, compact=narrow)
+        self.query_one(KpiStrip).show(view.kpis)
+        self.query_one(ChipBar).show(view, self._key_hints(), compact=narrow)
+
+    def _key_hints(self) -> dict[str, str]:
+        hints: dict[str, str] = {}
+        for _, binding in self._bindings:
+            if binding.id and binding.id not in hints:
+                hints[binding.id] = binding.key_display or self.app.get_key_display(binding)
+        keymap = getattr(self.app, "_keymap", {}) or {}
+        for binding_id, keys in keymap.items():
+            first = keys.split(",")[0]
+            hints[binding_id] = self.app.get_key_display(Binding(first, ""))
+        return hints
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.table.set_columns(school_columns(self.api, narrow))
+        self._show_chrome()
+
+    def on_main_screen_store_empty(self, message: StoreEmpty) -> None:
+        self.app.show_welcome()
+
+    def on_main_screen_load_failed(self, message: LoadFailed) -> None:
+        self.table.loading = False
+        self.notify(message.text, title=tr("Не удалось показать неделю", "Cannot show the week"),
+                    severity="error", markup=False, timeout=10)
+
+    def store_changed(self, arrived: list, replaced: list) -> None:
+        """Called by the app when the store got a new or replaced snapshot."""
+        if arrived and self.state.follow_latest:
+            self.state.week_id = None  # → the latest
+        self.reload(measure=True)
+
+    # -- table events ---------------------------------------------------------------------
+
+    @on(FrameTable.RowHighlighted, "#schools")
+    def _highlighted(self, event: FrameTable.RowHighlighted) -> None:
+        if event.key is not None:
+            self.state.cursor_key = event.key
+
+    @on(FrameTable.RowSelected, "#schools")
+    def _selected(self, event: FrameTable.RowSelected) -> None:
+        self.action_open_school()
+
+    @on(FrameTable.HeaderClicked, "#schools")
+    def _header_clicked(self, event: FrameTable.HeaderClicked) -> None:
+        self.call_after_refresh(self._remember_sort)
+
+    def _remember_sort(self) -> None:
+        table = self.table
+        self.state.sort = (table.sort_column, table.sort_reverse) if table.sort_column else None
+
+    # -- search ---------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", SearchInput)
+        search.display = True
+        search.focus()
+
+    def close_search(self, *, clear: bool) -> None:
+        search = self.query_one("#search", SearchInput)
+        if clear:
+            search.value = ""
+        if not search.value:
+            search.display = False
+        self.table.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if event.value != self.state.filters.search:
+            self.state.filters = replace(self.state.filters, search=event.value)
+            self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.close_search(clear=False)
+
+    # -- filters --------------------------------------------------------------------------
+
+    def action_toggle_filter(self, name: str) -> None:
+        self.state.filters = self.state.filters.toggled(name)
+        self.reload()
+
+    def action_clear_filters(self) -> None:
+        if not self.state.filters.any:
+            return
+        self.state.filters = Filters()
+        search = self.query_one("#search", SearchInput)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        search.display = False
+        self.reload()
+
+    def set_municipality(self, name: str | None) -> None:
+        self.state.filters = replace(self.state.filters, municipality=name or None)
+        self.reload()
+
+    def action_pick_municipality(self) -> None:
+        if self.view is None:
+            return
+
+        def chosen(value: Any) -> None:
+            if value is None:
+                return
+            self.set_municipality(None if value == MunicipalityPicker.ALL else value)
+
+        self.app.push_screen(MunicipalityPicker(self.view.week.municipalities,
+                                                self.state.filters.municipality), chosen)
+
+    def action_set_threshold(self) -> None:
+        default = float(self.api.cfg.thresholds.low_messaging)
+
+        def chosen(value: float | None) -> None:
+            if value is None:
+                return
+            self.api.set_threshold(value)
+            self.state.filters = replace(self.state.filters, low_messaging=True)
+            self.notify(tr("Порог «мало пишут»: {p}", "Low-messaging threshold: {p}",
+                           p=format_share(value)), markup=False)
+            self.reload()
+
+        self.app.push_screen(ThresholdDialog(self.api.low_threshold, default), chosen)
+
+    def action_toggle_scope(self) -> None:
+        if not self.api.has_scope():
+            self.notify(tr("Территория не задана: укажите [scope] в настройках "
+                           "(sferum-tui config path).",
+                           "No area is configured: set [scope] in the config "
+                           "(sferum-tui config path)."), severity="warning", markup=False)
+            return
+        self.api.set_scope(not self.api.scope)
+        self.notify(tr("Показано: {s}", "Showing: {s}", s=self.api.scope_label()), markup=False)
+        self.reload(measure=True)
+
+    # -- sorting --------------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        table = self.table
+        options = [(c.key, c.title + ("  ▼" if table.sort_column == c.key and table.sort_reverse
+                                      else "  ▲" if table.sort_column == c.key else ""))
+                   for c in table.columns]
+        options.insert(0, (None, tr("— как в файле —", "— file order —")))
+
+        def chosen(key: Any) -> None:
+            if key is None:
+                return
+            if key == "\x00none":
+                table.clear_sort()
+            elif key is not None:
+                table.sort_by(key)
+            self._remember_sort()
+
+        options[0] = ("\x00none", options[0][1])
+        self.app.push_screen(PickerScreen(tr("Сортировать по", "Sort by"), options,
+                                          current=table.sort_column, with_filter=False,
+                                          hint=tr("Повторный выбор — обратный порядок",
+                                                  "Choose again to reverse")), chosen)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        if table.sort_column:
+            table.sort_by(table.sort_column, not table.sort_reverse)
+            self._remember_sort()
+
+    # -- weeks ----------------------------------------------------------------------------
+
+    def action_week(self, step: int) -> None:
+        current = self.state.week_id
+        target = self.api.neighbour(current, step)
+        if target is None:
+            self.app.bell()
+            self.notify(tr("Это последняя неделя.", "This is the latest week.") if step > 0 else
+                        tr("Это первая неделя.", "This is the first week."), timeout=2)
+            return
+        self.state.week_id = target
+        self.reload(measure=True)
+
+    def action_pick_week(self) -> None:
+        snaps = self.api.snapshots()
+        options = [(s.id, f"{s.period_label}   {format_int(s.rows)} {tr('ОО', 'orgs')}   "
+                    f"{s.source_name}") for s in reversed(snaps)]
+
+        def chosen(value: Any) -> None:
+            if value is None:
+                return
+            self.state.week_id = value
+            self.reload(measure=True)
+
+        self.app.push_screen(PickerScreen(tr("Неделя", "Week"), options,
+                                          current=self.state.week_id), chosen)
+
+    # -- other views ----------------------------------------------------------------------
+
+    def action_open_school(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        open_school(self.app, self.api, key, self.state.week_id)
+
+    def action_rollup(self) -> None:
+        if self.state.week_id is None:
+            return
+        from sferum_tui.tui.rollup import RollupScreen
+
+        def chosen(municipality: str | None) -> None:
+            if municipality:
+                self.set_municipality(municipality)
+
+        self.app.push_screen(RollupScreen(self.api, self.state.week_id), chosen)
+
+    def action_changes(self) -> None:
+        if self.state.week_id is None:
+            return
+        from sferum_tui.tui.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen(self.api, self.state.week_id))
+
+    # -- marks, lists, export -------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        state = self.table.toggle_mark(key)
+        if state:
+            self.marks.add(key)
+        else:
+            self.marks.discard(key)
+        self._save_mark(int(key), state)
+        self.table.action_cursor_down()
+
+    @work(thread=True, group="marks", exit_on_error=False)
+    def _save_mark(self, uid: int, state: bool) -> None:
+        name = self.api.shortlist_name
+        try:
+            added, removed = self.api.toggle_marks([uid])
+            count = len(self.api.marked())
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(
+                self.notify, getattr(exc, "message", str(exc)),
+                title=tr("Отметка не сохранена", "The mark was not saved"), severity="error",
+                markup=False)
+            return
+        text = (tr("В списке «{n}»: {c}", "In the list “{n}”: {c}", n=name, c=count))
+        self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
+
+    def action_shortlist(self) -> None:
+        def back(_: Any = None) -> None:
+            self.reload()  # marks may have changed there
+
+        push_optional(self.app, "sferum_tui.tui.shortlist", "ShortlistScreen", self.api,
+                      self.api.shortlist_name, callback=back)
+
+    def action_export(self) -> None:
+        if self.view is None:
+            return
+        frame = self.table.view_frame()
+        push_optional(self.app, "sferum_tui.tui.export_dialog", "ExportDialog", self.api, frame,
+                      self.view.week.label, self.state.filters.describe(self.view.threshold))
+
+    def action_copy(self) -> None:
+        """Copy the marked schools (or the cursor's) as text: OSC 52 works over SSH."""
+        if self.view is None:
+            return
+        frame = self.view.week.frame
+        keys = [k for k in self.table.keys_in_view() if k in self.marks] or (
+            [self.table.cursor_key] if self.table.cursor_key is not None else [])
+        if not keys:
+            return
+        rows = frame.set_index("org_uid").loc[[k for k in keys if k in set(frame["org_uid"])]]
+        lines = []
+        for uid, row in rows.iterrows():
+            reasons = row.get("reasons")
+            reasons = "; ".join(reasons) if isinstance(reasons, list) and reasons else ""
+            bits = [str(row.get("org_name") or ""), str(row.get("org_id") or ""),
+                    str(row.get("municipality") or "")]
+            if reasons:
+                bits.append(reasons)
+            lines.append(" — ".join(b for b in bits if b))
+        self.app.copy_to_clipboard("\n".join(lines) + "\n")
+        self.notify(tr("Скопировано строк: {n}", "Copied {n} line(s)", n=len(lines)), timeout=3,
+                    markup=False)
+
+    def action_fetch(self) -> None:
+        self.app.start_fetch()

@@ -1,0 +1,501 @@
+"""Small widgets of the main screen: the header line, the KPI strip, the filter chips, the
+status line, and the little dialogs (week, municipality, threshold, sort).
+
+They only show what the API computed; colours come from the theme's variables in markup
+(``[$text-error]``), so every theme, the 16-colour ANSI theme and ``NO_COLOR`` work.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from sferum_tui.i18n import get_language, plural_ru, tr
+from sferum_tui.tui.api import format_share, next_publication
+
+if TYPE_CHECKING:
+    from sferum_tui.tui.api import ConsoleAPI, View
+
+__all__ = [
+    "HeaderBar", "KpiStrip", "KpiCard", "ChipBar", "StatusLine", "PickerScreen",
+    "MunicipalityPicker", "ThresholdDialog", "format_int", "format_delta_pp", "weekday_short",
+]
+
+WEEKDAYS = (("пн", "Mon"), ("вт", "Tue"), ("ср", "Wed"), ("чт", "Thu"), ("пт", "Fri"),
+            ("сб", "Sat"), ("вс", "Sun"))
+
+
+def weekday_short(d: datetime) -> str:
+    ru, en = WEEKDAYS[d.weekday()]
+    return tr(ru, en)
+
+
+def format_int(n: Any) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "—"
+    text = f"{int(n):,}"
+    return text.replace(",", tr("\u00a0", ","))
+
+
+def format_delta_pp(delta: float | None, digits: int = 1) -> str:
+    """A change of a share in percentage points: ``▲1,2`` / ``▼0,4`` / ``=``."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    pp = 100.0 * delta
+    if abs(pp) < 0.5 * 10 ** -digits:
+        return "="
+    arrow = "▲" if pp > 0 else "▼"
+    return f"{arrow}{abs(pp):.{digits}f}".replace(".", tr(",", "."))
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - then).total_seconds())
+    if seconds < 90:
+        return tr("только что", "just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return tr("{n} мин назад", "{n} min ago", n=minutes)
+    hours = minutes // 60
+    if hours < 24:
+        return tr("{n} ч назад", "{n} h ago", n=hours)
+    days = hours // 24
+    return tr("{n} " + plural_ru(days, "день", "дня", "дней") + " назад",
+              "{n} day" + ("" if days == 1 else "s") + " ago", n=days)
+
+
+def _parse_utc(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- header
+
+
+class HeaderBar(Horizontal):
+    """One line: scope and week on the left; freshness and the next publication on the right."""
+
+    DEFAULT_CSS = """
+    HeaderBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        & > #header-left { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #header-right { width: auto; text-wrap: nowrap; color: $text-muted; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr(" Сферум · загрузка…", " Sferum · loading…"), id="header-left",
+                     markup=True)
+        yield Static("", id="header-right", markup=True)
+
+    def show(self, api: "ConsoleAPI", view: "View", *, compact: bool = False) -> None:
+        week = view.week
+        info = week.info
+        demo = tr("[b $text-warning]ДЕМО[/] ", "[b $text-warning]DEMO[/] ") if api.demo else ""
+        scope = escape(api.area_label(week))
+        where = f"{week.index + 1}/{week.count}"
+        latest = week.index == week.count - 1
+        word = "" if compact else tr("неделя ", "week ")
+        note = "" if latest or compact else ", " + tr("не последняя", "not latest")
+        left = (f" {demo}[b]{scope}[/] · {word}[b $text-accent]{info.period_label}[/]"
+                f" [$text-muted]({where}{note})[/]")
+        now = api.now()
+        imported = _parse_utc(info.imported_at)
+        fresh = tr("загружено {a}", "imported {a}", a=_ago(imported, now)) if imported else ""
+        nxt = next_publication(now)
+        last_pub = nxt - timedelta(days=7)  # the publication that should be in by now
+        pub = tr("след. {d} {dt} 17:00 МСК", "next {d} {dt} 17:00 MSK",
+                 d=weekday_short(nxt), dt=nxt.strftime("%d.%m"))
+        stale = ""
+        latest_info = api.snapshots()[-1] if api.snapshots() else info
+        # weekly files may end on any weekday: a week behind is late, a few days is not
+        if latest_info.period_end < (last_pub - timedelta(days=6)).date():
+            stale = tr("[b $text-warning]нет недели по {d}[/] · ", "[b $text-warning]week to {d} missing[/] · ",
+                       d=last_pub.strftime("%d.%m"))
+        right = f"{stale}{fresh} · {pub} " if not compact else f"{stale}{pub} "
+        self.query_one("#header-left", Static).update(left)
+        self.query_one("#header-right", Static).update(right)
+
+
+# --------------------------------------------------------------------------- KPI strip
+
+
+SHORT_TITLES = {
+    "active_profiles": ("Активные профили", "Active profiles"),
+    "teacher_messaging": ("Учителя пишут >3", "Teachers writing >3"),
+    "staff_registration": ("Сотрудники зарег.", "Staff registered"),
+}
+
+
+class KpiCard(Static):
+    """One indicator: title and how many schools pass; value, change and target; deadline."""
+
+    DEFAULT_CSS = """
+    KpiCard {
+        width: 1fr;
+        height: 3;
+        padding: 0 1;
+        background: $boost;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        margin-right: 1;
+        &:last-of-type { margin-right: 0; }
+    }
+    """
+
+    kpi: Any = None
+
+    def show(self, kpi: Any) -> None:
+        self.kpi = kpi
+        self.update(self.render_kpi(kpi, self.content_size.width))
+
+    def on_resize(self) -> None:
+        if self.kpi is not None:
+            self.update(self.render_kpi(self.kpi, self.content_size.width))
+
+    @staticmethod
+    def render_kpi(kpi: Any, width: int = 0) -> str:
+        key = getattr(kpi, "key", "")
+        title = str(getattr(kpi, "title", "") or key)
+        n_pass, n_total = getattr(kpi, "n_pass", None), getattr(kpi, "n_total", None)
+        count = f"{format_int(n_pass)}/{format_int(n_total)}" if n_total else ""
+        if width and len(title) + len(count) + 1 > width and key in SHORT_TITLES:
+            title = tr(*SHORT_TITLES[key])
+        if width and len(title) + len(count) + 1 > width:
+            count = ""
+        value = getattr(kpi, "value", None)
+        target = getattr(kpi, "target", None)
+        direction = getattr(kpi, "direction", "up") or "up"
+        reached = getattr(kpi, "reached", None)
+        if reached is None:
+            reached = bool(value is not None and target is not None and not _isnan(value) and (
+                value >= target - 1e-9 if direction == "up" else value <= target + 1e-9))
+        colour = "$text-success" if reached else "$text-error"
+        delta = getattr(kpi, "delta", None)
+        arrow = format_delta_pp(delta)
+        if arrow and arrow != "=":
+            good = (delta > 0) == (direction == "up")
+            arrow = f"[{'$text-success' if good else '$text-error'}]{arrow}[/]"
+        elif arrow == "=":
+            arrow = "[$text-muted]=[/]"
+        line1 = f"[b]{escape(title)}[/]"
+        if count:
+            pad = max(1, width - len(title) - len(count)) if width else 2
+            line1 += " " * pad + f"[$text-muted]{count}[/]"
+        line2 = (f"[b {colour}]{format_share(value)}[/] {arrow} "
+                 f"[$text-muted]{tr('цель', 'target')} {format_share(target, 0)}[/]")
+        days = getattr(kpi, "days_left", None)
+        deadline = getattr(kpi, "deadline", None)
+        if deadline is not None and days is not None:
+            when = deadline.strftime("%d.%m.%y")
+            if reached:
+                line3 = f"[$text-success]{tr('цель достигнута', 'target reached')}[/]"
+            elif days < 0:
+                line3 = (f"[b $text-error]{tr('просрочено', 'overdue')} {_days(-days)}[/]"
+                         f" [$text-muted]{when}[/]")
+            elif days == 0:
+                line3 = f"[b $text-warning]{tr('срок сегодня', 'due today')}[/] [$text-muted]{when}[/]"
+            else:
+                line3 = f"[$text-warning]{tr('осталось', 'left')} {_days(days)}[/] [$text-muted]{tr('до', 'to')} {when}[/]"
+        else:
+            line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
+        return f"{line1}\n{line2}\n{line3}"
+
+
+def _days(n: int) -> str:
+    return tr("{n} дн.", "{n} d", n=format_int(n))
+
+
+def _isnan(x: Any) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+class KpiStrip(Horizontal):
+    """Up to three (or four, when wide) KPI cards side by side."""
+
+    DEFAULT_CSS = """
+    KpiStrip { height: 3; margin: 0 0 0 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        for i in range(3):
+            yield KpiCard("", id=f"kpi-{i}")
+
+    def show(self, kpis: Iterable[Any]) -> None:
+        kpis = list(kpis)
+        cards = list(self.query(KpiCard))
+        for i, card in enumerate(cards):
+            if i < len(kpis):
+                card.display = True
+                card.show(kpis[i])
+            else:
+                card.display = False
+
+
+# --------------------------------------------------------------------------- chips
+
+
+class ChipBar(Horizontal):
+    """The filters that are on, as chips, and the counts that follow them."""
+
+    DEFAULT_CSS = """
+    ChipBar {
+        height: 1;
+        & > #chips { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #counts { width: auto; text-wrap: nowrap; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chips")
+        yield Static("", id="counts")
+
+    def show(self, view: "View", hint_keys: dict[str, str], *, compact: bool = False) -> None:
+        chips = view.filters.chips(view.threshold)
+        if chips:
+            shown = " ".join(f"[b $text-accent on $accent-muted] {escape(text)} [/]" for _, text in chips)
+            text = f"{shown} [$text-muted]{hint_keys.get('filters_clear', '0')} — {tr('сбросить', 'clear')}[/]"
+        else:
+            keys = [(hint_keys.get("filter_inactive", "i"), tr("неакт.", "inactive")),
+                    (hint_keys.get("filter_low", "w"), tr("мало пишут", "low msg")),
+                    (hint_keys.get("filter_unregistered", "r"), tr("рег.", "reg.")),
+                    (hint_keys.get("filter_missing", "x"), tr("нет в нед.", "missing")),
+                    (hint_keys.get("filter_changed", "c"), tr("изм.", "changed")),
+                    (hint_keys.get("filter_municipality", "u"), tr("МО", "munic.")),
+                    (hint_keys.get("search", "/"), tr("поиск", "search"))]
+            if compact:
+                text = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
+                    f"[b]{escape(k)}[/b]" for k, _ in keys) + "[/]"
+            else:
+                text = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
+                    f"[b]{escape(k)}[/b] {d}" for k, d in keys) + "[/]"
+        self.query_one("#chips", Static).update(text)
+        c = view.counts
+        shown_n = c.get("shown", len(view.frame))
+        if view.filters.any:
+            counts = tr("{a} из {b}", "{a} of {b}", a=format_int(shown_n), b=format_int(view.total))
+        else:
+            counts = tr("{a} ОО", "{a} orgs", a=format_int(shown_n))
+        extra = [
+            f"[$text-error]{tr('неакт.', 'inact.')} {format_int(c.get('inactive', 0))}[/]",
+            f"[$text-warning]{tr('мало пишут', 'low')} {format_int(c.get('low_messaging', 0))}[/]",
+        ]
+        self.query_one("#counts", Static).update(f"[b]{counts}[/] · " + " · ".join(extra) + " ")
+
+
+class StatusLine(Static):
+    """A line above the footer for work in progress (a fetch, the demo being built)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        display: none;
+        background: $primary-muted;
+        color: $text-primary;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        padding: 0 1;
+        &.-on { display: block; }
+    }
+    """
+
+    def say(self, text: str | None) -> None:
+        if text:
+            self.update(text)
+            self.add_class("-on")
+        else:
+            self.update("")
+            self.remove_class("-on")
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+class PickerScreen(ModalScreen[Any]):
+    """A list to choose from, with a filter line; returns the chosen option's id (or None)."""
+
+    DEFAULT_CSS = """
+    PickerScreen {
+        align: center middle;
+        & > Vertical {
+            width: 64;
+            max-width: 100%;
+            height: auto;
+            max-height: 90%;
+            background: $surface;
+            border: round $primary;
+            border-title-color: $text-primary;
+            padding: 0 1;
+        }
+        & Input { margin: 0 0 1 0; }
+        & OptionList { height: auto; max-height: 20; border: none; padding: 0; }
+        & .hint { color: $text-muted; height: 1; }
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="picker.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[Any, str]], *, current: Any = None,
+                 with_filter: bool = True, hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.current = current
+        self.with_filter = with_filter
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            if self.with_filter:
+                yield Input(placeholder=tr("фильтр…", "filter…"), id="picker-filter")
+            yield OptionList(*self._options(""), id="picker-list")
+            if self.hint:
+                yield Label(self.hint, classes="hint")
+
+    def _options(self, needle: str) -> list[Option]:
+        needle = needle.casefold().replace("ё", "е").strip()
+        out = []
+        for index, (value, text) in enumerate(self.options):
+            if needle and needle not in text.casefold().replace("ё", "е"):
+                continue
+            out.append(Option(text, id=str(index)))
+        return out
+
+    def on_mount(self) -> None:
+        olist = self.query_one(OptionList)
+        for i, (value, _) in enumerate(self.options):
+            if value == self.current:
+                olist.highlighted = i
+                break
+        else:
+            if self.options:
+                olist.highlighted = 0
+        if self.with_filter:
+            self.query_one(Input).focus()
+        else:
+            olist.focus()
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        olist = self.query_one(OptionList)
+        olist.clear_options()
+        olist.add_options(self._options(event.value))
+        if olist.option_count:
+            olist.highlighted = 0
+
+    @on(Input.Submitted, "#picker-filter")
+    def _submit(self) -> None:
+        olist = self.query_one(OptionList)
+        if olist.highlighted is not None:
+            self._choose(olist.get_option_at_index(olist.highlighted).id)
+
+    def on_key(self, event) -> None:
+        # up/down move in the list while typing in the filter
+        if self.with_filter and event.key in ("up", "down", "pageup", "pagedown"):
+            olist = self.query_one(OptionList)
+            getattr(olist, {"up": "action_cursor_up", "down": "action_cursor_down",
+                            "pageup": "action_page_up", "pagedown": "action_page_down"}[event.key])()
+            event.stop()
+            event.prevent_default()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is None:
+            return
+        self.dismiss(self.options[int(option_id)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MunicipalityPicker(PickerScreen):
+    """``u``: one municipality (or all) for the schools table."""
+
+    ALL = "\x00all"
+
+    def __init__(self, municipalities: list[tuple[str, int]], current: str | None) -> None:
+        options: list[tuple[Any, str]] = [(self.ALL, tr("— все муниципалитеты —", "— all municipalities —"))]
+        options += [(name, f"{name}  ({format_int(n)})") for name, n in municipalities]
+        super().__init__(tr("Муниципалитет", "Municipality"), options,
+                         current=current or self.ALL)
+
+
+class ThresholdDialog(ModalScreen[float | None]):
+    """``t``: the teacher-messaging share under which a school counts as "low"."""
+
+    DEFAULT_CSS = """
+    ThresholdDialog {
+        align: center middle;
+        & > Vertical {
+            width: 56;
+            max-width: 100%;
+            height: auto;
+            background: $surface;
+            border: round $primary;
+            border-title-color: $text-primary;
+            padding: 0 1;
+        }
+        & .hint { color: $text-muted; }
+        & .error { color: $text-error; height: auto; }
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="threshold.cancel")]
+
+    def __init__(self, current: float, default: float) -> None:
+        super().__init__()
+        self.current = current
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = tr("Порог «мало пишут»", "Low-messaging threshold")
+            yield Label(tr("Доля учителей, написавших более 3 сообщений, в процентах "
+                           "(по умолчанию {d}):",
+                           "Share of teachers who wrote more than 3 messages, in percent "
+                           "(default {d}):", d=format_share(self.default, 0)), classes="hint")
+            value = f"{100 * self.current:g}".replace(".", tr(",", "."))
+            yield Input(value, id="threshold-input", restrict=r"[0-9.,% ]*")
+            yield Label("", id="threshold-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        text = event.value.replace("%", "").replace(",", ".").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            self.query_one("#threshold-error", Label).update(
+                tr("Нужно число от 0 до 100, например 30", "A number from 0 to 100, e.g. 30"))
+            return
+        if not 0 <= value <= 100:
+            self.query_one("#threshold-error", Label).update(
+                tr("Нужно число от 0 до 100", "A number from 0 to 100"))
+            return
+        self.dismiss(value / 100.0)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def language_name(lang: str | None = None) -> str:
+    return {"ru": "Русский", "en": "English"}.get(lang or get_language(), lang or "")
