@@ -80,6 +80,7 @@ def test_export_low_messaging_pct_json(capsys, home, tmp_path):
     assert doc["week"]["start"] == "2023-04-22" and "10" in doc["filter"]
     for r in doc["rows"]:
         assert r["reasons"] and isinstance(r["reasons"], list)
+        assert isinstance(r["users_total"], int) and isinstance(r["d_users_total"], int)
         for key in ("week_start", "week_end", "active_by_rule", "inactive", "messaging_share",
                     "registration_share", "missing", "org_id", "org_name", "municipality"):
             assert key in r

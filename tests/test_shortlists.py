@@ -1,6 +1,6 @@
 """Named shortlists: the core API on a real imported store, persistence across ``Store``
 instances and processes, concurrent writers, ORG resolution, and the ``shortlist`` commands that
-do not need the week's indicators (those are in ``test_shortlists_cli.py``)."""
+do not need the week's figures (those are in ``test_shortlists_cli.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from sferum_tui.cli import main
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.shortlists import Shortlists, join_members, resolve_org
+from sferum_tui.core.shortlists import Shortlists, join_members
 from sferum_tui.core.store import Store
 from test_export_support import EVIL_NAME, make_store, week_table_by_hand
 
@@ -197,31 +197,29 @@ def test_two_processes_adding_at_once_lose_nothing(home, tmp_path):
         assert store.integrity_check() == "ok"
 
 
-# -- ORG on the command line ----------------------------------------------------------------
+# -- ORG on the command line (the same resolution as ``history ORG``) ---------------------------
 
-def test_resolve_org(home):
+def test_org_by_inn_or_name_fragment(capsys, home):
+    for org in ("0527001234", "сергокалинская", "  Сергокалинская   СОШ "):
+        code, _, err = run(capsys, home, "shortlist", "add", "Одна", org)
+        assert code == 0, err
+    code, _, err = run(capsys, home, "shortlist", "add", "Одна", EVIL_NAME)
+    assert code == 0, err
     with Store(home) as store:
-        a = uid_of(store, "0527001234")
-        assert resolve_org(store, "0527001234") == a
-        assert resolve_org(store, "сергокалинская") == a            # any case
-        assert resolve_org(store, "  Сергокалинская   СОШ ") == a     # spaces folded
-        assert resolve_org(store, EVIL_NAME) == uid_of(store, "0521004321")
-        with pytest.raises(UserError) as err:
-            resolve_org(store, "СОШ")
-        msg = err.value.message
-        assert "\n" not in msg and msg.startswith("«СОШ» подходит к 3 организациям: ")
-        assert "ИНН 0527001234" in msg and "Аймаумахинская" in msg and "уточните" in msg
-        with pytest.raises(UserError, match="подходит к 2"):
-            resolve_org(store, "052700")                            # ИНН prefix of two
-        with pytest.raises(UserError, match="не найдена организация «Нет такой»"):
-            resolve_org(store, "Нет такой")
+        assert Shortlists(store).members("Одна")["org_id"].tolist() == ["0527001234", "0521004321"]
 
 
-def test_resolve_org_lists_at_most_five(home):
+@pytest.mark.parametrize("org, names", [
+    ("СОШ", ["0527001234", "0527001235", "0521004322"]),
+    ("052700", ["0527001234", "0527001235"]),                 # the beginning of two ИНН
+])
+def test_ambiguous_org_lists_the_candidates_on_one_line(capsys, home, org, names):
+    code, out, err = run(capsys, home, "shortlist", "add", "Список", org)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("sferum-tui: ") and f"«{org}»" in err
+    assert all(n in err for n in names)
     with Store(home) as store:
-        with pytest.raises(UserError) as err:
-            resolve_org(store, "05", limit=2)
-    assert "и ещё 3" in err.value.message
+        assert Shortlists(store).names() == []
 
 
 # -- the commands without the week's figures ------------------------------------------------
@@ -259,8 +257,7 @@ def test_cli_remove_prefers_the_list_member(capsys, home):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["shortlist", "add", "Список", "СОШ"], "«СОШ» подходит к 3 организациям"),
-    (["shortlist", "add", "Список", "Нет такой школы"], "не найдена организация"),
+    (["shortlist", "add", "Список", "Нет такой школы"], "«Нет такой школы»"),
     (["shortlist", "add", "Список"], "укажите организации"),
     (["shortlist", "add", "   ", "0527001234"], "имя списка не может быть пустым"),
     (["shortlist", "remove", "Нет", "0527001234"], "нет списка «Нет»"),

@@ -212,8 +212,21 @@ def _print_json(value) -> None:
 
 # -- shortlist add / remove -----------------------------------------------------------------
 
+def _resolve_orgs(store, texts: list[str]) -> list[int]:
+    """ORG arguments → uids, in order, without repeats (``indicators.find_org``, as ``history``
+    resolves its ORG: an ambiguous fragment is a one-line error listing the candidates)."""
+    from sferum_tui.core import indicators as ind
+
+    out: list[int] = []
+    for text in texts:
+        uid = ind.find_org(store, " ".join(str(text).split()))  # names are kept space-folded
+        if uid not in out:
+            out.append(uid)
+    return out
+
+
 def cmd_add(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists, clean_name, resolve_orgs
+    from sferum_tui.core.shortlists import Shortlists, clean_name
 
     name = clean_name(args.name)
     _check_filters(args)
@@ -222,7 +235,7 @@ def cmd_add(args, ctx) -> int:
             "укажите организации (ИНН или часть наименования) или фильтр (--inactive, --low-messaging, …)",
             "name the organisations (ИНН or part of the name) or give a filter (--inactive, --low-messaging, …)"))
     with ctx.store() as store:
-        uids = resolve_orgs(store, args.orgs)
+        uids = _resolve_orgs(store, args.orgs)
         picked = 0
         if _filters_given(args):
             _, df = _filtered(store, ctx.config(), args)
@@ -247,19 +260,18 @@ def cmd_add(args, ctx) -> int:
 def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
     """ORGs for ``remove``: a fragment that names several organisations but only one member of
     the list means that member."""
-    from sferum_tui.core.shortlists import resolve_org
+    from sferum_tui.core import indicators as ind
 
     members = lists.contains(name)
     out: list[int] = []
     for text in texts:
         try:
-            uid = resolve_org(store, text)
-        except UserError:
-            found = store.find_orgs(" ".join(str(text).split()))
-            inside = [int(u) for u in found["org_uid"].tolist() if int(u) in members] if len(found) else []
+            uid = ind.find_org(store, " ".join(str(text).split()))
+        except ind.AmbiguousOrgError as err:
+            inside = {int(u) for u in err.candidates["org_uid"].tolist()} & members
             if len(inside) != 1:
                 raise
-            uid = inside[0]
+            uid = inside.pop()
         if uid not in out:
             out.append(uid)
     return out

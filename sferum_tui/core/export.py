@@ -754,6 +754,9 @@ def _render_md(df, ctx: _Ctx) -> bytes:
 # JSON
 # --------------------------------------------------------------------------------------------
 
+_INT_KEYS = frozenset(c.key for c in COLUMNS if c.kind in ("int", "dint"))
+
+
 def _json_keys(df) -> list[str]:
     known = [c.key for c in COLUMNS]
     order = ["org_uid", "org_key", *ROW_FIELDS, *known]
@@ -770,6 +773,9 @@ def _render_json(df, ctx: _Ctx) -> bytes:
         for k, v in zip(keys, rec):
             if k == "reasons":
                 obj[k] = _reasons_list(v)
+            elif k in _INT_KEYS:
+                x = _number(v)
+                obj[k] = None if x is None else int(round(x))
             else:
                 obj[k] = _json_value(v)
         if ctx.week.start is not None:

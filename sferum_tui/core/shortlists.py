@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from sferum_tui.core.store import Store
 
 __all__ = [
-    "Shortlists", "ShortlistInfo", "MEMBER_COLUMNS", "MAX_NAME_LENGTH",
-    "resolve_org", "resolve_orgs", "join_members",
+    "Shortlists", "ShortlistInfo", "MEMBER_COLUMNS", "MAX_NAME_LENGTH", "clean_name",
+    "join_members",
 ]
 
 MAX_NAME_LENGTH = 80
@@ -349,58 +349,6 @@ class Shortlists:
                     f"LEFT JOIN regions r ON r.id = o.region_id WHERE o.uid IN ({marks})", chunk):
                 out[uid] = tuple(rest)
         return out
-
-
-# --------------------------------------------------------------------------------------------
-# An organisation named on the command line (ИНН or a fragment of its name)
-# --------------------------------------------------------------------------------------------
-
-def _describe(row) -> str:
-    bits = [b for b in (row.get("org_id") and tr("ИНН {i}", "ИНН {i}", i=row["org_id"]),
-                        row.get("municipality")) if b]
-    name = row.get("org_name") or row.get("org_key") or "?"
-    return f"{name} ({', '.join(bits)})" if bits else str(name)
-
-
-def resolve_org(store: "Store", text: str, *, limit: int = 5) -> int:
-    """The uid of the one organisation that ``text`` names: an ИНН (or its first digits), or a
-    fragment of any name it had (case-insensitive, ё = е). None or several is a one-line
-    :class:`UserError`; for several, the candidates are listed (at most ``limit``)."""
-    text = " ".join(str(text or "").split())
-    if not text:
-        raise UserError(tr("пустое имя организации", "an empty organisation name"))
-    found = store.find_orgs(text)
-    if len(found) > 1:
-        if text.isdigit():
-            exact = found[found["org_id"] == text]
-        else:
-            folded = text.casefold().replace("ё", "е")
-            exact = found[found["org_name"].map(
-                lambda v: isinstance(v, str) and " ".join(v.split()).casefold().replace("ё", "е") == folded)]
-        if len(exact) == 1:
-            found = exact
-    if len(found) == 1:
-        return int(found["org_uid"].iloc[0])
-    if found.empty:
-        raise UserError(tr("не найдена организация «{t}» (укажите ИНН или часть наименования)",
-                           "no organisation matches “{t}” (give an ИНН or part of the name)", t=text))
-    recs = found.head(limit).to_dict("records")
-    listed = "; ".join(_describe(r) for r in recs)
-    more = len(found) - len(recs)
-    tail = tr(" и ещё {n}", " and {n} more", n=more) if more > 0 else ""
-    raise UserError(tr("«{t}» подходит к {n} организациям: {l}{m}; уточните (ИНН или полнее наименование)",
-                       "“{t}” matches {n} organisations: {l}{m}; be more precise (ИНН or more of the name)",
-                       t=text, n=len(found), l=listed, m=tail))
-
-
-def resolve_orgs(store: "Store", texts: Iterable[str]) -> list[int]:
-    """:func:`resolve_org` for each text, in order, without repeats."""
-    out: list[int] = []
-    for t in texts:
-        uid = resolve_org(store, t)
-        if uid not in out:
-            out.append(uid)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
