@@ -112,6 +112,29 @@ def test_export_a_shortlist(capsys, home, tmp_path):
     assert all(r["Фильтр"] == "список «Контроль»" for r in rows)
 
 
+def test_export_a_shortlist_through_a_filter(capsys, home, tmp_path):
+    run(capsys, home, "shortlist", "add", "Контроль", "0527001234", "0521004321", "гимназия")
+    out = tmp_path / "f.json"
+    code, stdout, err = run(capsys, home, "export", "shortlist", "Контроль", "--inactive", "-o", str(out))
+    assert code == 0, err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["org_id"] for r in doc["rows"]] == ["0521004321"]
+    assert doc["filter"] == "список «Контроль»; неактивные"
+    assert doc["rows"][0]["note"] is None and doc["rows"][0]["added_at"].endswith("Z")
+
+
+def test_shortlist_member_outside_the_scope_keeps_its_figures(capsys, home, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[scope]\nmunicipalities = ["Левашинский район"]\n', encoding="utf-8")
+    run(capsys, home, "shortlist", "add", "Контроль", "0527001234")
+    out = tmp_path / "s.json"
+    code, _, err = run(capsys, home, "--config", str(cfg), "export", "shortlist", "Контроль",
+                       "-o", str(out))
+    assert code == 0, err
+    (row,) = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert row["users_total"] == 1240 and row["in_week"] is True
+
+
 def test_export_to_stdout(capsys, home):
     code, out, err = run(capsys, home, "export", "--search", "0521004322", "--format", "json", "-o", "-")
     assert code == 0, err

@@ -316,24 +316,14 @@ def _member_table(store, cfg, name: str, week_spec):
         return None, rows
     snap, week = _week(store, cfg, week_spec)
     rows = join_members(members, week)
-    if len(rows) and not bool(rows["in_week"].all()):
+    scope = getattr(cfg, "scope", None)
+    scoped = bool(getattr(scope, "region", "") or getattr(scope, "municipalities", ()))
+    if scoped and len(rows) and not bool(rows["in_week"].all()):
         # a member outside the configured scope still shows its figures
-        whole = _unscoped_week(store, cfg, snap.id)
-        if whole is not None:
-            rows = join_members(members, whole)
+        from sferum_tui.core import indicators as ind
+
+        rows = join_members(members, ind.week_table(store, cfg, snap.id, scope=False))
     return snap, rows
-
-
-def _unscoped_week(store, cfg, snapshot_id: int):
-    import inspect
-
-    from sferum_tui.core import indicators as ind
-
-    try:
-        takes_scope = "scope" in inspect.signature(ind.week_table).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        takes_scope = False
-    return ind.week_table(store, cfg, snapshot_id, scope=False) if takes_scope else None
 
 
 def _fmt_int(v) -> str:
