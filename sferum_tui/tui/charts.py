@@ -49,6 +49,20 @@ def _plot_color(variables: dict[str, str], name: str, fallback: str) -> Any:
     return color.rgb
 
 
+def nice_ticks(low: float, high: float, count: int, *, integer: bool) -> list[float]:
+    """Round tick values from ``low`` up to at least ``high`` (about ``count`` of them), with a
+    step of 1, 2 or 5 × 10ⁿ (whole numbers only when ``integer``)."""
+    count = max(2, count)
+    span = max(high - low, 1e-9)
+    raw = span / (count - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw - 1e-12)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
+    n = max(1, math.ceil((high - low) / step - 1e-9))
+    return [low + i * step for i in range(n + 1)]
+
+
 def _fmt_number(value: float, percent: bool) -> str:
     if percent:
         return f"{value:.0f}%"
@@ -97,7 +111,7 @@ class HistoryChart(PlotextPlot):
         self.values: list[float | None] = []
         self.target: float | None = None
         self.target_label: str | None = None
-        self._drawn_width = -1
+        self._drawn_size = None
         self.theme = "clear"
 
     # ------------------------------------------------------------------ data
@@ -140,17 +154,22 @@ class HistoryChart(PlotextPlot):
         self._replot()
 
     def on_resize(self) -> None:
-        if self.size.width != self._drawn_width:
+        if self.size != self._drawn_size:
             self._replot()
 
     def _replot(self) -> None:
+        from rich.cells import cell_len, set_cell_size
+
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.theme("clear")
-        width = self.size.width
-        self._drawn_width = width
-        plt.title(self.caption)
+        width, height = self.size.width, self.size.height
+        self._drawn_size = self.size
+        caption = self.caption
+        if width and cell_len(caption) > width - 2:  # plotext drops a title that does not fit
+            caption = set_cell_size(caption, max(1, width - 3)) + "…"
+        plt.title(caption)
         variables = self.app.theme_variables if self.is_attached else {}
         line = _plot_color(variables, self.line_color, "primary")
         goal = _plot_color(variables, self.target_color, "warning")
@@ -174,14 +193,14 @@ class HistoryChart(PlotextPlot):
                 plt.plot(run_x, run_y, marker="braille", color=line)
             run_x, run_y = [], []
 
-        top = max(known + ([target] if target is not None else []), default=0.0)
-        bottom = min(known + ([target] if target is not None else []) + [0.0])
-        if top <= bottom:
-            top = bottom + (10.0 if self.percent else 1.0)
-        upper = top * 1.15 if top > 0 else top + 1.0
-        if self.percent:
-            upper = min(upper, 100.0) if top <= 100.0 else upper
-        plt.ylim(bottom, upper)
+        marks = known + ([target] if target is not None else [])
+        bottom = min(marks + [0.0])
+        top = max(marks + [bottom + (10.0 if self.percent else 1.0)])
+        rows = max(2, min(6, ((height or 12) - 4) // 2 + 1))
+        ticks = nice_ticks(bottom, top * 1.05 if top > 0 else top + 1, rows,
+                           integer=not self.percent)
+        plt.ylim(ticks[0], ticks[-1])
+        plt.yticks(ticks, [_fmt_number(t, self.percent) for t in ticks])
         if target is not None:
             plt.hline(target, color=goal)
 
@@ -189,8 +208,8 @@ class HistoryChart(PlotextPlot):
             plt.xlim(-0.5 if n == 1 else 0, max(n - 1, 0) + (0.5 if n == 1 else 0))
             room = max(2, (width - 8) // LABEL_CELLS) if width > 0 else 6
             step = max(1, math.ceil(n / room))
-            ticks = list(range(n - 1, -1, -step))[::-1]  # always label the latest week
-            plt.xticks(ticks, [self.labels[i] if i < len(self.labels) else "" for i in ticks])
+            xt = list(range(n - 1, -1, -step))[::-1]  # always label the latest week
+            plt.xticks(xt, [self.labels[i] if i < len(self.labels) else "" for i in xt])
         else:
             plt.xticks([], [])
         self.refresh()

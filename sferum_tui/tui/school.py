@@ -425,20 +425,44 @@ class SchoolScreen(Screen[None]):
         background: $panel;
         color: $foreground;
         text-style: bold;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    SchoolScreen #school-ident, SchoolScreen #school-targets {
+        height: auto;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     SchoolScreen #school-ident {
-        height: auto;
-        padding: 0 1;
         color: $foreground-muted;
     }
-    SchoolScreen #school-targets {
+    SchoolScreen #school-reasons {
         height: auto;
-        max-height: 10;
+        max-height: 3;
         padding: 0 1;
-        border-top: hkey $panel;
+    }
+    SchoolScreen.-wide #school-reasons {
+        max-height: 8;
     }
     SchoolScreen #school-tabs {
-        height: 2;
+        height: 1;
+        margin: 0 0 0 1;
+    }
+    SchoolScreen #school-tabs Underline {
+        display: none;
+    }
+    SchoolScreen #school-tabs #tabs-list-bar, SchoolScreen #school-tabs #tabs-list {
+        height: 1;
+    }
+    SchoolScreen #school-tabs Tab {
+        padding: 0 1;
+        height: 1;
+    }
+    SchoolScreen #school-tabs Tab.-active {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: bold;
     }
     SchoolScreen.-wide #school-tabs {
         display: none;
@@ -503,6 +527,7 @@ class SchoolScreen(Screen[None]):
         yield Static(tr("Загрузка…", "Loading…"), id="school-name")
         yield Static("", id="school-ident")
         yield Static("", id="school-targets")
+        yield Static("", id="school-reasons")
         yield Tabs(
             Tab(tr("1 История", "1 History"), id="history"),
             Tab(tr("2 Сообщения %", "2 Messaging %"), id="messaging"),
@@ -514,8 +539,7 @@ class SchoolScreen(Screen[None]):
             yield FrameTable(columns=_history_columns(), key_column="week_key",
                              show_marks=False, id="school-history")
             with Container(id="school-charts"):
-                yield HistoryChart(tr("Учителя, написавшие более 3 сообщений, %",
-                                      "Teachers who wrote more than 3 messages, %"),
+                yield HistoryChart(tr("Пишущие учителя", "Teachers writing"),
                                    percent=True, id="chart-messaging")
                 yield HistoryChart(tr("Пользователи", "Users"), id="chart-users")
                 yield HistoryChart(tr("Классы", "Classes"), id="chart-classes")
@@ -528,6 +552,8 @@ class SchoolScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._apply_layout()
+        if self.data is not None and self.week_shown is not None:
+            self._show_week(self.week_shown)  # the target lines are fitted to the width
 
     @property
     def wide(self) -> bool:
@@ -542,6 +568,9 @@ class SchoolScreen(Screen[None]):
         self.query_one("#school-charts").display = wide or view != "history"
         for chart_view in VIEWS[1:]:
             self.query_one(f"#chart-{chart_view}").display = wide or view == chart_view
+        # wide: the table as tall as its weeks (up to 45% of the screen), the charts below
+        rows = table.row_count
+        table.styles.height = (rows + 2) if wide and rows else "1fr"
         if not wide and view == "history" and self.focused is None:
             table.focus()
 
@@ -571,9 +600,7 @@ class SchoolScreen(Screen[None]):
         self.query_one("#school-body").loading = False
         self._show_identity()
         table = self.query_one("#school-history", FrameTable)
-        table.set_frame(data.history)
-        if "week_start" in data.history.columns:
-            table.sort_by("week_start", reverse=True)
+        table.set_frame(data.history.iloc[::-1])  # newest first; the charts run oldest first
         if data.selected is not None:
             table.move_cursor_to_key(data.selected)
         self._show_week(data.selected)
@@ -636,20 +663,33 @@ class SchoolScreen(Screen[None]):
                               + (tr("активна", "active") if bool(rule)
                                  else tr("не активна", "inactive"))), "$text-warning"))
         parts.append(Content.assemble(*head))
-        for line in data.targets.get(key, []):
-            parts.append(self._target_line(line))
-        reasons = data.reasons.get(key, [])
-        if reasons:
-            parts.append(Content.assemble(
-                (tr("Причины: ", "Reasons: "), "bold $text-error"), "; ".join(reasons)))
-        elif not missing and any(t.fails for t in data.targets.get(key, [])) is False \
-                and data.targets.get(key):
-            parts.append(Content.assemble((tr("Все цели выполнены", "All targets met"),
-                                           "$text-success")))
-        self.query_one("#school-targets", Static).update(Content("\n").join(parts))
+        lines = data.targets.get(key, [])
+        if lines:
+            from rich.cells import cell_len
 
-    @staticmethod
-    def _target_line(line: TargetLine) -> Content:
+            longest = max(cell_len(t.title) for t in lines)
+            room = max(12, (self.size.width or 80) - 2 - 2 - 1 - 5 - 2 - 13 - 16)
+            for line in lines:
+                parts.append(self._target_line(line, min(longest, room)))
+        self.query_one("#school-targets", Static).update(Content("\n").join(parts))
+        reasons = data.reasons.get(key, [])
+        lines = data.targets.get(key, [])
+        if reasons:
+            text = Content.assemble((tr("Причины: ", "Reasons: "), "bold $text-error"),
+                                    "; ".join(reasons))
+        elif not missing and lines and not any(t.fails for t in lines):
+            text = Content.assemble((tr("Все цели выполнены", "All targets met"),
+                                     "$text-success"))
+        else:
+            text = Content("")
+        reasons_widget = self.query_one("#school-reasons", Static)
+        reasons_widget.update(text)
+        reasons_widget.display = bool(text.plain)
+
+    def _target_line(self, line: TargetLine, title_width: int) -> Content:
+        """``✗ Title…   4%  нужно ≥ 100%  3 нед. подряд`` in columns that line up."""
+        from rich.cells import cell_len, set_cell_size
+
         if line.value is None:
             mark, style = "·", "$text-muted"
         elif line.fails:
@@ -662,11 +702,19 @@ class SchoolScreen(Screen[None]):
             bar = ""
         else:
             value = fmt_share(line.value)
-            bar = " " + tr("(нужно ≥ {b})", "(needs ≥ {b})", b=fmt_share(line.bar))
-        pieces: list[Any] = [(mark + " ", style), line.title + ": ", (value, style), bar]
+            bar = tr("нужно ≥ {b}", "needs ≥ {b}", b=fmt_share(line.bar))
+        title = line.title
+        if cell_len(title) > title_width:
+            title = set_cell_size(title, max(1, title_width - 1)) + "…"
+        title = title + " " * (title_width - cell_len(title))
+        pieces: list[Any] = [
+            (mark + " ", style),
+            (title, "" if line.fails else "$foreground-muted"),
+            " ", (f"{value:>5}", style), "  ", f"{bar:<13}",
+        ]
         if line.weeks_below:
-            pieces.append((" · " + tr("{n} нед. подряд ниже", "{n} wk below in a row",
-                                      n=line.weeks_below), "$text-warning"))
+            pieces.append((" " + tr("{n} нед. подряд", "{n} wk in a row", n=line.weeks_below),
+                           "$text-warning"))
         return Content.assemble(*pieces)
 
     # ------------------------------------------------------------------ events and actions

@@ -1,0 +1,326 @@
+"""Pilot tests of the school drill-down on a real small store (three weekly CSV files imported
+through the command line), as a user would see it at 80×24 and 120×40.
+
+The helpers here (``build_home``, ``open_api``, ``Host``) are shared with the shortlist tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from textual.app import App
+from textual.screen import Screen
+
+from filemaker import write_csv
+from sferum_tui.cli import main
+from sferum_tui.i18n import set_language
+
+WEEKS = [("15.04.2023", "21.04.2023"), ("22.04.2023", "28.04.2023"), ("29.04.2023", "05.05.2023")]
+LABELS = ["15.04–21.04.2023", "22.04–28.04.2023", "29.04–05.05.2023"]
+HEAD = ["№ п/п", "Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи",
+        "Сотрудники", "Учителя", "Ученики", "Родители", "Классы", "Чаты",
+        "Учителя, написавшие более 3 сообщений"]
+
+GOOD = "0527001234"      # active, few teachers writing at first, then more
+INACTIVE = "0527001235"  # 2 users, no class: inactive every week
+STEADY = "0521004322"    # active, most teachers writing
+GAPPY = "0521004323"     # absent from the second week's file
+
+
+def week_rows(w: int) -> list[tuple]:
+    rows = [
+        ("Сергокалинский район", GOOD, "МКОУ «Сергокалинская СОШ №1»", "Активна",
+         1200 + 10 * w, 80, 41 + w, 700, 480, 22, 30, 3 + 8 * w),
+        ("Сергокалинский район", INACTIVE, "МКОУ «Аймаумахинская СОШ»", "Не активна",
+         2, 25, 1, 1, 0, 0, 0, 0),
+        ("Левашинский район", STEADY, "МБОУ «Цудахарская СОШ»", "Активна",
+         512, 55, 44, 300, 168, 18, 20, 20 + w),
+    ]
+    if w != 1:
+        rows.append(("Левашинский район", GAPPY, "МКОУ «Кулецминская ООШ»", "Активна",
+                     40 + w, 20, 15, 20, 5, 3 + w, 2, 1))
+    return rows
+
+
+def build_home(root: Path) -> Path:
+    """A data folder with three weeks imported through ``sferum-tui import``."""
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    home = root / "home"
+    for w, (start, end) in enumerate(WEEKS):
+        rows: list[list[Any]] = [
+            [f"Мониторинг использования ИКОП «Сферум» за период с {start} по {end}"], HEAD]
+        rows += [[n, *r] for n, r in enumerate(week_rows(w), 1)]
+        path = write_csv(files / f"sferum-week{w + 1}.csv", rows)
+        assert main(["--home", str(home), "import", str(path)]) == 0
+    return home
+
+
+def open_api(home: Path):
+    """The console's real facade on ``home`` (as the app shell builds it)."""
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.tui.api import ConsoleAPI
+
+    return ConsoleAPI(resolve_paths(str(home)), Config.default(), scope=False)
+
+
+def uid_of(api, inn: str) -> int:
+    orgs = api.store.orgs()
+    return int(orgs.loc[orgs["org_id"] == inn, "org_uid"].iloc[0])
+
+
+class Host(App):
+    """A bare app that pushes one screen over an empty base screen, themed like the console."""
+
+    def __init__(self, make_screen: Callable[[], Screen], theme: str = "sferum-dark") -> None:
+        super().__init__()
+        self.make_screen = make_screen
+        self.theme_name = theme
+
+        self.messages: list[Any] = []
+
+    def on_school_screen_mark_changed(self, message) -> None:
+        self.messages.append(message)
+
+    def on_shortlist_screen_changed(self, message) -> None:
+        self.messages.append(message)
+
+    def on_mount(self) -> None:
+        from sferum_tui.tui.themes import register_all
+
+        register_all(self)
+        self.theme = self.theme_name
+        self.push_screen(self.make_screen())
+
+
+async def wait_for(pilot, condition: Callable[[], bool], tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the screen did not get there in time")
+
+
+def week_text(screen) -> str:
+    """The week's block of the school screen: header, target lines, reasons."""
+    return "\n".join(str(screen.query_one(f"#school-{part}").render())
+                     for part in ("targets", "reasons"))
+
+
+def screen_text(app: App) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    set_language("ru")
+    return build_home(tmp_path_factory.mktemp("school"))
+
+
+@pytest.fixture
+def api(home):
+    api = open_api(home)
+    yield api
+    api.close()
+
+
+def school_app(api, inn: str, week: int | None = None, **kw) -> tuple[Host, int]:
+    from sferum_tui.tui.school import SchoolScreen
+
+    uid = uid_of(api, inn)
+    snaps = api.snapshots()
+    week_id = snaps[-1 if week is None else week].id
+    return Host(lambda: SchoolScreen(api, uid, week_id), **kw), uid
+
+
+async def open_school(pilot):
+    from sferum_tui.tui.school import SchoolScreen
+
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SchoolScreen)
+                   and pilot.app.screen.data is not None)
+    return pilot.app.screen
+
+
+# --------------------------------------------------------------------------------------------
+
+
+async def test_school_screen_shows_identity_reasons_and_history(api):
+    from sferum_tui.tui.table import FrameTable
+
+    app, uid = school_app(api, INACTIVE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_school(pilot)
+        text = screen_text(app)
+        assert "МКОУ «Аймаумахинская СОШ»" in text
+        assert "ИНН 0527001235" in text
+        assert "Сергокалинский район" in text
+        assert "не активна" in text
+        # the reasons are the core's, for the week the user came from (the latest)
+        history = api.org_history(uid)
+        reasons = list(history.iloc[-1]["reasons"])
+        assert reasons, "the core gives reasons for an inactive school"
+        targets = week_text(screen)
+        for reason in reasons:
+            assert reason in targets
+        assert "✗" in targets
+        # the weekly history: three weeks, newest first
+        table = screen.query_one("#school-history", FrameTable)
+        assert table.row_count == 3
+        assert table.display
+        rows = [line.strip() for line in text.splitlines() if line.strip()[:16] in LABELS]
+        assert [row[:16] for row in rows] == [LABELS[2], LABELS[1], LABELS[0]]
+
+
+async def test_escape_returns_to_the_caller(api):
+    app, _ = school_app(api, GOOD)
+    async with app.run_test(size=(80, 24)) as pilot:
+        base = app.screen_stack[0]
+        await open_school(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is base
+
+
+async def test_history_cursor_shows_that_weeks_targets(api):
+    """Moving through the history shows each week's figures: the first week's 3 of 41."""
+    from sferum_tui.tui.table import FrameTable
+
+    app, uid = school_app(api, GOOD)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_school(pilot)
+        targets = lambda: week_text(screen)  # noqa: E731
+        assert LABELS[2] in targets()
+        table = screen.query_one("#school-history", FrameTable)
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert LABELS[0] in targets()
+        first = api.org_history(uid).iloc[0]
+        for reason in first["reasons"]:
+            assert reason in targets()
+        assert "7%" in targets()  # 3 of 41 teachers wrote more than 3 messages
+
+
+async def test_absent_week_is_said(api):
+    from sferum_tui.tui.table import FrameTable
+
+    from sferum_tui.tui.charts import HistoryChart
+
+    app, _ = school_app(api, GAPPY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_school(pilot)
+        table = screen.query_one("#school-history", FrameTable)
+        assert table.row_count == 3  # the core lists the week it was missing from
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert LABELS[1] in week_text(screen)
+        assert "нет в файле недели" in week_text(screen)
+        assert LABELS[1] in screen_text(app)
+        # the charts leave a gap for that week rather than draw a line through it
+        users = screen.query_one("#chart-users", HistoryChart)
+        assert users.values[1] is None and users.values[0] is not None
+
+
+async def test_views_switch_at_80x24_and_show_together_when_wide(api):
+    from sferum_tui.tui.charts import HistoryChart
+
+    app, _ = school_app(api, GOOD)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_school(pilot)
+        shown = lambda: {w.id for w in screen.query("#school-history, HistoryChart")  # noqa: E731
+                         if w.display and w.parent.display}
+        assert shown() == {"school-history"}
+        await pilot.press("2")
+        assert shown() == {"chart-messaging"}
+        await pilot.press("v")
+        assert shown() == {"chart-users"}
+        await pilot.press("м")  # the same key on a Russian layout
+        assert shown() == {"chart-classes"}
+        await pilot.press("1")
+        assert shown() == {"school-history"}
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert shown() == {"school-history", "chart-messaging", "chart-users", "chart-classes"}
+        chart = screen.query_one("#chart-messaging", HistoryChart)
+        assert chart.size.width >= 30 and chart.size.height >= 6
+
+
+async def test_charts_draw_the_weeks_and_the_target(api):
+    from sferum_tui.tui.charts import HistoryChart
+
+    app, uid = school_app(api, GOOD)
+    async with app.run_test(size=(200, 60)) as pilot:
+        screen = await open_school(pilot)
+        chart = screen.query_one("#chart-messaging", HistoryChart)
+        history = api.org_history(uid)
+        assert chart.values == pytest.approx(history["messaging_share"].tolist())
+        assert chart.target == pytest.approx(api.cfg.indicator("teacher_messaging").threshold)
+        assert "30%" in chart.caption
+        await pilot.pause()
+        text = screen_text(app)
+        assert "15.04" in text and "29.04" in text  # week ticks
+        users = screen.query_one("#chart-users", HistoryChart)
+        assert users.target == api.cfg.activity_rule.users_more_than
+        # the data line is drawn in the theme's primary colour, the target in its warning colour
+        from textual.color import Color
+
+        primary = Color.parse(app.theme_variables["primary"]).rgb
+        warning = Color.parse(app.theme_variables["warning"]).rgb
+        colours = set()
+        for strip in app.screen._compositor.render_strips():
+            for seg in strip:
+                if seg.style and seg.style.color and seg.style.color.triplet:
+                    colours.add(tuple(seg.style.color.triplet))
+        assert primary in colours and warning in colours
+
+
+async def test_space_marks_and_unmarks_in_the_current_list(api):
+    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.tui.school import SchoolScreen
+
+    api.shortlist_name = "Письмо директорам"
+    app, uid = school_app(api, STEADY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_school(pilot)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.data.in_list)
+        assert uid in Shortlists(api.store).contains("Письмо директорам")
+        assert "в списке «Письмо директорам»" in screen_text(app)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not screen.data.in_list)
+        assert uid not in Shortlists(api.store).contains("Письмо директорам")
+    # the app hears of each change (the message bubbles up), so its table's marks can follow
+    changes = [m for m in app.messages if isinstance(m, SchoolScreen.MarkChanged)]
+    assert [(m.org_uid, m.list_name, m.marked) for m in changes] == [
+        (uid, "Письмо директорам", True), (uid, "Письмо директорам", False)]
+
+
+async def test_english_interface(api):
+    set_language("en")
+    try:
+        app, _ = school_app(api, INACTIVE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_school(pilot)
+            text = screen_text(app)
+            assert "inactive" in text
+            assert "Week" in text
+            assert "Back" in text  # the footer's binding, in English
+    finally:
+        set_language("ru")
+
+
+async def test_unknown_school_is_a_notification_not_a_crash(api):
+    from sferum_tui.tui.school import SchoolScreen
+
+    app = Host(lambda: SchoolScreen(api, 999_999, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, SchoolScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SchoolScreen)
