@@ -395,8 +395,13 @@ def child_first_paint(adapter_name: str, path: str, timeout: float) -> None:
     print(json.dumps({"painted": probe.painted_wall, "started": started, "loaded": loaded}))
 
 
-def first_paint(adapter_name: str, path: Path, runs: int, timeout: float) -> list[float]:
-    times = []
+def first_paint(adapter_name: str, path: Path, runs: int, timeout: float) -> dict[str, list[float]]:
+    parts: dict[str, list[float]] = {
+        "first paint (process start → table)": [],
+        "  of which: Python start": [],
+        "  of which: import pandas, read snapshot": [],
+        "  of which: import widget, start app, paint": [],
+    }
     for _ in range(runs):
         t0 = time.time()
         proc = subprocess.run(
@@ -407,8 +412,11 @@ def first_paint(adapter_name: str, path: Path, runs: int, timeout: float) -> lis
         if proc.returncode != 0:
             raise RuntimeError(f"{adapter_name} first paint failed:\n{proc.stderr[-2000:]}")
         report = json.loads(proc.stdout.strip().splitlines()[-1])
-        times.append(report["painted"] - t0)
-    return times
+        values = (report["painted"] - t0, report["started"] - t0,
+                  report["loaded"] - report["started"], report["painted"] - report["loaded"])
+        for key, value in zip(parts, values):
+            parts[key].append(value)
+    return parts
 
 
 # ---------------------------------------------------------------------------- in-process steps
@@ -576,7 +584,7 @@ def main() -> None:
         path = data_file(rows)
         frame = pd.read_parquet(path)
         print(f"… {ADAPTERS[name].label}: first paint ×{runs}", flush=True)
-        result = {"first paint (process start → table)": first_paint(name, path, runs, args.timeout)}
+        result = first_paint(name, path, runs, args.timeout)
         print(f"… {ADAPTERS[name].label}: filter / clear / sort ×{runs}", flush=True)
         result.update(asyncio.run(steps(ADAPTERS[name], frame, runs, args.timeout)))
         results[name] = result

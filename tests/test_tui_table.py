@@ -379,3 +379,37 @@ def test_fit_never_exceeds_the_width(width):
             fitted = _fit(text, width, align)
             assert cell_len(fitted) == width
             assert "\n" not in fitted and "\t" not in fitted
+
+
+async def test_filter_rows_with_a_mask_keeps_widths_sort_and_cursor():
+    frame = make_frame()
+    app = TableApp(frame)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(FrameTable)
+        widths = table.column_widths
+        table.sort_by("users_total", reverse=True)
+        table.move_cursor_to_key("0500000010")
+        mask = frame["municipality"] == "Дербентский район"
+        table.filter_rows(mask)
+        await pilot.pause()
+        assert table.row_count == int(mask.sum())
+        assert table.cursor_key == "0500000010"
+        assert table.column_widths == widths  # one layout for every filter of the frame
+        shown = table.view_frame()
+        assert set(shown["municipality"]) == {"Дербентский район"}
+        assert shown["users_total"].is_monotonic_decreasing
+        assert not any("Ахтынский" in line for line in screen_lines(app))
+        # a nullable mask: NA counts as "not shown"; positions work too
+        nullable = pd.array([True, None, False] + [False] * 47, dtype="boolean")
+        table.filter_rows(nullable)
+        assert table.keys_in_view() == ["0500000000"]
+        table.filter_rows([5, 3])  # positions; still sorted by users (descending)
+        pair = frame.iloc[[5, 3]].sort_values("users_total", ascending=False, kind="stable")
+        assert table.keys_in_view() == list(pair["org_id"])
+        assert table.row_of("0500000010") is None
+        with pytest.raises(ValueError):
+            table.filter_rows(np.array([True, False]))
+        table.filter_rows(None)
+        await pilot.pause()
+        assert table.row_count == 50
+        assert table.view_frame()["users_total"].is_monotonic_decreasing

@@ -5,13 +5,16 @@ to size the columns (Textual's keeps a Python object per row, too), which costs 
 40,000 Cyrillic names and about 0.3 s per filter.  This widget is a ``ScrollView`` on the
 Line API, the way toolong draws its logs:
 
-* the data stays in the DataFrame; a sort is an order of row positions computed in pandas
-  (stable, missing values last), never a reordered copy of the frame;
+* the data stays in the DataFrame.  A filter is a boolean mask over the frame the table
+  holds (``filter_rows``), a sort is an argsort of a per-frame numeric key (numbers as they
+  are; text ranked once with ``pandas.factorize(sort=True)``, case- and ё-insensitive), and
+  the view is an array of row positions, never a reordered copy of the frame;
 * column widths come once per frame from vectorised string lengths (``.str.len().max()``) or,
   for numbers, from the formatted extremes, then are capped; no cell is measured with Rich
   except those on screen;
-* ``render_line`` formats and fits only the rows on screen (fetched in blocks of 16 rows
-  with ``take``), so a filter, a clear or a sort costs the pandas work plus one screenful.
+* ``render_line`` formats only the rows on screen (fetched with ``take`` in blocks of 16
+  rows) into whole-line strings, cut by slicing; so a filter, a clear or a sort costs the
+  pandas/numpy work plus one screenful (see ``benchmarks/bench_table.py``).
 
 Colours are never hard-coded: rows and cells are styled through component classes whose
 CSS uses the theme's variables (``$text-success``, ``$block-cursor-background`` …), so the
