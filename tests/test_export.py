@@ -21,7 +21,7 @@ from sferum_tui.core import export as ex
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.store import Store
 from sferum_tui.i18n import set_language
-from test_export_support import AT_NAME, EVIL_NAME, make_store, week_table_by_hand
+from test_export_support import EVIL_NAME, make_store, week_table_by_hand
 
 MOMENT = datetime(2023, 4, 28, 15, 30, tzinfo=timezone.utc)
 

@@ -89,7 +89,9 @@ def register(sub, common) -> None:
             "Выгружает организации недели, отобранные фильтром (как в schools), или список: "
             "export shortlist NAME. В файле — неделя, фильтр и причины по каждой организации.",
             "Exports the week's organisations the filter picks (as schools does), or a list: "
-            "export shortlist NAME. The file carries the week, the filter and each school's reasons."))
+            "export shortlist NAME. The file carries the week, the filter and each school's reasons.")
+        + " " + tr("Для Excel лучше xlsx: в CSV Excel сам превращает ИНН в число и теряет ведущий ноль.",
+                   "For Excel prefer xlsx: Excel turns a CSV's ИНН into a number and drops the leading zero."))
     p.add_argument("source", nargs="*", metavar="shortlist NAME",
                    help=tr("выгрузить список NAME", "export the list NAME"))
     p.add_argument("--format", dest="fmt", metavar="csv|xlsx|md|json",
@@ -287,13 +289,12 @@ def cmd_remove(args, ctx) -> int:
             "name the organisations (ИНН or part of the name) or give a filter; shortlist clear empties a list"))
     with ctx.store() as store:
         lists = Shortlists(store)
-        if not lists.exists(args.name):
-            lists.members(args.name)  # raises the one-line "no such list"
+        lists.require(args.name)
         uids = _resolve_members(store, lists, args.name, args.orgs)
         if _filters_given(args):
             _, df = _filtered(store, ctx.config(), args)
-            members = lists.contains(args.name)
-            uids += [int(u) for u in df["org_uid"].tolist() if int(u) in members and int(u) not in uids]
+            members = lists.contains(args.name) - set(uids)
+            uids += [u for u in (int(x) for x in df["org_uid"].tolist()) if u in members]
         removed = lists.remove(args.name, uids) if uids else 0
         shown = lists.canonical_name(args.name) or args.name
         total = len(lists.contains(args.name))

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.fields import ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
-from sferum_tui.i18n import get_language, plural_ru, tr
+from sferum_tui.i18n import get_language, tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -528,11 +528,6 @@ class _Ctx:
 def _records(df: "pd.DataFrame", keys: list[str]) -> list[tuple]:
     """Rows as tuples of plain values, in ``keys`` order."""
     return list(zip(*(df[k].tolist() for k in keys))) if len(df) else []
-
-
-def _count_phrase(n: int) -> str:
-    return tr("{n} " + plural_ru(n, "организация", "организации", "организаций"),
-              "{n} organisation" + ("" if n == 1 else "s"), n=n)
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
-from sferum_tui.core.errors import StoreError, UserError
+from sferum_tui.core.errors import UserError
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:
@@ -188,6 +188,13 @@ class Shortlists:
     def exists(self, name: str) -> bool:
         return bool(self._read("SELECT 1 FROM shortlists WHERE name_key = ?", (_name_key(name),)))
 
+    def require(self, name: str) -> str:
+        """The list's name as kept, or the one-line :class:`UserError` "no such list"."""
+        found = self.canonical_name(name)
+        if found is None:
+            raise UserError(self._unknown(name))
+        return found
+
     def canonical_name(self, name: str) -> str | None:
         """The list's name as first written (``name`` matches it case-insensitively), or None."""
         rows = self._read("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),))
@@ -205,8 +212,7 @@ class Shortlists:
         added), ``added_at`` (UTC ISO) and ``note``. An unknown list is a :class:`UserError`."""
         import pandas as pd
 
-        if not self.exists(name):
-            raise UserError(self._unknown(name))
+        self.require(name)
         rows = self._read(
             "SELECT m.org_uid, o.key, coalesce(o.inn, m.inn), coalesce(n.name, m.org_name), "
             "       coalesce(mu.name, m.municipality), coalesce(r.name, m.region), m.added_at, m.note "
@@ -362,8 +368,6 @@ def join_members(members: "pd.DataFrame", week: "pd.DataFrame") -> "pd.DataFrame
     without a row that week keeps its ИНН, name and municipality, has the week's columns empty,
     ``in_week`` False and the reason «нет в файле этой недели»; the others have ``in_week`` True.
     """
-    import pandas as pd
-
     keep = ("org_uid", "added_at", "note")
     m = members[list(keep)].copy()
     m["_order"] = range(len(m))
