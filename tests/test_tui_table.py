@@ -413,3 +413,31 @@ async def test_filter_rows_with_a_mask_keeps_widths_sort_and_cursor():
         await pilot.pause()
         assert table.row_count == 50
         assert table.view_frame()["users_total"].is_monotonic_decreasing
+
+
+async def test_wide_characters_keep_columns_aligned_and_coloured():
+    frame = pd.DataFrame({
+        "org_id": ["1", "2", "3"],
+        "org_name": ["学校学校学校学校学校学校学校学校学校学校学校学校学校学校学校学校学校学校学校", "Школа", "школа 🏫"],
+        "status": ["inactive", "active", "inactive"],
+    })
+    columns = [Column("org_name", "Организация", max_width=20),
+               Column("status", "Статус", style_fn=lambda v: "error" if v == "inactive" else None)]
+    app = TableApp(frame, columns=columns)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down")  # the cursor away from the first row
+        await pilot.pause()
+        table = app.query_one(FrameTable)
+        error = table._style("error").color
+        strips = app.screen._compositor.render_strips()
+        lines = [strip.text for strip in strips]
+        status_x = lines[0].index("Статус")
+        from rich.cells import cell_len
+        for y in (1, 2, 3):
+            before = lines[y][: lines[y].index("active") if "inactive" not in lines[y]
+                              else lines[y].index("inactive")]
+            assert cell_len(before) == status_x, lines[y]
+        assert "…" in lines[1]
+        for y in (1, 3):  # inactive rows: the status cell in the theme's error colour
+            seg = next(s for s in strips[y] if "inactive" in s.text)
+            assert seg.style.color == error

@@ -974,8 +974,7 @@ class FrameTable(ScrollView, can_focus=True):
             if row != self._cursor:
                 spans = ((0, 1, "marker"), *spans)
         if not simple:  # wide characters: let Strip cut by cells
-            return self._crop(self._segments(line, 0, len(line), spans, row_style),
-                              width, row_style)
+            return self._wide_line(line, spans, row_style, width)
         segments: list[Segment] = []
         drawn = 0
         for start, end in self._pieces(width):
@@ -1023,6 +1022,25 @@ class FrameTable(ScrollView, can_focus=True):
         self._pieces_key, self._pieces_cache = key, pieces
         return pieces
 
+    def _wide_line(
+        self, line: str, spans: tuple[tuple[int, int, str], ...], row_style: Style, width: int
+    ) -> Strip:
+        """A line with wide characters: cut at cell positions with ``Strip.divide``."""
+        strip = Strip([Segment(line, row_style)], self._total_width)
+        if spans:
+            starts = {a: name for a, _, name in spans}
+            cuts = sorted({p for a, b, _ in spans for p in (a, b)} | {self._total_width})
+            parts, position = [], 0
+            for part, cut in zip(strip.divide(cuts), cuts):
+                name = starts.get(position)
+                if name:
+                    style = self._combine(row_style, name)
+                    part = Strip([Segment(seg.text, style) for seg in part], part.cell_length)
+                parts.append(part)
+                position = cut
+            strip = Strip.join(parts)
+        return self._crop(strip, width, row_style)
+
     def _render_header(self, width: int) -> Strip:
         header = self._component("frametable--header")
         sorted_style = self._component("frametable--header-sorted")
@@ -1038,11 +1056,10 @@ class FrameTable(ScrollView, can_focus=True):
                 segments.append(Segment(" ", header))
             else:
                 segments.append(Segment(_fit(title, lay.width, lay.align) + " ", header))
-        return self._crop(segments, width, header)
+        return self._crop(Strip(segments, self._total_width), width, header)
 
-    def _crop(self, segments: list[Segment], width: int, fill: Style) -> Strip:
+    def _crop(self, strip: Strip, width: int, fill: Style) -> Strip:
         """Keep the fixed part, scroll the rest by ``scroll_x``, pad to ``width``."""
-        strip = Strip(segments, self._total_width)
         scroll_x = round(self.scroll_offset.x)
         if scroll_x:
             fixed = self._fixed_width
