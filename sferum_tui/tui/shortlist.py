@@ -309,6 +309,12 @@ class ShortlistScreen(Screen[None]):
     ShortlistScreen #shortlist-table {
         height: 1fr;
     }
+    ShortlistScreen #shortlist-detail {
+        height: auto;
+        max-height: 5;
+        padding: 0 1;
+        border-top: hkey $panel;
+    }
     """
 
     class Changed(Message):
@@ -343,10 +349,12 @@ class ShortlistScreen(Screen[None]):
         yield Static("", id="shortlist-empty", markup=False)
         yield FrameTable(columns=_columns(), key_column="org_uid", show_marks=False,
                          id="shortlist-table")
+        yield Static("", id="shortlist-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#shortlist-empty").display = False
+        self.query_one("#shortlist-detail").display = False
         table = self.query_one("#shortlist-table", FrameTable)
         table.loading = True
         table.focus()
@@ -382,11 +390,36 @@ class ShortlistScreen(Screen[None]):
         table = self.query_one("#shortlist-table", FrameTable)
         table.loading = False
         table.set_frame(data.table)
+        self._show_detail(table.cursor_key)
         empty = self.query_one("#shortlist-empty", Static)
         empty.display = len(data.frame) == 0
         empty.update(tr("Список пуст. Отметьте школы клавишей Пробел в таблице или на экране школы.",
                         "The list is empty. Mark schools with Space in the table or on a "
                         "school's screen."))
+
+    def _show_detail(self, uid: Any) -> None:
+        """The reasons of the member under the cursor, in full (the column is cut at 80×24)."""
+        detail = self.query_one("#shortlist-detail", Static)
+        rows = self.data.table if self.data is not None else None
+        if rows is None or uid is None or not len(rows):
+            detail.display = False
+            return
+        row = rows[rows["org_uid"] == uid]
+        if not len(row):
+            detail.display = False
+            return
+        first = row.iloc[0]
+        reasons = str(first["_reasons"] or "")
+        detail.update(Content.assemble(
+            (str(first.get("org_name") or ""), "bold"), " — ",
+            (reasons, "$text-error") if reasons else
+            (tr("все цели выполнены", "all targets met"), "$text-success")))
+        detail.display = True
+
+    @on(FrameTable.RowHighlighted, "#shortlist-table")
+    def _highlighted(self, event: FrameTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail(event.key)
 
     # ------------------------------------------------------------------ actions
 
