@@ -203,6 +203,10 @@ class FrameTable(ScrollView, can_focus=True):
             background: ansi_bright_blue;
             color: ansi_default;
         }
+        &:ansi > .frametable--header-sorted {
+            background: ansi_bright_blue;
+            color: ansi_bright_white;
+        }
         & > .frametable--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -214,7 +218,7 @@ class FrameTable(ScrollView, can_focus=True):
             text-style: $block-cursor-text-style;
         }
         & > .frametable--even-row {
-            background: $surface-lighten-1 50%;
+            background: $panel 50%;
         }
         &:dark > .frametable--even-row {
             background: $surface-darken-1 40%;
