@@ -103,6 +103,23 @@ def test_week_frame_reads_the_same_from_facts_when_the_column_copy_is_absent(tmp
     pd.testing.assert_frame_equal(store.week_frame(snap.id), fast)
 
 
+def test_a_store_of_schema_3_gets_its_week_copies_rebuilt(tmp_path, home):
+    with Store(home) as s:
+        s1 = s.import_file(week_file(tmp_path / "w1.csv", W1)).snapshot
+        fresh = s.week_frame(s1.id)
+    con = sqlite3.connect(home / "store.sqlite")
+    con.execute("DELETE FROM snapshot_columns")
+    con.execute("ALTER TABLE orgs DROP COLUMN key_version")
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    with Store(home) as s:
+        pd.testing.assert_frame_equal(s.week_frame(s1.id), fresh)
+    con = sqlite3.connect(home / "store.sqlite")
+    assert con.execute("SELECT count(*) FROM snapshot_columns").fetchone()[0] == 1
+    con.close()
+
+
 def test_same_file_again_is_unchanged_and_writes_nothing(tmp_path, home, store, store_dump):
     f = week_file(tmp_path / "w1.csv", W1)
     first = store.import_file(f)
@@ -210,6 +227,10 @@ def test_renamed_spellings_and_a_late_inn_keep_one_history(tmp_path, store):
     assert list(hist["org_name"]) == ["МКОУ «Ахтынская СОШ №2»", "МКОУ Ахтынская СОШ N2"]
     assert list(hist["org_id"]) == ["0517000002", "0517000002"]  # the ИНН, once known
     assert list(hist["users_total"]) == [2, 20]
+    # the week read before the ИНН was known shows it now too
+    again = store.week_frame(s1.id).set_index("org_uid").loc[akhty]
+    assert (again["org_id"], again["org_key"]) == ("0517000002", "inn:0517000002")
+    assert store.week_frame(s1.id).loc[0, "org_id"] is None
     org = store.orgs().set_index("org_uid").loc[akhty]
     assert org["org_key"] == "inn:0517000002" and org["org_name"] == "МКОУ Ахтынская СОШ N2"
     assert (org["first_seen"], org["last_seen"]) == (W1, date(2023, 4, 28))

@@ -186,9 +186,19 @@ INSERT OR IGNORE INTO org_spellings SELECT DISTINCT name_id, org_uid FROM regist
 INSERT OR IGNORE INTO org_spellings SELECT name_id, uid FROM orgs WHERE name_id IS NOT NULL;
 """
 
+# The column copy now carries the texts of the week too (names as written, municipality, region,
+# key and ИНН as of the import), so reading a week needs no lookup of 40,000 names; orgs that get
+# an ИНН later are patched in through orgs.key_version.
+def _migrate_v4(con: sqlite3.Connection) -> None:
+    con.execute("ALTER TABLE orgs ADD COLUMN key_version INTEGER NOT NULL DEFAULT 0")
+    con.execute("DELETE FROM snapshot_columns")
+    for (sid,) in con.execute("SELECT id FROM snapshots").fetchall():
+        _rebuild_columns(con, sid)
+
+
 # version → SQL script (or a callable taking the connection) bringing the schema from
 # version-1 to version; all of them run in one transaction.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+MIGRATIONS: dict[int, Any] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _migrate_v4}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -394,7 +404,6 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._lookups = {t: _Lookup(t) for t in ("org_names", "municipalities", "regions")}
-        self._org_cache = None
 
     # -- connections -------------------------------------------------------------------------
 
@@ -430,8 +439,12 @@ class Store:
                 raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
                                     "cannot create the data folder {p}: {e}",
                                     p=self.home, e=exc.strerror or exc))
+        con = None
         try:
-            con = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            # each thread uses only its own connection; check_same_thread=False lets close()
+            # (from whichever thread) close them all
+            con = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                  check_same_thread=False)
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 con.execute("PRAGMA journal_mode = WAL")
@@ -439,8 +452,12 @@ class Store:
             con.execute("PRAGMA cache_size = -65536")
             con.execute("PRAGMA temp_store = MEMORY")
             self._migrate(con)
-        except sqlite3.DatabaseError as exc:
-            raise self._db_error(exc) from exc
+        except BaseException as exc:
+            if con is not None:
+                con.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._db_error(exc) from exc
+            raise
         self._local.con = con
         with self._lock:
             self._connections.append(con)
@@ -617,6 +634,7 @@ class Store:
                 warnings = list(res.warnings)
                 resolver = self._resolver(con)
                 facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
+                texts = resolver.texts
                 warnings.extend(notes)
                 con.execute(
                     "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
@@ -629,7 +647,7 @@ class Store:
                      _dumps(extra_aliases) if extra_aliases else None))
                 self._insert_facts(con, snap_id, facts)
                 con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                            (snap_id, _columns_blob(facts)))
+                            (snap_id, _columns_blob(facts, texts, _meta(con, "keys_version"))))
                 self._touch_orgs(con, snap_id, start, end)
                 if old_ids:
                     self._recompute_orgs(con, old_ids, snap_id, same_period=all(
@@ -810,8 +828,9 @@ class Store:
         and ``row`` (the spreadsheet row), in file order."""
         self.snapshot(snapshot_id)  # a clear error for an unknown id
         blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (int(snapshot_id),))
-        if blob:
-            return self._frame_from_columns(blob[0][0])
+        frame = self._frame_from_columns(blob[0][0]) if blob else None
+        if frame is not None:
+            return frame
         rows = self._query(f"SELECT {self._FACT_SELECT} FROM facts f JOIN orgs o ON o.uid = f.org_uid "
                            "WHERE f.snapshot_id = ?", (int(snapshot_id),))
         frame = _facts_frame(rows, self._FACT_COLUMNS, self._texts())
@@ -823,67 +842,58 @@ class Store:
         import pyarrow as pa
 
         table = pa.ipc.open_stream(data).read_all()
-        texts = self._texts()
-        keys, inns = self._org_arrays()
-        uid = table.column("org_uid").to_numpy().astype(np.int64)
-        out: dict[str, Any] = {"org_uid": uid, "org_key": keys[uid]}
-        for name in ROW_FIELDS:
-            if name == "org_id":
-                out[name] = inns[uid]
-            elif name in texts:
-                ids = table.column(_ID_COLUMN[name]).to_numpy()
-                out[name] = texts[name].array()[ids]
-            elif name == "status":
-                codes = table.column("status").fill_null(-1).to_numpy().astype(np.int64)
-                out[name] = np.array([STATUS_INACTIVE, STATUS_ACTIVE, None], dtype=object)[codes]
+        meta = table.schema.metadata or {}
+        if meta.get(b"format") != _COLUMNS_FORMAT:
+            return None
+        out: dict[str, Any] = {"org_uid": table.column("org_uid").to_numpy().astype(np.int64)}
+        for name in ("org_key", *ROW_FIELDS):
+            col = table.column(name)
+            if name == "status":
+                codes = col.fill_null(-1).to_numpy().astype(np.int64)
+                out[name] = pd.Series(np.array([STATUS_INACTIVE, STATUS_ACTIVE, None], dtype=object)[codes],
+                                      dtype=object)
             elif name == "teachers_active_share":
-                col = table.column(name)
                 out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64)
-            else:
-                col = table.column(name)
+            elif name in COUNT_FIELDS:
                 values = col.fill_null(0).to_numpy().astype(np.int64)
                 mask = col.is_null().to_numpy(zero_copy_only=False)
                 out[name] = pd.arrays.IntegerArray(values, mask)
+            else:
+                out[name] = pd.Series(_strings(col), dtype=object)
         out["row"] = table.column("row").to_numpy().astype(np.int64)
-        for name in ("org_key", "region", "municipality", "org_id", "org_name", "status"):
-            out[name] = pd.Series(out[name], dtype=object)
-        return pd.DataFrame(out, columns=list(self._FACT_COLUMNS))
+        frame = pd.DataFrame(out, columns=list(self._FACT_COLUMNS))
+        # organisations that got their ИНН after this week was imported
+        written = int(meta.get(b"keys_version", b"0"))
+        if self._keys_version() > written:
+            changed = self._query("SELECT uid, key, inn FROM orgs WHERE key_version > ?", (written,))
+            if changed:
+                keys = {u: k for u, k, _ in changed}
+                inns = {u: i for u, _, i in changed}
+                hit = frame["org_uid"].isin(keys)
+                frame.loc[hit, "org_key"] = frame.loc[hit, "org_uid"].map(keys)
+                frame.loc[hit, "org_id"] = frame.loc[hit, "org_uid"].map(inns)
+        return frame
 
-    def _org_arrays(self):
-        """``(key_by_uid, inn_by_uid)`` object arrays, cached until organisations change."""
-        import numpy as np
-
-        version = self._query("SELECT value FROM meta WHERE key = 'orgs_version'")
-        version = version[0][0] if version else 0
-        with self._lock:
-            cached = self._org_cache
-            if cached is not None and cached[0] == version:
-                return cached[1], cached[2]
-        rows = self._query("SELECT uid, key, inn FROM orgs")
-        size = (max(r[0] for r in rows) if rows else 0) + 1
-        keys = np.empty(size, dtype=object)
-        inns = np.empty(size, dtype=object)
-        if rows:
-            uids, k, i = zip(*rows)
-            idx = np.fromiter(uids, dtype=np.int64, count=len(rows))
-            keys[idx] = k
-            inns[idx] = i
-        with self._lock:
-            self._org_cache = (version, keys, inns)
-        return keys, inns
+    def _keys_version(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'keys_version'")
+        return int(rows[0][0]) if rows else 0
 
     def history(self, org_uid: int) -> "pd.DataFrame":
         """One row per current snapshot where the organisation appears, oldest first, with
         ``snapshot_id``, ``period_start``, ``period_end`` and the fields of :meth:`week_frame`."""
+        # snapshots outer, facts probed by primary key: ≤ one probe per week (see schema v3)
         rows = self._query(
-            f"SELECT s.id, s.period_start, s.period_end, {self._FACT_SELECT} "
+            "SELECT s.id, s.period_start, s.period_end, f.org_uid, o.key, r.name, m.name, o.inn, "
+            "n.name, f.status, " + ", ".join(f"f.{c}" for c in COUNT_FIELDS) + ", "
+            "f.teachers_active_share, f.row "
             "FROM snapshots s CROSS JOIN facts f JOIN orgs o ON o.uid = f.org_uid "
+            "LEFT JOIN org_names n ON n.id = f.name_id "
+            "LEFT JOIN municipalities m ON m.id = f.municipality_id "
+            "LEFT JOIN regions r ON r.id = f.region_id "
             "WHERE f.snapshot_id = s.id AND f.org_uid = ? AND s.superseded_by IS NULL "
-            "ORDER BY s.period_start",
-            (int(org_uid),))
+            "ORDER BY s.period_start", (int(org_uid),))
         rows = [(a, date.fromisoformat(b), date.fromisoformat(c), *rest) for a, b, c, *rest in rows]
-        return _facts_frame(rows, ("snapshot_id", "period_start", "period_end", *self._FACT_COLUMNS),
-                            self._texts())
+        return _facts_frame(rows, ("snapshot_id", "period_start", "period_end", *self._FACT_COLUMNS))
 
     _ORG_COLUMNS = ("org_uid", "org_key", "org_id", "org_name", "municipality", "region",
                     "first_seen", "last_seen", "in_registry")
@@ -1127,9 +1137,11 @@ class _Resolver:
         self.inn_to_uid: dict[str, int] = {}
         self.uid_inn: dict[int, str] = {}
         self.spelling: dict[int, tuple] = {}
-        for uid, inn, n, m, r in con.execute(
-                "SELECT uid, inn, name_id, municipality_id, region_id FROM orgs"):
+        self.org_key: dict[int, str] = {}
+        for uid, key, inn, n, m, r in con.execute(
+                "SELECT uid, key, inn, name_id, municipality_id, region_id FROM orgs"):
             self.spelling[uid] = (n, m, r)
+            self.org_key[uid] = key
             if inn is not None:
                 self.inn_to_uid[inn] = uid
                 self.uid_inn[uid] = inn
@@ -1140,6 +1152,7 @@ class _Resolver:
         self.new_keys: list[tuple[str, int]] = []
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings: list[tuple[int, int]] = []
+        self.texts: list[tuple] = []   # after resolve(): (region, municipality, name, key, ИНН) per row
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
@@ -1291,14 +1304,20 @@ class _Resolver:
             assigned.append((p, uid))
 
         self._flush(assigned)
+        assigned.sort(key=lambda a: a[0].row)
         out = [(uid, p.row, *p.ids, *p.values) for p, uid in assigned]
-        out.sort(key=lambda t: t[1])
+        self.texts = [(p.region, p.municipality, p.name, self.org_key[uid], self.uid_inn.get(uid))
+                      for p, uid in assigned]
         return out, notes
 
     def _flush(self, assigned) -> None:
         con = self.con
         if self.inn_attached:
-            con.executemany("UPDATE orgs SET inn = ?, key = ? WHERE uid = ?", self.inn_attached)
+            version = _bump(con, "keys_version")
+            con.executemany("UPDATE orgs SET inn = ?, key = ?, key_version = ? WHERE uid = ?",
+                            [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
+            for inn, key, uid in self.inn_attached:
+                self.org_key[uid] = key
         if self.new_orgs:
             wanted = [key for _, key, _ in self.new_orgs]
             taken = set()
@@ -1313,6 +1332,7 @@ class _Resolver:
                 taken.add(key)
                 renamed.append((uid, key, inn))
             self.new_orgs = renamed
+            self.org_key.update((uid, key) for uid, key, _ in renamed)
             first = {}
             for p, uid in assigned:
                 first.setdefault(uid, p)
@@ -1326,8 +1346,6 @@ class _Resolver:
         if self.new_spellings:
             con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
                             self.new_spellings)
-        if self.new_orgs or self.inn_attached:
-            _bump(con, "orgs_version")
         self.new_orgs, self.new_keys, self.inn_attached, self.new_spellings = [], [], [], []
 
 
@@ -1375,30 +1393,34 @@ def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
     return pd.DataFrame(data, columns=list(columns))
 
 
-# facts tuple layout (after the snapshot id) and the Arrow type of each column
-_FACT_LAYOUT = (
-    ("org_uid", "int32"), ("row", "int32"), ("name_id", "int32"), ("municipality_id", "int32"),
-    ("region_id", "int32"), ("status", "int8"), *((f, "int32") for f in COUNT_FIELDS),
-    ("teachers_active_share", "float64"),
-)
-_ID_COLUMN = {"org_name": "name_id", "municipality": "municipality_id", "region": "region_id"}
+_COLUMNS_FORMAT = b"sferum-week-2"
 
 
-def _columns_blob(facts: list[tuple]) -> bytes:
-    """The facts of one snapshot as a zstd-compressed Arrow IPC stream (ids: 0 for missing)."""
+def _columns_blob(facts: list[tuple], texts: list[tuple], keys_version: int) -> bytes:
+    """One snapshot as a zstd-compressed Arrow IPC stream: the week exactly as
+    :meth:`Store.week_frame` returns it. ``facts`` are the rows of the facts table (without the
+    snapshot id), ``texts`` the matching (region, municipality, name, key, ИНН)."""
     import pyarrow as pa
 
-    cols = list(zip(*facts)) if facts else [() for _ in _FACT_LAYOUT]
-    arrays, names = [], []
-    for (name, kind), values in zip(_FACT_LAYOUT, cols):
-        if name in ("name_id", "municipality_id", "region_id"):
-            values = [0 if v is None else v for v in values]
-        typ = {"int32": pa.int32(), "int8": pa.int8(), "float64": pa.float64()}[kind]
-        if kind == "int32" and name in COUNT_FIELDS:
-            typ = pa.int64()   # counts are not bounded by the file format
-        arrays.append(pa.array(values, type=typ))
-        names.append(name)
-    table = pa.table(arrays, names=names)
+    n_fact = 6 + len(COUNT_FIELDS)
+    fcols = list(zip(*facts)) if facts else [() for _ in range(n_fact)]
+    tcols = list(zip(*texts)) if texts else [() for _ in range(5)]
+    region, muni, name, key, inn = tcols
+    arrays = {
+        "org_uid": pa.array(fcols[0], type=pa.int32()),
+        "org_key": pa.array(key, type=pa.string()),
+        "region": pa.array(region, type=pa.string()).dictionary_encode(),
+        "municipality": pa.array(muni, type=pa.string()).dictionary_encode(),
+        "org_id": pa.array(inn, type=pa.string()),
+        "org_name": pa.array(name, type=pa.string()),
+        "status": pa.array(fcols[5], type=pa.int8()),
+    }
+    for i, field_name in enumerate(COUNT_FIELDS):
+        arrays[field_name] = pa.array(fcols[6 + i], type=pa.int64())
+    arrays["teachers_active_share"] = pa.array(fcols[6 + len(COUNT_FIELDS)], type=pa.float64())
+    arrays["row"] = pa.array(fcols[1], type=pa.int32())
+    table = pa.table(arrays).replace_schema_metadata(
+        {"format": _COLUMNS_FORMAT, "keys_version": str(keys_version)})
     sink = pa.BufferOutputStream()
     codec = "zstd" if pa.Codec.is_available("zstd") else None
     with pa.ipc.new_stream(sink, table.schema,
@@ -1407,9 +1429,46 @@ def _columns_blob(facts: list[tuple]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _bump(con: sqlite3.Connection, key: str) -> None:
+def _rebuild_columns(con: sqlite3.Connection, snap_id: int) -> None:
+    """(Re)write the column copy of one snapshot from the facts table."""
+    rows = con.execute(
+        "SELECT f.org_uid, f.row, f.name_id, f.municipality_id, f.region_id, f.status, "
+        + ", ".join(f"f.{c}" for c in COUNT_FIELDS) + ", f.teachers_active_share, "
+        "r.name, m.name, n.name, o.key, o.inn "
+        "FROM facts f JOIN orgs o ON o.uid = f.org_uid "
+        "LEFT JOIN org_names n ON n.id = f.name_id "
+        "LEFT JOIN municipalities m ON m.id = f.municipality_id "
+        "LEFT JOIN regions r ON r.id = f.region_id "
+        "WHERE f.snapshot_id = ? ORDER BY f.row", (snap_id,)).fetchall()
+    n_fact = 7 + len(COUNT_FIELDS)
+    blob = _columns_blob([r[:n_fact] for r in rows], [r[n_fact:] for r in rows],
+                         _meta(con, "keys_version"))
+    con.execute("INSERT OR REPLACE INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
+                (snap_id, blob))
+
+
+def _strings(col) -> "Any":
+    """An Arrow (dictionary) string column as a numpy object array (None for null)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(col.type):
+        col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+        dictionary = np.array(col.dictionary.to_pylist() + [None], dtype=object)
+        idx = col.indices.fill_null(len(dictionary) - 1).to_numpy().astype(np.int64)
+        return dictionary[idx]
+    return col.to_numpy(zero_copy_only=False)
+
+
+def _meta(con: sqlite3.Connection, key: str) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _bump(con: sqlite3.Connection, key: str) -> int:
     con.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
+    return _meta(con, key)
 
 
 def _date_or_none(text: str | None) -> date | None:
