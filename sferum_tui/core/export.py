@@ -242,6 +242,20 @@ def _number(v: Any) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
+def _floats(series) -> "Any":
+    """A column as a float array (NaN where empty or not a number)."""
+    import numpy as np
+    import pandas as pd
+
+    if series.dtype == object:
+        series = pd.to_numeric(series.map(lambda v: v if isinstance(v, (int, float)) and
+                                          not isinstance(v, bool) else None), errors="coerce")
+    try:
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _plain_number(x: float, decimals: int, *, decimal_comma: bool, signed: bool = False) -> str:
     text = f"{x:.{decimals}f}"
     if "." in text:
@@ -623,41 +637,44 @@ def _render_xlsx(df, ctx: _Ctx) -> bytes:
         ws.write_string(header_row, j, _xlsx_text(col.header()), head_fmt)
 
     widths = [min(max(_display_len(col.header()) // 2 + 1, 8), 24) for col in cols]
-    for i, rec in enumerate(_records(df, [c.key for c in cols])):
-        r = first + i
-        for j, (col, v) in enumerate(zip(cols, rec)):
-            kind = col.kind
-            if kind in ("int", "dint", "share", "dshare"):
-                x = _number(v)
-                if x is None:
-                    ws.write_blank(r, j, None, num_fmts[kind])
+    # column by column: numbers converted once per column, empty cells left out
+    for j, col in enumerate(cols):
+        kind = col.kind
+        series = df[col.key]
+        if kind in ("int", "dint", "share", "dshare"):
+            fmt = num_fmts[kind]
+            values = _floats(series)
+            integer = kind in ("int", "dint")
+            widest = 0.0
+            for i, x in enumerate(values.tolist()):
+                if x != x or x in (math.inf, -math.inf):
                     continue
-                if kind in ("int", "dint"):
+                if integer:
                     x = int(round(x))
-                ws.write_number(r, j, x, num_fmts[kind])
-                shown = len(f"{x:,}") + (1 if kind == "dint" else 0) if kind in ("int", "dint") else 7
-                widths[j] = max(widths[j], shown + 1)
-            elif kind == "date":
-                d = _as_date(v)
-                if d is None:
-                    ws.write_blank(r, j, None, num_fmts[kind])
+                    widest = max(widest, abs(x))
+                ws.write_number(first + i, j, x, fmt)
+            shown = (len(f"{int(widest):,}") + (2 if kind == "dint" else 1)) if integer else 7
+            widths[j] = max(widths[j], shown + 1)
+        elif kind in ("date", "datetime"):
+            fmt = num_fmts[kind]
+            for i, v in enumerate(series.tolist()):
+                if kind == "date":
+                    d = _as_date(v)
+                    moment = None if d is None else datetime(d.year, d.month, d.day)
                 else:
-                    ws.write_datetime(r, j, datetime(d.year, d.month, d.day), num_fmts[kind])
-                widths[j] = max(widths[j], 11)
-            elif kind == "datetime":
-                m = _as_datetime(v)
-                if m is None:
-                    ws.write_blank(r, j, None, num_fmts[kind])
-                else:
-                    ws.write_datetime(r, j, m, num_fmts[kind])
-                widths[j] = max(widths[j], 17)
-            else:
+                    moment = _as_datetime(v)
+                if moment is not None:
+                    ws.write_datetime(first + i, j, moment, fmt)
+            widths[j] = max(widths[j], 11 if kind == "date" else 17)
+        else:
+            fmt = wrap_fmt if kind == "reasons" else text_fmt
+            longest = 0
+            for i, v in enumerate(series.tolist()):
                 text = _text_value(col, v, decimal_comma=False)
-                if not text:
-                    ws.write_blank(r, j, None, text_fmt)
-                    continue
-                ws.write_string(r, j, _xlsx_text(text), wrap_fmt if kind == "reasons" else text_fmt)
-                widths[j] = max(widths[j], min(_display_len(text), 200) + 2)
+                if text:
+                    ws.write_string(first + i, j, _xlsx_text(text), fmt)
+                    longest = max(longest, len(text))
+            widths[j] = max(widths[j], min(longest, 200) + 2)
     for j, col in enumerate(cols):
         cap = 80 if col.kind == "reasons" else 60
         ws.set_column(j, j, min(max(widths[j], _MIN_WIDTHS.get(col.key, 6)), cap))
