@@ -142,3 +142,20 @@ def test_registry_without_one_and_bad_file(tmp_path, home, capsys):
     bad = write_csv(tmp_path / "reg.csv", [["что-то"], ["совсем", "другое"]])
     code, _, err = run(capsys, "--home", home, "registry", "import", bad)
     assert code == 1 and err.startswith("sferum-tui: ") and "reg.csv" in err and err.count("\n") == 1
+
+
+def test_header_aliases_from_the_config_are_used_and_kept_for_rereading(tmp_path, home, capsys):
+    head = ["Муниципалитет", "ИНН", "Объект мониторинга", "Статус", "Пользователи", "Классы", "Учителя",
+            "Учителя, написавшие более 3 сообщений"]
+    f = week_file(tmp_path / "odd.csv", W1, head=head)
+    home.mkdir()
+    (home / "config.toml").write_text('[aliases]\n"Объект мониторинга" = "org_name"\n', encoding="utf-8")
+    code, out, err = run(capsys, "--home", home, "import", f)
+    assert code == 0, err
+    from sferum_tui.core.store import Store
+
+    with Store(home) as s:
+        snap = s.snapshots()[0]
+        assert snap.columns["Объект мониторинга"] == "org_name"
+        assert list(s.week_frame(snap.id)["org_name"])[0] == WEEK[0][2]
+        assert s.reread(snap.id).rows[0]["org_name"] == WEEK[0][2]

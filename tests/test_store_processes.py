@@ -97,7 +97,7 @@ def tables(dump: dict) -> dict:
 
 
 W1, W2, W3 = date(2023, 4, 15), date(2023, 4, 22), date(2023, 4, 29)
-N = store_mod.FACT_CHUNK * 2 + 500
+N = store_mod.FACT_CHUNK + 500
 
 
 def test_kill_9_inside_the_transaction_leaves_the_store_as_it_was(tmp_path, store_dump):
@@ -175,7 +175,7 @@ def test_a_second_import_waits_for_the_first(tmp_path):
     f2 = big_week(tmp_path / "w2.csv", W2, 500)
     f1b = big_week(tmp_path / "w1b.csv", W1, 500, seed=5)   # another file for the held week
     marker = tmp_path / "marker"
-    first = child(home, "import", f1, marker=marker, pause="facts", pause_s=1.5)
+    first = child(home, "import", f1, marker=marker, pause="facts", pause_s=1.0)
     wait_for(marker, first)
     started = time.monotonic()
     second = child(home, "import", f2, f1b)
@@ -189,7 +189,7 @@ def test_a_second_import_waits_for_the_first(tmp_path):
     assert second.returncode == 1
     assert "импортирована неделя 22.04–28.04.2023" in out2
     assert "w1b.csv" in err2 and "--replace" in err2 and err2.count("\n") == 1
-    assert waited >= 0.5
+    assert waited >= 0.3
     with Store(home) as s:
         assert s.integrity_check() == "ok"
         assert [(x.period_start, x.source_name) for x in s.snapshots()] == [(W1, "w1.csv"), (W2, "w2.csv")]

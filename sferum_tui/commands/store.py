@@ -69,21 +69,13 @@ def register(sub, common) -> None:
 
 # -- helpers --------------------------------------------------------------------------------
 
-def _extra_aliases(ctx):
-    """Header aliases added in the config file, if the config module provides them."""
+def _extra_aliases(ctx) -> dict | None:
+    """Header aliases added in the config file (``[aliases]``), or None."""
     try:
         cfg = ctx.config()
-    except (ImportError, AttributeError):
+    except ImportError:
         return None
-    for attr in ("aliases", "extra_aliases"):
-        value = getattr(cfg, attr, None)
-        if value is None and isinstance(cfg, dict):
-            value = cfg.get(attr)
-        if value:
-            return value
-    reader = getattr(cfg, "reader", None)
-    value = getattr(reader, "aliases", None) if reader is not None else None
-    return value or None
+    return dict(getattr(cfg, "aliases", None) or {}) or None
 
 
 def _fail_line(path: str, message: str) -> str:
