@@ -50,6 +50,9 @@ FACT_CHUNK = 5000
 STALE_TMP_S = 3600.0
 
 _STATUS_CODE = {STATUS_ACTIVE: 1, STATUS_INACTIVE: 0}
+# _prepare spells the count fields out (speed); this guards the order against fields.py changing
+assert COUNT_FIELDS == ("users_total", "staff_total", "teachers", "students", "parents",
+                        "classes", "chats", "teachers_active")
 _STATUS_TEXT = {1: STATUS_ACTIVE, 0: STATUS_INACTIVE}
 
 # --------------------------------------------------------------------------------------------
@@ -331,26 +334,36 @@ def _clean_text(value) -> str | None:
     return text or None
 
 
+def _text(value) -> str | None:
+    """The reader hands over clean text already; anything else goes through _clean_text."""
+    if value is None or (type(value) is str and value and value[0] != " " and value[-1] != " "):
+        return value
+    return _clean_text(value)
+
+
 def _prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[_Prepared], list[dict]]:
     prepared: list[_Prepared] = []
     skipped: list[dict] = []
+    normalize_inn = identity.normalize_inn
+    status_code = _STATUS_CODE.get
     for r in rows:
         get = r.get
-        inn = identity.normalize_inn(get("org_id"))
-        p = _Prepared(int(get("row") or 0), inn, _clean_text(get("org_name")),
-                      _clean_text(get("municipality")), _clean_text(get("region")), None)
+        inn = normalize_inn(get("org_id"))
+        p = _Prepared(int(get("row") or 0), inn, _text(get("org_name")),
+                      _text(get("municipality")), _text(get("region")), None)
         if inn is None and p.keys[1] is None:
             skipped.append({"row": get("row"),
                             "reason": tr("нет ни ИНН, ни наименования организации",
                                          "neither an ИНН nor an organisation name")})
             continue
         if registry:
-            p.values = (get("staff_total"), _clean_text(get("kind")))
+            p.values = (get("staff_total"), _text(get("kind")))
         else:
             status = get("status")
             share = get("teachers_active_share")
-            p.values = (_STATUS_CODE.get(status) if status is not None else None,
-                        *(get(f) for f in COUNT_FIELDS),
+            p.values = (status_code(status) if status is not None else None,
+                        get("users_total"), get("staff_total"), get("teachers"), get("students"),
+                        get("parents"), get("classes"), get("chats"), get("teachers_active"),
                         float(share) if share is not None else None)
         prepared.append(p)
     return prepared, skipped
