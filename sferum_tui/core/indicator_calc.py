@@ -1,0 +1,281 @@
+"""Per-organisation indicator columns of one week (pure and vectorised; no store, no Textual).
+
+:func:`evaluate_frame` takes a frame of canonical fields (one row per organisation, as
+``Store.week_frame`` gives it, plus a boolean ``missing`` column) and returns the indicator
+columns that :func:`sferum_tui.core.indicators.week_table` documents.  The same function serves
+the week table, the history of one school and the flag cache of the streaks, so the three can
+never disagree.
+
+Per indicator, a week's *code* summarises the organisation for streaks:
+``0`` unknown (absent from the file, or the figures needed are not given), ``1`` passes,
+``2`` below the indicator's bar (a rule known to fail; a share known to be below ``low``/``target``;
+for an "up" share, a zero denominator: a school with 0 teachers is below any messaging target).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sferum_tui.core.fields import COUNT_FIELDS, SHARE_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
+from sferum_tui.i18n import plural_ru, tr
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sferum_tui.core.config import Config
+
+NUMERIC_FIELDS = COUNT_FIELDS + SHARE_FIELDS
+CODE_UNKNOWN, CODE_PASS, CODE_BELOW = 0, 1, 2
+EPS = 1e-9
+
+#: Indicators whose failure is already told by the specific reasons (rule parts, messaging,
+#: registration); any other configured indicator gets a generic reason.
+SPECIFIC_KEYS = ("active_profiles", "teacher_messaging", "staff_registration")
+
+
+def floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
+    """A column as a float64 array with NaN for missing (an absent column is all NaN)."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    col = frame[name]
+    if col.dtype == np.float64:
+        return col.to_numpy()
+    import pandas as pd
+
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def numeric_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """Only the numeric canonical fields, as float64 (what indicators read)."""
+    import pandas as pd
+
+    return pd.DataFrame({f: floats(frame, f) for f in NUMERIC_FIELDS}, index=frame.index)
+
+
+def evaluate_frame(frame: "pd.DataFrame", cfg: "Config", *, with_reasons: bool = True,
+                   missing: np.ndarray | None = None) -> dict[str, Any]:
+    """The indicator columns of one week's organisations (see the module docstring).
+
+    Returns a dict of column name → numpy array (bool, float or object), in documented order,
+    and under the key ``"_codes"`` a ``uint8`` array (rows × indicators) of streak codes.
+    """
+    n = len(frame)
+    if missing is None:
+        missing = frame["missing"].to_numpy(dtype=bool) if "missing" in frame.columns \
+            else np.zeros(n, dtype=bool)
+    num = numeric_frame(frame)
+    derived = cfg.derive(num)          # active_by_rule (boolean with <NA>), the two shares
+    truth = derived["active_by_rule"]
+    truth_known = ~truth.isna().to_numpy()
+    truth_val = truth.fillna(False).to_numpy(dtype=bool)
+
+    status = frame["status"].to_numpy(dtype=object) if "status" in frame.columns \
+        else np.full(n, None, dtype=object)
+    stated_active = status == STATUS_ACTIVE
+    stated_inactive = status == STATUS_INACTIVE
+    no_status = ~(stated_active | stated_inactive)
+
+    out: dict[str, Any] = {}
+    active_by_rule = truth_val & ~missing
+    out["active_by_rule"] = active_by_rule
+    disagrees = truth_known & ((stated_active & ~truth_val) | (stated_inactive & truth_val))
+    out["status_disagrees"] = disagrees & ~missing
+    out["inactive"] = missing | stated_inactive | (no_status & ~truth_val)
+    out["missing"] = missing.copy()
+
+    teachers = num["teachers"].to_numpy()
+    msg = derived["messaging_share"].to_numpy(dtype=float)
+    low_thr = cfg.thresholds.low_messaging
+    zero_teachers = (teachers == 0) & np.isnan(msg) & ~missing
+    with np.errstate(invalid="ignore"):
+        out["messaging_share"] = msg
+        out["low_messaging"] = ((msg < low_thr - EPS) | zero_teachers) & ~missing
+        reg = derived["registration_share"].to_numpy(dtype=float)
+        out["registration_share"] = reg
+        out["unregistered"] = (reg < cfg.thresholds.registration_full - EPS) & ~missing
+
+    indicators = cfg.indicators
+    codes = np.zeros((n, len(indicators)), dtype=np.uint8)
+    for k, ind in enumerate(indicators):
+        if ind.is_rule:     # as Indicator.values/evaluate, with the rule evaluated once
+            t = ind.truth(derived)
+            known = ~t.isna().to_numpy()
+            passed = t.fillna(False).to_numpy(dtype=bool)
+            values = np.where(known, passed.astype(float), np.nan)
+        else:
+            values = ind.values(derived).to_numpy(dtype=float)
+            known = ~np.isnan(values)
+            with np.errstate(invalid="ignore"):
+                passed = values >= ind.threshold - EPS if ind.direction == "up" \
+                    else values <= ind.threshold + EPS
+        below = known & ~passed
+        if ind.is_ratio and ind.direction == "up":
+            _, den = ind.parts(derived)
+            below |= (den == 0) & ~known
+            known = known | (den == 0)
+        code = np.where(below, CODE_BELOW, np.where(known & passed, CODE_PASS, CODE_UNKNOWN))
+        code[missing] = CODE_UNKNOWN
+        codes[:, k] = code
+        out[f"value_{ind.key}"] = np.where(missing, np.nan, values)
+        out[f"pass_{ind.key}"] = passed & ~missing
+    out["_codes"] = codes
+    if with_reasons:
+        out["reasons"] = reasons(frame, num, out, cfg)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reasons
+# --------------------------------------------------------------------------------------------
+
+def fmt_pct(x: float, digits: int | None = None) -> str:
+    """``7%`` / ``0,5%`` (Russian decimal comma); ``—`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    p = x * 100
+    if digits is None:
+        digits = 0 if (p == 0 or abs(p) >= 1 or round(p) == p) else 1
+    text = f"{p:.{digits}f}"
+    return tr(text.replace(".", ","), text) + "%"
+
+
+def _pcts(values: np.ndarray) -> list[str]:
+    """:func:`fmt_pct` of many values."""
+    comma = tr(",", ".")
+    out = []
+    for x in values.tolist():
+        if x != x:
+            out.append("—")
+            continue
+        p = x * 100
+        if p == 0 or abs(p) >= 1 or round(p) == p:
+            out.append(f"{p:.0f}%")
+        else:
+            out.append(f"{p:.1f}%".replace(".", comma))
+    return out
+
+
+def _ints(values: np.ndarray) -> list[int]:
+    return np.rint(values).astype(np.int64).tolist()
+
+
+def _of(n: int, one: str, many: str) -> str:
+    """Russian genitive after «из N»: из 21 учителя, из 25 учителей."""
+    return one if n % 10 == 1 and n % 100 != 11 else many
+
+
+def _users_phrase(n: int, more_than: int) -> str:
+    return tr("связан{v} {n} {w}, нужно больше {k}", "{n} user{s} linked, more than {k} needed",
+              v=plural_ru(n, "", "о", "о"), n=n, w=plural_ru(n, "пользователь", "пользователя",
+                                                             "пользователей"),
+              s="" if n == 1 else "s", k=more_than)
+
+
+def _classes_phrase(n: int, at_least: int) -> str:
+    if n == 0:
+        return tr("не создано ни одного класса", "no class created")
+    return tr("создан{v} {n} {w}, нужно не меньше {k}", "{n} class{es} created, at least {k} needed",
+              v=plural_ru(n, "", "о", "о"), n=n, w=plural_ru(n, "класс", "класса", "классов"),
+              es="" if n == 1 else "es", k=at_least)
+
+
+def _add(lists: list[list[str]], idx: np.ndarray, texts: list[str] | str) -> None:
+    if isinstance(texts, str):
+        for i in idx.tolist():
+            lists[i].append(texts)
+    else:
+        for i, t in zip(idx.tolist(), texts):
+            lists[i].append(t)
+
+
+def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config") -> np.ndarray:
+    """A list of human reasons per row (in the current language); empty when nothing lags.
+
+    Vectorised by reason: each kind of reason is formatted for all its rows at once."""
+    n = len(frame)
+    lists: list[list[str]] = [[] for _ in range(n)]
+    missing = cols["missing"]
+    present = ~missing
+
+    _add(lists, np.flatnonzero(missing), tr("нет в файле этой недели", "not in this week's file"))
+
+    status = frame["status"].to_numpy(dtype=object) if "status" in frame.columns \
+        else np.full(n, None, dtype=object)
+    dis = cols["status_disagrees"]
+    _add(lists, np.flatnonzero(dis & (status == STATUS_INACTIVE)),
+         tr("статус «Не активна», хотя правило выполнено", "status «Не активна» though the rule is met"))
+    _add(lists, np.flatnonzero(dis & (status == STATUS_ACTIVE)),
+         tr("статус «Активна», хотя правило не выполнено", "status «Активна» though the rule is not met"))
+
+    rule = cfg.activity_rule
+    users = num["users_total"].to_numpy()
+    classes = num["classes"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        few_users = np.flatnonzero(present & (users <= rule.users_more_than))
+        few_classes = np.flatnonzero(present & (classes < rule.classes_at_least))
+    _add(lists, few_users, [_users_phrase(u, rule.users_more_than) for u in _ints(users[few_users])])
+    _add(lists, few_classes, [_classes_phrase(c, rule.classes_at_least)
+                              for c in _ints(classes[few_classes])])
+
+    teachers = num["teachers"].to_numpy()
+    active = num["teachers_active"].to_numpy()
+    msg = cols["messaging_share"]
+    thr = fmt_pct(cfg.thresholds.low_messaging)
+    zero_teachers = present & (teachers == 0)
+    _add(lists, np.flatnonzero(zero_teachers), tr("зарегистрировано 0 учителей", "0 teachers registered"))
+    low = cols["low_messaging"] & ~zero_teachers
+    with np.errstate(invalid="ignore"):
+        counted = ~np.isnan(active) & ~np.isnan(teachers) & (teachers > 0)
+    idx = np.flatnonzero(low & counted)
+    tmpl = tr("{a} из {t} {w} написали более 3 сообщений ({p}, ниже {thr})",
+              "{a} of {t} teachers wrote more than 3 messages ({p}, below {thr})")
+    _add(lists, idx, [tmpl.format(a=a, t=t, p=p, thr=thr, w=_of(t, "учителя", "учителей"))
+                      for a, t, p in zip(_ints(active[idx]), _ints(teachers[idx]), _pcts(msg[idx]))])
+    idx = np.flatnonzero(low & ~counted)
+    tmpl = tr("учителей, написавших более 3 сообщений: {p} (ниже {thr})",
+              "teachers who wrote more than 3 messages: {p} (below {thr})")
+    _add(lists, idx, [tmpl.format(p=p, thr=thr) for p in _pcts(msg[idx])])
+
+    reg = cols["registration_share"]
+    reg_num, reg_den = _registration_pair(cfg)
+    rn = num[reg_num].to_numpy() if reg_num in num.columns else np.full(n, np.nan)
+    rd = num[reg_den].to_numpy() if reg_den in num.columns else np.full(n, np.nan)
+    need = fmt_pct(cfg.thresholds.registration_full)
+    unreg = cols["unregistered"] & ~(zero_teachers & (rn == 0))
+    both = ~np.isnan(rn) & ~np.isnan(rd)
+    idx = np.flatnonzero(unreg & both)
+    tmpl = tr("зарегистрировано {a} из {b} {w} ({p}, нужно {need})",
+              "{a} of {b} staff registered ({p}, {need} needed)")
+    _add(lists, idx, [tmpl.format(a=a, b=b, p=p, need=need, w=_of(b, "сотрудника", "сотрудников"))
+                      for a, b, p in
+                      zip(_ints(rn[idx]), _ints(rd[idx]), _pcts(reg[idx]))])
+    idx = np.flatnonzero(unreg & ~both)
+    tmpl = tr("зарегистрировано сотрудников: {p} (нужно {need})", "staff registered: {p} ({need} needed)")
+    _add(lists, idx, [tmpl.format(p=p, need=need) for p in _pcts(reg[idx])])
+
+    codes = cols["_codes"]
+    for k, ind in enumerate(cfg.indicators):
+        if ind.key in SPECIFIC_KEYS:
+            continue
+        title = str(ind.title)
+        idx = np.flatnonzero(codes[:, k] == CODE_BELOW)
+        if ind.is_rule:
+            _add(lists, idx, tr("{t}: не выполнено", "{t}: not met", t=title))
+        else:
+            tmpl = tr("{t}: {v} (нужно {b})", "{t}: {v} ({b} needed)")
+            bar = fmt_pct(ind.threshold)
+            _add(lists, idx, [tmpl.format(t=title, v=v, b=bar)
+                              for v in _pcts(cols[f"value_{ind.key}"][idx])])
+    out = np.empty(n, dtype=object)
+    out[:] = lists
+    return out
+
+
+def _registration_pair(cfg: "Config") -> tuple[str, str]:
+    for ind in cfg.all_indicators:
+        if ind.key == "staff_registration" and ind.is_ratio:
+            return ind.numerator, ind.denominator
+    return "teachers", "staff_total"
