@@ -324,3 +324,54 @@ async def test_unknown_school_is_a_notification_not_a_crash(api):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SchoolScreen)
+
+
+async def test_console_enter_opens_the_school_and_esc_keeps_the_table(home):
+    """The real console: Enter on a school opens this screen, Esc comes back to the table with
+    the cursor where it was."""
+    from types import SimpleNamespace
+
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.tui.app import make_app
+    from sferum_tui.tui.school import SchoolScreen
+    from sferum_tui.tui.table import FrameTable
+
+    ctx = SimpleNamespace(paths=resolve_paths(str(home)), lang="ru", demo=False, theme=None,
+                          config=Config.default)
+    app = make_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query(FrameTable)))
+        main_screen = app.screen
+        table = main_screen.query_one("#schools", FrameTable)
+        table.focus()
+        await pilot.press("down", "down")
+        key = table.cursor_key
+        await pilot.press("enter")
+        school = await open_school(pilot)
+        assert school.org_uid == key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is main_screen
+        assert table.cursor_key == key
+
+
+async def test_charts_use_the_terminals_own_colours_in_the_16_colour_theme(api):
+    """In ``ansi-dark`` the line and the target are ANSI colours (the terminal's palette), not
+    RGB approximations."""
+    from rich.color import ColorType
+
+    app, _ = school_app(api, GOOD, theme="ansi-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_school(pilot)
+        await pilot.pause()
+        chart_glyphs = {chr(c) for c in range(0x2800, 0x2900)} | {"─"}
+        colours = {
+            seg.style.color
+            for strip in app.screen._compositor.render_strips() for seg in strip
+            if seg.style and seg.style.color and seg.text.strip()
+            and seg.text.strip()[0] in chart_glyphs
+        }
+        assert colours
+        assert all(c.type in (ColorType.STANDARD, ColorType.DEFAULT) for c in colours)
+        assert {c.number for c in colours if c.type == ColorType.STANDARD} >= {4, 3}  # blue, yellow

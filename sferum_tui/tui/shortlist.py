@@ -258,7 +258,7 @@ class ShortlistPicker(ModalScreen["str | None"]):
 _BINDING_TEXTS: dict[str, tuple[str, str]] = {
     "shortlist.back": ("Назад", "Back"),
     "shortlist.remove": ("Убрать", "Remove"),
-    "shortlist.switch": ("Другой список", "Switch list"),
+    "shortlist.switch": ("Списки", "Lists"),
     "shortlist.export": ("Выгрузить", "Export"),
     "shortlist.copy": ("Копировать", "Copy"),
 }
