@@ -126,14 +126,13 @@ class ExportDialog(ModalScreen["Path | None"]):
         max-width: 100%;
         height: auto;
         max-height: 100%;
-        padding: 0 1;
+        padding: 1 2;
         border: round $primary;
         background: $surface;
     }
     ExportDialog #export-title {
         text-style: bold;
         width: 1fr;
-        margin: 0 0 1 0;
     }
     ExportDialog #export-about {
         color: $foreground-muted;
@@ -143,6 +142,14 @@ class ExportDialog(ModalScreen["Path | None"]):
         width: 1fr;
         layout: horizontal;
         height: auto;
+        margin: 0 0 1 0;
+    }
+    ExportDialog RadioSet > RadioButton {
+        width: auto;
+        margin: 0 2 0 0;
+    }
+    ExportDialog #export-comma {
+        margin: 0 0 1 0;
     }
     ExportDialog #export-path {
         width: 1fr;
@@ -156,7 +163,7 @@ class ExportDialog(ModalScreen["Path | None"]):
         align-horizontal: right;
     }
     ExportDialog #export-buttons Button {
-        margin: 0 0 0 1;
+        margin: 0 0 0 2;
         min-width: 12;
     }
     """
@@ -202,18 +209,19 @@ class ExportDialog(ModalScreen["Path | None"]):
                    n=orgs_phrase(len(self.df)), w=week,
                    f=self.filter_text or tr("все организации", "all organisations")),
                 id="export-about", markup=False)
-            with RadioSet(id="export-format"):
+            with RadioSet(id="export-format", compact=True):
                 for key, label, _ in EXPORT_FORMATS:
                     yield RadioButton(label, value=key == self.fmt, id=f"fmt-{key}")
             yield Checkbox(tr("Десятичная запятая в CSV", "Decimal comma in CSV"),
-                           value=False, id="export-comma")
+                           value=False, id="export-comma", compact=True)
             yield Label(tr("Файл:", "File:"))
             yield Input(_shown(path), id="export-path",
                         placeholder=tr("путь к файлу", "path of the file"))
             yield Static("", id="export-status", markup=False)
             with Horizontal(id="export-buttons"):
-                yield Button(tr("Выгрузить", "Export"), variant="primary", id="export-run")
-                yield Button(tr("Отмена", "Cancel"), id="export-cancel")
+                yield Button(tr("Выгрузить", "Export"), variant="primary", id="export-run",
+                             compact=True)
+                yield Button(tr("Отмена", "Cancel"), id="export-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
