@@ -59,6 +59,7 @@ SORT_DESC = "▼"
 BLOCK_ROWS = 16
 DEFAULT_MAX_TEXT_WIDTH = 32
 DEFAULT_MAX_NUMBER_WIDTH = 14
+PRECOMPUTE_ROWS = 5_000  # frames this big get their text sort keys ready in a thread
 
 # Control characters (a newline inside a merged Excel cell, a tab) would break a line.
 _CONTROL = {c: " " for c in (*range(0x20), 0x7F)}
@@ -104,6 +105,7 @@ class _Layout:
     align: Align
     present: bool
     values: Any = None  # numpy array or pandas ExtensionArray, source order
+    numeric: bool = False
 
 
 class _Row(NamedTuple):
@@ -132,6 +134,25 @@ def _fit(text: str, width: int, align: Align) -> str:
         return text
     pad = " " * (width - length)
     return text + pad if align == "left" else pad + text
+
+
+def _rank(series: pd.Series) -> np.ndarray:
+    """Sort key of a column: numbers as floats; anything else its rank (see ``_sort_key``)."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
+        series = series.str.lower().str.replace("ё", "е", regex=False)
+    try:
+        codes, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
+    except TypeError:  # mixed types in an object column
+        codes, _ = pd.factorize(series.astype(str).str.lower(), sort=True)
+    key = codes.astype(np.float64)
+    key[codes < 0] = np.nan
+    return key
 
 
 def _default_format(value: Any) -> str:
@@ -327,6 +348,8 @@ class FrameTable(ScrollView, can_focus=True):
         self._ready = False  # mounted: sizes known, messages can be posted
         self.render_line_count = 0
         """How many lines this widget has rendered (for tests and benchmarks)."""
+        self.precompute_sort_keys = True
+        """Rank the text columns of a big new frame in a worker thread after it is shown."""
 
     # ------------------------------------------------------------------ public state
 
@@ -477,6 +500,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
         self._post_highlight()
+        self.call_after_refresh(self._prepare_sort_keys, frame)
 
     def filter_rows(self, rows: Any = None) -> None:
         """Show only ``rows`` of the current frame (a boolean mask or positions; ``None``
@@ -728,7 +752,7 @@ class FrameTable(ScrollView, can_focus=True):
             if present:
                 dtype = series.dtype
                 values = series.to_numpy() if isinstance(dtype, np.dtype) else series.array
-            layout.append(_Layout(column, max(1, width), align, present, values))
+            layout.append(_Layout(column, max(1, width), align, present, values, numeric))
         self._layout = layout
         marker = 2 if self.show_marks else 1
         offsets, x = [], marker
@@ -826,31 +850,41 @@ class FrameTable(ScrollView, can_focus=True):
         Numbers are their own key.  Anything else is ranked once per frame with pandas
         (``factorize(sort=True)`` of the values, lower-cased with ё as е for text, as people
         read names), so sorting any filter of the frame, either way, is an argsort of numbers.
+        Text keys of a big frame are usually ready before the first sort: they are prepared
+        in a worker thread after the frame is first painted (``_prepare_sort_keys``).
         """
-        import numpy as np
-        import pandas as pd
-
         frame = self._frame
         if frame is None or column not in frame.columns:
             return None
         keys = self._memo_for(frame)["keys"]
-        if column in keys:
-            return keys[column]
-        series = frame[column]
-        dtype = series.dtype
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-            key = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            if pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
-                series = series.str.lower().str.replace("ё", "е", regex=False)
-            try:
-                codes, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
-            except TypeError:  # mixed types in an object column
-                codes, _ = pd.factorize(series.astype(str).str.lower(), sort=True)
-            key = codes.astype(np.float64)
-            key[codes < 0] = np.nan
-        keys[column] = key
+        key = keys.get(column)
+        if key is None:
+            key = keys[column] = _rank(frame[column])
         return key
+
+    def _prepare_sort_keys(self, frame: pd.DataFrame) -> None:
+        """Rank the text columns of a big frame in a worker thread, ahead of any sort."""
+        if not self.precompute_sort_keys or frame is not self._frame \
+                or len(frame) < PRECOMPUTE_ROWS:
+            return
+        keys = self._memo_for(frame)["keys"]
+        columns = [lay.column.key for lay in self._layout
+                   if lay.present and not lay.numeric and lay.column.key not in keys]
+        if not columns:
+            return
+
+        def work() -> None:
+            from textual.worker import get_current_worker
+
+            worker = get_current_worker()
+            for column in columns:
+                if worker.is_cancelled:
+                    return
+                if column not in keys:  # the UI thread may have needed it first
+                    keys[column] = _rank(frame[column])
+
+        self.run_worker(work, thread=True, group="frametable-sort-keys", exclusive=True,
+                        exit_on_error=False)
 
     def _block(self, index: int) -> list[_Row]:
         """Rows ``[index*16, index*16+16)`` in displayed order, as ready-made line text."""
