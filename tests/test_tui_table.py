@@ -359,6 +359,9 @@ async def test_only_visible_rows_are_rendered_on_a_big_frame():
         await pilot.pause()
         assert 0 < table.render_line_count <= 2 * 24
         assert len(table._blocks) <= 2  # rows formatted in blocks of 64, only near the screen
+        # text columns of a big frame are ranked in a worker, ahead of any sort by name
+        await app.workers.wait_for_complete()
+        assert {"org_name", "municipality", "status"} <= set(table._memo_for(table.frame)["keys"])
         table.sort_by("users_total", reverse=True)
         await pilot.pause()
         assert table.cursor_key == "0000000000"  # the cursor followed its row to the end
