@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Kpi", "AmbiguousOrgError", "DELTA_FIELDS", "SORT_ALIASES", "resolve_week", "week_table",
     "filter_schools", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
-    "warm_cache", "indicator_columns", "output_columns", "fold", "fmt_pct",
+    "warm_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
+    "fmt_pct",
 ]
 
 #: Figures whose week-over-week change is a ``d_<name>`` column.
@@ -75,6 +76,9 @@ def _parse_day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+parse_day = _parse_day
 
 
 def resolve_week(store: "Store", spec: str | date | None = None) -> "SnapshotInfo":
@@ -147,6 +151,38 @@ def output_columns(cfg: "Config", *, history: bool = False) -> list[str]:
     if history:
         head = ["snapshot_id"] + head
     return head + list(ROW_FIELDS) + indicator_columns(cfg) + ["in_registry"]
+
+
+def json_records(df: "pd.DataFrame", columns: list[str] | None = None) -> list[dict]:
+    """Rows as JSON-ready dicts (``columns`` in that order, default all): NaN/NA → None, numbers
+    as Python int/float, booleans as bool, ИНН and other texts as str, ``reasons`` as a list."""
+    import pandas as pd
+
+    columns = [c for c in (columns or list(df.columns)) if c in df.columns]
+    lists = []
+    for c in columns:
+        col = df[c]
+        dtype = col.dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iub" \
+                and not isinstance(dtype, pd.StringDtype):
+            vals = col.to_numpy(dtype=object, na_value=None).tolist()
+            if dtype.kind == "b":
+                vals = [None if v is None else bool(v) for v in vals]
+            else:
+                vals = [None if v is None else int(v) for v in vals]
+        elif dtype.kind == "f":
+            vals = [None if v != v else v for v in col.to_numpy(dtype=float).tolist()]
+        elif dtype.kind in "iu":
+            vals = col.to_numpy().tolist()
+        elif dtype.kind == "b":
+            vals = col.to_numpy(dtype=bool).tolist()
+        else:
+            vals = [v if isinstance(v, (str, list)) else
+                    (None if v is None or (isinstance(v, float) and v != v) else
+                     (list(v) if isinstance(v, np.ndarray) else str(v)))
+                    for v in col.tolist()]
+        lists.append(vals)
+    return [dict(zip(columns, row)) for row in zip(*lists)]
 
 
 def _match_mask(values: "pd.Series", wanted: Iterable[str]) -> np.ndarray:

@@ -1,0 +1,751 @@
+"""Report commands for scripts and meetings: ``summary``, ``schools``, ``history``, ``changes``.
+
+All numbers come from :mod:`sferum_tui.core.indicators` (the console shows the same ones).
+Tables fit the terminal (80 columns when piped); ``--format csv|json`` print every indicator
+column under its stable snake_case name (see docs/indicators.md).
+
+The shortlist and export commands live in ``sferum_tui/commands/lists.py`` and reuse
+``week_table`` + ``filter_schools`` the same way :func:`cmd_schools` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import sys
+import textwrap
+import unicodedata
+from datetime import date
+
+from sferum_tui.core.errors import UserError
+from sferum_tui.i18n import get_language, plural_ru, tr
+
+FORMATS = ("table", "csv", "json")
+
+
+# --------------------------------------------------------------------------------------------
+# Registration
+# --------------------------------------------------------------------------------------------
+
+def _week_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--week", metavar="W", default=None,
+                   help=tr("неделя: latest (по умолчанию), latest-N, дата внутри недели "
+                           "(ГГГГ-ММ-ДД или ДД.ММ.ГГГГ) или номер снимка",
+                           "week: latest (default), latest-N, a date inside the week "
+                           "(YYYY-MM-DD or DD.MM.YYYY) or a snapshot number"))
+
+
+def _today_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--today", metavar="YYYY-MM-DD", default=None,
+                   help=tr("считать дни до сроков от этой даты (по умолчанию — сегодня)",
+                           "count the days to deadlines from this date (default: today)"))
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "summary", parents=[common],
+        help=tr("сводка: показатели против целей и сроков, изменения, худшие муниципалитеты",
+                "summary: indicators vs targets and deadlines, changes, worst municipalities"))
+    _week_arg(p)
+    _today_arg(p)
+    p.add_argument("--top", type=int, default=5, metavar="N",
+                   help=tr("сколько худших муниципалитетов показать (по умолчанию 5)",
+                           "how many worst municipalities to show (default 5)"))
+    p.set_defaults(handler=cmd_summary)
+
+    p = sub.add_parser(
+        "schools", parents=[common],
+        help=tr("организации недели с показателями; фильтры, сортировка, CSV/JSON",
+                "the week's organisations with indicators; filters, sorting, CSV/JSON"))
+    _week_arg(p)
+    p.add_argument("--inactive", action="store_true",
+                   help=tr("только неактивные (по статусу или правилу; и отсутствующие в файле)",
+                           "only inactive ones (by status or rule; and those missing from the file)"))
+    p.add_argument("--low-messaging", nargs="?", const=True, default=None, metavar="PCT",
+                   help=tr("только где мало пишут учителя: ниже порога из настроек или PCT "
+                           "(30, 30%% или 0.3)",
+                           "only where few teachers write: below the configured threshold or PCT "
+                           "(30, 30%% or 0.3)"))
+    p.add_argument("--unregistered", action="store_true",
+                   help=tr("только где зарегистрированы не все сотрудники",
+                           "only where not all staff are registered"))
+    p.add_argument("--missing", action="store_true",
+                   help=tr("только организации справочника, которых нет в файле недели",
+                           "only registry organisations absent from the week's file"))
+    p.add_argument("--changed", action="store_true",
+                   help=tr("только изменившиеся за неделю", "only those that changed since last week"))
+    p.add_argument("--municipality", action="append", metavar="M", default=None,
+                   help=tr("муниципалитет (можно несколько раз; часть названия тоже подходит)",
+                           "municipality (repeatable; a part of the name works too)"))
+    p.add_argument("--search", metavar="TEXT", default=None,
+                   help=tr("начало ИНН или часть названия", "an ИНН prefix or a part of the name"))
+    p.add_argument("--sort", metavar="FIELD", default=None,
+                   help=tr("поле сортировки (name, inn, users, messaging, registration, weeks или "
+                           "любой столбец; «-поле» — по убыванию)",
+                           "sort field (name, inn, users, messaging, registration, weeks or any "
+                           "column; \"-field\" sorts descending)"))
+    p.add_argument("--desc", action="store_true", help=tr("по убыванию", "descending"))
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help=tr("не больше N строк", "at most N rows"))
+    p.add_argument("--reasons", action="store_true",
+                   help=tr("в таблице: причины под каждой строкой",
+                           "in the table: the reasons under each row"))
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help=tr("формат вывода", "output format"))
+    p.set_defaults(handler=cmd_schools)
+
+    p = sub.add_parser(
+        "history", parents=[common],
+        help=tr("недели одной организации", "one organisation's weeks"))
+    p.add_argument("org", metavar="ORG", help=tr("ИНН или часть названия", "an ИНН or a part of the name"))
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help=tr("формат вывода", "output format"))
+    p.set_defaults(handler=cmd_history)
+
+    p = sub.add_parser(
+        "changes", parents=[common],
+        help=tr("что изменилось с прошлой недели: стали неактивными, восстановились, падения и рост",
+                "what changed since last week: newly inactive, recovered, falls and rises"))
+    _week_arg(p)
+    p.add_argument("--limit", type=int, default=10, metavar="N",
+                   help=tr("строк в каждом разделе (по умолчанию 10; 0 — все)",
+                           "rows per section (default 10; 0 = all)"))
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help=tr("формат вывода", "output format"))
+    p.set_defaults(handler=cmd_changes)
+
+    # shortlist / export: registered by sferum_tui/commands/lists.py (see cli.COMMAND_MODULES)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+def _load_week(args, ctx):
+    from sferum_tui.core import indicators as ind
+
+    store = ctx.store()
+    cfg = ctx.config()
+    snap = ind.resolve_week(store, getattr(args, "week", None))
+    df = ind.week_table(store, cfg, snap.id, scope=not ctx.demo)
+    return store, cfg, snap, df
+
+
+def parse_share(text, *, what: str = "--low-messaging") -> float:
+    """``30``, ``30%``, ``0.3`` or ``0,3`` → 0.3 (``UserError`` otherwise)."""
+    raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    pct = raw.endswith("%")
+    body = raw[:-1] if pct else raw
+    try:
+        value = float(body.replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if math.isnan(value) or value < 0:
+        raise UserError(tr("{w}: ожидается доля в процентах (30, 30%) или от 0 до 1 (0.3), указано «{v}»",
+                           "{w}: expected a percentage (30, 30%) or a share 0..1 (0.3), got “{v}”",
+                           w=what, v=text))
+    if pct or value > 1:
+        value /= 100
+    if value > 1:
+        raise UserError(tr("{w}: больше 100% («{v}»)", "{w}: more than 100% (“{v}”)", w=what, v=text))
+    return value
+
+
+def _isnan(v) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(v) -> str:
+    from sferum_tui.core.store import format_int
+
+    if _isnan(v):
+        return "—"
+    try:
+        return format_int(int(v))
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _pct(v, digits: int | None = None) -> str:
+    from sferum_tui.core.indicator_calc import fmt_pct
+
+    return "—" if _isnan(v) else fmt_pct(float(v), digits)
+
+
+def _pp(delta) -> str:
+    """A change of a share in percentage points with an arrow."""
+    if delta is None or _isnan(delta):
+        return "—"
+    p = delta * 100
+    if abs(p) < 0.05:
+        return tr("= 0 п.п.", "= 0 pp")
+    arrow = "▲" if p > 0 else "▼"
+    text = f"{abs(p):.1f}"
+    return f"{arrow} " + tr("{t} п.п.", "{t} pp", t=text.replace(".", tr(",", ".")))
+
+
+def _delta_int(v) -> str:
+    if _isnan(v):
+        return "—"
+    v = int(v)
+    if v == 0:
+        return "="
+    return ("▲" if v > 0 else "▼") + _num(abs(v))
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return "—"
+    d = date.fromisoformat(str(iso))
+    return d.strftime("%d.%m.%Y")
+
+
+def _period(start_iso: str | None, end_iso: str | None) -> str:
+    from sferum_tui.core.store import format_period
+
+    if not start_iso or not end_iso:
+        return "—"
+    return format_period(date.fromisoformat(start_iso), date.fromisoformat(end_iso))
+
+
+def _orgs(n: int) -> str:
+    from sferum_tui.core.store import orgs_phrase
+
+    return orgs_phrase(n)
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else
+               (2 if unicodedata.east_asian_width(ch) in "WF" else 1) for ch in text)
+
+
+def _cut(text: str, limit: int) -> str:
+    if limit <= 0:
+        return ""
+    if _width(text) <= limit:
+        return text
+    out, w = [], 0
+    for ch in text:
+        cw = _width(ch)
+        if w + cw > limit - 1:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out) + "…"
+
+
+def term_width() -> int:
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def render_table(headers: list[str], rows: list[list[str]], *, right: set[int] = frozenset(),
+                 flex: dict[int, int] | None = None, width: int | None = None,
+                 after: list[list[str] | None] | None = None,
+                 before: list[list[str] | None] | None = None) -> str:
+    """Aligned columns that fit ``width``: the ``flex`` columns (index → minimum width) give up
+    space first, their cells cut with «…»; then the gaps narrow to one space.  ``before[i]`` /
+    ``after[i]``: lines printed above / under row ``i``."""
+    width = width or term_width()
+    cells = [["" if v is None else str(v) for v in r] for r in rows]
+    natural = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    flex = dict(flex or {})
+    for gap in (2, 1):
+        widths = list(natural)
+        total = sum(widths) + gap * (len(widths) - 1)
+        while total > width and flex:
+            # shrink the flexible column with the most room above its minimum
+            i = max(flex, key=lambda j: widths[j] - flex[j])
+            if widths[i] <= flex[i]:
+                break
+            widths[i] -= 1
+            total -= 1
+        if total <= width:
+            break
+
+    def line(values: list[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            v = _cut(v, widths[i])
+            pad = " " * (widths[i] - _width(v))
+            out.append(pad + v if i in right else v + pad)
+        return (" " * gap).join(out).rstrip()
+
+    lines = [line(headers), (" " * gap).join("─" * w for w in widths)]
+    for k, r in enumerate(cells):
+        if before and before[k]:
+            lines.extend(before[k])
+        lines.append(line(r))
+        if after and after[k]:
+            lines.extend(after[k])
+    return "\n".join(lines)
+
+
+def _status_cell(row) -> str:
+    if row["missing"]:
+        return tr("нет", "absent")
+    text = tr("неакт.", "inactive") if row["inactive"] else tr("акт.", "active")
+    return text + ("*" if row["status_disagrees"] else "")
+
+
+def _status_legend() -> str:
+    return tr("Статус: акт./неакт. — по статусу в файле, а без статуса по правилу; * — статус "
+              "расходится с правилом; нет — нет в файле недели.",
+              "Status: active/inactive as the file states it, else by the rule; * — the status "
+              "contradicts the rule; absent — not in the week's file.")
+
+
+def _wrap(text: str, indent: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=max(20, width), initial_indent=indent,
+                         subsequent_indent=indent + "  ", break_on_hyphens=False) or [indent]
+
+
+# --------------------------------------------------------------------------------------------
+# Output of rows as CSV / JSON
+# --------------------------------------------------------------------------------------------
+
+def _print_json_records(records: list[dict]) -> None:
+    out = sys.stdout
+    if not records:
+        out.write("[]\n")
+        return
+    out.write("[\n")
+    last = len(records) - 1
+    for i, r in enumerate(records):
+        out.write(json.dumps(r, ensure_ascii=False))
+        out.write(",\n" if i < last else "\n")
+    out.write("]\n")
+
+
+def _print_csv(df, columns: list[str]) -> None:
+    import csv
+
+    from sferum_tui.core.indicators import json_records
+
+    records = json_records(df, columns)
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(columns)
+    for r in records:
+        row = []
+        for c in columns:
+            v = r[c]
+            if v is None:
+                row.append("")
+            elif isinstance(v, bool):
+                row.append("true" if v else "false")
+            elif isinstance(v, list):
+                row.append("; ".join(v))
+            else:
+                row.append(v)
+        w.writerow(row)
+
+
+# --------------------------------------------------------------------------------------------
+# schools
+# --------------------------------------------------------------------------------------------
+
+def _schools_filters(args) -> dict:
+    low = args.low_messaging
+    if low is not None and low is not True:
+        low = parse_share(low)
+    return dict(inactive=args.inactive, low_messaging=low, unregistered=args.unregistered,
+                missing=args.missing, municipality=args.municipality, search=args.search,
+                changed=args.changed)
+
+
+def _filter_words(args, cfg) -> str:
+    words = []
+    if args.inactive:
+        words.append(tr("неактивные", "inactive"))
+    if args.low_messaging is not None:
+        thr = cfg.thresholds.low_messaging if args.low_messaging is True else parse_share(args.low_messaging)
+        words.append(tr("мало пишут (< {p})", "low messaging (< {p})", p=_pct(thr)))
+    if args.unregistered:
+        words.append(tr("не все зарегистрированы", "not all registered"))
+    if args.missing:
+        words.append(tr("нет в файле", "missing from the file"))
+    if args.changed:
+        words.append(tr("изменились", "changed"))
+    if args.municipality:
+        words.append(tr("МО: {m}", "municipality: {m}", m=", ".join(args.municipality)))
+    if args.search:
+        words.append(tr("поиск: «{s}»", "search: “{s}”", s=args.search))
+    return "; ".join(words)
+
+
+def cmd_schools(args, ctx) -> int:
+    from sferum_tui.core import indicators as ind
+
+    if args.limit is not None and args.limit < 0:
+        raise UserError(tr("--limit: ожидается число не меньше 0", "--limit: expected a number of at least 0"))
+    filters = _schools_filters(args)
+    store, cfg, snap, df = _load_week(args, ctx)
+    total = len(df)
+    out = ind.filter_schools(df, **filters)
+    if args.sort:
+        out = ind.sort_schools(out, args.sort, descending=args.desc)
+    else:
+        out = ind.sort_schools(ind.sort_schools(out, "org_name"), "municipality")
+        if args.desc:
+            out = out.iloc[::-1]
+    if args.limit is not None:
+        out = out.head(args.limit)
+    if args.format == "json":
+        _print_json_records(ind.json_records(out, ind.output_columns(cfg)))
+        return 0
+    if args.format == "csv":
+        _print_csv(out, ind.output_columns(cfg))
+        return 0
+    print(_schools_table(out, snap, total, _filter_words(args, cfg), args.reasons,
+                         grouped=not args.sort and not args.desc))
+    return 0
+
+
+def _schools_table(df, snap, total: int, filters: str, with_reasons: bool,
+                   grouped: bool = False) -> str:
+    """One line per organisation; under the default order (municipality, name) a line per
+    municipality heads its organisations instead of a municipality column."""
+    width = term_width()
+    many_munis = df["municipality"].nunique(dropna=True) > 1
+    munis_column = many_munis and not grouped
+    headers = [tr("ИНН", "ИНН"), tr("Организация", "Organisation")]
+    if munis_column:
+        headers.append(tr("МО", "Municipality"))
+    headers += [tr("Статус", "Status"), tr("Польз.", "Users"), tr("Кл.", "Cl."),
+                tr("Учит.", "Teach."), tr("Пишут", "Write"), tr("Рег.", "Reg."),
+                tr("Нед.", "Wks")]
+    first_num = 4 if munis_column else 3
+    right = set(range(first_num, len(headers)))
+    rows, after, before = [], [], []
+    current = object()
+    for r in df.to_dict("records"):
+        muni = r["municipality"] if isinstance(r["municipality"], str) else "—"
+        if grouped and many_munis and muni != current:
+            before.append(["", f"▸ {muni}"])
+            current = muni
+        else:
+            before.append(None)
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
+                 r["org_name"] if isinstance(r["org_name"], str) else "—"]
+        if munis_column:
+            cells.append(muni)
+        cells += [_status_cell(r), _num(r["users_total"]), _num(r["classes"]),
+                  _num(r["teachers"]), _pct(r["messaging_share"], 0), _pct(r["registration_share"], 0),
+                  str(int(r["weeks_below"])) if r["weeks_below"] else ""]
+        rows.append(cells)
+        if with_reasons:
+            text = "; ".join(r["reasons"]) if r["reasons"] else tr("нет замечаний", "nothing lags")
+            after.append(_wrap("↳ " + text, "   ", width))
+    flex = {1: 12}
+    if munis_column:
+        flex[2] = 8
+    head = tr("Неделя {p} · снимок №{i}", "Week {p} · snapshot #{i}", p=snap.period_label, i=snap.id)
+    lines = [head]
+    if filters:
+        lines.append(tr("Фильтр: {f}", "Filter: {f}", f=filters))
+    lines.append("")
+    if rows:
+        lines.append(render_table(headers, rows, right=right, flex=flex, width=width,
+                                  after=after if with_reasons else None, before=before))
+        lines.append("")
+    lines.append(tr("Показано {n} из {t}.", "Shown: {n} of {t}.", n=len(rows), t=_orgs(total)))
+    if rows:
+        lines.append(tr("Пишут — доля учителей, написавших более 3 сообщений; Рег. — доля "
+                        "зарегистрированных сотрудников; Нед. — недель подряд ниже цели.",
+                        "Write — share of teachers who wrote more than 3 messages; Reg. — share "
+                        "of staff registered; Wks — weeks in a row below target."))
+        lines.append(_status_legend())
+    return "\n".join(_wrap_lines(lines, width))
+
+
+def _wrap_lines(lines: list[str], width: int) -> list[str]:
+    out = []
+    for line in lines:
+        if "\n" in line or _width(line) <= width or line.startswith(("─", " ")):
+            out.append(line)
+        else:
+            out.extend(textwrap.wrap(line, width=width, break_on_hyphens=False) or [""])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# summary
+# --------------------------------------------------------------------------------------------
+
+def _parse_today(text: str | None) -> date | None:
+    if not text:
+        return None
+    from sferum_tui.core.indicators import _parse_day
+
+    day = _parse_day(text.strip())
+    if day is None:
+        raise UserError(tr("--today: ожидается дата ГГГГ-ММ-ДД, указано «{v}»",
+                           "--today: expected a date YYYY-MM-DD, got “{v}”", v=text))
+    return day
+
+
+def _days_cell(k) -> str:
+    if k.reached:
+        return tr("цель достигнута", "target reached")
+    if k.deadline is None:
+        return "—"
+    days = k.days_left
+    if days < 0:
+        return tr("просрочено {n} дн.", "{n} days overdue", n=_num(-days))
+    if days == 0:
+        return tr("срок сегодня", "due today")
+    return tr("осталось {n} дн.", "{n} days left", n=_num(days))
+
+
+def cmd_summary(args, ctx) -> int:
+    from sferum_tui.core import indicators as ind
+
+    today = _parse_today(args.today)
+    store, cfg, snap, df = _load_week(args, ctx)
+    width = term_width()
+    kp = ind.kpis(df, cfg, today=today)
+    n = len(df)
+    missing = int(df["missing"].sum())
+    inactive = int(df["inactive"].sum())
+    lines = [tr("Сводка · неделя {p} · снимок №{i} · {o}",
+                "Summary · week {p} · snapshot #{i} · {o}",
+                p=snap.period_label, i=snap.id, o=_orgs(n))]
+    regions = sorted({r for r in df["region"].dropna().unique().tolist() if r})
+    if len(regions) == 1:
+        lines[0] += f" · {regions[0]}"
+    share = inactive / n if n else math.nan
+    lines.append(tr(
+        "в файле {p} · нет в файле {m} · неактивны {i} ({s}) · мало пишут {l} · статус расходится с правилом {d}",
+        "in the file {p} · missing {m} · inactive {i} ({s}) · low messaging {l} · status contradicts the rule {d}",
+        p=_num(n - missing), m=_num(missing), i=_num(inactive), s=_pct(share, 1),
+        l=_num(int(df["low_messaging"].sum())), d=_num(int(df["status_disagrees"].sum()))))
+    lines.append("")
+
+    headers = [tr("Показатель", "Indicator"), tr("Сейчас", "Now"), tr("Цель", "Target"),
+               tr("За неделю", "Week"), tr("Срок", "Deadline"), tr("До срока", "Time left")]
+    rows = []
+    for k in kp:
+        rows.append([k.title, _pct(k.value, 1), _pct(k.target), _pp(k.delta),
+                     k.deadline.strftime("%d.%m.%Y") if k.deadline else "—", _days_cell(k)])
+    lines.append(render_table(headers, rows, right={1, 2, 3}, flex={0: 16}, width=width))
+    overdue = [k for k in kp if k.overdue]
+    if overdue:
+        lines.append("")
+        lines.append(tr("Просрочено: {l}.", "Overdue: {l}.",
+                        l="; ".join(f"{k.title} ({_pct(k.value, 1)} / {_pct(k.target)})" for k in overdue)))
+
+    lines.append("")
+    prev_label = _period(df.attrs.get("previous_start"), df.attrs.get("previous_end"))
+    if df.attrs.get("previous_id") is None:
+        lines.append(tr("Прошлой недели в хранилище нет — изменений не показать.",
+                        "No previous week in the store — no changes to show."))
+    else:
+        newly = df[df["newly_inactive"]]
+        rec = df[df["recovered"]]
+        lines.append(tr("С прошлой недели ({p}): стали неактивными {a} · восстановились {b}",
+                        "Since last week ({p}): newly inactive {a} · recovered {b}",
+                        p=prev_label, a=_num(len(newly)), b=_num(len(rec))))
+        for label, part in ((tr("стали неактивными", "newly inactive"), newly),
+                            (tr("восстановились", "recovered"), rec)):
+            if len(part):
+                names = [str(x) for x in part["org_name"].fillna("—").head(5)]
+                more = len(part) - len(names)
+                tail = tr(" … и ещё {n} (sferum-tui changes)", " … and {n} more (sferum-tui changes)",
+                          n=_num(more)) if more > 0 else ""
+                lines.extend(_wrap(f"{label}: " + "; ".join(names) + tail, "  ", width))
+
+    top = max(0, args.top)
+    if top and len(df):
+        roll = ind.rollup(df, cfg, by="municipality")
+        if len(roll) > 1:
+            lines.append("")
+            lines.append(tr("Худшие муниципалитеты (из {n}):", "Worst municipalities (of {n}):",
+                            n=_num(len(roll))))
+            lines.append(_rollup_table(roll.head(top), cfg, width, show_region=len(regions) > 1))
+    print("\n".join(_wrap_lines(lines, width)))
+    return 0
+
+
+def _rollup_table(roll, cfg, width: int, show_region: bool) -> str:
+    headers = ["№", tr("Муниципалитет", "Municipality")]
+    if show_region:
+        headers.append(tr("Регион", "Region"))
+    headers += [tr("ОО", "Orgs"), tr("Неакт.", "Inact."), tr("Нет", "Miss."),
+                tr("Мало пишут", "Low msg"), tr("Пишут", "Write"), tr("Δ неакт.", "Δ inact.")]
+    msg_key = "value_teacher_messaging" if "value_teacher_messaging" in roll.columns else None
+    rows = []
+    for r in roll.to_dict("records"):
+        cells = [str(r["rank"]), r["municipality"] or "—"]
+        if show_region:
+            cells.append(r["region"] or "—")
+        cells += [_num(r["orgs"]), f"{_num(r['inactive'])} ({_pct(r['inactive_share'], 0)})",
+                  _num(r["missing"]), _pct(r["low_messaging_share"], 0),
+                  _pct(r[msg_key], 0) if msg_key else "—", _pp(r["d_inactive_share"])]
+        rows.append(cells)
+    first_num = 3 if show_region else 2
+    flex = {1: 12}
+    if show_region:
+        flex[2] = 10
+    return render_table(headers, rows, right=set(range(first_num, len(headers))) | {0},
+                        flex=flex, width=width)
+
+
+# --------------------------------------------------------------------------------------------
+# history
+# --------------------------------------------------------------------------------------------
+
+def cmd_history(args, ctx) -> int:
+    from sferum_tui.core import indicators as ind
+
+    store = ctx.store()
+    cfg = ctx.config()
+    try:
+        uid = ind.find_org(store, args.org)
+    except ind.AmbiguousOrgError as err:
+        print(f"sferum-tui: {err.message}", file=sys.stderr)
+        cands = err.candidates
+        rows = [[r["org_id"] if isinstance(r["org_id"], str) else "—",
+                 r["org_name"] if isinstance(r["org_name"], str) else "—",
+                 r["municipality"] if isinstance(r["municipality"], str) else "—"]
+                for r in cands.head(50).to_dict("records")]
+        print(render_table([tr("ИНН", "ИНН"), tr("Организация", "Organisation"),
+                            tr("Муниципалитет", "Municipality")], rows, flex={1: 16, 2: 10}),
+              file=sys.stderr)
+        if len(cands) > 50:
+            print(tr("… и ещё {n}", "… and {n} more", n=len(cands) - 50), file=sys.stderr)
+        return 1
+    hist = ind.org_history(store, cfg, uid)
+    if args.format == "json":
+        _print_json_records(ind.json_records(hist, ind.output_columns(cfg, history=True)))
+        return 0
+    if args.format == "csv":
+        _print_csv(hist, ind.output_columns(cfg, history=True))
+        return 0
+    print(_history_table(hist, width=term_width()))
+    return 0
+
+
+def _history_table(hist, width: int) -> str:
+    if not len(hist):
+        return tr("Нет ни одной недели с этой организацией.", "No week holds this organisation.")
+    last = hist.iloc[-1]
+    present = hist[~hist["missing"]]
+    ref = present.iloc[-1] if len(present) else last
+    bits = [str(ref["org_name"]) if isinstance(ref["org_name"], str) else "—"]
+    if isinstance(ref["org_id"], str):
+        bits.append(tr("ИНН {i}", "ИНН {i}", i=ref["org_id"]))
+    for f in ("municipality", "region"):
+        if isinstance(ref[f], str) and ref[f]:
+            bits.append(ref[f])
+    lines = [" · ".join(bits), ""]
+    headers = [tr("Неделя", "Week"), tr("Статус", "Status"), tr("Польз.", "Users"),
+               tr("Кл.", "Cl."), tr("Учит.", "Teach."), tr("Пишут", "Write"), tr("Рег.", "Reg."),
+               tr("Нед.", "Wks")]
+    rows = []
+    for r in hist.to_dict("records"):
+        rows.append([_period(r["week_start"], r["week_end"]), _status_cell(r), _num(r["users_total"]),
+                     _num(r["classes"]), _num(r["teachers"]), _pct(r["messaging_share"], 0),
+                     _pct(r["registration_share"], 0),
+                     str(int(r["weeks_below"])) if r["weeks_below"] else ""])
+    lines.append(render_table(headers, rows, right=set(range(2, len(headers))), width=width))
+    lines.append("")
+    reasons = last["reasons"] or []
+    lines.extend(_wrap(tr("Последняя неделя: {r}", "Latest week: {r}",
+                          r="; ".join(reasons) if reasons else tr("нет замечаний", "nothing lags")),
+                       "", width))
+    lines.append(_status_legend())
+    return "\n".join(_wrap_lines(lines, width))
+
+
+# --------------------------------------------------------------------------------------------
+# changes
+# --------------------------------------------------------------------------------------------
+
+def cmd_changes(args, ctx) -> int:
+    from sferum_tui.core import indicators as ind
+
+    if args.limit < 0:
+        raise UserError(tr("--limit: ожидается число не меньше 0", "--limit: expected a number of at least 0"))
+    store, cfg, snap, df = _load_week(args, ctx)
+    limit = args.limit or None
+    parts = ind.changes(store, cfg, snap.id, table=df)
+    if args.format == "json":
+        cols = ind.output_columns(cfg)
+        payload = {
+            "week_start": snap.period_start.isoformat(), "week_end": snap.period_end.isoformat(),
+            "previous_start": df.attrs.get("previous_start"),
+            "previous_end": df.attrs.get("previous_end"),
+        }
+        for key, part in parts.items():
+            payload[key] = ind.json_records(part.head(limit) if limit else part, cols)
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+        return 0
+    width = term_width()
+    lines = [tr("Изменения · неделя {p}", "Changes · week {p}", p=snap.period_label)]
+    if df.attrs.get("previous_id") is None:
+        lines.append(tr("Прошлой недели в хранилище нет — сравнивать не с чем.",
+                        "No previous week in the store — nothing to compare with."))
+        print("\n".join(lines))
+        return 0
+    lines[0] += tr(" против {p}", " against {p}",
+                   p=_period(df.attrs.get("previous_start"), df.attrs.get("previous_end")))
+    sections = (
+        ("newly_inactive", tr("Стали неактивными", "Newly inactive"), "reason"),
+        ("recovered", tr("Восстановились", "Recovered"), "figures"),
+        ("falls", tr("Сильнее всего упали (доля пишущих учителей, затем пользователи)",
+                     "Biggest falls (teacher messaging share, then users)"), "delta"),
+        ("rises", tr("Сильнее всего выросли", "Biggest rises"), "delta"),
+    )
+    for key, title, kind in sections:
+        part = parts[key]
+        lines.append("")
+        lines.append(f"{title}: {_num(len(part))}")
+        if not len(part):
+            continue
+        shown = part.head(limit) if limit else part
+        lines.append(_changes_table(shown, kind, width))
+        if len(shown) < len(part):
+            lines.append(tr("… и ещё {n} (--limit 0 — все)", "… and {n} more (--limit 0 shows all)",
+                            n=_num(len(part) - len(shown))))
+    print("\n".join(_wrap_lines(lines, width)))
+    return 0
+
+
+def _changes_table(part, kind: str, width: int) -> str:
+    many = part["municipality"].nunique(dropna=True) > 1
+    headers = [tr("ИНН", "ИНН"), tr("Организация", "Organisation")]
+    if many:
+        headers.append(tr("МО", "Municipality"))
+    if kind == "reason":
+        headers.append(tr("Причина", "Reason"))
+    else:
+        headers += [tr("Пишут", "Write"), tr("Δ", "Δ"), tr("Польз.", "Users"), tr("Δ", "Δ")]
+    rows = []
+    for r in part.to_dict("records"):
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
+                 r["org_name"] if isinstance(r["org_name"], str) else "—"]
+        if many:
+            cells.append(r["municipality"] if isinstance(r["municipality"], str) else "—")
+        if kind == "reason":
+            cells.append((r["reasons"] or ["—"])[0])
+        else:
+            cells += [_pct(r["messaging_share"], 0), _pp(r["d_messaging_share"]),
+                      _num(r["users_total"]), _delta_int(r["d_users_total"])]
+        rows.append(cells)
+    base = 3 if many else 2
+    if kind == "reason":
+        flex = {1: 14, base: 16}
+        right: set[int] = set()
+    else:
+        flex = {1: 14}
+        right = set(range(base, len(headers)))
+    if many:
+        flex[2] = 8
+    return render_table(headers, rows, right=right, flex=flex, width=width)

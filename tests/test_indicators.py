@@ -1,0 +1,521 @@
+"""Indicators per organisation per week, KPIs, rollups, changes and history — checked against
+figures computed by hand on a small store built from real files through the real CLI.
+
+The store (three weeks of 2023, two municipalities, a registry), see ``WEEKS`` below:
+
+* A «СОШ №1» (Сергокалинский) — fine; messaging 40%, staff given in the file (50 of 50);
+* B «Аймаумахинская СОШ» — 0 teachers registered (messaging share unknown → counted as low);
+* C «Мюрегинская СОШ» — stated «Не активна» though the rule is met; 3 of 41 teachers write;
+* D «Левашинская гимназия» — absent from week 2 (a missing week breaks no streak);
+* E «Цудахарская СОШ» — newly inactive in week 3 (2 users, no class);
+* F «Кулецминская СОШ» — recovered in week 3;
+* G «Хаджалмахинская СОШ» — only in the registry: missing every week.
+
+Staff counts come from the registry except for A (the weekly files leave them empty).
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from filemaker import write_csv  # noqa: E402
+
+from sferum_tui.cli import main  # noqa: E402
+from sferum_tui.core import indicators as ind  # noqa: E402
+from sferum_tui.core.config import Config, loads_config  # noqa: E402
+from sferum_tui.core.errors import UserError  # noqa: E402
+from sferum_tui.core.store import Store  # noqa: E402
+
+S, L = "Сергокалинский район", "Левашинский район"
+ORGS = {  # key: (municipality, ИНН, name)
+    "A": (S, "0527000001", "МКОУ «СОШ №1» с. Сергокала"),
+    "B": (S, "0527000002", "МКОУ «Аймаумахинская СОШ»"),
+    "C": (S, "0527000003", "МКОУ «Мюрегинская СОШ»"),
+    "D": (L, "0521000004", "МКОУ «Левашинская гимназия»"),
+    "E": (L, "0521000005", "МБОУ «Цудахарская СОШ»"),
+    "F": (L, "0521000006", "МКОУ «Кулецминская СОШ»"),
+    "G": (L, "0521000007", "МКОУ «Хаджалмахинская СОШ»"),
+}
+REGISTRY_STAFF = {"A": 50, "B": 10, "C": 41, "D": 25, "E": 30, "F": 10, "G": 15}
+ON, OFF = "Активна", "Не активна"
+# key: (status, users, teachers, classes, chats, teachers_active); staff only for A (50)
+WEEKS = [
+    ("01.04.2023", "07.04.2023", {
+        "A": (ON, 100, 50, 10, 12, 10), "B": (ON, 5, 0, 1, 1, 0), "C": (OFF, 60, 41, 5, 5, 3),
+        "D": (ON, 70, 20, 6, 6, 2), "E": (ON, 10, 5, 2, 2, 2), "F": (OFF, 1, 0, 0, 0, 0)}),
+    ("08.04.2023", "14.04.2023", {
+        "A": (ON, 110, 50, 10, 12, 18), "B": (ON, 5, 0, 1, 1, 0), "C": (OFF, 60, 41, 5, 5, 3),
+        "E": (ON, 10, 5, 2, 2, 1), "F": (OFF, 1, 0, 0, 0, 0)}),
+    ("15.04.2023", "21.04.2023", {
+        "A": (ON, 120, 50, 10, 12, 20), "B": (ON, 5, 0, 1, 1, 0), "C": (OFF, 60, 41, 5, 5, 3),
+        "D": (ON, 80, 20, 6, 6, 4), "E": (OFF, 2, 1, 0, 0, 0), "F": (ON, 20, 10, 2, 2, 5)}),
+]
+HEADER = ["№ п/п", "Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи",
+          "Сотрудники", "Учителя", "Ученики", "Родители", "Классы", "Чаты",
+          "Учителя, написавшие более 3 сообщений"]
+
+
+def _week_rows(start: str, end: str, figures: dict) -> list[list]:
+    rows: list[list] = [[f"Мониторинг использования ИКОП «Сферум» за период с {start} по {end}"],
+                        HEADER]
+    for n, (key, (st, users, teachers, classes, chats, active)) in enumerate(figures.items(), 1):
+        mun, inn, name = ORGS[key]
+        staff = 50 if key == "A" else ""
+        rows.append([n, mun, inn, name, st, users, staff, teachers, users - teachers, 0,
+                     classes, chats, active])
+    return rows
+
+
+def _write_xlsx(path: Path, rows: list[list]) -> Path:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("ОО")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v == "":
+                continue
+            if isinstance(v, (int, float)):
+                ws.write_number(r, c, v)
+            else:
+                ws.write_string(r, c, str(v))
+    wb.close()
+    return path
+
+
+def make_files(folder: Path) -> tuple[Path, list[Path]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    reg = [["Справочник ОО"], ["Муниципальное образование", "ИНН", "Наименование организации",
+                               "Численность сотрудников"]]
+    for key, (mun, inn, name) in ORGS.items():
+        reg.append([mun, inn, name, REGISTRY_STAFF[key]])
+    registry = write_csv(folder / "registry.csv", reg)
+    weeks = []
+    for i, (start, end, figures) in enumerate(WEEKS):
+        rows = _week_rows(start, end, figures)
+        if i == 0:   # one week as a workbook, the others as CSV files
+            weeks.append(_write_xlsx(folder / "week1.xlsx", rows))
+        else:
+            weeks.append(write_csv(folder / f"week{i + 1}.csv", rows, encoding="utf-8-sig"))
+    return registry, weeks
+
+
+def build_home(base: Path) -> Path:
+    """Import the fixture files through the real command line into ``base/home``."""
+    home = base / "home"
+    registry, weeks = make_files(base / "files")
+    assert main(["--home", str(home), "registry", "import", str(registry)]) == 0
+    assert main(["--home", str(home), "import", *map(str, weeks)]) == 0
+    return home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return build_home(tmp_path_factory.mktemp("indicators"))
+
+
+@pytest.fixture
+def store(home):
+    with Store(home) as st:
+        yield st
+
+
+@pytest.fixture
+def cfg():
+    return Config.default()
+
+
+@pytest.fixture
+def week3(store, cfg):
+    snap = ind.resolve_week(store, "latest")
+    return ind.week_table(store, cfg, snap.id)
+
+
+def by_key(df):
+    """{fixture key: row dict} for the rows of a week table."""
+    inn_to_key = {inn: k for k, (_, inn, _) in ORGS.items()}
+    return {inn_to_key[r["org_id"]]: r for r in df.to_dict("records")}
+
+
+def keys(df) -> set[str]:
+    return set(by_key(df))
+
+
+# --------------------------------------------------------------------------------------------
+# Weeks
+# --------------------------------------------------------------------------------------------
+
+def test_resolve_week_specs(store):
+    assert ind.resolve_week(store, None).period_start == date(2023, 4, 15)
+    assert ind.resolve_week(store, "latest").period_start == date(2023, 4, 15)
+    assert ind.resolve_week(store, "latest-1").period_start == date(2023, 4, 8)
+    assert ind.resolve_week(store, "latest - 2").period_start == date(2023, 4, 1)
+    assert ind.resolve_week(store, "2023-04-17").period_start == date(2023, 4, 15)
+    assert ind.resolve_week(store, "10.04.2023").period_start == date(2023, 4, 8)
+    assert ind.resolve_week(store, date(2023, 4, 7)).period_start == date(2023, 4, 1)
+
+
+@pytest.mark.parametrize("spec", ["latest-3", "2023-05-01", "31.03.2023", "next week"])
+def test_resolve_week_not_held(store, spec):
+    with pytest.raises(UserError) as err:
+        ind.resolve_week(store, spec)
+    assert "\n" not in err.value.message
+
+
+def test_resolve_week_empty_store(tmp_path):
+    with pytest.raises(UserError):
+        ind.resolve_week(Store(tmp_path / "none"), None)
+
+
+# --------------------------------------------------------------------------------------------
+# The week table
+# --------------------------------------------------------------------------------------------
+
+def test_columns_and_rows(week3, cfg):
+    assert list(week3.columns[:4]) == ["org_uid", "org_key", "week_start", "week_end"]
+    for c in ind.indicator_columns(cfg):
+        assert c in week3.columns
+    assert keys(week3) == set("ABCDEFG")
+    r = by_key(week3)
+    assert r["A"]["week_start"] == "2023-04-15" and r["A"]["week_end"] == "2023-04-21"
+    assert r["A"]["org_id"] == "0527000001"          # ИНН as text
+    assert r["G"]["missing"] and not r["A"]["missing"]
+
+
+def test_status_rule_and_flags(week3):
+    r = by_key(week3)
+    # C: stated «Не активна», yet 60 users and 5 classes meet the rule
+    assert r["C"]["active_by_rule"] and r["C"]["status_disagrees"] and r["C"]["inactive"]
+    # E: 2 users, no class — the rule fails and the status says so too
+    assert not r["E"]["active_by_rule"] and not r["E"]["status_disagrees"] and r["E"]["inactive"]
+    # G: in the registry, not in the file — inactive, figures unknown
+    assert r["G"]["inactive"] and r["G"]["missing"] and not r["G"]["active_by_rule"]
+    assert r["G"]["users_total"] is None or math.isnan(r["G"]["users_total"]) or r["G"]["users_total"] is pd_na()
+    assert {k for k, v in r.items() if v["inactive"]} == {"C", "E", "G"}
+
+
+def pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+def test_messaging_and_registration(week3):
+    r = by_key(week3)
+    assert r["A"]["messaging_share"] == pytest.approx(20 / 50)
+    assert r["C"]["messaging_share"] == pytest.approx(3 / 41)
+    assert math.isnan(r["B"]["messaging_share"])       # 0 teachers
+    assert {k for k, v in r.items() if v["low_messaging"]} == {"B", "C", "D", "E"}
+    # staff from the file for A, from the registry for the others
+    assert r["A"]["staff_total"] == 50 and r["D"]["staff_total"] == 25
+    assert r["D"]["registration_share"] == pytest.approx(20 / 25)
+    assert r["B"]["registration_share"] == 0
+    assert {k for k, v in r.items() if v["unregistered"]} == {"B", "D", "E"}
+    assert r["G"]["staff_total"] == 15 and math.isnan(r["G"]["registration_share"])
+
+
+def test_indicator_values_and_passes(week3, cfg):
+    r = by_key(week3)
+    assert [i.key for i in cfg.indicators] == ["active_profiles", "teacher_messaging", "staff_registration"]
+    assert {k for k, v in r.items() if v["pass_active_profiles"]} == set("ABCDF")
+    assert {k for k, v in r.items() if v["pass_teacher_messaging"]} == {"A", "F"}
+    assert {k for k, v in r.items() if v["pass_staff_registration"]} == {"A", "C", "F"}
+    assert r["E"]["value_active_profiles"] == 0.0 and math.isnan(r["G"]["value_active_profiles"])
+    assert r["F"]["value_teacher_messaging"] == pytest.approx(0.5)
+    # the pass columns agree with the config's own vectorised evaluation on present rows
+    present = week3[~week3["missing"]]
+    for i in cfg.indicators:
+        assert present[f"pass_{i.key}"].tolist() == i.evaluate(present).tolist()
+
+
+def test_week_over_week(week3):
+    r = by_key(week3)
+    assert r["A"]["d_users_total"] == 10
+    assert r["A"]["d_messaging_share"] == pytest.approx(0.40 - 0.36)
+    assert r["A"]["d_classes"] == 0 and r["A"]["d_teachers_active"] == 2
+    assert math.isnan(r["D"]["d_users_total"])          # absent last week
+    assert r["E"]["d_users_total"] == -8
+    assert {k for k, v in r.items() if v["newly_inactive"]} == {"E"}
+    # D was missing last week (a registry organisation missing counts as inactive), F inactive
+    assert {k for k, v in r.items() if v["recovered"]} == {"D", "F"}
+    assert {k for k, v in r.items() if v["changed"]} == {"A", "D", "E", "F"}
+
+
+def test_streaks(week3):
+    r = by_key(week3)
+    msg = {k: v["weeks_below_teacher_messaging"] for k, v in r.items()}
+    # B: 0 teachers every week; C: 3 of 41 every week; D: low in weeks 1 and 3, absent in 2;
+    # E: low in weeks 2 and 3, 40% in week 1
+    assert msg == {"A": 0, "B": 3, "C": 3, "D": 2, "E": 2, "F": 0, "G": 0}
+    assert {k: v["weeks_below_active_profiles"] for k, v in r.items()} == \
+        {"A": 0, "B": 0, "C": 0, "D": 0, "E": 1, "F": 0, "G": 0}
+    assert {k: v["weeks_below_staff_registration"] for k, v in r.items()} == \
+        {"A": 0, "B": 3, "C": 0, "D": 2, "E": 3, "F": 0, "G": 0}
+    assert {k: v["weeks_below"] for k, v in r.items()} == \
+        {"A": 0, "B": 3, "C": 3, "D": 2, "E": 3, "F": 0, "G": 0}
+
+
+def test_streaks_of_an_earlier_week_and_the_cache(store, cfg):
+    snap = ind.resolve_week(store, "latest-1")
+    first = by_key(ind.week_table(store, cfg, snap.id))
+    again = by_key(ind.week_table(store, cfg, snap.id))      # now read from the flag cache
+    for r in (first, again):
+        assert {k: v["weeks_below_teacher_messaging"] for k, v in r.items()} == \
+            {"A": 0, "B": 2, "C": 2, "D": 1, "E": 1, "F": 2, "G": 0}
+    # D is missing in week 2: its streak is the one it had in week 1
+    assert first["D"]["missing"] and first["D"]["weeks_below_teacher_messaging"] == 1
+    n = store._query("SELECT count(*) FROM ind_week_flags")[0][0]
+    assert n >= 2
+
+
+def test_reasons_russian_and_english(store, cfg):
+    from sferum_tui.i18n import set_language
+
+    snap = ind.resolve_week(store, "latest")
+    r = by_key(ind.week_table(store, cfg, snap.id))
+    assert r["A"]["reasons"] == [] and r["F"]["reasons"] == []
+    assert r["B"]["reasons"] == ["зарегистрировано 0 учителей"]
+    assert r["C"]["reasons"] == ["статус «Не активна», хотя правило выполнено",
+                                 "3 из 41 учителя написали более 3 сообщений (7%, ниже 30%)"]
+    assert r["E"]["reasons"] == ["связано 2 пользователя, нужно больше 2",
+                                 "не создано ни одного класса",
+                                 "0 из 1 учителя написали более 3 сообщений (0%, ниже 30%)",
+                                 "зарегистрировано 1 из 30 сотрудников (3%, нужно 100%)"]
+    assert r["G"]["reasons"] == ["нет в файле этой недели"]
+    set_language("en")
+    r = by_key(ind.week_table(store, cfg, snap.id))
+    assert r["C"]["reasons"] == ["status «Не активна» though the rule is met",
+                                 "3 of 41 teachers wrote more than 3 messages (7%, below 30%)"]
+    assert r["E"]["reasons"][:2] == ["2 users linked, more than 2 needed", "no class created"]
+    assert r["B"]["reasons"] == ["0 teachers registered"]
+    assert r["D"]["reasons"] == ["4 of 20 teachers wrote more than 3 messages (20%, below 30%)",
+                                 "20 of 25 staff registered (80%, 100% needed)"]
+    assert r["G"]["reasons"] == ["not in this week's file"]
+
+
+def test_first_week_has_no_changes(store, cfg):
+    snap = ind.resolve_week(store, "latest-2")
+    df = ind.week_table(store, cfg, snap.id)
+    assert not df["changed"].any() and not df["newly_inactive"].any() and not df["recovered"].any()
+    assert df["d_users_total"].isna().all()
+    assert df.attrs["previous_id"] is None
+    kp = {k.key: k for k in ind.kpis(df, cfg)}
+    assert kp["active_profiles"].previous is None and kp["active_profiles"].delta is None
+
+
+# --------------------------------------------------------------------------------------------
+# Filters and sorting
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, set("ABCDEFG")),
+    ({"inactive": True}, {"C", "E", "G"}),
+    ({"low_messaging": True}, {"B", "C", "D", "E"}),
+    ({"low_messaging": 0.45}, {"A", "B", "C", "D", "E"}),
+    ({"low_messaging": 0.05}, {"B", "E"}),
+    ({"unregistered": True}, {"B", "D", "E"}),
+    ({"missing": True}, {"G"}),
+    ({"changed": True}, {"A", "D", "E", "F"}),
+    ({"municipality": "Левашинский район"}, {"D", "E", "F", "G"}),
+    ({"municipality": "левашинский"}, {"D", "E", "F", "G"}),
+    ({"municipality": ["Сергокалинский район", "Левашинский район"]}, set("ABCDEFG")),
+    ({"search": "0527"}, {"A", "B", "C"}),
+    ({"search": "сош"}, {"A", "B", "C", "E", "F", "G"}),
+    ({"search": "ЦУДАХАР"}, {"E"}),
+    ({"inactive": True, "municipality": "Левашинский"}, {"E", "G"}),
+    ({"low_messaging": True, "unregistered": True}, {"B", "D", "E"}),
+    ({"low_messaging": True, "unregistered": True, "search": "0521"}, {"D", "E"}),
+    ({"inactive": True, "missing": True}, {"G"}),
+])
+def test_filters(week3, kwargs, expected):
+    assert keys(ind.filter_schools(week3, **kwargs)) == expected
+
+
+def test_search_treats_yo_as_e(week3):
+    import pandas as pd
+
+    df = week3.copy()
+    df.loc[df["org_id"] == "0527000003", "org_name"] = "МКОУ «Мюрёгинская СОШ»"
+    assert keys(ind.filter_schools(df, search="мюрег")) == {"C"}
+    assert keys(ind.filter_schools(df, search="МЮРЁГ")) == {"C"}
+    assert isinstance(df, pd.DataFrame)
+
+
+def test_sort(week3):
+    out = ind.sort_schools(week3, "messaging_share")
+    order = [by_key(out.iloc[[i]]).popitem()[0] for i in range(len(out))]
+    assert order[:5] == ["E", "C", "D", "A", "F"] and set(order[5:]) == {"B", "G"}   # NaN last
+    out = ind.sort_schools(week3, "messaging", descending=True)
+    order = [by_key(out.iloc[[i]]).popitem()[0] for i in range(len(out))]
+    assert order[:5] == ["F", "A", "D", "C", "E"] and set(order[5:]) == {"B", "G"}
+    out = ind.sort_schools(week3, "-users")
+    assert out["org_id"].iloc[0] == "0527000001"
+    names = ind.sort_schools(week3, "name")["org_name"].tolist()
+    assert names[0] == "МБОУ «Цудахарская СОШ»"
+
+
+def test_sort_unknown_field(week3):
+    with pytest.raises(UserError) as err:
+        ind.sort_schools(week3, "popularity")
+    assert "popularity" in err.value.message and "\n" not in err.value.message
+
+
+# --------------------------------------------------------------------------------------------
+# KPIs, rollups, changes
+# --------------------------------------------------------------------------------------------
+
+def test_kpis(week3, cfg):
+    kp = {k.key: k for k in ind.kpis(week3, cfg, today=date(2023, 4, 26))}
+    a = kp["active_profiles"]
+    assert a.value == pytest.approx(5 / 7) and a.previous == pytest.approx(4 / 7)
+    assert a.delta == pytest.approx(1 / 7)
+    assert (a.n_pass, a.n_total, a.target, a.direction) == (5, 7, 1.0, "up")
+    assert a.deadline == date(2023, 4, 27) and a.days_left == 1 and not a.overdue
+    m = kp["teacher_messaging"]
+    assert m.value == pytest.approx(32 / 122) and m.previous == pytest.approx(22 / 96)
+    assert (m.n_pass, m.n_total) == (2, 5) and m.deadline is None and m.days_left is None
+    assert not m.reached and m.distance == pytest.approx(0.30 - 32 / 122)
+    s = kp["staff_registration"]
+    assert s.value == pytest.approx(122 / 166) and (s.n_pass, s.n_total) == (3, 6)
+    assert s.days_left == 23
+
+
+def test_kpis_deadline_in_the_past(week3, cfg):
+    kp = {k.key: k for k in ind.kpis(week3, cfg, today=date(2023, 5, 1))}
+    assert kp["active_profiles"].days_left == -4 and kp["active_profiles"].overdue
+    assert kp["staff_registration"].days_left == 18
+
+
+def test_kpis_of_a_filtered_table(week3, cfg):
+    sub = ind.filter_schools(week3, municipality="Сергокалинский")
+    kp = {k.key: k for k in ind.kpis(sub, cfg, today=date(2023, 4, 26))}
+    assert kp["active_profiles"].value == 1.0 and kp["active_profiles"].n_total == 3
+    assert kp["teacher_messaging"].value == pytest.approx(23 / 91)
+
+
+def test_rollup(week3, cfg):
+    roll = ind.rollup(week3, cfg)
+    assert roll["municipality"].tolist() == [L, S]            # worst first
+    assert roll["rank"].tolist() == [1, 2]
+    lev = roll.iloc[0]
+    assert (lev["orgs"], lev["present"], lev["inactive"], lev["missing"], lev["low_messaging"]) == \
+        (4, 3, 2, 1, 2)
+    assert lev["inactive_share"] == pytest.approx(0.5)
+    assert lev["low_messaging_share"] == pytest.approx(2 / 3)
+    # last week: D and G missing (inactive), F inactive, E active → 3 of 4
+    assert lev["prev_inactive_share"] == pytest.approx(0.75)
+    assert lev["d_inactive_share"] == pytest.approx(-0.25)
+    assert lev["value_teacher_messaging"] == pytest.approx((4 + 0 + 5) / (20 + 1 + 10))
+    ser = roll.iloc[1]
+    assert ser["inactive_share"] == pytest.approx(1 / 3) and ser["d_inactive_share"] == 0
+    assert ser["value_active_profiles"] == 1.0
+    by_region = ind.rollup(week3, cfg, by="region")
+    assert len(by_region) == 1 and by_region["orgs"].iloc[0] == 7
+    with pytest.raises(UserError):
+        ind.rollup(week3, cfg, by="school")
+
+
+def test_changes(store, cfg, week3):
+    snap = ind.resolve_week(store, "latest")
+    ch = ind.changes(store, cfg, snap.id, table=week3)
+    assert keys(ch["newly_inactive"]) == {"E"}
+    assert keys(ch["recovered"]) == {"D", "F"}
+    # falls: E's messaging share went from 20% to 0%, users 10 → 2
+    assert list(by_key(ch["falls"])) == ["E"]
+    assert keys(ch["rises"]) == {"A", "F"}
+    # A's share rose by 4 points; F's change is unknown (0 teachers last week): it comes after
+    assert [by_key(ch["rises"].iloc[[i]]).popitem()[0] for i in range(2)] == ["A", "F"]
+    same = ind.changes(store, cfg, snap.id)
+    assert keys(same["newly_inactive"]) == {"E"}
+
+
+# --------------------------------------------------------------------------------------------
+# One organisation
+# --------------------------------------------------------------------------------------------
+
+def test_find_org(store):
+    uid = ind.find_org(store, "0521000005")
+    assert ind.find_org(store, "цудахар") == uid
+    with pytest.raises(ind.AmbiguousOrgError) as err:
+        ind.find_org(store, "СОШ")
+    assert len(err.value.candidates) == 6 and "\n" not in err.value.message
+    with pytest.raises(UserError):
+        ind.find_org(store, "нет такой школы")
+
+
+def test_org_history_with_a_missing_week(store, cfg):
+    hist = ind.org_history(store, cfg, ind.find_org(store, "гимназия"))
+    assert hist["week_start"].tolist() == ["2023-04-01", "2023-04-08", "2023-04-15"]
+    assert hist["missing"].tolist() == [False, True, False]
+    assert hist["weeks_below_teacher_messaging"].tolist() == [1, 1, 2]
+    assert hist["messaging_share"].iloc[0] == pytest.approx(0.1)
+    assert hist["recovered"].tolist() == [False, False, True]
+    assert hist["org_name"].iloc[1] == "МКОУ «Левашинская гимназия»"
+    assert hist["reasons"].iloc[1] == ["нет в файле этой недели"]
+    for c in ind.indicator_columns(cfg):
+        assert c in hist.columns
+
+
+def test_org_history_matches_the_week_table(store, cfg, week3):
+    for key in "ABCDEFG":
+        hist = ind.org_history(store, cfg, ind.find_org(store, ORGS[key][1]))
+        last = hist.iloc[-1]
+        row = by_key(week3)[key]
+        for c in ind.indicator_columns(cfg):
+            a, b = last[c], row[c]
+            if isinstance(b, float) and math.isnan(b):
+                assert isinstance(a, float) and math.isnan(a), (key, c)
+            else:
+                assert a == b, (key, c, a, b)
+
+
+def test_registry_only_history(store, cfg):
+    hist = ind.org_history(store, cfg, ind.find_org(store, "Хаджалмахинская"))
+    assert hist["missing"].all() and len(hist) == 3
+    assert hist["inactive"].all() and not hist["newly_inactive"].any()
+
+
+# --------------------------------------------------------------------------------------------
+# Scope and configuration
+# --------------------------------------------------------------------------------------------
+
+def test_scope(store):
+    cfg = loads_config('[scope]\nmunicipalities = ["Сергокалинский район"]\n')
+    snap = ind.resolve_week(store, "latest")
+    assert keys(ind.week_table(store, cfg, snap.id)) == {"A", "B", "C"}
+    assert keys(ind.week_table(store, cfg, snap.id, scope=False)) == set("ABCDEFG")
+    cfg = loads_config('[scope]\nregion = "Республика Дагестан"\n')   # files without a region column
+    assert keys(ind.week_table(store, cfg, snap.id)) == set("ABCDEFG")
+
+
+def test_configured_thresholds_and_a_new_indicator(store):
+    cfg = loads_config(
+        "[thresholds]\nlow_messaging = 0.1\n"
+        "[activity_rule]\nusers_more_than = 10\n"
+        '[[indicators]]\nkey = "has_chats"\ntitle = "Есть чаты"\nrule = "chats >= 2"\ntarget = 1.0\n')
+    snap = ind.resolve_week(store, "latest")
+    df = ind.week_table(store, cfg, snap.id)
+    r = by_key(df)
+    assert {k for k, v in r.items() if v["low_messaging"]} == {"B", "C", "E"}
+    assert not r["B"]["active_by_rule"]                  # 5 users is not more than 10
+    assert r["B"]["reasons"][:2] == ["статус «Активна», хотя правило не выполнено",
+                                     "связано 5 пользователей, нужно больше 10"]
+    assert "Есть чаты: не выполнено" in r["B"]["reasons"]
+    assert {k: v["weeks_below_has_chats"] for k, v in r.items()} == \
+        {"A": 0, "B": 3, "C": 0, "D": 0, "E": 1, "F": 0, "G": 0}
+    kp = {k.key: k for k in ind.kpis(df, cfg)}
+    assert kp["has_chats"].value == pytest.approx(4 / 7)
+
+
+def test_core_imports_no_textual():
+    code = ("import sys; import sferum_tui.core.indicators, sferum_tui.core.indicator_store, "
+            "sferum_tui.core.indicator_calc; print('textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
