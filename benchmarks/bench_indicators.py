@@ -182,3 +182,236 @@ def ensure_store(n_orgs: int, n_weeks: int, rebuild: bool = False) -> tuple[Path
     print(f"building the store {home} ({n_orgs} organisations × {n_weeks} weeks)…", flush=True)
     info = build_store(home, n_orgs, n_weeks)
     return home, info
+
+
+# --------------------------------------------------------------------------------------------
+# The naive way: the whole history into pandas, then filter
+# --------------------------------------------------------------------------------------------
+
+NAIVE_SQL = (
+    "SELECT f.snapshot_id, f.org_uid, f.status, f.users_total, f.staff_total, f.teachers, "
+    "f.students, f.parents, f.classes, f.chats, f.teachers_active, f.teachers_active_share, "
+    "s.period_start FROM facts f JOIN snapshots s ON s.id = f.snapshot_id "
+    "WHERE s.superseded_by IS NULL")
+
+
+def naive_load(home: Path):
+    """Every fact of every current week as one DataFrame (numbers only — generous to the naive
+    way: no texts), with the registry's staff counts filled in."""
+    import pandas as pd
+
+    con = sqlite3.connect(home / "store.sqlite")
+    parts = list(pd.read_sql_query(NAIVE_SQL, con, chunksize=500_000))
+    hist = pd.concat(parts, ignore_index=True)
+    reg = pd.read_sql_query(
+        "SELECT rr.org_uid, rr.staff_total AS reg_staff FROM registry_rows rr JOIN registries g "
+        "ON g.id = rr.registry_id WHERE g.replaced_by IS NULL", con)
+    con.close()
+    hist = hist.merge(reg, on="org_uid", how="left")
+    hist["staff_total"] = hist["staff_total"].fillna(hist["reg_staff"])
+    return hist
+
+
+def naive_indicators(hist, cfg):
+    """Per-row indicator codes over the whole history, vectorised in pandas."""
+    import pandas as pd
+
+    from sferum_tui.core.indicator_calc import evaluate_frame
+
+    frame = hist.copy()
+    frame["status"] = frame["status"].map({1: "active", 0: "inactive"})
+    cols = evaluate_frame(frame, cfg, with_reasons=False, missing=np.zeros(len(frame), dtype=bool))
+    for k, i in enumerate(cfg.indicators):
+        frame[f"code_{i.key}"] = cols["_codes"][:, k]
+    for c in ("inactive", "messaging_share", "registration_share", "low_messaging"):
+        frame[c] = cols[c]
+    return frame
+
+
+def naive_streaks(frame, cfg, upto: str):
+    """Weeks in a row below target per organisation, ending at week ``upto``, in pandas."""
+    f = frame[frame["period_start"] <= upto].sort_values(["org_uid", "period_start"],
+                                                         ascending=[True, False])
+    out = {}
+    for i in cfg.indicators:
+        code = f[f"code_{i.key}"]
+        broken = (code == 1).groupby(f["org_uid"]).cummax()
+        out[i.key] = ((code == 2) & ~broken).groupby(f["org_uid"]).sum()
+    return out
+
+
+def naive_week(home: Path, cfg):
+    hist = naive_load(home)
+    frame = naive_indicators(hist, cfg)
+    weeks = sorted(frame["period_start"].unique())
+    latest, prev = weeks[-1], weeks[-2]
+    now = frame[frame["period_start"] == latest].set_index("org_uid")
+    before = frame[frame["period_start"] == prev].set_index("org_uid")
+    now = now.join(before[["users_total", "messaging_share", "inactive"]], rsuffix="_prev")
+    now["d_users_total"] = now["users_total"] - now["users_total_prev"]
+    now["newly_inactive"] = now["inactive"] & (now["inactive_prev"] == False)  # noqa: E712
+    for key, s in naive_streaks(frame, cfg, latest).items():
+        now[f"weeks_below_{key}"] = s.reindex(now.index).fillna(0)
+    return now
+
+
+def naive_history(home: Path, cfg, uid: int):
+    hist = naive_load(home)
+    one = hist[hist["org_uid"] == uid].sort_values("period_start")
+    return naive_indicators(one, cfg)
+
+
+def naive_schools_json(home: Path, cfg) -> str:
+    now = naive_week(home, cfg)
+    low = now[now["low_messaging"]].reset_index()
+    return low.to_json(orient="records", force_ascii=False)
+
+
+def naive_summary(home: Path, cfg):
+    now = naive_week(home, cfg)
+    return now.groupby("status").size()     # area figures need no more than the week table
+
+
+def _naive_worker(target: str, home: Path, uid: int) -> None:
+    """Runs in a subprocess: one naive measurement, printed as JSON (time, peak RSS)."""
+    from sferum_tui.core.config import Config
+
+    cfg = Config.default()
+    t0 = time.perf_counter()
+    if target == "week":
+        naive_week(home, cfg)
+    elif target == "history":
+        naive_history(home, cfg, uid)
+    elif target == "schools_json":
+        sys.stdout.write("")
+        naive_schools_json(home, cfg)
+    elif target == "summary":
+        naive_summary(home, cfg)
+    dt = time.perf_counter() - t0
+    print(json.dumps({"s": dt, "rss_mb": _rss_mb(resource.RUSAGE_SELF)}))
+
+
+def _rss_mb(who) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0     # Linux: kilobytes
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------------------------
+
+def _median(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _cli(home: Path, *argv: str) -> None:
+    env = dict(os.environ, SFERUM_TUI_LANG="ru", COLUMNS="100")
+    env.pop("SFERUM_TUI_HOME", None)
+    subprocess.run([sys.executable, "-m", "sferum_tui", "--home", str(home), *argv],
+                   stdout=subprocess.DEVNULL, check=True, env=env, cwd=str(ROOT))
+
+
+def _naive(target: str, home: Path, uid: int) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, __file__, "--naive-worker", target, "--home", str(home),
+                          "--uid", str(uid)], capture_output=True, text=True, check=True,
+                         cwd=str(ROOT))
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["s"], data["rss_mb"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--orgs", type=int, default=40000)
+    ap.add_argument("--weeks", type=int, default=150)
+    ap.add_argument("--repeat", type=int, default=5, help="runs per fast measurement (median)")
+    ap.add_argument("--rebuild", action="store_true", help="build the store again")
+    ap.add_argument("--no-cold", action="store_true",
+                    help="skip measuring the one-off fill of the streak flag cache")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive measurements")
+    ap.add_argument("--naive-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--home", help=argparse.SUPPRESS)
+    ap.add_argument("--uid", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.naive_worker:
+        _naive_worker(args.naive_worker, Path(args.home), args.uid)
+        return 0
+
+    home, info = ensure_store(args.orgs, args.weeks, rebuild=args.rebuild)
+    print(f"store: {home} ({info['orgs']} organisations × {info['weeks']} weeks; built with "
+          f"registry import {info['registry_import_s']:.1f} s, first week through the CSV import "
+          f"path {info['first_week_import_s']:.1f} s, {info['weeks'] - 1} weeks in bulk "
+          f"{info['bulk_weeks_s']:.1f} s)")
+    from sferum_tui.core import indicators as ind
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.store import Store
+
+    cfg = Config.default()
+    store = Store(home)
+    snap = ind.resolve_week(store, "latest")
+    uid = int(store.week_frame(snap.id)["org_uid"].iloc[len(store.week_frame(snap.id)) // 2])
+    rows = []
+
+    if not args.no_cold:
+        con = sqlite3.connect(home / "store.sqlite")
+        con.execute("DROP TABLE IF EXISTS ind_week_flags")
+        con.commit()
+        con.close()
+        t0 = time.perf_counter()
+        ind.week_table(store, cfg, snap.id)
+        cold = time.perf_counter() - t0
+        print(f"one-off: the first week table with an empty flag cache (computes and caches the "
+              f"codes of all {info['weeks']} weeks): {cold:.1f} s")
+    else:
+        ind.warm_cache(store, cfg)
+
+    def week_all():
+        df = ind.week_table(store, cfg, snap.id)
+        ind.changes(store, cfg, snap.id, table=df)
+        ind.kpis(df, cfg)
+
+    week_s = _median(week_all, args.repeat)
+    hist_s = _median(lambda: ind.org_history(store, cfg, uid), max(args.repeat, 10))
+    fast_rss = _rss_mb(resource.RUSAGE_SELF)
+    schools_s = _median(lambda: _cli(home, "schools", "--low-messaging", "--format", "json"),
+                        args.repeat)
+    summary_s = _median(lambda: _cli(home, "summary"), args.repeat)
+    cli_rss = _rss_mb(resource.RUSAGE_CHILDREN)
+    store.close()
+
+    targets = [
+        ("week", "all indicators, latest week, changes + streaks", week_s, 1.0),
+        ("history", "one school's 150-week history", hist_s, 0.05),
+        ("schools_json", "schools --low-messaging --format json (end to end)", schools_s, 3.0),
+        ("summary", "summary (end to end)", summary_s, 2.0),
+    ]
+    naive: dict[str, tuple[float, float]] = {}
+    if not args.no_naive:
+        for key, *_ in targets:
+            naive[key] = _naive(key, home, uid)
+
+    print()
+    print(f"{'query':<52} {'target':>7} {'median':>9} {'naive':>9} {'ratio':>7}  ok")
+    for key, label, s, target in targets:
+        nv = naive.get(key)
+        ratio = f"{nv[0] / s:6.0f}×" if nv else "      —"
+        nv_text = f"{nv[0]:8.2f}s" if nv else "        —"
+        print(f"{label:<52} {target:6.2f}s {s:8.3f}s {nv_text} {ratio}  "
+              f"{'yes' if s <= target else 'NO'}")
+    peak = max(fast_rss, cli_rss)
+    print()
+    print(f"peak RSS: API process {fast_rss:.0f} MB, CLI processes {cli_rss:.0f} MB "
+          f"(target ≤ 1024 MB: {'yes' if peak <= 1024 else 'NO'})"
+          + (f"; naive processes up to {max(v[1] for v in naive.values()):.0f} MB" if naive else ""))
+    print("naive = the whole history read into pandas (numbers only), indicators and streaks "
+          "computed there, then filtered; one run each, in a subprocess.")
+    print(f"machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -519,3 +519,31 @@ def test_core_imports_no_textual():
             "sferum_tui.core.indicator_calc; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_a_registry(tmp_path):
+    _, weeks = make_files(tmp_path / "files")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "import", *map(str, weeks)]) == 0
+    cfg = Config.default()
+    with Store(home) as store:
+        snap = ind.resolve_week(store, "latest-1")
+        r = by_key(ind.week_table(store, cfg, snap.id))
+        assert set(r) == {"A", "B", "C", "E", "F"}             # no registry: nobody is missing
+        assert not any(v["missing"] or v["in_registry"] for v in r.values())
+        assert math.isnan(r["B"]["registration_share"])      # no staff counts at all
+        assert not r["B"]["unregistered"] and r["B"]["weeks_below_staff_registration"] == 0
+        df = ind.week_table(store, cfg, ind.resolve_week(store, None).id)
+        r = by_key(df)
+        assert not r["D"]["recovered"] and r["D"]["changed"]  # unknown last week, not inactive
+        assert r["D"]["weeks_below_teacher_messaging"] == 2
+        assert ind.org_history(store, cfg, ind.find_org(store, "гимназия"))["missing"].tolist() == \
+            [False, True, False]
+
+
+def test_all_indicators_disabled(store):
+    cfg = loads_config("".join(f'[[indicators]]\nkey = "{k}"\nenabled = false\n' for k in
+                               ("active_profiles", "teacher_messaging", "staff_registration")))
+    df = ind.week_table(store, cfg, ind.resolve_week(store, None).id)
+    assert (df["weeks_below"] == 0).all() and ind.kpis(df, cfg) == []
+    assert "inactive" in df.columns and not any(c.startswith("pass_") for c in df.columns)
