@@ -368,6 +368,9 @@ class SferumApp(App[int]):
 
     def switch_language(self, lang: str) -> None:
         """Switch the interface language: the screens are rebuilt in place, state kept."""
+        self.call_after_refresh(self._switch_language, lang)
+
+    def _switch_language(self, lang: str) -> None:
         from sferum_tui.tui.welcome import WelcomeScreen
 
         old_default = DEFAULT_SHORTLIST()

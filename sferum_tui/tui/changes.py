@@ -82,7 +82,7 @@ class ChangesScreen(Screen[None]):
             self.error = error
 
     def __init__(self, api: "ConsoleAPI", week_id: int) -> None:
-        super().__init__(id="changes")
+        super().__init__()
         self.api = api
         self.week_id = week_id
         self.data: dict[str, "pd.DataFrame"] | None = None

@@ -188,7 +188,7 @@ KEYS: tuple[Key, ...] = (
     Key("welcome_reload", "r", "reload", "Проверить", "Check again", "welcome",
         section="app", long_ru="Проверить хранилище снова", long_en="Check the store again"),
     # -- the help itself
-    Key("help_close", "escape,q", "close", "Закрыть", "Close", "help", section="app",
+    Key("help_close", "escape,q,f1", "close", "Закрыть", "Close", "help", section="app",
         display="Esc", long_ru="Закрыть справку", long_en="Close the help"),
 )
 

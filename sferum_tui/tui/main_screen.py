@@ -192,7 +192,7 @@ class MainScreen(Screen):
             self.text = text
 
     def __init__(self, api: "ConsoleAPI", state: MainState | None = None) -> None:
-        super().__init__(id="main")
+        super().__init__()
         self.api = api
         self.state = state or MainState()
         self.view: "View | None" = None
@@ -570,7 +570,7 @@ class MainScreen(Screen):
             return
         frame = self.table.view_frame()
         push_optional(self.app, "sferum_tui.tui.export_dialog", "ExportDialog", self.api, frame,
-                      self.view.week.label, self.state.filters.describe(self.view.threshold))
+                      self.view.week.info, self.state.filters.describe(self.view.threshold))
 
     def action_copy(self) -> None:
         """Copy the marked schools (or the cursor's) as text: OSC 52 works over SSH."""

@@ -107,7 +107,7 @@ class RollupScreen(Screen[str | None]):
             self.error = error
 
     def __init__(self, api: "ConsoleAPI", week_id: int) -> None:
-        super().__init__(id="rollup")
+        super().__init__()
         self.api = api
         self.week_id = week_id
         self.frame: "pd.DataFrame | None" = None

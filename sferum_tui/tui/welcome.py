@@ -107,7 +107,7 @@ class WelcomeScreen(Screen[None]):
             self.text = text
 
     def __init__(self, api: "ConsoleAPI") -> None:
-        super().__init__(id="welcome")
+        super().__init__()
         self.api = api
         self.building = False
         install_bindings(self, "welcome")

@@ -1,0 +1,625 @@
+"""Pilot tests of the console as a user drives it, on a real store on disk.
+
+The store is built the way a user builds theirs: small weekly CSV files (and a registry of
+organisations) written to disk and imported with ``sferum-tui import``; the console is the one
+``make_app`` builds for the CLI.  Nothing of ours is mocked.
+
+The helpers (``build_console_home``, ``console``, ``wait_ready`` …) are shared with the snapshot
+tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from filemaker import write_csv
+from sferum_tui.cli import Context, main
+from sferum_tui.core.paths import resolve_paths
+from sferum_tui.i18n import set_language
+from sferum_tui.tui.api import MOSCOW
+
+# --------------------------------------------------------------------------- the data
+
+WEEKS = [("15.04.2023", "21.04.2023"), ("22.04.2023", "28.04.2023"), ("29.04.2023", "05.05.2023")]
+LABELS = ["15.04–21.04.2023", "22.04–28.04.2023", "29.04–05.05.2023"]
+WEEK4 = ("06.05.2023", "12.05.2023")
+LABEL4 = "06.05–12.05.2023"
+NOW = datetime(2023, 5, 8, 10, 0, tzinfo=MOSCOW)  # a Monday after the third week
+
+HEAD = ["№ п/п", "Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи",
+        "Сотрудники", "Учителя", "Ученики", "Родители", "Классы", "Чаты",
+        "Учителя, написавшие более 3 сообщений"]
+REG_HEAD = ["ИНН", "Наименование организации", "Муниципальное образование",
+            "Численность сотрудников", "Тип ОО"]
+
+SERGO, LEVASHI, KIZLYAR = "Сергокалинский район", "Левашинский район", "Кизлярский район"
+
+# inn: (municipality, name, staff)
+ORGS = {
+    "0527001234": (SERGO, "МКОУ «Сергокалинская СОШ №1»", 80),
+    "0527001235": (SERGO, "МКОУ «Аймаумахинская СОШ»", 25),
+    "0527001236": (SERGO, "МКОУ «Мюрегинская СОШ»", 40),
+    "0521004321": (LEVASHI, "МКОУ «Левашинская гимназия»", 60),
+    "0521004322": (LEVASHI, "МБОУ «Цудахарская СОШ»", 55),
+    "0521004323": (LEVASHI, "МКОУ «Кулецминская ООШ»", 20),
+    "0547002001": (KIZLYAR, "МКОУ «Кизлярская СОШ №1»", 70),
+    "0547002002": (KIZLYAR, "МКОУ «Аверьяновская СОШ»", 50),
+}
+NEVER = ("0547002003", KIZLYAR, "МКОУ «Брянская СОШ»", 30)  # in the registry, never in a file
+
+GOOD, INACTIVE, HIGH, RECOVERS, FALLS, LOW, KIZ1, UNREG = ORGS
+
+
+def figures(inn: str, w: int) -> tuple:
+    """status, users, teachers, students, parents, classes, chats, teachers writing >3."""
+    if inn == GOOD:
+        return "Активна", 1200 + 10 * w, 41 + w, 700, 480, 22, 30, 3 + 8 * w
+    if inn == INACTIVE:
+        return "Не активна", 2, 1, 1, 0, 0, 0, 0
+    if inn == HIGH:
+        return "Активна", 310, 30, 200, 80, 11, 12, 24
+    if inn == RECOVERS:
+        return ("Не активна", 3, 2, 1, 0, 0, 1, 0) if w < 2 else ("Активна", 90, 40, 30, 20, 4, 5, 12)
+    if inn == FALLS:
+        return ("Активна", 512, 44, 300, 168, 18, 20, 20) if w < 2 else ("Не активна", 2, 1, 1, 0, 0, 0, 0)
+    if inn == LOW:
+        return "Активна", 40 + w, 15, 20, 5, 3, 2, 1
+    if inn == KIZ1:
+        return "Активна", 800 + w, 65, 500, 235, 25, 26, 30 + w
+    if inn == UNREG:
+        return "Активна", 150, 20, 100, 30, 8, 9, 10
+    raise KeyError(inn)
+
+
+def week_file(folder: Path, w: int, period: tuple[str, str]) -> Path:
+    start, end = period
+    rows: list[list[Any]] = [
+        [f"Мониторинг использования ИКОП «Сферум» за период с {start} по {end}"], HEAD]
+    for n, (inn, (muni, name, staff)) in enumerate(ORGS.items(), 1):
+        status, users, teachers, students, parents, classes, chats, active = figures(inn, w)
+        rows.append([n, muni, inn, name, status, users, staff, teachers, students, parents,
+                     classes, chats, active])
+    return write_csv(folder / f"sferum-week{w + 1}.csv", rows)
+
+
+def build_console_home(root: Path) -> Path:
+    """A data folder with a registry and three weeks, imported through ``sferum-tui``."""
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    home = root / "home"
+    reg_rows = [REG_HEAD] + [[inn, name, muni, staff, "школа"]
+                             for inn, (muni, name, staff) in ORGS.items()]
+    reg_rows.append([NEVER[0], NEVER[2], NEVER[1], NEVER[3], "школа"])
+    reg = write_csv(files / "registry.csv", reg_rows)
+    assert main(["--home", str(home), "registry", "import", str(reg)]) == 0
+    for w, period in enumerate(WEEKS):
+        assert main(["--home", str(home), "import", str(week_file(files, w, period))]) == 0
+    return home
+
+
+def make_context(home: Path, lang: str = "ru", theme: str | None = None) -> Context:
+    return Context(paths=resolve_paths(str(home)), lang=lang, demo=False, config_path=None,
+                   theme=theme, home_arg=str(home))
+
+
+def console(home: Path, lang: str = "ru", theme: str | None = None, poll: float = 0.2):
+    """The app exactly as ``sferum-tui`` builds it, with the clock pinned."""
+    from sferum_tui.tui.app import make_app
+
+    return make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll)
+
+
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the console did not get there in time")
+
+
+async def wait_ready(pilot) -> Any:
+    from sferum_tui.tui.main_screen import MainScreen
+
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.ready)
+    return app.screen
+
+
+async def press_and_reload(pilot, *keys: str) -> None:
+    """Press keys on the main screen and wait for the table to show the result."""
+    main_screen = pilot.app.main_screen
+    before = main_screen.loads
+    await pilot.press(*keys)
+    await wait_for(pilot, lambda: main_screen.loads > before)
+
+
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def names_shown(app) -> list[str]:
+    table = app.main_screen.table
+    frame = table.view_frame()
+    return [] if frame is None else frame["org_name"].tolist()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    set_language("ru")
+    return build_console_home(tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture
+def home(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built store (tests write marks and new weeks into it)."""
+    import shutil
+
+    target = tmp_path / "home"
+    shutil.copytree(built, target)
+    return target
+
+
+# --------------------------------------------------------------------------- the main screen
+
+
+async def test_main_screen_shows_the_latest_week_kpis_and_schools(home):
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_ready(pilot)
+        text = screen_text(app)
+        assert LABELS[-1] in text and "(3/3)" in text
+        assert "Активные профили" in text and "Сотрудники зарег" in text
+        assert "цель 100%" in text
+        assert "след. пт 12.05 17:00 МСК" in text          # the next Friday publication
+        assert "МКОУ «Сергокалинская СОШ №1»" in text
+        assert "нет в файле" in text                        # the registry school missing
+        assert "▼ не активна" in text and "▲ активна" in text
+        assert screen.table.row_count == len(ORGS) + 1
+        assert "9 ОО" in text
+
+
+async def test_filters_combine_drilldown_and_back_keeps_cursor_sort_filters(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "i")                  # inactive
+        assert set(names_shown(app)) == {ORGS[INACTIVE][1], ORGS[FALLS][1], NEVER[2]}
+        assert "неактивные" in screen_text(app) and "3 из 9" in screen_text(app)
+        await pilot.press("u")                              # municipality picker: type, Enter
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MunicipalityPicker")
+        await pilot.press(*"Левашин", "enter")
+        await wait_for(pilot, lambda: screen.state.filters.municipality == LEVASHI
+                       and names_shown(app) == [ORGS[FALLS][1]])
+        assert "1 из 3" in screen_text(app)                  # counts follow the filters
+        await press_and_reload(pilot, "0")                  # clear
+        assert len(names_shown(app)) == 9
+        # sort by messaging share, descending, with the sort picker
+        await pilot.press("s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen")
+        picker = app.screen
+        index = [v for v, _ in picker.options].index("messaging_share")
+        await pilot.press(*["down"] * (index - picker.query_one("OptionList").highlighted), "enter")
+        await wait_for(pilot, lambda: screen.table.sort_column == "messaging_share")
+        await pilot.press("o")
+        assert screen.table.sort_reverse
+        await press_and_reload(pilot, "w")                  # low messaging
+        shown = names_shown(app)
+        assert ORGS[LOW][1] in shown and ORGS[HIGH][1] not in shown
+        await pilot.press("down")
+        key = screen.table.cursor_key
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SchoolScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.table.cursor_key == key
+        assert screen.table.sort_column == "messaging_share" and screen.table.sort_reverse
+        assert screen.state.filters.low_messaging and names_shown(app) == shown
+
+
+async def test_search_as_you_type_by_name_and_inn(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"цудах")
+        await wait_for(pilot, lambda: names_shown(app) == [ORGS[FALLS][1]])
+        assert "«цудах»" in screen_text(app)
+        await pilot.press("enter")                           # back to the table, search kept
+        assert screen.table.has_focus
+        await pilot.press("slash", "ctrl+u")
+        await pilot.press(*"054700")
+        await wait_for(pilot, lambda: len(names_shown(app)) == 3)
+        await pilot.press("escape")                          # clears the search
+        await wait_for(pilot, lambda: len(names_shown(app)) == 9)
+        assert not screen.query_one("#search").display
+
+
+async def test_threshold_dialog_changes_the_low_messaging_filter(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "w")
+        low_at_30 = set(names_shown(app))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ThresholdDialog")
+        await pilot.press("ctrl+u", "8", "5", "enter")
+        await wait_for(pilot, lambda: app.api.low_threshold == pytest.approx(0.85)
+                       and screen.state.filters.low_messaging and app.screen is screen)
+        await wait_for(pilot, lambda: set(names_shown(app)) > low_at_30)
+        assert ORGS[HIGH][1] in names_shown(app)           # 80% writing is low at 85%
+        assert "пишут < 85%" in screen_text(app)
+
+
+async def test_rollup_opens_a_municipality_and_changes_view(home):
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RollupScreen"
+                       and app.screen.frame is not None)
+        rollup = app.screen
+        text = screen_text(app)
+        assert SERGO in text and LEVASHI in text and KIZLYAR in text
+        first = rollup.query_one("FrameTable").cursor_key   # the worst municipality
+        assert first == rollup.frame["municipality"].iloc[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen
+                       and screen.state.filters.municipality == first
+                       and set(screen.view.frame["municipality"]) == {first})
+        await pilot.press("d")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChangesScreen"
+                       and app.screen.data is not None)
+        text = screen_text(app)
+        assert "Стали неактивными (" in text and "Восстановились (" in text
+        assert ORGS[FALLS][1] in text                       # became inactive this week
+        newly = app.screen.data["newly_inactive"]["org_id"].tolist()
+        assert FALLS in newly and RECOVERS in app.screen.data["recovered"]["org_id"].tolist()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_weeks_move_with_brackets_and_picker_keeping_the_cursor(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("down", "down")
+        key = screen.table.cursor_key
+        await press_and_reload(pilot, "left_square_bracket")
+        assert screen.view.week.label == LABELS[1] and LABELS[1] in screen_text(app)
+        assert screen.table.cursor_key == key
+        await press_and_reload(pilot, "left_square_bracket")
+        assert screen.view.week.label == LABELS[0]
+        await pilot.press("left_square_bracket")            # no earlier week: a notice
+        await wait_for(pilot, lambda: any("первая неделя" in n for n in app.notices))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen")
+        await pilot.press("enter")                           # the list starts at the current
+        await pilot.press("p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PickerScreen")
+        await pilot.press("up", "up", "enter")               # newest is first in the list
+        await wait_for(pilot, lambda: screen.view.week.label == LABELS[2])
+        assert screen.state.follow_latest
+
+
+async def test_russian_layout_keys_do_the_same(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "ш")                  # i: inactive
+        assert screen.state.filters.inactive
+        await press_and_reload(pilot, "ц")                  # w: low messaging
+        assert screen.state.filters.low_messaging
+        await press_and_reload(pilot, "0")
+        await press_and_reload(pilot, "х")                  # [: previous week
+        assert screen.view.week.label == LABELS[1]
+        await press_and_reload(pilot, "ъ")                  # ]: next week
+        assert screen.view.week.label == LABELS[2]
+        await pilot.press("ь")                              # m: municipalities
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RollupScreen")
+        await pilot.press("escape")
+        await pilot.press("full_stop")                      # /: search (the same key)
+        assert screen.query_one("#search").has_focus
+        await pilot.press("escape")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await pilot.press("escape")
+        await pilot.press("й")                              # q: quit
+        await wait_for(pilot, lambda: not app.is_running, timeout=5)
+
+
+async def test_english_interface(home):
+    app = console(home, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        text = screen_text(app)
+        assert "Active organisation profiles" in text and "target 100%" in text
+        assert "next Fri 12.05 17:00 MSK" in text
+        assert "Help" in text and "Search" in text and "Organisation" in text
+        assert "Справка" not in text
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        assert "Every letter key also works on the Russian layout" in screen_text(app)
+
+
+async def test_language_switch_from_the_palette_keeps_state(home):
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "i")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"English")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main_screen is not screen
+                       and app.main_screen.ready)
+        text = screen_text(app)
+        assert "Active organisation profiles" in text and "inactive" in text
+        assert app.main_screen.state.filters.inactive
+
+
+async def test_palette_runs_console_commands(home):
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"неактив")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.state.filters.inactive and screen.loads >= 2)
+        from sferum_tui.tui.app import SferumCommands
+
+        titles = [t for t, _, _ in SferumCommands(screen)._commands()]
+        for wanted in ("Фильтр: мало пишут", "Неделя: предыдущая", "Выгрузить таблицу",
+                       "Загрузить новые данные", "Язык: English", "Тема: sferum-contrast",
+                       "Муниципалитеты"):
+            assert any(t.startswith(wanted) for t in titles), wanted
+
+
+async def test_help_lists_every_key(home):
+    from sferum_tui.tui.help import KEYS
+
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        markdown = app.screen.query_one("Markdown").source
+        for key in KEYS:
+            assert f"`{key.id}`" in markdown, key.id
+        assert "`й`" in markdown and "`ь`" in markdown      # the Russian-layout twins
+        await pilot.press("f1")                              # F1 closes it again
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
+
+
+# --------------------------------------------------------------------------- marks, export
+
+
+async def test_marks_are_kept_in_the_store_across_restarts(home):
+    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store import Store
+
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        first = screen.table.cursor_key
+        await pilot.press("space")                           # marks and moves down
+        second = screen.table.cursor_key
+        await pilot.press("space")
+        await wait_for(pilot, lambda: sum("В списке «Рассылка»" in n for n in app.notices) == 2)
+        assert screen.table.marked == {first, second}
+    with Store(home) as store:
+        assert Shortlists(store).contains("Рассылка") == {first, second}
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        assert screen.table.marked == {first, second}
+        assert "●" in screen_text(app)
+        await pilot.press("space")                           # unmark the first again
+        await wait_for(pilot, lambda: any("В списке «Рассылка»: 1" in n for n in app.notices))
+        await pilot.press("l")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ShortlistScreen")
+        await pilot.pause(0.5)
+        name = screen.view.week.frame.set_index("org_uid").loc[second, "org_name"]
+        await wait_for(pilot, lambda: name in screen_text(app))
+
+
+async def test_export_writes_the_filtered_table(home, tmp_path):
+    app = console(home)
+    target = tmp_path / "out" / "inactive.csv"
+    target.parent.mkdir()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await press_and_reload(pilot, "i")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportDialog")
+        path_input = app.screen.query_one("#export-path")
+        path_input.value = str(target)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: target.exists() and type(app.screen).__name__ == "MainScreen")
+        text = target.read_text(encoding="utf-8-sig")
+        for name in (ORGS[INACTIVE][1], ORGS[FALLS][1]):
+            assert name in text
+        assert ORGS[HIGH][1] not in text
+        assert any(str(target) in n for n in app.notices)
+
+
+async def test_copy_puts_the_marked_schools_on_the_clipboard(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("space")
+        await pilot.press("y")
+        first = screen.view.week.frame.iloc[0]
+        assert first["org_name"] in app.clipboard and first["org_id"] in app.clipboard
+
+
+# --------------------------------------------------------------------------- live data
+
+
+async def test_a_week_imported_by_another_process_appears_with_a_notice(home, tmp_path):
+    app = console(home, poll=0.2)
+    new_file = week_file(tmp_path, 3, WEEK4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "w")                  # a filter, a sort, a cursor, a mark
+        screen.table.sort_by("org_name")
+        uids = dict(zip(screen.view.frame["org_id"], screen.view.frame["org_uid"]))
+        screen.table.move_cursor_to_key(uids[LOW])          # low in every week
+        await pilot.pause()
+        key = screen.table.cursor_key
+        await pilot.press("space")
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "sferum_tui", "--home", str(home), "import",
+                             str(new_file)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        await wait_for(pilot, lambda: screen.view.week.label == LABEL4, timeout=15)
+        assert any(f"Пришла неделя {LABEL4}" in n for n in app.notices)
+        assert LABEL4 in screen_text(app) and "(4/4)" in screen_text(app)
+        assert screen.state.filters.low_messaging
+        assert screen.table.sort_column == "org_name"
+        assert screen.table.cursor_key == key and key in screen.table.marked
+
+
+async def test_an_older_week_stays_when_a_new_one_arrives(home, tmp_path):
+    app = console(home, poll=0.2)
+    new_file = week_file(tmp_path, 3, WEEK4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "left_square_bracket")
+        assert main(["--home", str(home), "import", str(new_file)]) == 0
+        await wait_for(pilot, lambda: any(LABEL4 in n for n in app.notices), timeout=15)
+        await wait_for(pilot, lambda: screen.view.week.count == 4)
+        assert screen.view.week.label == LABELS[1]
+
+
+async def test_fetch_from_a_folder_source_brings_the_new_week(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (home / "config.toml").write_text(
+        f'[[sources]]\nname = "inbox"\npath = "{inbox.as_posix()}"\npattern = "*.csv"\n',
+        encoding="utf-8")
+    week_file(inbox, 3, WEEK4)
+    app = console(home, poll=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: screen.view.week.label == LABEL4, timeout=20)
+        await wait_for(pilot, lambda: not app.fetching)
+        assert any("Импортировано новых файлов: 1" in n for n in app.notices)
+        assert any(f"Пришла неделя {LABEL4}" in n for n in app.notices)
+
+
+async def test_fetch_without_sources_says_what_to_do(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("а")                               # f on the Russian layout
+        await wait_for(pilot, lambda: any("Источники не заданы" in n for n in app.notices))
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+async def test_empty_store_opens_the_welcome_screen_then_the_week(tmp_path):
+    home = tmp_path / "empty"
+    app = console(home, poll=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WelcomeScreen")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "Хранилище пока пустое" in text and "sferum-tui demo" in text
+        assert "Открыть демо" in text
+        files = tmp_path / "files"
+        files.mkdir()
+        assert main(["--home", str(home), "import", str(week_file(files, 0, WEEKS[0]))]) == 0
+        screen = await wait_ready(pilot)
+        assert screen.view.week.label == LABELS[0]
+
+
+async def test_welcome_builds_and_opens_the_demo(tmp_path):
+    home = tmp_path / "mine"
+    app = console(home, poll=0.5)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WelcomeScreen")
+        await pilot.press("в")                               # d on the Russian layout
+        screen = await wait_ready(pilot)
+        assert app.api.demo and app.api.home == home / "demo"
+        assert "ДЕМО" in screen_text(app)
+        assert screen.table.row_count > 1000
+    assert not (home / "store.sqlite").exists()              # the user's store untouched
+
+
+async def test_config_keys_remap_with_the_russian_twin(home):
+    (home / "config.toml").write_text('[keys]\nfilter_inactive = "z"\nno_such_action = "k"\n',
+                                      encoding="utf-8")
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await press_and_reload(pilot, "z")
+        assert screen.state.filters.inactive
+        await press_and_reload(pilot, "я")                  # z's place on ЙЦУКЕН
+        assert not screen.state.filters.inactive
+        await pilot.press("i")                              # the old key is free now
+        await pilot.pause(0.3)
+        assert not screen.state.filters.inactive
+        assert any("no_such_action" in n for n in app.notices)
+        active = app.screen.active_bindings
+        assert active["z"].binding.id == active["я"].binding.id == "filter_inactive"
+        assert "i" not in active
+
+
+async def test_unknown_theme_falls_back_with_a_notice(home):
+    app = console(home, theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == "sferum-dark"
+        assert any("no-such-theme" in n for n in app.notices)
+
+
+@pytest.mark.parametrize("theme", ["sferum-light", "sferum-contrast", "ansi-dark"])
+async def test_every_bundled_theme_and_16_colours_render(home, theme):
+    app = console(home, theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        assert app.theme == theme
+        assert LABELS[-1] in screen_text(app)
+
+
+async def test_no_color_still_shows_every_state_in_words(home, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        assert app.no_color
+        text = screen_text(app)
+        assert "▼ не активна" in text and "нет в файле" in text and "▲" in text
+
+
+async def test_usable_at_200_by_60(home):
+    app = console(home)
+    async with app.run_test(size=(200, 60)) as pilot:
+        screen = await wait_ready(pilot)
+        text = screen_text(app)
+        assert "Муниципалитет" in text and "ИНН" in text and "Уч.>3" in text
+        assert "загружено" in text and "неделя " + LABELS[-1] in text
+        assert screen.table.row_count == 9
+
+
+def test_make_app_without_a_context_uses_the_defaults(tmp_path, monkeypatch):
+    from sferum_tui.tui.app import SferumApp, make_app
+
+    monkeypatch.setenv("SFERUM_TUI_HOME", str(tmp_path))
+    app = make_app()
+    assert isinstance(app, SferumApp) and app.api.home == tmp_path
