@@ -275,7 +275,7 @@ async def test_rollup_opens_a_municipality_and_changes_view(home):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen
                        and screen.state.filters.municipality == first
-                       and set(screen.view.frame["municipality"]) == {first})
+                       and set(screen.table.view_frame()["municipality"]) == {first})
         await pilot.press("d")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ChangesScreen"
                        and app.screen.data is not None)
@@ -475,7 +475,7 @@ async def test_a_week_imported_by_another_process_appears_with_a_notice(home, tm
         screen = await wait_ready(pilot)
         await press_and_reload(pilot, "w")                  # a filter, a sort, a cursor, a mark
         screen.table.sort_by("org_name")
-        uids = dict(zip(screen.view.frame["org_id"], screen.view.frame["org_uid"]))
+        uids = dict(zip(screen.view.week.frame["org_id"], screen.view.week.frame["org_uid"]))
         screen.table.move_cursor_to_key(uids[LOW])          # low in every week
         await pilot.pause()
         key = screen.table.cursor_key

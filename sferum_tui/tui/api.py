@@ -147,12 +147,16 @@ class WeekData:
 
 @dataclass
 class View:
-    """What the main screen shows for a week and a set of filters."""
+    """What the main screen shows for a week and a set of filters.
+
+    The rows are positions into the week's (cached, immutable) frame, so the table keeps one
+    frame per week and a filter never builds a new one (``FrameTable.set_frame(rows=...)``).
+    """
 
     week: WeekData
     filters: Filters
     threshold: float
-    frame: "pd.DataFrame"            # the filtered rows
+    rows: Any                        # positions of the shown rows in ``week.frame`` (None: all)
     total: int                       # rows in the area (scope + municipality)
     kpis: list[Any]                  # indicators.Kpi for the area
     counts: dict[str, int]           # inactive / low / unregistered / missing / changed in view
@@ -399,7 +403,7 @@ class ConsoleAPI:
         state = np.select(
             [flag("missing"), flag("newly_inactive"), flag("inactive"), flag("recovered")],
             ["missing", "newly_inactive", "inactive", "recovered"], default="active")
-        frame = frame.copy()
+        frame = frame.reset_index(drop=True)  # positions = labels (the table filters by position)
         frame["state"] = state
         return frame
 
@@ -411,22 +415,32 @@ class ConsoleAPI:
 
         week = self.week(snapshot_id)
         frame = week.frame
-        area = frame
+        area_total = len(frame)
         if filters.municipality:
-            area = indicators.filter_schools(frame, municipality=filters.municipality)
-        shown = indicators.filter_schools(
-            area,
-            inactive=filters.inactive,
-            low_messaging=self.low_threshold if filters.low_messaging else None,
-            unregistered=filters.unregistered,
-            missing=filters.missing,
-            search=filters.search.strip() or None,
-            changed=filters.changed,
-        )
+            area_total = len(indicators.filter_schools(frame, municipality=filters.municipality))
+        rows = None
+        shown = frame
+        if filters.any:
+            shown = indicators.filter_schools(
+                frame,
+                inactive=filters.inactive,
+                low_messaging=self.low_threshold if filters.low_messaging else None,
+                unregistered=filters.unregistered,
+                missing=filters.missing,
+                municipality=filters.municipality or None,
+                search=filters.search.strip() or None,
+                changed=filters.changed,
+            )
+            rows = shown.index.to_numpy()  # the week frame has a RangeIndex: labels = positions
         kpis = self.kpis(snapshot_id, filters.municipality)
         counts = self._counts(shown)
-        return View(week=week, filters=filters, threshold=self.low_threshold, frame=shown,
-                    total=len(area), kpis=kpis, counts=counts)
+        return View(week=week, filters=filters, threshold=self.low_threshold, rows=rows,
+                    total=area_total, kpis=kpis, counts=counts)
+
+    def shown_frame(self, view: View) -> "pd.DataFrame":
+        """The rows a view shows, as a frame (in the week's order)."""
+        frame = view.week.frame
+        return frame if view.rows is None else frame.iloc[view.rows]
 
     def kpis(self, snapshot_id: int, municipality: str | None = None) -> list[Any]:
         """The area's KPIs (scope, narrowed to ``municipality`` when given)."""

@@ -284,7 +284,8 @@ class MainScreen(Screen):
         table = self.table
         keep = self.state.cursor_key
         table.set_marked(self.marks)
-        table.set_frame(view.frame, keep_cursor_key=True, measure=message.measure or week_changed)
+        table.set_frame(view.week.frame, rows=view.rows, keep_cursor_key=True,
+                        measure=message.measure or week_changed)
         if self._pending_sort is not None:
             column, reverse = self._pending_sort
             self._pending_sort = None

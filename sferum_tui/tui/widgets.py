@@ -284,7 +284,7 @@ class ChipBar(Horizontal):
                     f"[b]{escape(k)}[/b] {d}" for k, d in keys) + "[/]"
         self.query_one("#chips", Static).update(text)
         c = view.counts
-        shown_n = c.get("shown", len(view.frame))
+        shown_n = c.get("shown", 0)
         if view.filters.any:
             counts = tr("{a} из {b}", "{a} of {b}", a=format_int(shown_n), b=format_int(view.total))
         else:

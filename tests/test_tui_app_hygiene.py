@@ -1,0 +1,57 @@
+"""The headless core imports no Textual: each module is imported alone in a fresh interpreter
+and ``sys.modules`` is checked (as harlequin's ``test_import_hygiene`` does).
+
+The console's API facade (``sferum_tui.tui.api``) is held to the same rule, so screens are the
+only place Textual enters.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import sferum_tui.core
+
+CORE_MODULES = sorted(f"sferum_tui.core.{m.name}" for m in pkgutil.iter_modules(sferum_tui.core.__path__))
+HEADLESS = ["sferum_tui.core", *CORE_MODULES, "sferum_tui.tui.api", "sferum_tui.cli",
+            "sferum_tui.i18n"]
+
+CHECK = (
+    "import importlib, sys; importlib.import_module({name!r}); "
+    "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
+    "print(','.join(bad))"
+)
+
+
+def _imports_of(name: str) -> tuple[str, str, int, str]:
+    done = subprocess.run([sys.executable, "-c", CHECK.format(name=name)], capture_output=True,
+                          text=True, timeout=120)
+    return name, done.stdout.strip(), done.returncode, done.stderr.strip()[-500:]
+
+
+def test_there_are_core_modules_to_check():
+    assert "sferum_tui.core.store" in CORE_MODULES and "sferum_tui.core.indicators" in CORE_MODULES
+
+
+def test_core_and_the_api_import_no_textual():
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(_imports_of, HEADLESS))
+    failures = []
+    for name, textual_modules, code, err in results:
+        if code != 0:
+            failures.append(f"{name}: import failed: {err}")
+        elif textual_modules:
+            failures.append(f"{name} imports {textual_modules.split(',')[:3]}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", ["sferum_tui.tui.app"])
+def test_the_console_module_does_import_textual(name):
+    # the check above would pass vacuously if the probe were broken
+    _, textual_modules, code, err = _imports_of(name)
+    assert code == 0, err
+    assert "textual" in textual_modules.split(",")
