@@ -623,3 +623,24 @@ def test_make_app_without_a_context_uses_the_defaults(tmp_path, monkeypatch):
     monkeypatch.setenv("SFERUM_TUI_HOME", str(tmp_path))
     app = make_app()
     assert isinstance(app, SferumApp) and app.api.home == tmp_path
+
+
+@pytest.mark.parametrize("needle", ["СОШ", "ёлк", "  сергокалинская   сош ", "05", "0521004",
+                                    "гимназия", "нет такой"])
+def test_the_search_cache_matches_the_core_filter(home, needle):
+    from sferum_tui.core import indicators
+    from sferum_tui.core.config import Config
+    from sferum_tui.tui.api import ConsoleAPI, Filters
+
+    api = ConsoleAPI(resolve_paths(str(home)), Config.default())
+    try:
+        week_id = api.latest_id()
+        week = api.week(week_id)
+        view = api.view(week_id, Filters(search=needle))
+        core = indicators.filter_schools(week.frame, search=needle)
+        assert list(view.rows) == core.index.tolist()
+        both = api.view(week_id, Filters(search=needle, inactive=True))
+        core = indicators.filter_schools(week.frame, search=needle, inactive=True)
+        assert list(both.rows) == core.index.tolist()
+    finally:
+        api.close()

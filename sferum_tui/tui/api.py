@@ -139,6 +139,7 @@ class WeekData:
     index: int                       # position among the current snapshots (0 = oldest)
     count: int                       # number of current snapshots
     municipalities: list[tuple[str, int]] = field(default_factory=list)
+    folded_names: list[str] | None = None   # search cache (see ConsoleAPI.search_mask)
 
     @property
     def label(self) -> str:
@@ -411,6 +412,8 @@ class ConsoleAPI:
 
     def view(self, snapshot_id: int, filters: Filters) -> View:
         """The week's table narrowed by ``filters``, with the area's KPIs and counts."""
+        import numpy as np
+
         from sferum_tui.core import indicators
 
         week = self.week(snapshot_id)
@@ -419,8 +422,9 @@ class ConsoleAPI:
         if filters.municipality:
             area_total = len(indicators.filter_schools(frame, municipality=filters.municipality))
         rows = None
-        shown = frame
-        if filters.any:
+        search = filters.search.strip()
+        others = replace(filters, search="")
+        if others.any:
             shown = indicators.filter_schools(
                 frame,
                 inactive=filters.inactive,
@@ -428,14 +432,44 @@ class ConsoleAPI:
                 unregistered=filters.unregistered,
                 missing=filters.missing,
                 municipality=filters.municipality or None,
-                search=filters.search.strip() or None,
                 changed=filters.changed,
             )
             rows = shown.index.to_numpy()  # the week frame has a RangeIndex: labels = positions
+        if search:
+            mask = self.search_mask(week, search)
+            rows = np.flatnonzero(mask) if rows is None else rows[mask[rows]]
         kpis = self.kpis(snapshot_id, filters.municipality)
-        counts = self._counts(shown)
+        counts = self._counts(frame, rows)
         return View(week=week, filters=filters, threshold=self.low_threshold, rows=rows,
                     total=area_total, kpis=kpis, counts=counts)
+
+    def search_mask(self, week: WeekData, text: str):
+        """Rows of the week whose name contains ``text`` (or whose ИНН starts with it, for
+        digits) — the same rule as ``indicators.filter_schools(search=)``, with the folded
+        names (``indicators.fold``) kept per week so each keystroke is a scan, not a fold."""
+        import numpy as np
+
+        from sferum_tui.core import indicators
+
+        frame = week.frame
+        text = str(text).strip()
+        if text.isdigit():
+            ids = frame["org_id"].fillna("").astype(str)
+            return ids.str.startswith(text).to_numpy(dtype=bool)
+        folded = self.folded_names(week)
+        needle = indicators.fold(text)
+        return np.fromiter((needle in name for name in folded), dtype=bool, count=len(folded))
+
+    @staticmethod
+    def folded_names(week: WeekData) -> list[str]:
+        """The week's names folded for search, computed once per week (thread-safe enough:
+        a race only computes the same list twice)."""
+        if week.folded_names is None:
+            from sferum_tui.core import indicators
+
+            names = week.frame["org_name"].tolist()
+            week.folded_names = [indicators.fold(n) if isinstance(n, str) else "" for n in names]
+        return week.folded_names
 
     def shown_frame(self, view: View) -> "pd.DataFrame":
         """The rows a view shows, as a frame (in the week's order)."""
@@ -459,14 +493,17 @@ class ConsoleAPI:
         cache[key] = result
         return result
 
-    def _counts(self, frame: "pd.DataFrame") -> dict[str, int]:
+    @staticmethod
+    def _counts(frame: "pd.DataFrame", rows: Any = None) -> dict[str, int]:
+        """How many of the shown rows are inactive, low, … (the core's flags, counted)."""
         def count(col: str) -> int:
             if col not in frame.columns:
                 return 0
-            return int(frame[col].fillna(False).astype(bool).sum())
+            values = frame[col].to_numpy(dtype=bool, na_value=False)
+            return int(values.sum() if rows is None else values[rows].sum())
 
         return {
-            "shown": len(frame),
+            "shown": len(frame) if rows is None else len(rows),
             "inactive": count("inactive"),
             "low_messaging": count("low_messaging"),
             "unregistered": count("unregistered"),

@@ -268,7 +268,9 @@ class MainScreen(Screen):
             if worker.is_cancelled:
                 return
             try:
-                self.api.week(week_id)
+                week = self.api.week(week_id)
+                if week_id == week_ids[0]:
+                    self.api.folded_names(week)  # the search cache of the week on screen
             except Exception:  # noqa: BLE001 - a failed warm-up shows when the week is opened
                 return
 
@@ -300,10 +302,10 @@ class MainScreen(Screen):
         self.ready = True
         self.loads += 1
         if week_changed:
-            neighbours = [i for i in (self.api.neighbour(view.week.info.id, -1),
-                                      self.api.neighbour(view.week.info.id, 1)) if i is not None]
-            if neighbours:
-                self._prefetch(neighbours)
+            week_id = view.week.info.id
+            neighbours = [i for i in (self.api.neighbour(week_id, -1),
+                                      self.api.neighbour(week_id, 1)) if i is not None]
+            self._prefetch([week_id, *neighbours])
 
     def _show_chrome(self) -> None:
         view = self.view

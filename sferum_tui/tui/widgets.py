@@ -80,6 +80,50 @@ def _parse_utc(text: str) -> datetime | None:
         return None
 
 
+# --------------------------------------------------------------------------- split line
+
+
+class SplitLine(Static):
+    """One line with a left part and a right-aligned part; the left is cut with an ellipsis
+    when both do not fit.  Updates never ask for a new layout (the line's size is fixed), so
+    a filter or a new week repaints these lines without re-laying out the screen."""
+
+    DEFAULT_CSS = """
+    SplitLine { height: 1; width: 1fr; text-wrap: nowrap; }
+    """
+
+    def __init__(self, left: str = "", right: str = "", **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self._parts = (left, right)
+
+    def set_parts(self, left: str, right: str) -> None:
+        if (left, right) == self._parts:
+            return
+        self._parts = (left, right)
+        self._draw()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        from textual.content import Content
+
+        left = Content.from_markup(self._parts[0])
+        right = Content.from_markup(self._parts[1])
+        width = self.content_size.width
+        if width:
+            room = width - right.cell_length
+            if left.cell_length > room:
+                left = left.truncate(max(0, room - 1), ellipsis=True)
+            pad = max(0, width - left.cell_length - right.cell_length)
+        else:
+            pad = 1
+        self.update(left + Content(" " * pad) + right, layout=False)
+
+
 # --------------------------------------------------------------------------- header
 
 
@@ -91,15 +135,11 @@ class HeaderBar(Horizontal):
         height: 1;
         background: $panel;
         color: $foreground;
-        & > #header-left { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-        & > #header-right { width: auto; text-wrap: nowrap; color: $text-muted; }
     }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(tr(" Сферум · загрузка…", " Sferum · loading…"), id="header-left",
-                     markup=True)
-        yield Static("", id="header-right", markup=True)
+        yield SplitLine(tr(" Сферум · загрузка…", " Sferum · loading…"), "", id="header-line")
 
     def show(self, api: "ConsoleAPI", view: "View", *, compact: bool = False) -> None:
         week = view.week
@@ -126,8 +166,7 @@ class HeaderBar(Horizontal):
             stale = tr("[b $text-warning]нет недели по {d}[/] · ", "[b $text-warning]week to {d} missing[/] · ",
                        d=last_pub.strftime("%d.%m"))
         right = f"{stale}{fresh} · {pub} " if not compact else f"{stale}{pub} "
-        self.query_one("#header-left", Static).update(left)
-        self.query_one("#header-right", Static).update(right)
+        self.query_one("#header-line", SplitLine).set_parts(left, f"[$text-muted]{right}[/]")
 
 
 # --------------------------------------------------------------------------- KPI strip
@@ -158,13 +197,21 @@ class KpiCard(Static):
 
     kpi: Any = None
 
+    _text: str = ""
+
     def show(self, kpi: Any) -> None:
         self.kpi = kpi
-        self.update(self.render_kpi(kpi, self.content_size.width))
+        self._draw()
 
     def on_resize(self) -> None:
         if self.kpi is not None:
-            self.update(self.render_kpi(self.kpi, self.content_size.width))
+            self._draw()
+
+    def _draw(self) -> None:
+        text = self.render_kpi(self.kpi, self.content_size.width)
+        if text != self._text:
+            self._text = text
+            self.update(text, layout=False)  # a fixed 3-line card: no new layout
 
     @staticmethod
     def render_kpi(kpi: Any, width: int = 0) -> str:
@@ -209,7 +256,7 @@ class KpiCard(Static):
             elif days == 0:
                 line3 = f"[b $text-warning]{tr('срок сегодня', 'due today')}[/] [$text-muted]{when}[/]"
             else:
-                line3 = f"[$text-warning]{tr('осталось', 'left')} {_days(days)}[/] [$text-muted]{tr('до', 'to')} {when}[/]"
+                line3 = f"[$text-warning]{tr('осталось', 'left')} {_days(days)}[/] [$text-muted]{when}[/]"
         else:
             line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
         return f"{line1}\n{line2}\n{line3}"
@@ -238,11 +285,11 @@ class KpiStrip(Horizontal):
         kpis = list(kpis)
         cards = list(self.query(KpiCard))
         for i, card in enumerate(cards):
-            if i < len(kpis):
-                card.display = True
+            visible = i < len(kpis)
+            if card.display != visible:
+                card.display = visible
+            if visible:
                 card.show(kpis[i])
-            else:
-                card.display = False
 
 
 # --------------------------------------------------------------------------- chips
@@ -252,16 +299,11 @@ class ChipBar(Horizontal):
     """The filters that are on, as chips, and the counts that follow them."""
 
     DEFAULT_CSS = """
-    ChipBar {
-        height: 1;
-        & > #chips { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-        & > #counts { width: auto; text-wrap: nowrap; }
-    }
+    ChipBar { height: 1; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="chips")
-        yield Static("", id="counts")
+        yield SplitLine(id="chip-line")
 
     def show(self, view: "View", hint_keys: dict[str, str], *, compact: bool = False) -> None:
         chips = view.filters.chips(view.threshold)
@@ -282,7 +324,6 @@ class ChipBar(Horizontal):
             else:
                 text = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
                     f"[b]{escape(k)}[/b] {d}" for k, d in keys) + "[/]"
-        self.query_one("#chips", Static).update(text)
         c = view.counts
         shown_n = c.get("shown", 0)
         if view.filters.any:
@@ -293,7 +334,8 @@ class ChipBar(Horizontal):
             f"[$text-error]{tr('неакт.', 'inact.')} {format_int(c.get('inactive', 0))}[/]",
             f"[$text-warning]{tr('мало пишут', 'low')} {format_int(c.get('low_messaging', 0))}[/]",
         ]
-        self.query_one("#counts", Static).update(f"[b]{counts}[/] · " + " · ".join(extra) + " ")
+        self.query_one("#chip-line", SplitLine).set_parts(
+            text, f"[b]{counts}[/] · " + " · ".join(extra) + " ")
 
 
 class StatusLine(Static):
