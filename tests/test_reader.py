@@ -216,3 +216,14 @@ def test_period_from_date_cells_in_the_title_row(tmp_path):
     res = read_weekly(path)
     assert res.period.to_json() == PERIOD
     assert res.rows[0]["status"] == "active"
+
+
+def test_same_school_name_in_same_named_districts_of_two_regions_is_no_duplicate(tmp_path):
+    rows = [[TITLE], ["Регион", "Район", "Наименование ОО", "Пользователи", "Классы"],
+            ["Кировская область", "Кировский район", "МБОУ СОШ №1", 10, 1],
+            ["Калужская область", "Кировский район", "МБОУ СОШ №1", 12, 2]]
+    res = read_weekly(write_csv(tmp_path / "w.csv", rows))
+    assert [r["region"] for r in res.rows] == ["Кировская область", "Калужская область"]
+    rows.append(["Кировская область", "Кировский район", "МБОУ  СОШ №1", 3, 1])
+    with pytest.raises(InputFileError, match="строки 3 и 5"):
+        read_weekly(write_csv(tmp_path / "w2.csv", rows))

@@ -721,7 +721,7 @@ class _Extractor:
                 else:
                     seen[inn] = o["row"]
             elif o.get("org_name"):
-                key = _name_key(o.get("org_name"), o.get("municipality"))
+                key = (o.get("region") or "") + "|" + _name_key(o.get("org_name"), o.get("municipality"))
                 if key in names:
                     self.error(tr("строки {a} и {b}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
                                   "rows {a} and {b}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
