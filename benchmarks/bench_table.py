@@ -496,7 +496,7 @@ async def steps(adapter_cls: type[Adapter], frame, runs: int, timeout: float) ->
                 if frametable:  # cold: nothing ranked ahead, the key is built in the step
                     adapter.table.precompute_sort_keys = False
                 await adapter.reset(frame)
-                await measure(f"sort by {what}" + (" (cold)" if frametable else ""), sort)
+                await measure(f"sort by {what} (cold)", sort)
                 if frametable:
                     await measure(f"sort by {what} again, other way", resort)
                     if column == SORT_NAME:  # as used: text ranked in a thread once shown

@@ -145,7 +145,17 @@ def _rank(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
-        series = series.str.lower().str.replace("ё", "е", regex=False)
+        try:  # pandas' own Arrow strings: rank in pyarrow, ~2x faster than .str + factorize
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            text = pc.replace_substring(pc.utf8_lower(pa.array(series.array)), "ё", "е")
+            key = pc.rank(text, sort_keys="ascending", tiebreaker="dense").to_numpy()
+            key = key.astype(np.float64)
+            key[pc.is_null(text).to_numpy(zero_copy_only=False)] = np.nan
+            return key
+        except (ImportError, TypeError, ValueError, NotImplementedError):
+            series = series.str.lower().str.replace("ё", "е", regex=False)
     try:
         codes, _ = pd.factorize(series, sort=True, use_na_sentinel=True)
     except TypeError:  # mixed types in an object column
@@ -847,9 +857,10 @@ class FrameTable(ScrollView, can_focus=True):
     def _sort_key(self, column: str) -> np.ndarray | None:
         """A float per frame row whose order is the column's order; NaN for missing.
 
-        Numbers are their own key.  Anything else is ranked once per frame with pandas
-        (``factorize(sort=True)`` of the values, lower-cased with ё as е for text, as people
-        read names), so sorting any filter of the frame, either way, is an argsort of numbers.
+        Numbers are their own key.  Anything else is ranked once per frame (text lower-cased
+        with ё as е, as people read names; with pyarrow's ``rank`` for pandas' Arrow strings,
+        else ``pandas.factorize(sort=True)``), so sorting any filter of the frame, either way,
+        is an argsort of numbers.
         Text keys of a big frame are usually ready before the first sort: they are prepared
         in a worker thread after the frame is first painted (``_prepare_sort_keys``).
         """
