@@ -444,3 +444,25 @@ async def test_wide_characters_keep_columns_aligned_and_coloured():
         for y in (1, 3):  # inactive rows: the status cell in the theme's error colour
             seg = next(s for s in strips[y] if "inactive" in s.text)
             assert seg.style.color == error
+
+
+async def test_nullable_and_odd_dtypes_show_the_null_rep():
+    frame = pd.DataFrame({
+        "org_id": pd.array(["a", "b", "c"], dtype="string"),
+        "users": pd.array([5, None, 7], dtype="Int64"),
+        "flag": [True, False, True],
+        "when": pd.to_datetime(["2023-04-21", None, "2023-04-14"]),
+        "mixed": ["x", 3, None],
+    })
+    columns = [Column(c) for c in ("users", "flag", "when", "mixed")]
+    app = TableApp(frame, columns=columns)
+    async with app.run_test(size=(80, 24)):
+        table = app.query_one(FrameTable)
+        lines = screen_lines(app)
+        assert "<NA>" not in "".join(lines) and "NaT" not in "".join(lines)
+        assert lines[2].split()[0] == "—" and "да" in lines[1] and "21.04.2023" in lines[1]
+        for column in ("users", "when", "mixed", "flag"):
+            table.sort_by(column)
+            assert table.row_count == 3
+        table.sort_by("users")
+        assert table.keys_in_view()[-1] == "b"  # missing last

@@ -24,6 +24,7 @@ table follows ``App.theme``, the 16-colour ANSI theme and ``NO_COLOR``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Literal, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -166,6 +167,12 @@ def _rank(series: pd.Series) -> np.ndarray:
 
 
 def _default_format(value: Any) -> str:
+    if isinstance(value, datetime):  # pandas Timestamps too
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.strftime(tr("%d.%m.%Y", "%Y-%m-%d"))
+        return value.strftime(tr("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M"))
+    if isinstance(value, date):
+        return value.strftime(tr("%d.%m.%Y", "%Y-%m-%d"))
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
@@ -761,7 +768,9 @@ class FrameTable(ScrollView, can_focus=True):
             values = None
             if present:
                 dtype = series.dtype
-                values = series.to_numpy() if isinstance(dtype, np.dtype) else series.array
+                # plain numpy for numbers; pandas arrays otherwise (datetimes as Timestamps)
+                plain = isinstance(dtype, np.dtype) and dtype.kind in "iufb"
+                values = series.to_numpy() if plain else series.array
             layout.append(_Layout(column, max(1, width), align, present, values, numeric))
         self._layout = layout
         marker = 2 if self.show_marks else 1
@@ -782,6 +791,7 @@ class FrameTable(ScrollView, can_focus=True):
         (text, e.g. a status; sampled when there are many).  Then capped.
         """
         import numpy as np
+        import pandas as pd
 
         cap = column.max_width or (DEFAULT_MAX_NUMBER_WIDTH if numeric else DEFAULT_MAX_TEXT_WIDTH)
         label = cell_len(column.title) + 1  # room for the sort arrow
@@ -789,7 +799,11 @@ class FrameTable(ScrollView, can_focus=True):
         if series is not None and len(series):
             if series.hasnans:
                 data = len(self.null_rep)
-            if column.formatter is not None:
+            formatter = column.formatter
+            text_like = pd.api.types.is_string_dtype(series.dtype)
+            if formatter is None and not numeric and not text_like:
+                formatter = _default_format  # bool, dates, categories: measure as shown
+            if formatter is not None:
                 if numeric:
                     values = series.to_numpy(dtype=float, na_value=np.nan)
                     values = values[~np.isnan(values)]
@@ -805,11 +819,11 @@ class FrameTable(ScrollView, can_focus=True):
                     if len(distinct) > 1024:
                         distinct = distinct.sample(1024, random_state=0)
                     candidates = distinct.tolist()
-                formatted = [self._format(column.formatter, v) for v in candidates]
+                formatted = [self._format(formatter, v) for v in candidates]
                 data = max([data, *map(cell_len, formatted)])
             elif numeric:
                 data = max(data, self._numeric_width(series))
-            elif str(series.dtype) != "object":
+            elif str(series.dtype) != "object":  # pandas strings: vectorised lengths
                 longest = series.str.len().max()
                 data = max(data, 0 if longest != longest else int(longest))
             else:
@@ -902,6 +916,8 @@ class FrameTable(ScrollView, can_focus=True):
         cached = self._blocks.get(index)
         if cached is not None:
             return cached
+        import numpy as np
+
         start = index * BLOCK_ROWS
         stop = min(self._row_count, start + BLOCK_ROWS)
         positions = slice(start, stop) if self._view is None else self._view[start:stop]
@@ -929,7 +945,7 @@ class FrameTable(ScrollView, can_focus=True):
             chunk = values[positions] if isinstance(positions, slice) else values.take(positions)
             raw = chunk.tolist()
             formatter = column.formatter
-            if formatter is None and getattr(chunk, "dtype", None) is not None \
+            if formatter is None and isinstance(chunk, np.ndarray) \
                     and chunk.dtype.kind in "iu":  # numpy integers: never missing
                 columns_text.append([_fit(str(v), width, align) for v in raw])
             else:
