@@ -644,3 +644,19 @@ def test_the_search_cache_matches_the_core_filter(home, needle):
         assert list(both.rows) == core.index.tolist()
     finally:
         api.close()
+
+
+async def test_auto_fetch_from_the_config_brings_a_new_week_by_itself(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (home / "config.toml").write_text(
+        "[fetch]\nauto_interval_minutes = 0.01\n\n"
+        f'[[sources]]\nname = "inbox"\npath = "{inbox.as_posix()}"\npattern = "*.csv"\n',
+        encoding="utf-8")
+    app = console(home, poll=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        assert screen.view.week.label == LABELS[-1]
+        week_file(inbox, 3, WEEK4)                            # the ministry publishes
+        await wait_for(pilot, lambda: screen.view.week.label == LABEL4, timeout=20)
+        assert any(f"Пришла неделя {LABEL4}" in n for n in app.notices)

@@ -153,10 +153,11 @@ class SferumApp(App[int]):
             self.event = event
 
     class FetchDone(Message):
-        def __init__(self, report: Any, error: str | None) -> None:
+        def __init__(self, report: Any, error: str | None, quiet: bool = False) -> None:
             super().__init__()
             self.report = report
             self.error = error
+            self.quiet = quiet
 
     def __init__(self, api: ConsoleAPI, *, theme: str | None = None,
                  keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS) -> None:
@@ -316,9 +317,10 @@ class SferumApp(App[int]):
             report = self.api.fetch(on_event=lambda ev: self.post_message(self.FetchProgress(ev)),
                                     cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - a bad request is one line
-            self.post_message(self.FetchDone(None, getattr(exc, "message", None) or str(exc)))
+            self.post_message(self.FetchDone(None, getattr(exc, "message", None) or str(exc),
+                                             quiet))
             return
-        self.post_message(self.FetchDone(report, None))
+        self.post_message(self.FetchDone(report, None, quiet))
 
     def on_sferum_app_fetch_progress(self, message: FetchProgress) -> None:
         ev = message.event
@@ -346,6 +348,8 @@ class SferumApp(App[int]):
                         severity="error", markup=False, timeout=12)
             return
         report = message.report
+        if message.quiet and not report.new and not report.errors:
+            return  # the automatic fetch found nothing new: nothing to say
         text = report.summary()
         if report.errors:
             text += "\n" + "\n".join(report.errors[:3])

@@ -30,8 +30,8 @@ __all__ = ["ChangesScreen", "SECTIONS"]
 SECTIONS = (
     ("newly_inactive", "Стали неактивными", "Newly inactive"),
     ("recovered", "Восстановились", "Recovered"),
-    ("falls", "Сильнее всего упали", "Biggest falls"),
-    ("rises", "Сильнее всего выросли", "Biggest rises"),
+    ("falls", "Упали", "Falls"),
+    ("rises", "Выросли", "Rises"),
 )
 
 
@@ -49,22 +49,22 @@ def _sign_style(v: Any) -> str | None:
 
 def change_columns(frame: "pd.DataFrame") -> list[Column]:
     candidates = [
-        Column("org_name", tr("Организация", "Organisation"), max_width=36, min_width=12),
-        Column("municipality", tr("Муниципалитет", "Municipality"), max_width=20),
+        Column("org_name", tr("Организация", "Organisation"), max_width=30, min_width=12),
         Column("state", tr("Статус", "Status"), formatter=_state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
-        Column("messaging_share", tr("Пишут", "Msg %"), formatter=lambda v: format_share(float(v)),
-               align="right"),
         Column("d_messaging_share", tr("Изм. пишут", "Msg chg"),
                formatter=lambda v: format_delta_pp(float(v)) or "—", style_fn=_sign_style,
                align="right"),
-        Column("users_total", tr("Польз.", "Users"), formatter=format_int),
+        Column("messaging_share", tr("Пишут", "Msg %"), formatter=lambda v: format_share(float(v)),
+               align="right"),
         Column("d_users_total", tr("Изм. польз.", "Users chg"), formatter=_signed,
                style_fn=_sign_style),
-        Column("classes", tr("Классы", "Classes"), formatter=format_int),
+        Column("users_total", tr("Польз.", "Users"), formatter=format_int),
         Column("d_classes", tr("Изм. кл.", "Cls chg"), formatter=_signed, style_fn=_sign_style),
+        Column("classes", tr("Классы", "Classes"), formatter=format_int),
         Column("d_teachers_active", tr("Изм. уч.>3", "T.>3 chg"), formatter=_signed,
                style_fn=_sign_style),
+        Column("municipality", tr("Муниципалитет", "Municipality"), max_width=20),
         Column("reasons", tr("Причины", "Reasons"), max_width=60,
                formatter=lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else str(v)),
         Column("org_id", "ИНН", width=10),
@@ -92,8 +92,10 @@ class ChangesScreen(Screen[None]):
         snaps = {s.id: s for s in self.api.snapshots()}
         info = snaps.get(self.week_id)
         label = info.period_label if info else ""
-        yield Static(tr(" [b]Изменения[/] за неделю {w} по сравнению с предыдущей",
-                        " [b]Changes[/] in the week {w} since the previous one", w=label),
+        yield Static(tr(" [b]Изменения[/] за неделю {w} по сравнению с предыдущей; "
+                        "падения и рост — по доле пишущих учителей, затем по пользователям",
+                        " [b]Changes[/] in the week {w} since the previous one; falls and rises "
+                        "by the share of teachers writing, then by users", w=label),
                      id="changes-title", classes="screen-title")
         with TabbedContent(id="changes-tabs"):
             for key, ru, en in SECTIONS:
