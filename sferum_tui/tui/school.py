@@ -23,7 +23,6 @@ this module only formats them.  Loading and the shortlist write run in thread wo
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical
+from textual.containers import Container
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.message import Message
