@@ -8,8 +8,9 @@ fetch modules).  It imports no Textual, so it can be driven from a test or a not
 Threads.  Widgets call these methods from ``@work(thread=True)`` workers, never from the UI
 thread.  Textual starts a new thread for each worker, and the store keeps one SQLite connection
 per thread (each with its own page cache), so every call that touches the store is handed to
-one long-lived thread owned by this object (``_call``).  That keeps a single connection, bounds
-memory, and serialises reads and the rare writes (shortlist marks) in the order they were made.
+one long-lived thread owned by this object (:meth:`ConsoleAPI.call`).  That keeps a single
+connection, bounds memory, and serialises reads and the rare writes (shortlist marks) in the
+order they were made.
 """
 
 from __future__ import annotations
@@ -231,8 +232,6 @@ class ConsoleAPI:
         self._executor_thread = threading.current_thread()
         return fn(*args, **kwargs)
 
-    _call = call
-
     def close(self) -> None:
         def _close() -> None:
             if self._store is not None:
@@ -351,12 +350,24 @@ class ConsoleAPI:
     def week(self, snapshot_id: int) -> WeekData:
         """The scoped week table of a snapshot (cached for a few weeks)."""
         key = (int(snapshot_id), bool(self.scope))
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        return self.call(self._load_week_once, key)
+
+    def _cached(self, key: tuple[int, bool]) -> WeekData | None:
         with self._lock:
             hit = self._weeks.get(key)
             if hit is not None:
                 self._weeks.move_to_end(key)
-                return hit
-        data = self.call(self._load_week, int(snapshot_id), bool(self.scope))
+            return hit
+
+    def _load_week_once(self, key: tuple[int, bool]) -> WeekData:
+        # on the store thread: a second caller waiting for the same week finds it cached
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        data = self._load_week(*key)
         with self._lock:
             self._weeks[key] = data
             while len(self._weeks) > WEEK_CACHE:

@@ -236,8 +236,10 @@ class SferumApp(App[int]):
         """Switch to the freshly built demo store (from the welcome screen)."""
         self.api.switch_home(paths, demo=True)
         self._signature = self.api.signature()
-        self.notify(tr("Открыто демо-хранилище: данные синтетические.",
-                       "The demo store is open: the data is synthetic."), markup=False)
+        self.notify(tr("Открыто демо-хранилище: данные синтетические. В следующий раз: "
+                       "sferum-tui --demo",
+                       "The demo store is open: the data is synthetic. Next time: "
+                       "sferum-tui --demo"), markup=False, timeout=8)
         self.switch_screen(MainScreen(self.api))
 
     def action_help(self) -> None:
