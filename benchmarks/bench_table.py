@@ -1,6 +1,6 @@
 """Benchmark: FrameTable against textual-fastdatatable and Textual's DataTable on 40,000 schools.
 
-Run:  .venv/bin/python benchmarks/bench_table.py            (all three, ~1-2 minutes)
+Run:  .venv/bin/python benchmarks/bench_table.py            (all three, ~5 minutes, mostly DataTable)
       .venv/bin/python benchmarks/bench_table.py --skip-builtin --runs 7
       .venv/bin/python benchmarks/bench_table.py --json results.json
 
