@@ -15,8 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -83,45 +85,37 @@ def _parse_utc(text: str) -> datetime | None:
 # --------------------------------------------------------------------------- split line
 
 
-class SplitLine(Static):
+class SplitLine(Widget):
     """One line with a left part and a right-aligned part; the left is cut with an ellipsis
-    when both do not fit.  Updates never ask for a new layout (the line's size is fixed), so
-    a filter or a new week repaints these lines without re-laying out the screen."""
+    when both do not fit.  The line is drawn at render time for the width it has, and a change
+    only repaints it (no screen re-layout), so a filter or a new week stays cheap."""
 
     DEFAULT_CSS = """
-    SplitLine { height: 1; width: 1fr; text-wrap: nowrap; }
+    SplitLine { height: 1; width: 1fr; }
     """
 
     def __init__(self, left: str = "", right: str = "", **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self._parts = (left, right)
 
     def set_parts(self, left: str, right: str) -> None:
-        if (left, right) == self._parts:
-            return
-        self._parts = (left, right)
-        self._draw()
+        if (left, right) != self._parts:
+            self._parts = (left, right)
+            self.refresh()
 
-    def on_mount(self) -> None:
-        self._draw()
+    @property
+    def parts(self) -> tuple[str, str]:
+        return self._parts
 
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
-        from textual.content import Content
-
+    def render(self) -> Content:
         left = Content.from_markup(self._parts[0])
         right = Content.from_markup(self._parts[1])
         width = self.content_size.width
-        if width:
-            room = width - right.cell_length
-            if left.cell_length > room:
-                left = left.truncate(max(0, room - 1), ellipsis=True)
-            pad = max(0, width - left.cell_length - right.cell_length)
-        else:
-            pad = 1
-        self.update(left + Content(" " * pad) + right, layout=False)
+        room = width - right.cell_length
+        if left.cell_length > room:
+            left = left.truncate(max(0, room - 1), ellipsis=True)
+        pad = max(0, width - left.cell_length - right.cell_length)
+        return left + Content(" " * pad) + right
 
 
 # --------------------------------------------------------------------------- header
@@ -179,8 +173,9 @@ SHORT_TITLES = {
 }
 
 
-class KpiCard(Static):
-    """One indicator: title and how many schools pass; value, change and target; deadline."""
+class KpiCard(Widget):
+    """One indicator: title and how many schools pass; value, change and target; deadline.
+    Drawn at render time for the width it has (short titles when narrow)."""
 
     DEFAULT_CSS = """
     KpiCard {
@@ -188,8 +183,6 @@ class KpiCard(Static):
         height: 3;
         padding: 0 1;
         background: $boost;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
         margin-right: 1;
         &:last-of-type { margin-right: 0; }
     }
@@ -197,21 +190,18 @@ class KpiCard(Static):
 
     kpi: Any = None
 
-    _text: str = ""
-
     def show(self, kpi: Any) -> None:
-        self.kpi = kpi
-        self._draw()
+        if kpi != self.kpi:
+            self.kpi = kpi
+            self.refresh()  # a fixed 3-line card: no new layout
 
-    def on_resize(self) -> None:
-        if self.kpi is not None:
-            self._draw()
-
-    def _draw(self) -> None:
-        text = self.render_kpi(self.kpi, self.content_size.width)
-        if text != self._text:
-            self._text = text
-            self.update(text, layout=False)  # a fixed 3-line card: no new layout
+    def render(self) -> Content:
+        if self.kpi is None:
+            return Content("")
+        width = self.content_size.width
+        lines = self.render_kpi(self.kpi, width).split("\n")
+        return Content("\n").join(Content.from_markup(line).truncate(width, ellipsis=True)
+                                  for line in lines)
 
     @staticmethod
     def render_kpi(kpi: Any, width: int = 0) -> str:
@@ -279,7 +269,7 @@ class KpiStrip(Horizontal):
 
     def compose(self) -> ComposeResult:
         for i in range(3):
-            yield KpiCard("", id=f"kpi-{i}")
+            yield KpiCard(id=f"kpi-{i}")
 
     def show(self, kpis: Iterable[Any]) -> None:
         kpis = list(kpis)
