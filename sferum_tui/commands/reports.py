@@ -288,6 +288,12 @@ def render_table(headers: list[str], rows: list[list[str]], *, right: set[int] =
     return "\n".join(lines)
 
 
+def _name_cell(name) -> str:
+    from sferum_tui.core.indicators import short_name
+
+    return short_name(name) if isinstance(name, str) else "—"
+
+
 def _status_cell(row) -> str:
     if row["missing"]:
         return tr("нет", "absent")
@@ -432,8 +438,7 @@ def _schools_table(df, snap, total: int, filters: str, with_reasons: bool,
             current = muni
         else:
             before.append(None)
-        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
-                 r["org_name"] if isinstance(r["org_name"], str) else "—"]
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—", _name_cell(r["org_name"])]
         if munis_column:
             cells.append(muni)
         cells += [_status_cell(r), _num(r["users_total"]), _num(r["classes"]),
@@ -729,8 +734,7 @@ def _changes_table(part, kind: str, width: int) -> str:
         headers += [tr("Пишут", "Write"), tr("Δ", "Δ"), tr("Польз.", "Users"), tr("Δ", "Δ")]
     rows = []
     for r in part.to_dict("records"):
-        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
-                 r["org_name"] if isinstance(r["org_name"], str) else "—"]
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—", _name_cell(r["org_name"])]
         if many:
             cells.append(r["municipality"] if isinstance(r["municipality"], str) else "—")
         if kind == "reason":

@@ -40,7 +40,7 @@ __all__ = [
     "Kpi", "AmbiguousOrgError", "DELTA_FIELDS", "SORT_ALIASES", "resolve_week", "week_table",
     "filter_schools", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
     "warm_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
-    "fmt_pct",
+    "name_sort_key", "short_name", "fmt_pct",
 ]
 
 #: Figures whose week-over-week change is a ``d_<name>`` column.
@@ -445,9 +445,34 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
     return out
 
 
+_LEGAL_FORM_RE = re.compile(r"^(?:[А-ЯЁA-Z]{2,8}\s+)+")
+_QUOTES = str.maketrans("", "", "«»\"'„“”")
+
+
+def name_sort_key(name):
+    """How names sort: without the legal form in front (МКОУ, МБОУ ДО…) and without quotes,
+    case-insensitively with ё = е — «МКОУ «Аймаумахинская СОШ»» sorts under А."""
+    if not isinstance(name, str):
+        return name
+    return fold(_LEGAL_FORM_RE.sub("", name.strip()).translate(_QUOTES))
+
+
+def short_name(name):
+    """A name for narrow tables: without the legal form in front and the quotes around the
+    proper name («МКОУ «СОШ №1» с. Сергокала» → «СОШ №1 с. Сергокала»)."""
+    if not isinstance(name, str):
+        return name
+    rest = _LEGAL_FORM_RE.sub("", name.strip())
+    if rest.startswith("«") and "»" in rest:
+        end = rest.index("»")
+        rest = rest[1:end] + rest[end + 1:]
+    return rest.strip() or name
+
+
 def sort_schools(df: "pd.DataFrame", field: str, descending: bool = False) -> "pd.DataFrame":
     """Rows sorted by a column (or a short alias: name, inn, users, messaging, registration,
-    weeks…); text compares case-insensitively with ё = е; NaN last either way.  A leading ``-``
+    weeks…); text compares case-insensitively with ё = е, names without their legal form
+    (:func:`name_sort_key`); NaN last either way.  A leading ``-``
     on ``field`` sorts descending.  ``UserError`` for an unknown field."""
     name = (field or "").strip()
     if name.startswith("-"):
@@ -460,7 +485,9 @@ def sort_schools(df: "pd.DataFrame", field: str, descending: bool = False) -> "p
                            "unknown sort field “{f}” (expected one of: {ok})",
                            f=field, ok=", ".join(choices)))
     col = df[column]
-    if col.dtype == object:
+    if column == "org_name":
+        key = lambda s: s.map(name_sort_key)  # noqa: E731
+    elif col.dtype == object or str(col.dtype) in ("str", "string"):
         key = lambda s: s.map(lambda v: fold(v) if isinstance(v, str) else v)  # noqa: E731
     else:
         key = None
@@ -655,17 +682,18 @@ def changes(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool = Tr
 
     * ``newly_inactive`` — inactive now, not inactive the week before;
     * ``recovered`` — inactive the week before, not now;
-    * ``falls`` — the teacher messaging share or the number of users went down, biggest fall of
-      the messaging share first (then of users);
-    * ``rises`` — the same, upwards.
+    * ``falls`` — the teacher messaging share went down, or (the share unchanged or unknown) the
+      number of users did; biggest fall of the share first, then of users;
+    * ``rises`` — the same, upwards (a row is in one of the two at most).
 
     ``table`` reuses a week table already computed; ``limit`` keeps the first N of falls/rises."""
     df = table if table is not None else week_table(store, cfg, snapshot_id, scope=scope)
     d_msg = df["d_messaging_share"].to_numpy(dtype=float)
     d_users = df["d_users_total"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        fall = (d_msg < -_EPS) | (d_users < 0)
-        rise = (d_msg > _EPS) | (d_users > 0)
+        flat = np.isnan(d_msg) | (np.abs(d_msg) <= _EPS)
+        fall = (d_msg < -_EPS) | (flat & (d_users < 0))
+        rise = (d_msg > _EPS) | (flat & (d_users > 0))
     falls = df.loc[fall].sort_values(["d_messaging_share", "d_users_total"], ascending=True,
                                      na_position="last", kind="stable")
     rises = df.loc[rise].sort_values(["d_messaging_share", "d_users_total"], ascending=False,
