@@ -398,7 +398,8 @@ class ConsoleAPI:
 
     @staticmethod
     def _presentation(frame: "pd.DataFrame") -> "pd.DataFrame":
-        """Add ``state``: one word per row the table can colour, from the core's booleans.
+        """Add ``state``: one word per row the table can colour, from the core's booleans, and
+        ``reasons_text``: the core's reasons joined into one line.
 
         ``missing`` > ``newly_inactive`` > ``inactive`` > ``recovered`` > ``active``.  Nothing
         is computed here — it only names which of the core's flags applies.
@@ -417,6 +418,9 @@ class ConsoleAPI:
             ["missing", "newly_inactive", "inactive", "recovered"], default="active")
         frame = frame.reset_index(drop=True)  # positions = labels (the table filters by position)
         frame["state"] = state
+        if "reasons" in frame.columns:  # the core's reasons as one line of text, to show and sort
+            frame["reasons_text"] = ["; ".join(map(str, r)) if isinstance(r, (list, tuple)) else ""
+                                     for r in frame["reasons"].tolist()]
         return frame
 
     # -- the main view --------------------------------------------------------------------

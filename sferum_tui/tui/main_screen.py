@@ -111,7 +111,9 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
         Column("classes", tr("Классы", "Classes"), formatter=format_int),
         Column("teachers", tr("Учит.", "Teach."), formatter=format_int),
         Column("teachers_active", tr("Уч.>3", "T.>3"), formatter=format_int),
+        Column("staff_total", tr("Сотр.", "Staff"), formatter=format_int),
         Column("org_id", "ИНН", width=10),
+        Column("reasons_text", tr("Почему отстаёт", "Why it lags"), max_width=90),
     ]
 
 
