@@ -550,3 +550,22 @@ def test_all_indicators_disabled(store):
     df = ind.week_table(store, cfg, ind.resolve_week(store, None).id)
     assert (df["weeks_below"] == 0).all() and ind.kpis(df, cfg) == []
     assert "inactive" in df.columns and not any(c.startswith("pass_") for c in df.columns)
+
+
+def test_files_without_a_status_column(tmp_path):
+    """No stated status: the rule decides, and two weeks without status are not a change."""
+    head = ["ИНН", "Наименование ОО", "Муниципалитет", "Пользователи", "Учителя", "Классы",
+            "Учителя, написавшие более 3 сообщений"]
+    files = []
+    for start, end in (("08.04.2023", "14.04.2023"), ("15.04.2023", "21.04.2023")):
+        files.append(write_csv(tmp_path / f"{start}.csv", [
+            [f"Мониторинг за период с {start} по {end}"], head,
+            ["0527000001", "МКОУ «СОШ №1»", S, 100, 10, 5, 4],
+            ["0527000002", "МКОУ «СОШ №2»", S, 2, 1, 0, 0]]))
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "import", *map(str, files)]) == 0
+    with Store(home) as store:
+        r = by_key(ind.week_table(store, Config.default(), ind.resolve_week(store, None).id))
+    assert not r["A"]["changed"] and not r["B"]["changed"]
+    assert not r["A"]["inactive"] and r["B"]["inactive"] and not r["B"]["status_disagrees"]
+    assert r["B"]["weeks_below_active_profiles"] == 2

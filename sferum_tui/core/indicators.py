@@ -340,7 +340,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     if prev is None:
         out["changed"] = np.zeros(n, dtype=bool)
     else:
-        differs = np.asarray(frame["status"].to_numpy(dtype=object) != prev_status, dtype=bool)
+        differs = _status_values(frame["status"]) != _status_values(prev_status)
         for j, f in enumerate(NUMERIC_FIELDS):
             a, b = cur_num[f], prev_num[:, j]
             with np.errstate(invalid="ignore"):
@@ -375,6 +375,13 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
                      previous_start=prev.start.isoformat() if prev else None,
                      previous_end=prev.end.isoformat() if prev else None)
     return out
+
+
+def _status_values(values) -> np.ndarray:
+    """Stated statuses as a text array with "" for none (None and NaN alike), so that two
+    absent statuses compare equal."""
+    arr = np.asarray(values, dtype=object)
+    return np.array([v if isinstance(v, str) else "" for v in arr.tolist()], dtype=object)
 
 
 def _calc_floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
@@ -762,15 +769,13 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
     weeks = _st.held_weeks(store) if store.exists() else []
     hist = store.history(uid) if weeks else None
     reg = store._query(
-        "SELECT o.key, o.inn, rr.staff_total, rr.name_id, rr.municipality_id, rr.region_id "
+        "SELECT o.key, o.inn, rr.staff_total, rr.org_uid IS NOT NULL "
         "FROM orgs o LEFT JOIN registry_rows rr ON rr.org_uid = o.uid AND rr.registry_id = "
         "(SELECT id FROM registries WHERE replaced_by IS NULL) WHERE o.uid = ?", (uid,))
     if not reg:
         raise UserError(tr("нет организации №{u}", "there is no organisation #{u}", u=uid))
-    key, inn, reg_staff, *reg_ids = reg[0]
-    in_registry = reg_ids[0] is not None or reg_staff is not None or \
-        bool(store._query("SELECT 1 FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id "
-                          "WHERE g.replaced_by IS NULL AND rr.org_uid = ?", (uid,)))
+    key, inn, reg_staff, in_registry = reg[0]
+    in_registry = bool(in_registry)
     present_ids = hist["snapshot_id"].to_numpy(dtype=np.int64) if hist is not None \
         else np.empty(0, dtype=np.int64)
     if not len(present_ids) and not in_registry:
@@ -847,7 +852,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
     out["newly_inactive"] = inactive & was_known & ~was_inactive
     out["recovered"] = ~inactive & was_known & was_inactive
     differs = np.zeros(n, dtype=bool)
-    status = frame["status"].to_numpy(dtype=object)
+    status = _status_values(frame["status"])
     if n:
         differs[1:] |= status[1:] != status[:-1]
         for f in NUMERIC_FIELDS:
