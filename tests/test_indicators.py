@@ -569,3 +569,23 @@ def test_files_without_a_status_column(tmp_path):
     assert not r["A"]["changed"] and not r["B"]["changed"]
     assert not r["A"]["inactive"] and r["B"]["inactive"] and not r["B"]["status_disagrees"]
     assert r["B"]["weeks_below_active_profiles"] == 2
+
+
+def test_streaks_follow_a_replaced_week(tmp_path):
+    """The flag cache is keyed by snapshot: replacing a week's file changes the streaks."""
+    home = build_home(tmp_path)
+    cfg = Config.default()
+    with Store(home) as store:
+        before = by_key(ind.week_table(store, cfg, ind.resolve_week(store, None).id))
+        assert before["C"]["weeks_below_teacher_messaging"] == 3
+    start, end, figures = WEEKS[1]
+    figures = dict(figures, C=(OFF, 60, 41, 5, 5, 30))          # week 2: 30 of 41 write
+    fixed = write_csv(tmp_path / "week2-fixed.csv", _week_rows(start, end, figures))
+    assert main(["--home", str(home), "import", "--replace", str(fixed)]) == 0
+    with Store(home) as store:
+        after = by_key(ind.week_table(store, cfg, ind.resolve_week(store, None).id))
+        assert after["C"]["weeks_below_teacher_messaging"] == 1
+        assert after["B"]["weeks_below_teacher_messaging"] == 3
+        keys_ = store._query("SELECT DISTINCT snapshot_id FROM ind_week_flags")
+        superseded = store._query("SELECT id FROM snapshots WHERE superseded_by IS NOT NULL")
+        assert not set(keys_) & set(superseded)
