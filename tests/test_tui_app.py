@@ -399,6 +399,8 @@ async def test_help_lists_every_key(home):
         for key in KEYS:
             assert f"`{key.id}`" in markdown, key.id
         assert "`й`" in markdown and "`ь`" in markdown      # the Russian-layout twins
+        for other in ("school.back", "shortlist.remove", "export.run"):   # the other screens
+            assert f"`{other}`" in markdown
         await pilot.press("f1")                              # F1 closes it again
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
 

@@ -216,12 +216,51 @@ def install_bindings(node, screen: str) -> None:
     node._bindings = BindingsMap.merge([base, BindingsMap(bindings(screen))])
 
 
+# The screens written beside this module: (module, class, where ru/en); their bindings carry
+# ids too, and the help lists them (descriptions from the module's ``_BINDING_TEXTS``).
+OTHER_SCREENS = (
+    ("sferum_tui.tui.school", "SchoolScreen", ("школа", "school")),
+    ("sferum_tui.tui.shortlist", "ShortlistScreen", ("список", "list")),
+    ("sferum_tui.tui.export_dialog", "ExportDialog", ("выгрузка", "export")),
+)
+OWN_WIDGET_IDS = ("frametable.cursor_up", "frametable.cursor_down", "frametable.page_up",
+                  "frametable.page_down", "frametable.first_row", "frametable.last_row",
+                  "frametable.left", "frametable.right", "frametable.select", "picker.cancel",
+                  "threshold.cancel", "search.clear", "search.to_table")
+
+
+def other_screen_bindings() -> list[tuple[str, Binding, str]]:
+    """``(where, binding with its description in the current language, id)`` of the other
+    screens' keys (those that cannot be imported are skipped)."""
+    import importlib
+
+    rows: list[tuple[str, Binding, str]] = []
+    for module_name, class_name, (ru, en) in OTHER_SCREENS:
+        try:
+            module = importlib.import_module(module_name)
+            cls = getattr(module, class_name)
+        except (ImportError, AttributeError):
+            continue
+        texts = dict(getattr(module, "_BINDING_TEXTS", {}) or {})
+        texts.update({"export.cancel": ("Отмена", "Cancel"), "export.run": ("Выгрузить", "Export")})
+        for binding in cls.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.id:
+                continue
+            description = tr(*texts[binding.id]) if binding.id in texts else binding.description
+            rows.append((tr(ru, en), Binding(binding.key, binding.action, description,
+                                             id=binding.id), binding.id))
+    return rows
+
+
+def known_binding_ids() -> set[str]:
+    return ({k.id for k in KEYS} | set(OWN_WIDGET_IDS)
+            | {binding_id for _, _, binding_id in other_screen_bindings()})
+
+
 def keymap_from_config(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """The config's ``[keys]`` as a Textual keymap (each letter gets its Russian twin), and the
     binding ids in it that do not exist (to report)."""
-    known = {k.id for k in KEYS} | {"frametable." + s for s in (
-        "cursor_up", "cursor_down", "page_up", "page_down", "first_row", "last_row", "left",
-        "right", "select")}
+    known = known_binding_ids()
     keymap: dict[str, str] = {}
     unknown: list[str] = []
     for binding_id, key_string in keys.items():
@@ -236,11 +275,14 @@ def keymap_from_config(keys: Mapping[str, str]) -> tuple[dict[str, str], list[st
 
 
 def _display(app: "App | None", key: Key, keymap: Mapping[str, str]) -> str:
-    keys = keymap.get(key.id) or twin_keys(key.keys)
+    return _display_keys(app, keymap.get(key.id) or twin_keys(key.keys), key.action)
+
+
+def _display_keys(app: "App | None", keys: str, action: str) -> str:
     shown: list[str] = []
     for name in keys.split(","):
         if app is not None:
-            text = app.get_key_display(Binding(name, key.action))
+            text = app.get_key_display(Binding(name, action))
         else:
             text = name
         text = {"left_square_bracket": "[", "right_square_bracket": "]", "slash": "/",
@@ -272,6 +314,17 @@ def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None)
         for k in rows:
             lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} "
                          f"| `{k.id}` |")
+        lines.append("")
+    others = other_screen_bindings()
+    if others:
+        lines.append(f"### {tr('Экраны школы, списка и выгрузки', 'School, list and export screens')}")
+        lines.append("")
+        lines.append(tr("| Клавиши | Действие | Где | id |", "| Keys | Action | Where | id |"))
+        lines.append("|---|---|---|---|")
+        for where_text, binding, binding_id in others:
+            keys = keymap.get(binding_id) or binding.key
+            lines.append(f"| {_display_keys(app, keys, binding.action)} | {binding.description} "
+                         f"| {where_text} | `{binding_id}` |")
         lines.append("")
     lines.append(tr(
         "Курсор: `↑` `↓` (и `k` `j` / `л` `о`), `PgUp` `PgDn`, `Home` `End`; `←` `→` — столбцы.",
