@@ -579,11 +579,19 @@ def kpis(df: "pd.DataFrame", cfg: "Config", today: date | None = None) -> list[K
         delta = value - previous if value is not None and previous is not None else None
         passed = df[f"pass_{ind.key}"].to_numpy(dtype=bool) if f"pass_{ind.key}" in df.columns \
             else ind.evaluate(df).to_numpy(dtype=bool)
-        if ind.is_rule:
+        if ind.is_rule or not len(df):
             n_total = len(df)
         else:
-            n_total = int(df[f"value_{ind.key}"].notna().sum()) if f"value_{ind.key}" in df.columns \
-                else len(df)
+            # organisations with a known value, and for an "up" share those with a zero
+            # denominator (0 teachers: below any messaging target), as the streaks count them
+            values = ind.values(df).to_numpy(dtype=float)
+            known = ~np.isnan(values)
+            if ind.direction == "up":
+                _, den = ind.parts(df)
+                known |= den == 0
+            if "missing" in df.columns:
+                known &= ~df["missing"].to_numpy(dtype=bool)
+            n_total = int(known.sum())
         out.append(Kpi(
             key=ind.key, title=str(ind.title), value=value, target=ind.target, previous=previous,
             delta=delta, deadline=ind.deadline, days_left=ind.days_left(today),
