@@ -201,6 +201,7 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
             await probe.wait(timeout)
             screen: MainScreen = app.screen  # type: ignore[assignment]
             table = screen.table
+            await asyncio.sleep(0.5)
             await app.workers.wait_for_complete()
             await pilot.pause()
 
@@ -262,17 +263,22 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                 table.action_cursor_down()
 
             # weeks: the neighbour (prefetched while the user reads), then one never opened
-            for _ in range(runs):
+            async def reading() -> None:
+                # a user reads the table for a moment; the neighbours are warmed meanwhile
+                await asyncio.sleep(0.5)
                 await app.workers.wait_for_complete()
+
+            for _ in range(runs):
+                await reading()
                 await measure("previous week ([), prefetched", lambda: screen.action_week(-1),
                               view=True)
-                await app.workers.wait_for_complete()
+                await reading()
                 await measure("next week (]), prefetched", lambda: screen.action_week(1),
                               view=True)
             snaps = app.api.snapshots()
             far = [s.id for s in snaps[: -4]][::-max(1, len(snaps) // (runs + 1))][:runs]
             for week_id in far:
-                await app.workers.wait_for_complete()
+                await reading()
 
                 def jump(week_id=week_id) -> None:
                     screen.state.week_id = week_id

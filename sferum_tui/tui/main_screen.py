@@ -307,7 +307,8 @@ class MainScreen(Screen):
             week_id = view.week.info.id
             neighbours = [i for i in (self.api.neighbour(week_id, -1),
                                       self.api.neighbour(week_id, 1)) if i is not None]
-            self._prefetch([week_id, *neighbours])
+            # after the new table is painted: the warm-up must not compete with the paint
+            self.set_timer(0.3, lambda: self._prefetch([week_id, *neighbours]))
 
     def _show_chrome(self) -> None:
         view = self.view
