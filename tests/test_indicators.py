@@ -197,14 +197,14 @@ def test_status_rule_and_flags(week3):
     assert not r["E"]["active_by_rule"] and not r["E"]["status_disagrees"] and r["E"]["inactive"]
     # G: in the registry, not in the file — inactive, figures unknown
     assert r["G"]["inactive"] and r["G"]["missing"] and not r["G"]["active_by_rule"]
-    assert r["G"]["users_total"] is None or math.isnan(r["G"]["users_total"]) or r["G"]["users_total"] is pd_na()
+    assert pd_isna(r["G"]["users_total"]) and pd_isna(r["G"]["teachers"])
     assert {k for k, v in r.items() if v["inactive"]} == {"C", "E", "G"}
 
 
-def pd_na():
+def pd_isna(value) -> bool:
     import pandas as pd
 
-    return pd.NA
+    return bool(pd.isna(value))
 
 
 def test_messaging_and_registration(week3):
@@ -590,3 +590,13 @@ def test_streaks_follow_a_replaced_week(tmp_path):
         keys_ = store._query("SELECT DISTINCT snapshot_id FROM ind_week_flags")
         superseded = store._query("SELECT id FROM snapshots WHERE superseded_by IS NOT NULL")
         assert not set(keys_) & set(superseded)
+
+
+def test_warm_cache(tmp_path):
+    home = build_home(tmp_path)
+    cfg = Config.default()
+    with Store(home) as store:
+        assert ind.warm_cache(store, cfg) == 3
+        assert ind.warm_cache(store, cfg) == 0
+        other = loads_config("[thresholds]\nlow_messaging = 0.5\n")   # another config key
+        assert ind.warm_cache(store, other) == 3
