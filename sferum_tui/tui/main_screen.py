@@ -497,8 +497,11 @@ class MainScreen(Screen):
 
     def action_pick_week(self) -> None:
         snaps = self.api.snapshots()
-        options = [(s.id, f"{s.period_label}   {format_int(s.rows)} {tr('ОО', 'orgs')}   "
-                    f"{s.source_name}") for s in reversed(snaps)]
+        def name(text: str, width: int = 26) -> str:
+            return text if len(text) <= width else text[: width - 1] + "…"
+
+        options = [(s.id, f"{s.period_label}  {format_int(s.rows):>6} {tr('ОО', 'orgs')}  "
+                    f"{name(s.source_name)}") for s in reversed(snaps)]
 
         def chosen(value: Any) -> None:
             if value is None:

@@ -484,8 +484,8 @@ class ThresholdDialog(ModalScreen[float | None]):
             border-title-color: $text-primary;
             padding: 0 1;
         }
-        & .hint { color: $text-muted; }
-        & .error { color: $text-error; height: auto; }
+        & .hint { color: $text-muted; width: 1fr; height: auto; }
+        & .error { color: $text-error; width: 1fr; height: auto; }
     }
     """
 
@@ -499,13 +499,14 @@ class ThresholdDialog(ModalScreen[float | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = tr("Порог «мало пишут»", "Low-messaging threshold")
-            yield Label(tr("Доля учителей, написавших более 3 сообщений, в процентах "
-                           "(по умолчанию {d}):",
-                           "Share of teachers who wrote more than 3 messages, in percent "
-                           "(default {d}):", d=format_share(self.default, 0)), classes="hint")
+            yield Static(tr("Доля учителей, написавших более 3 сообщений, в процентах "
+                            "(по умолчанию {d}); школы ниже неё — «мало пишут».",
+                            "Share of teachers who wrote more than 3 messages, in percent "
+                            "(default {d}); schools below it are “low”.",
+                            d=format_share(self.default, 0)), classes="hint", markup=False)
             value = f"{100 * self.current:g}".replace(".", tr(",", "."))
             yield Input(value, id="threshold-input", restrict=r"[0-9.,% ]*")
-            yield Label("", id="threshold-error", classes="error")
+            yield Static("", id="threshold-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -516,11 +517,11 @@ class ThresholdDialog(ModalScreen[float | None]):
         try:
             value = float(text)
         except ValueError:
-            self.query_one("#threshold-error", Label).update(
+            self.query_one("#threshold-error", Static).update(
                 tr("Нужно число от 0 до 100, например 30", "A number from 0 to 100, e.g. 30"))
             return
         if not 0 <= value <= 100:
-            self.query_one("#threshold-error", Label).update(
+            self.query_one("#threshold-error", Static).update(
                 tr("Нужно число от 0 до 100", "A number from 0 to 100"))
             return
         self.dismiss(value / 100.0)
