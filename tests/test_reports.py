@@ -124,7 +124,7 @@ def test_schools_table_russian_80_columns(run):
     code, out, _ = run("schools", "--low-messaging", "--reasons")
     assert code == 0
     assert "Неделя 15.04–21.04.2023" in out and "Фильтр: мало пишут (< 30%)" in out
-    assert "▸ Левашинский район" in out and "Показано 4 из 7 организаций." in out
+    assert "▸ Левашинский район" in out and "Показано 4 из 4 подходящих (всего 7 организаций)." in out
     assert "3 из 41 учителя написали более 3 сообщений (7%, ниже 30%)" in " ".join(out.split())
     assert max(len(line) for line in out.splitlines()) <= 80
     code, out, _ = run("schools", "--sort", "name")
@@ -134,7 +134,7 @@ def test_schools_table_russian_80_columns(run):
 
 def test_schools_english(run):
     code, out, _ = run("--lang", "en", "schools", "--missing")
-    assert "Shown: 1 of 7 organisations." in out and "absent" in out
+    assert "Shown: 1 of 1 matching (7 organisations in all)." in out and "absent" in out
 
 
 @pytest.mark.parametrize("flags, words", [

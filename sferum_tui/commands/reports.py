@@ -395,13 +395,14 @@ def cmd_schools(args, ctx) -> int:
     store, cfg, snap, df = _load_week(args, ctx)
     total = len(df)
     out = ind.filter_schools(df, **filters)
+    matched = len(out)
     if args.sort:
         out = ind.sort_schools(out, args.sort, descending=args.desc)
     else:
         out = ind.sort_schools(ind.sort_schools(out, "org_name"), "municipality")
         if args.desc:
             out = out.iloc[::-1]
-    if args.limit is not None:
+    if args.limit:  # 0 or none: every row
         out = out.head(args.limit)
     if args.format == "json":
         _print_json_records(ind.json_records(out, ind.output_columns(cfg)))
@@ -410,12 +411,12 @@ def cmd_schools(args, ctx) -> int:
         _print_csv(out, ind.output_columns(cfg))
         return 0
     print(_schools_table(out, snap, total, _filter_words(args, cfg), args.reasons,
-                         grouped=not args.sort and not args.desc))
+                         grouped=not args.sort and not args.desc, matched=matched))
     return 0
 
 
 def _schools_table(df, snap, total: int, filters: str, with_reasons: bool,
-                   grouped: bool = False) -> str:
+                   grouped: bool = False, matched: int | None = None) -> str:
     """One line per organisation; under the default order (municipality, name) a line per
     municipality heads its organisations instead of a municipality column."""
     width = term_width()
@@ -460,7 +461,11 @@ def _schools_table(df, snap, total: int, filters: str, with_reasons: bool,
         lines.append(render_table(headers, rows, right=right, flex=flex, width=width,
                                   after=after if with_reasons else None, before=before))
         lines.append("")
-    lines.append(tr("Показано {n} из {t}.", "Shown: {n} of {t}.", n=len(rows), t=_orgs(total)))
+    if matched is not None and matched != total:
+        lines.append(tr("Показано {n} из {m} подходящих (всего {t}).", "Shown: {n} of {m} matching ({t} in all).",
+                        n=len(rows), m=matched, t=_orgs(total)))
+    else:
+        lines.append(tr("Показано {n} из {t}.", "Shown: {n} of {t}.", n=len(rows), t=_orgs(total)))
     if rows:
         lines.append(tr("Пишут — доля учителей, написавших более 3 сообщений; Рег. — доля "
                         "зарегистрированных сотрудников; Нед. — недель подряд ниже цели.",

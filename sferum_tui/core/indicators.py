@@ -153,6 +153,9 @@ def output_columns(cfg: "Config", *, history: bool = False) -> list[str]:
     return head + list(ROW_FIELDS) + indicator_columns(cfg) + ["in_registry"]
 
 
+_COUNT_DELTAS = frozenset({"d_users_total", "d_classes", "d_teachers_active"})
+
+
 def json_records(df: "pd.DataFrame", columns: list[str] | None = None) -> list[dict]:
     """Rows as JSON-ready dicts (``columns`` in that order, default all): NaN/NA → None, numbers
     as Python int/float, booleans as bool, ИНН and other texts as str, ``reasons`` as a list."""
@@ -170,6 +173,8 @@ def json_records(df: "pd.DataFrame", columns: list[str] | None = None) -> list[d
                 vals = [None if v is None else bool(v) for v in vals]
             else:
                 vals = [None if v is None else int(v) for v in vals]
+        elif dtype.kind == "f" and c in _COUNT_DELTAS:
+            vals = [None if v != v else int(v) for v in col.to_numpy(dtype=float).tolist()]
         elif dtype.kind == "f":
             vals = [None if v != v else v for v in col.to_numpy(dtype=float).tolist()]
         elif dtype.kind in "iu":
@@ -436,7 +441,10 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
         mask &= df["changed"].to_numpy(dtype=bool)
     if municipality is not None and municipality != "" and municipality != []:
         wanted = [municipality] if isinstance(municipality, str) else list(municipality)
-        mask &= _match_mask(df["municipality"], wanted)
+        norm = _AREA_NORM["municipality"]
+        keys = df["municipality"].astype(object).where(df["municipality"].notna(), "").astype(str).map(norm)
+        same = keys.isin([norm(w) for w in wanted if norm(w)]).to_numpy(dtype=bool)
+        mask &= _match_mask(df["municipality"], wanted) | same
     if search is not None and str(search).strip():
         text = str(search).strip()
         if text.isdigit():
@@ -621,6 +629,45 @@ def _area_values_by(ind, frame: "pd.DataFrame", codes: np.ndarray, n_groups: int
         return np.where(s_d > 0, s_n / s_d, np.nan)
 
 
+def _area_labels(df: "pd.DataFrame", by: str) -> "pd.DataFrame":
+    """Region/municipality labels for grouping.  A week file without a region column leaves
+    ``region`` empty while the registry's missing rows carry it: an empty region takes the
+    most common region of the same (normalised) municipality, so one area is one group."""
+    import pandas as pd
+
+    region = df["region"].astype(object).where(df["region"].notna(), "").astype(str).to_numpy()
+    out = {"region": region}
+    if by == "municipality":
+        muni = df["municipality"].astype(object).where(df["municipality"].notna(), "").astype(str).to_numpy()
+        out["municipality"] = muni
+        frame = pd.DataFrame(out)
+        empty = frame["region"] == ""
+        if empty.any() and (~empty).any():
+            mkey = frame["municipality"].map(_AREA_NORM["municipality"])
+            known = frame.loc[~empty].assign(m=mkey[~empty])
+            best = known.groupby("m")["region"].agg(lambda col: col.value_counts().index[0])
+            frame.loc[empty, "region"] = mkey[empty].map(best).fillna("").to_numpy()
+        return frame
+    return pd.DataFrame(out)
+
+
+def _norm_area(kind: str):
+    from sferum_tui.core import identity
+
+    fn = identity.normalize_municipality if kind == "municipality" else identity.normalize_region
+    cache: dict[str, str] = {}
+
+    def norm(text: str) -> str:
+        hit = cache.get(text)
+        if hit is None:
+            hit = cache[text] = fn(text) if text else ""
+        return hit
+    return norm
+
+
+_AREA_NORM = {"municipality": _norm_area("municipality"), "region": _norm_area("region")}
+
+
 def rollup(df: "pd.DataFrame", cfg: "Config", by: str = "municipality") -> "pd.DataFrame":
     """Counts and shares per municipality (with its region) or per region, worst first.
 
@@ -636,13 +683,15 @@ def rollup(df: "pd.DataFrame", cfg: "Config", by: str = "municipality") -> "pd.D
         raise UserError(tr("группировка «{b}» неизвестна (допустимы: municipality, region)",
                            "unknown grouping “{b}” (expected municipality or region)", b=by))
     keys = ["region", "municipality"] if by == "municipality" else ["region"]
-    labels = pd.DataFrame({k: df[k].fillna("").astype(str).to_numpy() for k in keys})
+    labels = _area_labels(df, by)
     if len(df):
-        codes, uniques = pd.MultiIndex.from_frame(labels).factorize() if len(keys) > 1 \
-            else pd.factorize(labels["region"])
+        norm = labels.assign(**{k: labels[k].map(_AREA_NORM[k]) for k in keys})
+        codes, uniques = pd.MultiIndex.from_frame(norm).factorize() if len(keys) > 1 \
+            else pd.factorize(norm["region"])
         codes = np.asarray(codes, dtype=np.int64)
-        groups = pd.DataFrame(list(uniques), columns=keys) if len(keys) > 1 \
-            else pd.DataFrame({"region": list(uniques)})
+        # show each group under its most common spelling
+        shown = labels.groupby(codes, sort=False).agg(lambda col: col.value_counts().index[0])
+        groups = shown.loc[np.arange(len(uniques))].reset_index(drop=True)[keys]
     else:
         codes = np.empty(0, dtype=np.int64)
         groups = pd.DataFrame({k: [] for k in keys})
