@@ -8,6 +8,7 @@ the language.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from datetime import datetime
@@ -169,6 +170,7 @@ class SferumApp(App[int]):
         self._signature: StoreSignature | None = None
         self._fetch_cancel: threading.Event | None = None
         self.fetching = False
+        self._settled = False
         self.notices: list[str] = []
         """Texts of the notifications shown (tests read them)."""
         install_bindings(self, "app")
@@ -196,6 +198,14 @@ class SferumApp(App[int]):
         if minutes > 0 and self.api.has_sources():
             self.set_interval(minutes * 60.0, partial(self.start_fetch, quiet=True),
                               name="auto-fetch")
+
+    def settle_after_start(self) -> None:
+        """Once the first table is painted: move everything alive so far (modules, widgets,
+        the first week) out of the garbage collector's sight.  A full collection then scans
+        only what is new, so it does not pause the interface for tens of milliseconds."""
+        if not self._settled:
+            self._settled = True
+            gc.freeze()
 
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:

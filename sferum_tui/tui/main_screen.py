@@ -301,6 +301,8 @@ class MainScreen(Screen):
             table.move_cursor_to_key(keep)
         table.loading = False
         self._show_chrome()
+        if not self.ready:
+            self.app.call_after_refresh(self.app.settle_after_start)
         self.ready = True
         self.loads += 1
         if week_changed:
@@ -594,7 +596,7 @@ class MainScreen(Screen):
         lines = []
         for uid, row in rows.iterrows():
             reasons = row.get("reasons")
-            reasons = "; ".join(reasons) if isinstance(reasons, list) and reasons else ""
+            reasons = "; ".join(reasons) if isinstance(reasons, (list, tuple)) and reasons else ""
             bits = [str(row.get("org_name") or ""), str(row.get("org_id") or ""),
                     str(row.get("municipality") or "")]
             if reasons:
