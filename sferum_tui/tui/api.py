@@ -329,7 +329,10 @@ class ConsoleAPI:
         look, those that replaced a week already shown (a re-import), and whether anything
         changed at all.  Cached week tables of replaced or neighbouring weeks are dropped.
         """
-        before = {s.id: s for s in (self._snapshots or [])}
+        if self._snapshots is None:  # never looked: this is the baseline, nothing "arrived"
+            self.snapshots(refresh=True)
+            return [], [], False
+        before = {s.id: s for s in self._snapshots}
         before_starts = {s.period_start for s in before.values()}
         snaps = self.snapshots(refresh=True)
         after = {s.id: s for s in snaps}

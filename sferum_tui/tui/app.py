@@ -276,11 +276,15 @@ class SferumApp(App[int]):
         except Exception:  # noqa: BLE001 - a store mid-write: look again next time
             self._signature = None
             return
-        self.post_message(self.StoreChanged(arrived, replaced, changed, empty))
+        # the file also changes for caches and marks: only a change of the weeks matters
+        if changed or force:
+            self.post_message(self.StoreChanged(arrived, replaced, changed, empty))
 
     def on_sferum_app_store_changed(self, message: StoreChanged) -> None:
         from sferum_tui.tui.welcome import WelcomeScreen
 
+        if not self.screen_stack:  # closing down
+            return
         for info in message.arrived:
             self.notify(tr("Пришла неделя {w}: {n}", "Week {w} arrived: {n}", w=info.period_label,
                            n=_orgs(info.rows)), title=tr("Новые данные", "New data"),
