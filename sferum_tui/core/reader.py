@@ -497,7 +497,8 @@ class _Extractor:
                 padded.append(row)
             data = padded
         n = len(data)
-        cols = {c: [r[c] for r in data] for c in set(col.values())}
+        transposed = list(zip(*data)) if data else []
+        cols = {c: transposed[c] if c < len(transposed) else [""] * n for c in set(col.values())}
         # --- vectorised classification: most rows are plain organisation rows
         miss = MISSING_MARKERS
         ident = [False] * n
@@ -761,8 +762,8 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         raise UserError(tr("псевдонимы заголовков в настройках: {e}", "header aliases in the config: {e}", e=exc)) from None
     need = ("org_name", "org_id")
     headers = _pick_headers(spath, sheets, mapper, need)
-    nonempty = [(s, i) for s in sheets for i, row in enumerate(s.rows) if any(not _is_blank(v) for v in row)]
     if not headers:
+        nonempty = [(s, i) for s in sheets for i, row in enumerate(s.rows) if any(not _is_blank(v) for v in row)]
         if not nonempty:
             raise _fail(spath, "в файле нет ни одной заполненной ячейки; ожидалась таблица организаций",
                         "the file has no filled cells; expected a table of organisations")
