@@ -402,7 +402,7 @@ class ConsoleAPI:
     @staticmethod
     def _presentation(frame: "pd.DataFrame") -> "pd.DataFrame":
         """Add ``state``: one word per row the table can colour, from the core's booleans, and
-        ``reasons_text``: the core's reasons joined into one line (``reasons`` become tuples).
+        ``reasons_text``: the core's reasons joined into one line.
 
         ``missing`` > ``newly_inactive`` > ``inactive`` > ``recovered`` > ``active``.  Nothing
         is computed here — it only names which of the core's flags applies.
@@ -421,13 +421,9 @@ class ConsoleAPI:
             ["missing", "newly_inactive", "inactive", "recovered"], default="active")
         frame = frame.reset_index(drop=True)  # positions = labels (the table filters by position)
         frame["state"] = state
-        if "reasons" in frame.columns:
-            reasons = [tuple(map(str, r)) if isinstance(r, (list, tuple)) else ()
-                       for r in frame["reasons"].tolist()]
-            # tuples of text, not lists: the garbage collector stops tracking them, so 40,000
-            # schools' reasons add nothing to each full collection (a pause on the UI thread)
-            frame["reasons"] = reasons
-            frame["reasons_text"] = ["; ".join(r) for r in reasons]  # one line, to show and sort
+        if "reasons" in frame.columns:  # the core's reasons as one line, to show and sort
+            frame["reasons_text"] = ["; ".join(map(str, r)) if isinstance(r, (list, tuple))
+                                     else "" for r in frame["reasons"].tolist()]
         return frame
 
     # -- the main view --------------------------------------------------------------------

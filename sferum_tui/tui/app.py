@@ -170,7 +170,6 @@ class SferumApp(App[int]):
         self._signature: StoreSignature | None = None
         self._fetch_cancel: threading.Event | None = None
         self.fetching = False
-        self._settled = False
         self.notices: list[str] = []
         """Texts of the notifications shown (tests read them)."""
         install_bindings(self, "app")
@@ -199,13 +198,13 @@ class SferumApp(App[int]):
             self.set_interval(minutes * 60.0, partial(self.start_fetch, quiet=True),
                               name="auto-fetch")
 
-    def settle_after_start(self) -> None:
-        """Once the first table is painted: move everything alive so far (modules, widgets,
-        the first week) out of the garbage collector's sight.  A full collection then scans
-        only what is new, so it does not pause the interface for tens of milliseconds."""
-        if not self._settled:
-            self._settled = True
-            gc.freeze()
+    def settle(self) -> None:
+        """After a week is painted or warmed: move everything alive (modules, widgets, the
+        cached weeks — 40,000 lists of reasons each) out of the garbage collector's sight, so
+        a full collection scans only what is new and never pauses the interface for tens of
+        milliseconds.  Frozen objects are still freed by reference counting when a week leaves
+        the cache (week tables hold no reference cycles)."""
+        gc.freeze()
 
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:
