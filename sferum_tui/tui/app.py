@@ -203,8 +203,10 @@ class SferumApp(App[int]):
         cached weeks — 40,000 lists of reasons each) out of the garbage collector's sight, so
         a full collection scans only what is new and never pauses the interface for tens of
         milliseconds.  Frozen objects are still freed by reference counting when a week leaves
-        the cache (week tables hold no reference cycles)."""
-        gc.freeze()
+        the cache (week tables hold no reference cycles).  Only done while the main screen is
+        on top, so no screen that will be closed later (they do hold cycles) is frozen."""
+        if self.screen_stack and isinstance(self.screen, MainScreen):
+            gc.freeze()
 
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:
