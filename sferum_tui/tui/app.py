@@ -8,7 +8,6 @@ the language.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 from datetime import datetime
@@ -197,16 +196,6 @@ class SferumApp(App[int]):
         if minutes > 0 and self.api.has_sources():
             self.set_interval(minutes * 60.0, partial(self.start_fetch, quiet=True),
                               name="auto-fetch")
-
-    def settle(self) -> None:
-        """After a week is painted or warmed: move everything alive (modules, widgets, the
-        cached weeks — 40,000 lists of reasons each) out of the garbage collector's sight, so
-        a full collection scans only what is new and never pauses the interface for tens of
-        milliseconds.  Frozen objects are still freed by reference counting when a week leaves
-        the cache (week tables hold no reference cycles).  Only done while the main screen is
-        on top, so no screen that will be closed later (they do hold cycles) is frozen."""
-        if self.screen_stack and isinstance(self.screen, MainScreen):
-            gc.freeze()
 
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:

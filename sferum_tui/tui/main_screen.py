@@ -275,7 +275,6 @@ class MainScreen(Screen):
                     self.api.folded_names(week)  # the search cache of the week on screen
             except Exception:  # noqa: BLE001 - a failed warm-up shows when the week is opened
                 return
-        self.app.call_from_thread(self.app.settle)
 
     def on_main_screen_view_ready(self, message: ViewReady) -> None:
         if message.generation != self._generation:
@@ -302,8 +301,6 @@ class MainScreen(Screen):
             table.move_cursor_to_key(keep)
         table.loading = False
         self._show_chrome()
-        if week_changed:
-            self.app.call_after_refresh(self.app.settle)
         self.ready = True
         self.loads += 1
         if week_changed:
