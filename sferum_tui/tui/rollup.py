@@ -90,7 +90,9 @@ def rollup_columns(frame: "pd.DataFrame", cfg: Any = None) -> list[Column]:
                                    isinstance(v, float) and math.isnan(v)) else (
                                    "success" if (v > 0) == (ind.direction == "up") and abs(v) > 5e-4
                                    else "error" if abs(v) > 5e-4 else "muted")))
-    if "region" in frame.columns and frame["region"].nunique(dropna=True) > 1:
+    regions = {str(r).strip() for r in frame["region"].dropna()} - {""} \
+        if "region" in frame.columns else set()
+    if len(regions) > 1:  # a country-wide store: say which region each municipality is in
         cols.insert(2, Column("region", tr("Регион", "Region"), max_width=24))
     return [c for c in cols if c.key in frame.columns]
 
