@@ -110,12 +110,12 @@ def render_table(headers: list[str], rows: list[list], right: set[int] = frozens
     return "\n".join([line(headers), sep] + [line(r) for r in cells])
 
 
-def _local_time(iso: str) -> str:
+def _local_time(iso: str, short: bool = False) -> str:
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
-    return moment.astimezone().strftime("%d.%m.%Y %H:%M")
+    return moment.astimezone().strftime("%d.%m %H:%M" if short else "%d.%m.%Y %H:%M")
 
 
 def _print_json(value) -> None:
@@ -174,26 +174,35 @@ def cmd_weeks(args, ctx) -> int:
                  p=ctx.paths.home))
         return 0
     headers = [tr("№", "#"), tr("Неделя", "Week"), tr("Файл", "File"),
-               tr("Организаций", "Organisations"), tr("Пропущено", "Skipped")]
+               tr("Орг.", "Orgs"), tr("Пропущ.", "Skipped")]
     right = {0, 3, 4}
     if registry is not None:
-        headers.append(tr("Нет в файле", "Missing"))
+        headers.append(tr("Нет", "Missing"))
         right.add(len(headers) - 1)
-    headers += [tr("Импортирован", "Imported"), ""]
+    headers += [tr("Загружен", "Imported"), ""]
     rows = []
     for s in snaps:
-        row = [s.id, s.period_label, _shorten(s.source_name), format_int(s.rows), format_int(s.skipped)]
+        row = [s.id, s.period_label, s.source_name or "", format_int(s.rows), format_int(s.skipped)]
         if registry is not None:
             row.append(format_int(missing.get(s.id)) if s.current else "")
-        state = "" if s.current else tr("заменён снимком №{i}", "superseded by #{i}", i=s.superseded_by)
+        state = "" if s.current else tr("заменён №{i}", "superseded by #{i}", i=s.superseded_by)
         if s.warnings and s.current:
-            state = tr("предупреждений: {n}", "{n} warnings", n=len(s.warnings))
-        row += [_local_time(s.imported_at), state]
+            state = f"⚠ {len(s.warnings)}"
+        row += [_local_time(s.imported_at, short=True), state]
         rows.append(row)
+    # the file name takes what the terminal has left (readable at 80 columns)
+    import shutil as _shutil
+
+    term = _shutil.get_terminal_size((100, 24)).columns
+    others = sum(max(_width(str(h)), max((_width(str(r[i])) for r in rows), default=0)) + 2
+                 for i, h in enumerate(headers) if i != 2)
+    room = max(16, term - others - 1)
+    for r in rows:
+        r[2] = _shorten(r[2], room)
     print(render_table(headers, rows, right))
     if registry is not None:
-        print(tr("Справочник: {f}, {n}; «Нет в файле» — организации справочника, которых нет в неделе "
-                 "(список: sferum-tui registry missing --week N).",
+        print(tr("Справочник: {f}, {n}; «Нет» — организации справочника, которых нет в файле недели "
+                 "(список: sferum-tui registry missing --week N); ⚠ — предупреждения (sferum-tui inspect).",
                  "Registry: {f}, {n}; “Missing” counts registry organisations absent from the week "
                  "(list: sferum-tui registry missing --week N).", f=registry.source_name, n=orgs_phrase(registry.rows)))
     return 0
