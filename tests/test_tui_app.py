@@ -437,6 +437,33 @@ async def test_marks_are_kept_in_the_store_across_restarts(home):
         await wait_for(pilot, lambda: name in screen_text(app))
 
 
+async def test_marks_made_on_the_school_and_list_screens_show_in_the_table(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        key = screen.table.cursor_key
+        await pilot.press("enter")                           # the school: space marks it
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SchoolScreen"
+                       and app.screen.data is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: any("Добавлена в список" in n for n in app.notices))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen and key in screen.table.marked)
+        assert "●" in screen_text(app)
+        assert screen.table.cursor_key == key
+        await pilot.press("l")                               # the list: x removes it
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ShortlistScreen"
+                       and app.screen.data is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: any("убрана из списка" in n for n in app.notices))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen and key not in screen.table.marked)
+        assert "●" not in screen_text(app)
+        await pilot.press("space")                           # and the table's own mark still works
+        await wait_for(pilot, lambda: any("В списке «Рассылка»: 1" in n for n in app.notices))
+        assert screen.table.marked == {key}
+
+
 async def test_export_writes_the_filtered_table(home, tmp_path):
     app = console(home)
     target = tmp_path / "out" / "inactive.csv"

@@ -205,6 +205,8 @@ class MainScreen(Screen):
         """How many views have been shown (tests wait for the next one)."""
         self._generation = 0
         self._pending_sort = self.state.sort
+        self._saving_marks = 0
+        """Mark writes of this screen not yet done (a marks re-read must not undo them)."""
         install_bindings(self, "main")
 
     # -- layout ---------------------------------------------------------------------------
@@ -336,6 +338,29 @@ class MainScreen(Screen):
             self._narrow = narrow
             self.table.set_columns(school_columns(self.api, narrow))
         self._show_chrome()
+
+    # -- marks made elsewhere -------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        """Back from a school, the shortlist or a dialog: marks may have changed there (space on
+        the school screen, a removal or another list chosen on the list screen)."""
+        if self.ready:
+            self.refresh_marks()
+
+    @work(thread=True, exclusive=True, group="main-marks", exit_on_error=False)
+    def refresh_marks(self) -> None:
+        try:
+            marks = self.api.marked()  # after every write queued before it (one store thread)
+        except Exception:  # noqa: BLE001 - the marks shown stay; the next look may succeed
+            return
+        self.app.call_from_thread(self._apply_marks, marks)
+
+    def _apply_marks(self, marks: set[int]) -> None:
+        if self._saving_marks or not self.is_attached:
+            return  # a mark of this screen is being written: its own state is the newer
+        if marks != self.marks:
+            self.marks = set(marks)
+            self.table.set_marked(self.marks)
 
     def on_main_screen_store_empty(self, message: StoreEmpty) -> None:
         self.app.show_welcome()
@@ -549,6 +574,7 @@ class MainScreen(Screen):
             self.marks.add(key)
         else:
             self.marks.discard(key)
+        self._saving_marks += 1
         self._save_mark(int(key), state)
         self.table.action_cursor_down()
 
@@ -559,20 +585,23 @@ class MainScreen(Screen):
             added, removed = self.api.toggle_marks([uid])
             count = len(self.api.marked())
         except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._mark_saved)
             self.app.call_from_thread(
                 self.notify, getattr(exc, "message", str(exc)),
                 title=tr("Отметка не сохранена", "The mark was not saved"), severity="error",
                 markup=False)
             return
+        self.app.call_from_thread(self._mark_saved)
         text = (tr("В списке «{n}»: {c}", "In the list “{n}”: {c}", n=name, c=count))
         self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
 
-    def action_shortlist(self) -> None:
-        def back(_: Any = None) -> None:
-            self.reload()  # marks may have changed there
+    def _mark_saved(self) -> None:
+        self._saving_marks = max(0, self._saving_marks - 1)
 
+    def action_shortlist(self) -> None:
+        # marks changed there (removals, another list chosen) show on return: on_screen_resume
         push_optional(self.app, "sferum_tui.tui.shortlist", "ShortlistScreen", self.api,
-                      self.api.shortlist_name, callback=back)
+                      self.api.shortlist_name)
 
     def action_export(self) -> None:
         if self.view is None:
