@@ -21,8 +21,13 @@ IGNORE = ""               # an alias value that says: ignore this column
 _NON_WORD = re.compile(r"[^0-9a-zа-я№%]+")
 
 
+_ABBREV = re.compile(r"(?<![а-я])(обуч|уч)\s*[-.]?\s*(?:ся|щихся|щиеся)(?![а-я])")
+
+
 def normalise_header(text: str) -> str:
     text = str(text).lower().replace("ё", "е")
+    if "ся" in text:
+        text = _ABBREV.sub(lambda m: "обучающиеся" if m[1] == "обуч" else "учащиеся", text)  # «Кол-во уч-ся»
     text = text.replace("%", " % ").replace("№", " № ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -56,7 +61,7 @@ def _word(words: list[str], *exact: str) -> bool:
     return any(w in exact for w in words)
 
 
-_TEACHER = ("учител", "педагог", "преподават", "teacher")
+_TEACHER = ("учител", "педагог", "пед", "преподават", "teacher")
 _MESSAGE = ("сообщ", "написав", "писавш", "пишущ", "message", "wrote", "writing", "актив", "active")
 _SHARE = ("доля", "долю", "процент", "share", "percent", "ratio")
 _COUNTISH = ("количеств", "колво", "кол", "число", "численност", "всего", "count", "number", "total")
@@ -89,7 +94,7 @@ def rule_match(norm: str) -> str | None:
         return "teachers_active"
     if _has(words, "ученик", "обучающ", "учащ", "школьник", "student", "pupil"):
         return "students"
-    if _has(words, "родител", "законн", "parent"):
+    if _has(words, "родител", "законн", "parent") or _word(words, "род"):
         return "parents"
     if _has(words, *_TEACHER):
         return "teachers"

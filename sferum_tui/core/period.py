@@ -56,6 +56,7 @@ _COMPACT = r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)"
 _NUM_DASH = r"\s*(?:-|по|до|to|till|until|\.\.|_|/)?\s*"
 _RE_RANGE_DMY = re.compile(rf"{_DMY}{_NUM_DASH}{_DMY}")
 _RE_RANGE_DM_DMY = re.compile(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_DMY}")
+_RE_RANGE_DM_DM_Y = re.compile(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_D}{_SEP}{_D}\s+(\d{{4}})(?!\d)")
 _RE_RANGE_ISO = re.compile(rf"{_ISO}{_NUM_DASH}{_ISO}")
 _RE_RANGE_COMPACT = re.compile(rf"{_COMPACT}{_NUM_DASH}{_COMPACT}")
 _RE_RANGE_WORDS_SAME_MONTH = re.compile(rf"(?<!\d){_D}{_DASH}{_D}\s+{_MONTH}\s*,?\s*(\d{{4}})")
@@ -105,11 +106,24 @@ def _week(year: int, week: int) -> Period | None:
     return Period(start, start + timedelta(days=6))
 
 
+_RE_YEAR_WORD = re.compile(r"(?<=\d)\s*(?:года|год|г\.|г)(?![a-zа-я])")
+_RE_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_RE_QUOTED_DAY = re.compile(r"[«\"'“”„]\s*(\d{1,2})\s*[»\"'“”]")
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("ё", "е")
     for dash in "–—−‒―":
         text = text.replace(dash, "-")
-    return " ".join(text.replace("\u00a0", " ").split())
+    text = text.replace("\u00a0", " ")
+    if ":" in text:
+        text = _RE_TIME.sub(" ", text)        # «с 15.04.2023 00:00 по 21.04.2023 23:59»
+    if "г" in text:
+        text = _RE_YEAR_WORD.sub("", text)    # «с 15.04.2023 г. по 21.04.2023 г.»
+    if "«" in text or '"' in text or "'" in text or "“" in text:
+        text = _RE_QUOTED_DAY.sub(r"\1", text)  # «с «15» апреля 2023 г. по «21» апреля»
+    text = re.sub(r"(?<![a-zа-я])c(?=\s*\d)", "с", text)  # a Latin «c» typed for «с»
+    return " ".join(text.split())
 
 
 def find_period(text: str, allow_single: bool = True) -> Period | None:
@@ -131,6 +145,15 @@ def find_period(text: str, allow_single: bool = True) -> Period | None:
             return p
     for m in _RE_RANGE_DM_DMY.finditer(t):
         end = _mk(_year(m[5]), int(m[4]), int(m[3]))
+        if end:
+            start = _mk(end.year, int(m[2]), int(m[1]))
+            if start and start > end:
+                start = _mk(end.year - 1, int(m[2]), int(m[1]))
+            p = _ok(start, end)
+            if p:
+                return p
+    for m in _RE_RANGE_DM_DM_Y.finditer(t):
+        end = _mk(int(m[5]), int(m[4]), int(m[3]))
         if end:
             start = _mk(end.year, int(m[2]), int(m[1]))
             if start and start > end:
@@ -194,8 +217,13 @@ def period_from_filename(name: str) -> Period | None:
     stem = name.rsplit("/", 1)[-1]
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
+    # «21_04_2023», «15-04-2023» in names where a dot would be taken for the extension
+    stem = _RE_NAME_DMY.sub(r"\1.\2.\3", stem)
     stem = stem.replace("_", " ")
     return find_period(stem) or find_period(stem.replace(" ", "-"))
+
+
+_RE_NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[_ -](\d{1,2})[_ -](\d{4})(?!\d)")
 
 
 _RE_HINT_RANGE = re.compile(r"^\s*(\S+?)\s*(?:\.\.|:|/|\s)\s*(\S+)\s*$")

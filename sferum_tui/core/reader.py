@@ -173,9 +173,10 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
         for name in wb.sheet_names:
             meta = metas.get(name)
             visible = True
-            if meta is not None and "Visible" not in str(getattr(meta, "visible", "Visible")):
+            # str() of the enum is «SheetVisibleEnum.Hidden»: compare the member name only
+            if meta is not None and str(getattr(meta, "visible", "Visible")).rsplit(".", 1)[-1] != "Visible":
                 visible = False
-            if meta is not None and "WorkSheet" not in str(getattr(meta, "typ", "WorkSheet")):
+            if meta is not None and str(getattr(meta, "typ", "WorkSheet")).rsplit(".", 1)[-1] != "WorkSheet":
                 continue
             sh = wb.get_sheet_by_name(name)
             rows = sh.to_python()
@@ -317,6 +318,13 @@ def _title_like(grid: list[list[str]], r: int, sheet: Sheet, width: int) -> bool
     text = cells[0]
     if len(cells) > 1 and len(cells) < max(2, int(width * 0.6)):
         return False  # a group header merged over a few columns
+    if len(cells) == 1 and r + 1 < len(grid):
+        # one lone cell above a header row that has its own text under it: a short title
+        # («Сферум», «с 15.04 по 21.04 2023 г.»), not a group header (that spans blank cells)
+        c = grid[r].index(text)
+        below = grid[r + 1]
+        if below[c] and sum(1 for x in below if x) >= 3:
+            return True
     return len(text) > 30 or find_period(text) is not None or len(cells) >= max(2, int(width * 0.6)) or width <= 2
 
 
@@ -369,6 +377,7 @@ def find_header(sheet: Sheet, mapper: HeaderMapper, need: tuple[str, ...] = ("or
                 break
             labels = _block_labels(grid, r, k, width, use_fill)
             fields = [mapper.field_for(lab) if lab else None for lab in labels]
+            _context_fields(labels, fields, mapper)
             found = {f for f in fields if f and f not in (NUMBERING, IGNORE)}
             if not found & set(need):
                 continue
@@ -381,6 +390,29 @@ def find_header(sheet: Sheet, mapper: HeaderMapper, need: tuple[str, ...] = ("or
     if best is not None:
         _dedupe_fields(best)
     return best
+
+
+_OF_THEM = re.compile(r"^\s*(?:из\s+них|из\s+низ|в\s*т\.?\s*ч\.?|в\s+том\s+числе|of\s+them|of\s+which|incl\.?|including)\b[\s,:.]*", re.I)
+
+
+def _context_fields(labels: list[str], fields: list, mapper: HeaderMapper) -> None:
+    """«Учителя | из них написали > 3 сообщений»: a column worded relative to the one before it
+    takes its meaning from both (the leaf alone would read as users, or as nothing)."""
+    for c in range(1, len(labels)):
+        lab = labels[c]
+        if not lab:
+            continue
+        leaf = lab.rsplit(" / ", 1)[-1]
+        m = _OF_THEM.match(leaf)
+        if not m:
+            continue
+        prev = labels[c - 1].rsplit(" / ", 1)[-1] if labels[c - 1] else ""
+        if not prev or not fields[c - 1]:
+            continue
+        prefix = lab[: len(lab) - len(leaf)]
+        combined = mapper.field_for(prefix + prev + " " + leaf[m.end():])
+        if combined and combined not in (NUMBERING, IGNORE) and combined != fields[c - 1]:
+            fields[c] = combined
 
 
 def _dedupe_fields(h: Header) -> None:
@@ -733,6 +765,19 @@ class _Extractor:
 
 # --------------------------------------------------------------------------- public API
 
+_PERIOD_FROM = re.compile(r"(?:дата\s+)?(?:начал[оа]?|start|from)(?:\s+(?:отчетного\s+|отчётного\s+)?период[ау]?)?\s*:?", re.I)
+_PERIOD_TO = re.compile(r"(?:дата\s+)?(?:конец|окончани[ея]|end|to)(?:\s+(?:отчетного\s+|отчётного\s+)?период[ау]?)?\s*:?", re.I)
+
+
+def _join_period_rows(texts: list[str]) -> str:
+    out = []
+    for t in texts:
+        t = _PERIOD_FROM.sub(" с ", t) if _PERIOD_FROM.search(t) else t
+        t = _PERIOD_TO.sub(" по ", t) if _PERIOD_TO.search(t) else t
+        out.append(t)
+    return " ".join(out)
+
+
 def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tuple[str, ...]) -> list[Header]:
     found: list[tuple[Header, int]] = []
     for sheet in sheets:
@@ -820,6 +865,11 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
             if period:
                 origin = "title"
                 break
+        if period is None and len(title_texts) > 1:
+            # a period spread over title rows: «Начало периода | 15.04.2023» / «Конец периода | 21.04.2023»
+            period = find_period(_join_period_rows(title_texts), allow_single=False)
+            if period:
+                origin = "title"
         if period is None:
             for sheet in sheets:
                 if sheet is h0.sheet:
