@@ -217,10 +217,13 @@ def period_from_filename(name: str) -> Period | None:
     stem = name.rsplit("/", 1)[-1]
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
-    # «21_04_2023», «15-04-2023» in names where a dot would be taken for the extension
-    stem = _RE_NAME_DMY.sub(r"\1.\2.\3", stem)
-    stem = stem.replace("_", " ")
-    return find_period(stem) or find_period(stem.replace(" ", "-"))
+    for text in (stem, _RE_NAME_DMY.sub(r"\1.\2.\3", stem)):
+        # then «21_04_2023», «15-04-2023»: names where a dot would look like the extension
+        text = text.replace("_", " ")
+        p = find_period(text) or find_period(text.replace(" ", "-"))
+        if p:
+            return p
+    return None
 
 
 _RE_NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[_ -](\d{1,2})[_ -](\d{4})(?!\d)")

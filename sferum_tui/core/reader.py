@@ -125,7 +125,8 @@ def _detect_format(path: str, head: bytes, ext: str) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
     sniff = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if sniff.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in sniff[:512]:
+    if (sniff.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta", b"<style"))
+            or b"<html" in sniff[:512] or b"<table" in sniff[:512]):
         raise _fail(path, "это веб-страница (HTML), а не таблица; возможно, ссылка вела на страницу входа или ошибки",
                     "this is a web page (HTML), not a spreadsheet; the link may have led to a login or error page")
     if sniff.startswith(b"<?xml"):
@@ -134,7 +135,7 @@ def _detect_format(path: str, head: bytes, ext: str) -> str:
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf")):
         raise _fail(path, "это не таблица (PDF, изображение или архив); ожидались .xlsx, .xls, .ods или .csv",
                     "this is not a spreadsheet (a PDF, image or archive); expected .xlsx, .xls, .ods or .csv")
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not _utf16_without_bom(head):
         raise _fail(path, "двоичный файл неизвестного формата; ожидались .xlsx, .xls, .ods или .csv",
                     "a binary file of unknown format; expected .xlsx, .xls, .ods or .csv")
     if ext in SPREADSHEET_EXTS:
@@ -144,10 +145,32 @@ def _detect_format(path: str, head: bytes, ext: str) -> str:
     return "csv"
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """«utf-16-le»/«utf-16-be» for text saved as UTF-16 without a byte-order mark, else None."""
+    sample = data[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    if len(sample) < 8:
+        return None
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            continue
+        good = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+        if good >= 0.97 * len(text):
+            return enc
+    return None
+
+
 def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
     from python_calamine import CalamineWorkbook
 
     kind = fmt
+    if fmt == "xls" and "EncryptedPackage".encode("utf-16-le") in data:
+        raise _fail(path, "книга защищена паролем (зашифрована); откройте её в Excel, снимите пароль и сохраните заново",
+                    "the workbook is password-protected (encrypted); open it in Excel, remove the password and save it again")
     if fmt == "zip":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -202,7 +225,16 @@ def _decode_text(path: str, data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
+    enc16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
+    if enc16:
+        try:
+            return data.decode(enc16), enc16
+        except UnicodeDecodeError:
+            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -684,7 +716,12 @@ class _Extractor:
                                   where=self.where(h, src_row(k), c), found=e.found))
             plain = [x[0] for x in raw if x and x[0] is not None and not x[1]]
             header_says_percent = "%" in h.labels[c] or "процент" in h.labels[c].lower() or "percent" in h.labels[c].lower()
-            plain_is_percent = bool(plain) and (max(plain) > 1.0 or (header_says_percent and max(plain) > 1.0))
+            # numbers above 1 are percents; so is text such as «0,5» under a «…, %» header (a CSV
+            # or a text cell: 0.5%).  A numeric cell ≤ 1 stays a fraction, since an Excel percent
+            # cell («3,5%» on screen) holds 0.035 whatever the header says.
+            plain_text = header_says_percent and any(
+                type(v) is str and x and x[0] is not None and not x[1] for v, x in zip(values, raw))
+            plain_is_percent = bool(plain) and (max(plain) > 1.0 or plain_text)
             for k, x in enumerate(raw):
                 if not x or x[0] is None:
                     continue

@@ -120,7 +120,9 @@ def parse_share_raw(value) -> tuple[float | None, bool]:
     raise CellError("share (percent or fraction)", _shown(value))
 
 
-_POSITIVE_STEMS = ("актив", "active", "подключ", "зарегистр", "enabled")
+_POSITIVE_STEMS = ("актив", "акт", "active", "подключ", "зарегистр", "enabled")
+_TICKS = {"✓": "active", "✔": "active", "☑": "active", "v": "active", "✗": "inactive", "✘": "inactive", "☐": "inactive"}
+_WORDS_RE = re.compile(r"[a-zа-я]+")
 _NEGATIVE_PREFIXES = ("не", "not", "in", "un", "dis")
 _STATUS_CACHE: dict[str, str | None] = {}
 _LETTERS_RE = re.compile(r"[^a-zа-я0-9+]+")
@@ -157,8 +159,22 @@ def parse_status(value) -> str | None:
         result = "active"
     elif any(key.startswith(p) and key[len(p):].startswith(_POSITIVE_STEMS) for p in _NEGATIVE_PREFIXES):
         result = "inactive"
+    elif stripped in _TICKS:
+        result = _TICKS[stripped]
     else:
-        raise CellError("status (Активна / Не активна)", _shown(value))
+        # a phrase: «Профиль не активен», «Статус: активный профиль»
+        words = _WORDS_RE.findall(stripped.replace("ё", "е"))
+        result = None
+        for i, w in enumerate(words):
+            if w.startswith(_POSITIVE_STEMS):
+                negated = i > 0 and words[i - 1] in ("не", "not")
+                result = "inactive" if negated else "active"
+                break
+            if any(w.startswith(p) and w[len(p):].startswith(_POSITIVE_STEMS) for p in _NEGATIVE_PREFIXES):
+                result = "inactive"
+                break
+        if result is None:
+            raise CellError("status (Активна / Не активна)", _shown(value))
     _STATUS_CACHE[text] = result
     return result
 

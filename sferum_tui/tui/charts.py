@@ -130,7 +130,8 @@ class HistoryChart(PlotextPlot):
         self.values = [None if _missing(v) else float(v) for v in values]
         self.target = None if _missing(target) else float(target)  # type: ignore[arg-type]
         self.target_label = target_label
-        self._replot()
+        if self.is_mounted:  # else on_mount draws it
+            self._replot()
 
     @property
     def caption(self) -> str:

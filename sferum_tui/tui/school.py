@@ -519,6 +519,7 @@ class SchoolScreen(Screen[None]):
         self.view = "history"
         self.week_shown: Any = None
         self._marking = False
+        self._charts_mounted = False
 
     # ------------------------------------------------------------------ layout
 
@@ -537,17 +538,19 @@ class SchoolScreen(Screen[None]):
         with Container(id="school-body"):
             yield FrameTable(columns=_history_columns(), key_column="week_key",
                              show_marks=False, id="school-history")
-            with Container(id="school-charts"):
-                yield HistoryChart(tr("Пишущие учителя", "Teachers writing"),
-                                   percent=True, id="chart-messaging")
-                yield HistoryChart(tr("Пользователи", "Users"), id="chart-users")
-                yield HistoryChart(tr("Классы", "Classes"), id="chart-classes")
+            # the charts are mounted after the first paint of the data (see _mount_charts)
+            yield Container(id="school-charts")
         yield Footer()
 
     def on_mount(self) -> None:
         self._apply_layout()
-        self.query_one("#school-body").loading = True
         self.load()
+        # a spinner only if the store is slow: a quick load would just flash it
+        self.set_timer(0.2, self._still_loading)
+
+    def _still_loading(self) -> None:
+        if self.data is None and self.is_attached:
+            self.query_one("#school-body").loading = True
 
     def on_resize(self) -> None:
         self._apply_layout()
@@ -565,8 +568,8 @@ class SchoolScreen(Screen[None]):
         table = self.query_one("#school-history", FrameTable)
         table.display = wide or view == "history"
         self.query_one("#school-charts").display = wide or view != "history"
-        for chart_view in VIEWS[1:]:
-            self.query_one(f"#chart-{chart_view}").display = wide or view == chart_view
+        for chart in self.query(HistoryChart):
+            chart.display = wide or chart.id == f"chart-{view}"
         # wide: the table as tall as its weeks (up to 45% of the screen), the charts below
         rows = table.row_count
         table.styles.height = (rows + 2) if wide and rows else "1fr"
@@ -603,15 +606,37 @@ class SchoolScreen(Screen[None]):
         if data.selected is not None:
             table.move_cursor_to_key(data.selected)
         self._show_week(data.selected)
-        self.query_one("#chart-messaging", HistoryChart).set_data(
-            data.labels, data.messaging, target=data.messaging_bar)
-        self.query_one("#chart-users", HistoryChart).set_data(
-            data.labels, data.users, target=data.users_bar,
-            target_label=tr("порог", "threshold"))
-        self.query_one("#chart-classes", HistoryChart).set_data(
-            data.labels, data.classes, target=data.classes_bar,
-            target_label=tr("порог", "threshold"))
         self._apply_layout()
+        # identity, targets, reasons and the history first; the plotext charts (the slow
+        # part of the screen) once that is on screen
+        self.call_after_refresh(self._mount_charts)
+
+    @property
+    def charts_ready(self) -> bool:
+        """True once the charts are mounted with the school's data (tests wait for it)."""
+        return self._charts_mounted
+
+    def _mount_charts(self) -> None:
+        data = self.data
+        if data is None or self._charts_mounted or not self.is_attached:
+            return
+        self._charts_mounted = True
+        threshold = tr("порог", "threshold")
+        charts = [
+            HistoryChart(tr("Пишущие учителя", "Teachers writing"), percent=True,
+                         id="chart-messaging"),
+            HistoryChart(tr("Пользователи", "Users"), id="chart-users"),
+            HistoryChart(tr("Классы", "Classes"), id="chart-classes"),
+        ]
+        charts[0].set_data(data.labels, data.messaging, target=data.messaging_bar)
+        charts[1].set_data(data.labels, data.users, target=data.users_bar,
+                           target_label=threshold)
+        charts[2].set_data(data.labels, data.classes, target=data.classes_bar,
+                           target_label=threshold)
+        wide = self.wide
+        for chart in charts:  # hidden ones are not drawn (plotext runs on render only)
+            chart.display = wide or chart.id == f"chart-{self.view}"
+        self.query_one("#school-charts").mount_all(charts)
 
     def _show_identity(self) -> None:
         data = self.data
