@@ -305,3 +305,18 @@ def test_broken_files_one_line_exit_1(tmp_path, capsys, name):
         assert len(lines) == 1, err
         assert name in lines[0] and fragment in lines[0], lines[0]
         assert "Traceback" not in err
+
+
+def test_municipality_heading_in_the_name_column(tmp_path, capsys):
+    """A district file grouped by municipality: the heading sits in the name column, alone on
+    its row; it is the municipality of the schools below, not a school."""
+    head = ["№", "Наименование ОО", "ИНН", "Статус", "Пользователи", "Учителя", "Классы",
+            "Учителя, написавшие более 3 сообщений"]
+    rows = [["за период с 15.04.2023 по 21.04.2023"], head, ["", "Сергокалинский район", "", "", "", "", "", ""]]
+    rows += [[i, o[2], o[1], o[3], o[4], o[5], o[6], o[7]] for i, o in enumerate(ORGS[:2], 1)]
+    rows += [["", "Левашинский район", "", "", "", "", "", ""]]
+    rows += [[i, o[2], o[1], o[3], o[4], o[5], o[6], o[7]] for i, o in enumerate(ORGS[2:], 3)]
+    res = _inspect(write_csv(tmp_path / "sect.csv", rows), capsys)
+    exp = _expected([4, 5, 7, 8])
+    assert _pick(res["rows"], exp) == exp
+    assert sorted(s["row"] for s in res["skipped"]) == [3, 6]

@@ -583,6 +583,21 @@ class _Extractor:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
             suspicious.update(i for i, v in enumerate(cols[c0]) if v.__class__ is str and v.strip() == h0)
+        # rows with a name and nothing else («Сергокалинский район» over its schools): candidates
+        # are rows whose ИНН (or else first figure) is blank; few, so checked cell by cell below
+        name_col = col.get("org_name")
+        lone_name: set[int] = set()
+        if name_col is not None:
+            probe = inn_col if inn_col is not None else next(
+                (col[f] for f in COUNT_FIELDS + SHARE_FIELDS + ("status",) if f in col), None)
+            if probe is not None:
+                pv = cols[probe]
+                for i in [i for i, v in enumerate(pv) if v == "" or v is None or (v.__class__ is str and not v.strip())]:
+                    if ident[i]:
+                        row = data[i]
+                        if all(_is_blank(v) for k, v in enumerate(row) if k != name_col):
+                            lone_name.add(i)
+                suspicious |= lone_name
         first_nonblank = next((i for i, r in enumerate(data) if any(not _is_blank(v) for v in r)), None)
         if first_nonblank is not None:
             suspicious.add(first_nonblank)
@@ -615,6 +630,16 @@ class _Extractor:
                     break
             if total_text is not None:
                 self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
+                continue
+            if i in lone_name and (not has_muni or inn_col is not None):
+                text = " ".join(str(data[i][name_col]).split())
+                if not has_muni:
+                    section = text
+                    sections.append((excel_row, section))
+                    self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
+                                               "section heading «{t}» (municipality for the rows below)", t=section[:60]))
+                else:
+                    self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=text[:60]))
                 continue
             if ident[i]:
                 c0 = ident_cols[0]

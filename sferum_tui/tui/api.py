@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -227,6 +227,13 @@ class ConsoleAPI:
         if threading.current_thread() is self._executor_thread:
             return fn(*args, **kwargs)
         return self._executor.submit(self._on_thread, fn, args, kwargs).result()
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Future[T]":
+        """Start ``fn`` on the store's thread now and return at once; ``.result()`` later.
+
+        A screen starts its read when it is built, so the store works while Textual mounts it.
+        """
+        return self._executor.submit(self._on_thread, fn, args, kwargs)
 
     def _on_thread(self, fn, args, kwargs):
         self._executor_thread = threading.current_thread()

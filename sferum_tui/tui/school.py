@@ -276,13 +276,17 @@ def _target_lines(cfg: Any, history: "pd.DataFrame", records: list[dict[str, Any
     return targets
 
 
-def load_school(api: Any, org_uid: int, week_id: Any) -> SchoolData:
-    """Read one organisation's history through the core (runs in a worker thread)."""
+def load_school(api: Any, org_uid: int, week_id: Any,
+                history: "pd.DataFrame | None" = None) -> SchoolData:
+    """Read one organisation's history through the core (runs in a worker thread);
+    ``history``: ``org_history`` already read (the screen starts that read when it is built)."""
     from sferum_tui.core import indicators
     from sferum_tui.core.shortlists import Shortlists
 
     store, cfg = api.store, api.cfg
-    if callable(getattr(api, "org_history", None)):
+    if history is not None:
+        pass
+    elif callable(getattr(api, "org_history", None)):
         history = api.org_history(int(org_uid))
     else:
         history = _on_store(api, indicators.org_history, store, cfg, int(org_uid))
@@ -520,6 +524,11 @@ class SchoolScreen(Screen[None]):
         self.week_shown: Any = None
         self._marking = False
         self._charts_mounted = False
+        # the store reads the history while Textual mounts the screen (api.submit: the store's
+        # own thread; the load worker collects it)
+        submit, history = getattr(api, "submit", None), getattr(api, "org_history", None)
+        self._history = submit(history, self.org_uid) \
+            if callable(submit) and callable(history) else None
 
     # ------------------------------------------------------------------ layout
 
@@ -581,7 +590,8 @@ class SchoolScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="school-load")
     def load(self) -> None:
         try:
-            data = load_school(self.api, self.org_uid, self.week_id)
+            history = self._history.result() if self._history is not None else None
+            data = load_school(self.api, self.org_uid, self.week_id, history)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             self.app.call_from_thread(self._failed, exc)
             return
