@@ -141,7 +141,7 @@ async def open_school(pilot):
     from sferum_tui.tui.school import SchoolScreen
 
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, SchoolScreen)
-                   and pilot.app.screen.data is not None)
+                   and pilot.app.screen.charts_ready)
     return pilot.app.screen
 
 

@@ -40,7 +40,7 @@ async def loaded(pilot) -> None:
     from sferum_tui.tui.school import SchoolScreen
 
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, SchoolScreen)
-                   and pilot.app.screen.data is not None)
+                   and pilot.app.screen.charts_ready)
     await pilot.pause(0.05)
 
 

@@ -524,6 +524,12 @@ class SchoolScreen(Screen[None]):
         self.week_shown: Any = None
         self._marking = False
         self._charts_mounted = False
+        try:  # the layout class from the start: adding it on mount restyles the whole screen
+            size = self.app.size
+            self.set_class(size.width >= WIDE_MIN_WIDTH and size.height >= WIDE_MIN_HEIGHT,
+                           "-wide", update=False)
+        except Exception:  # noqa: BLE001 - no app yet (built outside one): on_mount decides
+            pass
         # the store reads the history while Textual mounts the screen (api.submit: the store's
         # own thread; the load worker collects it)
         submit, history = getattr(api, "submit", None), getattr(api, "org_history", None)
@@ -552,8 +558,8 @@ class SchoolScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._apply_layout()
         self.load()
+        self._apply_layout()
         # a spinner only if the store is slow: a quick load would just flash it
         self.set_timer(0.2, self._still_loading)
 
