@@ -397,6 +397,32 @@ def test_kpis_deadline_in_the_past(week3, cfg):
     assert kp["staff_registration"].days_left == 18
 
 
+def test_region_narrows_a_municipality_name_shared_by_regions(week3, cfg):
+    """A country store has «Кировский район» in many regions: the rollup's row of one region
+    opens only that region's schools (a row without a region counts in its municipality's)."""
+    df = week3.copy().reset_index(drop=True)
+    df["municipality"] = "Кировский район"
+    df["region"] = ["Свердловская область"] * 2 + ["Республика Дагестан"] * (len(df) - 2)
+    both = keys(ind.filter_schools(df, municipality="Кировский район"))
+    assert both == keys(df)
+    sverd = keys(df.iloc[:2])
+    assert keys(ind.filter_schools(df, municipality="Кировский район",
+                                   region="Свердловская область")) == sverd
+    assert keys(ind.filter_schools(df, region="свердловская")) == sverd        # a fragment
+    assert keys(ind.filter_schools(df, municipality="Кировский район",
+                                   region="Республика Дагестан")) == both - sverd
+    # one rollup row per region, and each row's filter gives exactly its orgs
+    roll = ind.rollup(df, cfg)
+    assert sorted(roll["region"]) == ["Республика Дагестан", "Свердловская область"]
+    for r in roll.itertuples():
+        sub = ind.filter_schools(df, municipality=r.municipality, region=r.region)
+        assert len(sub) == r.orgs
+    # no region known for one row: it counts where its municipality mostly is
+    df.loc[len(df) - 1, "region"] = None
+    assert keys(df.iloc[[len(df) - 1]]) <= keys(ind.filter_schools(
+        df, municipality="Кировский район", region="Республика Дагестан"))
+
+
 def test_kpis_of_a_filtered_table(week3, cfg):
     sub = ind.filter_schools(week3, municipality="Сергокалинский")
     kp = {k.key: k for k in ind.kpis(sub, cfg, today=date(2023, 4, 26))}

@@ -271,6 +271,7 @@ async def test_rollup_opens_a_municipality_and_changes_view(home):
         text = screen_text(app)
         assert SERGO in text and LEVASHI in text and KIZLYAR in text
         first = rollup.query_one("FrameTable").cursor_key   # the worst municipality
+        first = first.partition("\x1f")[0]                 # the key: municipality, region
         assert first == rollup.frame["municipality"].iloc[0]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen
@@ -286,6 +287,57 @@ async def test_rollup_opens_a_municipality_and_changes_view(home):
         assert FALLS in newly and RECOVERS in app.screen.data["recovered"]["org_id"].tolist()
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
+
+
+def build_two_region_home(root: Path) -> Path:
+    """One week of a country-wide file: «Кировский район» in two regions."""
+    head = ["Регион"] + HEAD[1:]
+    rows: list[list[Any]] = [["Мониторинг использования ИКОП «Сферум» за период с 15.04.2023 "
+                              "по 21.04.2023"], head]
+    schools = [("Свердловская область", "Кировский район", "6600000001", "МАОУ СОШ №1 Екб"),
+               ("Свердловская область", "Кировский район", "6600000002", "МАОУ СОШ №2 Екб"),
+               ("Кировская область", "Кировский район", "4300000001", "МКОУ СОШ Кирова"),
+               ("Кировская область", "Слободской район", "4300000002", "МКОУ СОШ Слободы")]
+    for region, muni, inn, name in schools:
+        rows.append([region, muni, inn, name, "Не активна", 2, 30, 10, 1, 0, 0, 0, 0])
+    path = write_csv(root / "country.csv", rows)
+    home = root / "home"
+    assert main(["--home", str(home), "import", str(path)]) == 0
+    return home
+
+
+async def test_rollup_row_opens_its_regions_municipality_only(tmp_path):
+    home = build_two_region_home(tmp_path)
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_ready(pilot)
+        assert len(names_shown(app)) == 4
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RollupScreen"
+                       and app.screen.frame is not None)
+        rollup = app.screen
+        frame = rollup.frame
+        assert "Регион" in screen_text(app)
+        row = int(frame.index[(frame["municipality"] == "Кировский район")
+                              & (frame["region"] == "Свердловская область")][0])
+        table = rollup.query_one("FrameTable")
+        table.move_cursor(table.row_of(frame["area_key"].iloc[row]))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen
+                       and screen.state.filters.region == "Свердловская область")
+        await wait_for(pilot, lambda: sorted(names_shown(app)) == ["МАОУ СОШ №1 Екб",
+                                                                   "МАОУ СОШ №2 Екб"])
+        assert "Кировский район · Свердловская область" in screen_text(app)   # the chip
+        assert "2 из 2" in screen_text(app)
+        # the picker lists each region's «Кировский район» on its own
+        await pilot.press("u")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MunicipalityPicker")
+        values = [v for v, _ in app.screen.options]
+        assert ("Кировский район", "Кировская область") in values
+        assert app.screen.current == ("Кировский район", "Свердловская область")
+        await pilot.press(*"Кировская", "enter")
+        await wait_for(pilot, lambda: app.screen is screen
+                       and names_shown(app) == ["МКОУ СОШ Кирова"])
 
 
 async def test_weeks_move_with_brackets_and_picker_keeping_the_cursor(home):

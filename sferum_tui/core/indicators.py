@@ -414,14 +414,18 @@ def warm_cache(store: "Store", cfg: "Config") -> int:
 def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
                    low_messaging: float | bool | None = None, unregistered: bool = False,
                    missing: bool = False, municipality: str | Iterable[str] | None = None,
-                   search: str | None = None, changed: bool = False) -> "pd.DataFrame":
+                   search: str | None = None, changed: bool = False,
+                   region: str | Iterable[str] | None = None) -> "pd.DataFrame":
     """Rows of a week table (or of a history) that pass every filter given (AND).
 
     ``low_messaging``: ``True`` uses the ``low_messaging`` column (the config's threshold); a
     number is a threshold of its own (a share 0..1: ``messaging_share`` strictly below it, or a
     school with 0 teachers).  ``municipality``: one name or several (case-insensitive; a name
-    matching none exactly matches as a fragment).  ``search``: digits are an ИНН prefix, other
-    text a case-insensitive fragment of the name (ё = е)."""
+    matching none exactly matches as a fragment).  ``region``: the same for the region (a row
+    without a region counts in its municipality's most common region, as in :func:`rollup`), so
+    a rollup row «Кировский район» of one region opens only that region's schools.
+    ``search``: digits are an ИНН prefix, other text a case-insensitive fragment of the name
+    (ё = е)."""
     mask = np.ones(len(df), dtype=bool)
     if inactive:
         mask &= df["inactive"].to_numpy(dtype=bool)
@@ -445,6 +449,13 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
         keys = df["municipality"].astype(object).where(df["municipality"].notna(), "").astype(str).map(norm)
         same = keys.isin([norm(w) for w in wanted if norm(w)]).to_numpy(dtype=bool)
         mask &= _match_mask(df["municipality"], wanted) | same
+    if region is not None and region != "" and region != [] and "region" in df.columns:
+        wanted = [region] if isinstance(region, str) else list(region)
+        norm = _AREA_NORM["region"]
+        labels = _area_labels(df, "municipality" if "municipality" in df.columns else "region")
+        regions = labels["region"]
+        same = regions.map(norm).isin([norm(w) for w in wanted if norm(w)]).to_numpy(dtype=bool)
+        mask &= _match_mask(regions, wanted) | same
     if search is not None and str(search).strip():
         text = str(search).strip()
         if text.isdigit():

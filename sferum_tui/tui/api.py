@@ -79,6 +79,8 @@ class Filters:
     changed: bool = False
     municipality: str | None = None
     search: str = ""
+    region: str | None = None
+    """The municipality's region, when the data spans several (a «Кировский район» of one)."""
 
     TOGGLES = ("inactive", "low_messaging", "unregistered", "missing", "changed")
 
@@ -108,7 +110,8 @@ class Filters:
         if self.changed:
             out.append(("changed", tr("изменились", "changed")))
         if self.municipality:
-            out.append(("municipality", self.municipality))
+            out.append(("municipality", f"{self.municipality} · {self.region}" if self.region
+                        else self.municipality))
         if self.search.strip():
             out.append(("search", f"«{self.search.strip()}»"))
         return out
@@ -140,6 +143,8 @@ class WeekData:
     index: int                       # position among the current snapshots (0 = oldest)
     count: int                       # number of current snapshots
     municipalities: list[tuple[str, int]] = field(default_factory=list)
+    areas: list[tuple[str, str, int]] = field(default_factory=list)
+    """``(municipality, region, count)`` when the week spans several regions (else empty)."""
     folded_names: list[str] | None = None   # search cache (see ConsoleAPI.search_mask)
 
     @property
@@ -403,8 +408,14 @@ class ConsoleAPI:
             counts = frame["municipality"].dropna().value_counts()
             munis = sorted(((str(k), int(v)) for k, v in counts.items()),
                            key=lambda kv: kv[0].casefold().replace("ё", "е"))
+        areas: list[tuple[str, str, int]] = []
+        if munis and "region" in frame.columns and frame["region"].nunique() > 1:
+            sizes = frame.groupby(["municipality", "region"], sort=False).size()
+            areas = sorted(((str(m), str(r), int(n)) for (m, r), n in sizes.items()),
+                           key=lambda a: (a[0].casefold().replace("ё", "е"),
+                                          a[1].casefold().replace("ё", "е")))
         return WeekData(info=info, previous=previous, frame=frame, index=index,
-                        count=len(ids), municipalities=munis)
+                        count=len(ids), municipalities=munis, areas=areas)
 
     @staticmethod
     def _presentation(frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -445,7 +456,8 @@ class ConsoleAPI:
         frame = week.frame
         area_total = len(frame)
         if filters.municipality:
-            area_total = len(indicators.filter_schools(frame, municipality=filters.municipality))
+            area_total = len(indicators.filter_schools(frame, municipality=filters.municipality,
+                                                       region=filters.region))
         rows = None
         search = filters.search.strip()
         others = replace(filters, search="")
@@ -457,13 +469,15 @@ class ConsoleAPI:
                 unregistered=filters.unregistered,
                 missing=filters.missing,
                 municipality=filters.municipality or None,
+                region=(filters.region or None) if filters.municipality else None,
                 changed=filters.changed,
             )
             rows = shown.index.to_numpy()  # the week frame has a RangeIndex: labels = positions
         if search:
             mask = self.search_mask(week, search)
             rows = np.flatnonzero(mask) if rows is None else rows[mask[rows]]
-        kpis = self.kpis(snapshot_id, filters.municipality)
+        kpis = self.kpis(snapshot_id, filters.municipality,
+                         filters.region if filters.municipality else None)
         counts = self._counts(frame, rows)
         return View(week=week, filters=filters, threshold=self.low_threshold, rows=rows,
                     total=area_total, kpis=kpis, counts=counts)
@@ -501,17 +515,18 @@ class ConsoleAPI:
         frame = view.week.frame
         return frame if view.rows is None else frame.iloc[view.rows]
 
-    def kpis(self, snapshot_id: int, municipality: str | None = None) -> list[Any]:
-        """The area's KPIs (scope, narrowed to ``municipality`` when given)."""
+    def kpis(self, snapshot_id: int, municipality: str | None = None,
+             region: str | None = None) -> list[Any]:
+        """The area's KPIs (scope, narrowed to ``municipality`` [of ``region``] when given)."""
         from sferum_tui.core import indicators
 
-        key = (int(snapshot_id), bool(self.scope), municipality, self.today())
+        key = (int(snapshot_id), bool(self.scope), municipality, region, self.today())
         cache = self._kpis
         if key in cache:
             return cache[key]
         frame = self.week(snapshot_id).frame
         if municipality:
-            frame = indicators.filter_schools(frame, municipality=municipality)
+            frame = indicators.filter_schools(frame, municipality=municipality, region=region)
         result = list(indicators.kpis(frame, self.cfg, today=self.today()))
         if len(cache) > 64:
             cache.clear()

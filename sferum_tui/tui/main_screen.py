@@ -436,8 +436,10 @@ class MainScreen(Screen):
         search.display = False
         self.reload()
 
-    def set_municipality(self, name: str | None) -> None:
-        self.state.filters = replace(self.state.filters, municipality=name or None)
+    def set_municipality(self, name: str | None, region: str | None = None) -> None:
+        """Narrow to one municipality; ``region`` too when the name is in several regions."""
+        self.state.filters = replace(self.state.filters, municipality=name or None,
+                                     region=(region or None) if name else None)
         self.reload()
 
     def action_pick_municipality(self) -> None:
@@ -447,10 +449,14 @@ class MainScreen(Screen):
         def chosen(value: Any) -> None:
             if value is None:
                 return
-            self.set_municipality(None if value == MunicipalityPicker.ALL else value)
+            if isinstance(value, tuple):
+                self.set_municipality(*value)
+            else:
+                self.set_municipality(None if value == MunicipalityPicker.ALL else value)
 
-        self.app.push_screen(MunicipalityPicker(self.view.week.municipalities,
-                                                self.state.filters.municipality), chosen)
+        week, f = self.view.week, self.state.filters
+        current = (f.municipality, f.region) if week.areas and f.region else f.municipality
+        self.app.push_screen(MunicipalityPicker(week.municipalities, current, week.areas), chosen)
 
     def action_set_threshold(self) -> None:
         default = float(self.api.cfg.thresholds.low_messaging)
@@ -550,9 +556,11 @@ class MainScreen(Screen):
             return
         from sferum_tui.tui.rollup import RollupScreen
 
-        def chosen(municipality: str | None) -> None:
-            if municipality:
-                self.set_municipality(municipality)
+        def chosen(area: "str | tuple[str, str | None] | None") -> None:
+            if isinstance(area, tuple):
+                self.set_municipality(*area)
+            elif area:
+                self.set_municipality(area)
 
         self.app.push_screen(RollupScreen(self.api, self.state.week_id), chosen)
 

@@ -97,7 +97,10 @@ def rollup_columns(frame: "pd.DataFrame", cfg: Any = None) -> list[Column]:
     return [c for c in cols if c.key in frame.columns]
 
 
-class RollupScreen(Screen[str | None]):
+AREA_SEP = "\x1f"
+
+
+class RollupScreen(Screen["str | tuple[str, str | None] | None"]):
     """Municipalities of the week, worst first; Enter returns the chosen one."""
 
     AUTO_FOCUS = "#rollup-table"
@@ -113,6 +116,7 @@ class RollupScreen(Screen[str | None]):
         self.api = api
         self.week_id = week_id
         self.frame: "pd.DataFrame | None" = None
+        self.multi_region = False
         install_bindings(self, "rollup")
 
     def compose(self) -> ComposeResult:
@@ -126,7 +130,7 @@ class RollupScreen(Screen[str | None]):
                         " [b]Municipalities[/] · week {w} · worst first · "
                         "[$text-muted]Enter — its schools[/]", w=label), id="rollup-title",
                      classes="screen-title")
-        table = FrameTable(id="rollup-table", key_column="municipality", fixed_columns=2,
+        table = FrameTable(id="rollup-table", key_column="area_key", fixed_columns=2,
                            zebra_stripes=True, show_marks=False)
         table.loading = True
         yield table
@@ -152,7 +156,15 @@ class RollupScreen(Screen[str | None]):
         if message.frame is None:
             self.notify(message.error or "?", severity="error", markup=False)
             return
-        self.frame = message.frame
+        frame = message.frame
+        # one row per (region, municipality): «Кировский район» is in many regions
+        regions = frame["region"].fillna("").astype(str) if "region" in frame.columns \
+            else None
+        self.multi_region = regions is not None and len(
+            {r.strip() for r in regions.tolist()} - {""}) > 1
+        frame["area_key"] = (frame["municipality"].fillna("").astype(str) + AREA_SEP
+                             + (regions if regions is not None else ""))
+        self.frame = frame
         table.set_columns(rollup_columns(message.frame, self.api.cfg))
         table.set_frame(message.frame)
 
@@ -162,8 +174,11 @@ class RollupScreen(Screen[str | None]):
 
     def action_open(self) -> None:
         key = self.query_one(FrameTable).cursor_key
-        if key is not None:
-            self.dismiss(str(key))
+        if key is None:
+            return
+        municipality, _, region = str(key).partition(AREA_SEP)
+        # the region only where it tells areas apart (a one-region store: the name says it)
+        self.dismiss((municipality, region or None) if self.multi_region else municipality)
 
     def action_back(self) -> None:
         self.dismiss(None)

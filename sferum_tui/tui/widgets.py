@@ -462,9 +462,16 @@ class MunicipalityPicker(PickerScreen):
 
     ALL = "\x00all"
 
-    def __init__(self, municipalities: list[tuple[str, int]], current: str | None) -> None:
+    def __init__(self, municipalities: list[tuple[str, int]], current: Any,
+                 areas: list[tuple[str, str, int]] | None = None) -> None:
+        """``areas``: ``(municipality, region, count)`` when the data spans several regions;
+        then each option is one region's municipality and its value ``(name, region)``."""
         options: list[tuple[Any, str]] = [(self.ALL, tr("— все муниципалитеты —", "— all municipalities —"))]
-        options += [(name, f"{name}  ({format_int(n)})") for name, n in municipalities]
+        if areas:
+            options += [((name, region), f"{name} · {region}  ({format_int(n)})")
+                        for name, region, n in areas]
+        else:
+            options += [(name, f"{name}  ({format_int(n)})") for name, n in municipalities]
         super().__init__(tr("Муниципалитет", "Municipality"), options,
                          current=current or self.ALL)
 
