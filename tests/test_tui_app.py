@@ -396,7 +396,7 @@ async def test_english_interface(home):
         text = screen_text(app)
         assert "Active organisation profiles" in text and "target 100%" in text
         assert "next Fri 12.05 17:00 MSK" in text
-        assert "Help" in text and "Search" in text and "Organisation" in text
+        assert "Help" in text and "Rollup" in text and "Organisation" in text
         assert "Справка" not in text
         await pilot.press("f1")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")

@@ -66,6 +66,8 @@ class Key:
     display: str | None = None
     long_ru: str | None = None  # the help's wording, when the footer's is cut short
     long_en: str | None = None
+    group: tuple[str, str] | None = None  # footer: keys of one group share one label (ru, en)
+    narrow: bool = True       # in the Footer below 110 columns too (else only when wide)
 
     @property
     def description(self) -> str:
@@ -112,13 +114,16 @@ KEYS: tuple[Key, ...] = (
     Key("open", "enter", "open_school", "Школа", "School", show=False, section="view",
         long_ru="Открыть школу: причины, история, графики",
         long_en="Open the school: reasons, history, charts"),
-    Key("search", "slash", "search", "Поиск", "Search", section="filter", display="/",
+    # the filter keys and / are listed on the chip line above the table: the footer keeps its
+    # room at 80 columns for the keys nothing else on the screen shows
+    Key("search", "slash", "search", "Поиск", "Search", show=False, section="filter",
+        display="/",
         long_ru="Поиск по наименованию или ИНН (по мере ввода; Esc — сбросить)",
         long_en="Search by name or ИНН (as you type; Esc clears)"),
     Key("filter_inactive", "i", "toggle_filter('inactive')", "Неакт.", "Inactive",
-        section="filter", long_ru="Только неактивные профили", long_en="Inactive profiles only"),
+        show=False, section="filter", long_ru="Только неактивные профили", long_en="Inactive profiles only"),
     Key("filter_low", "w", "toggle_filter('low_messaging')", "Мало пишут", "Low msg",
-        section="filter", long_ru="Мало пишущих учителей (ниже порога)",
+        show=False, section="filter", long_ru="Мало пишущих учителей (ниже порога)",
         long_en="Low teacher messaging (below the threshold)"),
     Key("filter_unregistered", "r", "toggle_filter('unregistered')", "Не все зарег.",
         "Unregistered", show=False, section="filter",
@@ -129,14 +134,15 @@ KEYS: tuple[Key, ...] = (
     Key("filter_changed", "c", "toggle_filter('changed')", "Изменились", "Changed",
         show=False, section="filter", long_ru="Изменились с прошлой недели",
         long_en="Changed since last week"),
-    Key("filter_municipality", "u", "pick_municipality", "МО", "Munic.", section="filter",
+    Key("filter_municipality", "u", "pick_municipality", "МО", "Munic.", show=False,
+        section="filter",
         long_ru="Выбрать муниципалитет", long_en="Pick a municipality"),
     Key("threshold", "t", "set_threshold", "Порог", "Threshold", show=False, section="filter",
         long_ru="Порог «мало пишут» (в процентах)", long_en="Low-messaging threshold (percent)"),
     Key("filters_clear", "0,escape", "clear_filters", "Сброс", "Clear", show=False,
         section="filter", display="0", long_ru="Сбросить все фильтры (также Esc)",
         long_en="Clear every filter (also Esc)"),
-    Key("rollup", "m", "rollup", "Сводка МО", "Rollup", section="view",
+    Key("rollup", "m", "rollup", "Сводка", "Rollup", section="view",
         long_ru="Муниципалитеты, худшие сверху (Enter — их школы)",
         long_en="Municipalities, worst first (Enter — their schools)"),
     Key("changes", "d", "changes", "Изменения", "Changes", section="week",
@@ -150,16 +156,16 @@ KEYS: tuple[Key, ...] = (
     Key("scope", "a", "toggle_scope", "Территория", "Area", show=False, section="view",
         long_ru="Своя территория из настроек / все данные",
         long_en="My area from the config / all data"),
-    Key("week_prev", "left_square_bracket", "week(-1)", "Пред. нед.", "Prev wk",
-        section="week", display="[", long_ru="Предыдущая неделя", long_en="Previous week"),
-    Key("week_next", "right_square_bracket", "week(1)", "След. нед.", "Next wk",
-        section="week", display="]", long_ru="Следующая неделя", long_en="Next week"),
+    Key("week_prev", "left_square_bracket", "week(-1)", "Пред.", "Prev",
+        group=("Неделя", "Week"), section="week", display="[", long_ru="Предыдущая неделя", long_en="Previous week"),
+    Key("week_next", "right_square_bracket", "week(1)", "След.", "Next",
+        group=("Неделя", "Week"), section="week", display="]", long_ru="Следующая неделя", long_en="Next week"),
     Key("week_pick", "p", "pick_week", "Неделя", "Week", show=False, section="week",
         long_ru="Выбрать неделю из списка", long_en="Pick a week from the list"),
-    Key("mark", "space", "mark", "Отметить", "Mark", section="list",
+    Key("mark", "space", "mark", "Отметить", "Mark", section="list", display="␣",
         long_ru="Отметить школу в текущий список (по умолчанию «Рассылка»)",
         long_en="Mark the school into the current list (default “Mailing”)"),
-    Key("shortlist", "l", "shortlist", "Список", "List", section="list",
+    Key("shortlist", "l", "shortlist", "Список", "List", section="list", narrow=False,
         long_ru="Открыть список отмеченных школ", long_en="Open the list of marked schools"),
     Key("export", "e", "export", "Выгрузка", "Export", section="list",
         long_ru="Выгрузить то, что видно в таблице (CSV, XLSX, Markdown)",
@@ -167,7 +173,7 @@ KEYS: tuple[Key, ...] = (
     Key("copy", "y", "copy", "Копировать", "Copy", show=False, section="list",
         long_ru="Копировать отмеченные школы текстом (работает и по SSH)",
         long_en="Copy the marked schools as text (works over SSH too)"),
-    Key("fetch", "f", "fetch", "Загрузить", "Fetch", section="list",
+    Key("fetch", "f", "fetch", "Загрузить", "Fetch", section="list", narrow=False,
         long_ru="Загрузить новые данные из источников сейчас",
         long_en="Fetch new data from the sources now"),
     # -- the rollup and changes views
@@ -193,19 +199,26 @@ KEYS: tuple[Key, ...] = (
 )
 
 
-def bindings(screen: str) -> list[Binding]:
-    """The ``Binding`` objects of ``screen``, in the current language, with Russian twins."""
+def bindings(screen: str, narrow: bool = False) -> list[Binding]:
+    """The ``Binding`` objects of ``screen``, in the current language, with Russian twins;
+    ``narrow``: the Footer of an 80-column terminal (keys marked ``narrow=False`` hidden)."""
     out = []
     chosen = [k for k in KEYS if k.screen == screen]
     if screen not in ("app", "help"):  # F1 first in every footer
         chosen = [k for k in KEYS if k.id == "help"] + chosen
+    groups: dict[tuple[str, str], Binding.Group] = {}
     for key in chosen:
-        out.append(Binding(twin_keys(key.keys), key.action, key.description, show=key.show,
-                           key_display=key.display, priority=key.priority, id=key.id))
+        group = None
+        if key.group is not None:
+            group = groups.setdefault(key.group, Binding.Group(tr(*key.group)))
+        show = key.show and (key.narrow or not narrow)
+        out.append(Binding(twin_keys(key.keys), key.action, key.description, show=show,
+                           key_display=key.display, priority=key.priority, id=key.id,
+                           group=group))
     return out
 
 
-def install_bindings(node, screen: str) -> None:
+def install_bindings(node, screen: str, narrow: bool = False) -> None:
     """Give ``node`` (a screen or the app) the bindings of ``screen`` in the current language.
 
     Textual keeps a per-instance copy of the class's bindings (``_bindings``); replacing it when
@@ -213,7 +226,7 @@ def install_bindings(node, screen: str) -> None:
     the class's own bindings (Tab, Ctrl+C …) stay.
     """
     base = node._merged_bindings or BindingsMap()
-    node._bindings = BindingsMap.merge([base, BindingsMap(bindings(screen))])
+    node._bindings = BindingsMap.merge([base, BindingsMap(bindings(screen, narrow))])
 
 
 # The screens written beside this module: (module, class, where ru/en); their bindings carry

@@ -206,8 +206,12 @@ class MainScreen(Screen):
         self._generation = 0
         self._pending_sort = self.state.sort
         self._saving_marks = 0
+        try:
+            self._narrow = self.app.size.width < NARROW
+        except Exception:  # noqa: BLE001 - built outside a running app: compose decides
+            self._narrow = False
         """Mark writes of this screen not yet done (a marks re-read must not undo them)."""
-        install_bindings(self, "main")
+        install_bindings(self, "main", narrow=self._narrow)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -224,7 +228,7 @@ class MainScreen(Screen):
         table.loading = True
         yield table
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=self._narrow)  # at 80 columns every key the footer lists fits
 
     def on_mount(self) -> None:
         search = self.query_one("#search", SearchInput)
@@ -337,6 +341,9 @@ class MainScreen(Screen):
         if narrow != self._narrow:
             self._narrow = narrow
             self.table.set_columns(school_columns(self.api, narrow))
+            install_bindings(self, "main", narrow=narrow)  # the footer's keys for the width
+            self.query_one(Footer).compact = narrow
+            self.refresh_bindings()
         self._show_chrome()
 
     # -- marks made elsewhere -------------------------------------------------------------
@@ -583,11 +590,11 @@ class MainScreen(Screen):
         else:
             self.marks.discard(key)
         self._saving_marks += 1
-        self._save_mark(int(key), state)
+        self._save_mark(int(key), state, self._key_hints().get("shortlist", "l"))
         self.table.action_cursor_down()
 
     @work(thread=True, group="marks", exit_on_error=False)
-    def _save_mark(self, uid: int, state: bool) -> None:
+    def _save_mark(self, uid: int, state: bool, hint: str = "l") -> None:
         name = self.api.shortlist_name
         try:
             added, removed = self.api.toggle_marks([uid])
@@ -600,7 +607,8 @@ class MainScreen(Screen):
                 markup=False)
             return
         self.app.call_from_thread(self._mark_saved)
-        text = (tr("В списке «{n}»: {c}", "In the list “{n}”: {c}", n=name, c=count))
+        text = tr("В списке «{n}»: {c} ({k} — открыть список)",
+                  "In the list “{n}”: {c} ({k} opens it)", n=name, c=count, k=hint)
         self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
 
     def _mark_saved(self) -> None:
