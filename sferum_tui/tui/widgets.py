@@ -240,13 +240,16 @@ class KpiCard(Widget):
             when = deadline.strftime("%d.%m.%y")
             if reached:
                 line3 = f"[$text-success]{tr('цель достигнута', 'target reached')}[/]"
-            elif days < 0:
-                line3 = (f"[b $text-error]{tr('просрочено', 'overdue')} {_days(-days)}[/]"
-                         f" [$text-muted]{when}[/]")
-            elif days == 0:
-                line3 = f"[b $text-warning]{tr('срок сегодня', 'due today')}[/] [$text-muted]{when}[/]"
             else:
-                line3 = f"[$text-warning]{tr('осталось', 'left')} {_days(days)}[/] [$text-muted]{when}[/]"
+                if days < 0:
+                    head, style = f"{tr('просрочено', 'overdue')} {_days(-days)}", "b $text-error"
+                elif days == 0:
+                    head, style = tr("срок сегодня", "due today"), "b $text-warning"
+                else:
+                    head, style = f"{tr('осталось', 'left')} {_days(days)}", "$text-warning"
+                line3 = f"[{style}]{head}[/]"
+                if not width or len(head) + 1 + len(when) <= width:  # the date only whole
+                    line3 += f" [$text-muted]{when}[/]"
         else:
             line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
         return f"{line1}\n{line2}\n{line3}"
