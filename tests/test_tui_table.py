@@ -466,3 +466,24 @@ async def test_nullable_and_odd_dtypes_show_the_null_rep():
             assert table.row_count == 3
         table.sort_by("users")
         assert table.keys_in_view()[-1] == "b"  # missing last
+
+
+async def test_cursor_moved_after_an_empty_filter_is_scrolled_into_view():
+    """A filter that shows no rows, then cleared, then the cursor put back on a far key (what
+    the main screen does after Esc from a search): the row is on screen, not scrolled off
+    (the scroll used to be refused while the table had no scrollbar yet)."""
+    import numpy as np
+
+    frame = make_frame(300)
+    app = TableApp(frame)
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(FrameTable)
+        table.filter_rows(np.zeros(len(frame), dtype=bool))
+        await pilot.pause()
+        table.filter_rows(None)
+        key = frame["org_id"].iloc[251]
+        assert table.move_cursor_to_key(key)
+        await pilot.pause()
+        top = round(table.scroll_offset.y)
+        assert top <= table.cursor_row < top + table.size.height - 1
+        assert name_of(frame, key) in "\n".join(screen_lines(app))

@@ -513,7 +513,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._cursor = row
         self.virtual_size = Size(self._total_width, self._row_count + 1)
         # Keep the cursor where the eye left it: same line on screen when possible.
-        self.scroll_to(y=max(0, row - screen_offset), animate=False)
+        self.scroll_to(y=max(0, row - screen_offset), animate=False, immediate=True, force=True)
         self._scroll_cursor_into_view()
         self.refresh()
         self._post_highlight()
@@ -722,9 +722,9 @@ class FrameTable(ScrollView, can_focus=True):
         top = round(self.scroll_offset.y)
         row = self._cursor
         if row < top:
-            self.scroll_to(y=row, animate=False)
+            self.scroll_to(y=row, animate=False, immediate=True, force=True)
         elif row >= top + visible:
-            self.scroll_to(y=row - visible + 1, animate=False)
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True, force=True)
 
     def _memo_for(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Per-frame results (widths, sort orders) kept for the last two frames shown.
