@@ -92,11 +92,13 @@ class ChangesScreen(Screen[None]):
         snaps = {s.id: s for s in self.api.snapshots()}
         info = snaps.get(self.week_id)
         label = info.period_label if info else ""
-        yield Static(tr(" [b]Изменения[/] за неделю {w} по сравнению с предыдущей; "
-                        "падения и рост — по доле пишущих учителей, затем по пользователям",
-                        " [b]Changes[/] in the week {w} since the previous one; falls and rises "
-                        "by the share of teachers writing, then by users", w=label),
+        # the title fits 80 columns; how falls and rises are ranked on a line of its own
+        yield Static(tr(" [b]Изменения[/] за неделю {w} к предыдущей",
+                        " [b]Changes[/] in the week {w} since the previous one", w=label),
                      id="changes-title", classes="screen-title")
+        yield Static(tr(" Падения и рост — по доле пишущих учителей, затем по пользователям",
+                        " Falls and rises: by the share of teachers writing, then by users"),
+                     id="changes-note", classes="screen-note", markup=False)
         with TabbedContent(id="changes-tabs"):
             for key, ru, en in SECTIONS:
                 with TabPane(tr(ru, en), id=f"tab-{key}"):

@@ -125,10 +125,10 @@ class RollupScreen(Screen["str | tuple[str, str | None] | None"]):
             label = next(s.period_label for s in self.api.snapshots() if s.id == self.week_id)
         except StopIteration:
             pass
-        yield Static(tr(" [b]Муниципалитеты[/] · неделя {w} · худшие сверху · "
-                        "[$text-muted]Enter — школы муниципалитета[/]",
-                        " [b]Municipalities[/] · week {w} · worst first · "
-                        "[$text-muted]Enter — its schools[/]", w=label), id="rollup-title",
+        # "Enter — its schools" is the footer's (a title that long was cut at 80 columns)
+        yield Static(tr(" [b]Муниципалитеты[/] · неделя {w} · худшие сверху",
+                        " [b]Municipalities[/] · week {w} · worst first", w=label),
+                     id="rollup-title",
                      classes="screen-title")
         table = FrameTable(id="rollup-table", key_column="area_key", fixed_columns=2,
                            zebra_stripes=True, show_marks=False)

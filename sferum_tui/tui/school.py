@@ -744,6 +744,11 @@ class SchoolScreen(Screen[None]):
             value = fmt_share(line.value)
             bar = tr("нужно ≥ {b}", "needs ≥ {b}", b=fmt_share(line.bar))
         title = line.title
+        if cell_len(title) > title_width:  # a shorter title of the same target, if there is one
+            from sferum_tui.tui.widgets import SHORT_TITLES
+
+            if line.key in SHORT_TITLES:
+                title = tr(*SHORT_TITLES[line.key])
         if cell_len(title) > title_width:
             title = set_cell_size(title, max(1, title_width - 1)) + "…"
         title = title + " " * (title_width - cell_len(title))
