@@ -158,21 +158,26 @@ def main() -> int:
 
 
 def full_history(weeks: int, rows: int) -> list[tuple[str, float, float, str]]:
-    """Import ``weeks`` national weeks (CSV; figures drift week to week) into one store."""
-    from sferum_tui.core.demo import write_country_week
+    """Import ``weeks`` national weeks of ONE population (figures drift week to week, as in
+    reality: the same ≈40k organisations every week) into one store, as CSV files."""
+    from sferum_tui.core.demo import COUNTRY_LAYOUTS, build_population, simulate_weeks, write_week_file
 
-    folder = WORK / f"weeks_{weeks}"
+    folder = WORK / f"history_{weeks}x{rows}"
     folder.mkdir(parents=True, exist_ok=True)
-    end = date(2023, 4, 21)
-    paths = []
     t0 = time.perf_counter()
-    for i in range(weeks):
-        week_end = end + timedelta(days=7 * i)
-        target = folder / f"week_{i:03d}.csv"
-        if not target.exists():
-            p = write_country_week(folder / "gen", fmt="csv", seed=1000 + i, rows=rows, end=week_end)
+    paths = sorted(folder.glob("week_*.csv"))
+    if len(paths) != weeks:
+        for p in paths:
+            p.unlink()
+        pop = build_population("country", 7, size=round(rows / 0.97))
+        data = simulate_weeks(pop, weeks, 7, end=date(2023, 4, 21) + timedelta(days=7 * (weeks - 1)))
+        paths = []
+        for i, week in enumerate(data):
+            p = write_week_file(week, folder / "gen", COUNTRY_LAYOUTS["csv"], seed=7)
+            target = folder / f"week_{i:03d}.csv"
             shutil.move(str(p), target)
-        paths.append(target)
+            paths.append(target)
+        shutil.rmtree(folder / "gen", ignore_errors=True)
     gen = time.perf_counter() - t0
     home = WORK / "store_history"
     shutil.rmtree(home, ignore_errors=True)
