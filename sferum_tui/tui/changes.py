@@ -106,7 +106,7 @@ class ChangesScreen(Screen[None]):
                                        zebra_stripes=True, fixed_columns=1, show_marks=False)
                     table.loading = True
                     yield table
-        yield Footer()
+        yield Footer(compact=self.app.size.width < 110)  # 80 columns: every key fits
 
     def on_mount(self) -> None:
         self._load()

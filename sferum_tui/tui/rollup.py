@@ -134,7 +134,7 @@ class RollupScreen(Screen["str | tuple[str, str | None] | None"]):
                            zebra_stripes=True, show_marks=False)
         table.loading = True
         yield table
-        yield Footer()
+        yield Footer(compact=self.app.size.width < 110)  # 80 columns: every key fits
 
     def on_mount(self) -> None:
         self._load()

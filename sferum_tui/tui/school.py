@@ -555,7 +555,7 @@ class SchoolScreen(Screen[None]):
                              show_marks=False, id="school-history")
             # the charts are mounted after the first paint of the data (see _mount_charts)
             yield Container(id="school-charts")
-        yield Footer()
+        yield Footer(compact=self.app.size.width < 110)  # 80 columns: every key fits
 
     def on_mount(self) -> None:
         self.load()

@@ -350,7 +350,7 @@ class ShortlistScreen(Screen[None]):
         yield FrameTable(columns=_columns(), key_column="org_uid", show_marks=False,
                          id="shortlist-table")
         yield Static("", id="shortlist-detail")
-        yield Footer()
+        yield Footer(compact=self.app.size.width < 110)  # 80 columns: every key fits
 
     def on_mount(self) -> None:
         self.query_one("#shortlist-empty").display = False

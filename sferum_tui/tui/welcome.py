@@ -117,7 +117,7 @@ class WelcomeScreen(Screen[None]):
             with Center():
                 yield Markdown(welcome_markdown(self.api), id="welcome-text")
         yield StatusLine(id="welcome-status")
-        yield Footer()
+        yield Footer(compact=self.app.size.width < 110)  # 80 columns: every key fits
 
     def action_demo(self) -> None:
         if self.building:
