@@ -402,10 +402,26 @@ class SferumApp(App[int]):
         self.notify(tr("Язык: {l}", "Language: {l}", l=language_name(lang)), timeout=3,
                     markup=False)
 
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, its prompt in the interface language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr(
+                "Команда: фильтр, неделя, выгрузка, тема, язык…",
+                "A command: filter, week, export, theme, language…")))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # keep Textual's own (theme, keys, screenshot, quit) but in our language where it matters
         for command in super().get_system_commands(screen):
-            if command.title == "Quit":
+            if command.title in ("Keys", "Maximize"):
+                continue  # F1 is the console's key list; nothing here is worth maximising
+            if command.title == "Screenshot":
+                yield SystemCommand(tr("Снимок экрана", "Screenshot"),
+                                    tr("Сохранить снимок экрана (SVG)",
+                                       "Save an SVG screenshot of the screen"),
+                                    command.callback)
+            elif command.title == "Quit":
                 yield SystemCommand(tr("Выход", "Quit"), tr("Закрыть консоль", "Close the console"),
                                     command.callback)
             elif command.title == "Theme":
