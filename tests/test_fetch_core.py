@@ -330,7 +330,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     (b"\xef\xbb\xbf" + csv_week(week(0)), "csv"),
     (csv_week(week(0), "cp1251"), "csv"),
     (csv_week(week(0)).replace(b";", b"\t"), "csv"),
-])
+], ids=["xlsx", "ods", "xls", "csv", "csv-bom", "csv-cp1251", "csv-tabs"])
 def test_sniff_accepts_spreadsheets(tmp_path, data, kind):
     p = tmp_path / "f"
     p.write_bytes(data)
