@@ -741,3 +741,14 @@ async def test_auto_fetch_from_the_config_brings_a_new_week_by_itself(home, tmp_
         week_file(inbox, 3, WEEK4)                            # the ministry publishes
         await wait_for(pilot, lambda: screen.view.week.label == LABEL4, timeout=20)
         assert any(f"Пришла неделя {LABEL4}" in n for n in app.notices)
+
+
+@pytest.mark.parametrize("full,short", [
+    ("Агульский район", "Агульский"), ("город Махачкала", "г. Махачкала"),
+    ("Кировский муниципальный район", "Кировский"), ("городской округ Сочи", "г. Сочи"),
+    ("Светлогорский городской округ", "Светлогорский ГО"), (None, ""),
+])
+def test_narrow_municipality_column_drops_the_generic_words(full, short):
+    from sferum_tui.tui.main_screen import short_area
+
+    assert short_area(full) == short

@@ -12,6 +12,7 @@ and a stale result (an older keystroke's) is dropped.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,25 @@ def _sign_style(value: Any) -> str | None:
     return "success" if value > 0.0005 else "error" if value < -0.0005 else "muted"
 
 
+_AREA_WORDS = [
+    (re.compile(r"\s+муниципальн(ый|ого) район(а)?$", re.I), ""),
+    (re.compile(r"\s+район$", re.I), ""),
+    (re.compile(r"^город(ской округ)?\s+", re.I), "г. "),
+    (re.compile(r"городской округ", re.I), "ГО"),
+    (re.compile(r"муниципальный округ", re.I), "МО"),
+]
+
+
+def short_area(value: Any) -> str:
+    """A municipality as a narrow column shows it: «Агульский район» → «Агульский»,
+    «город Махачкала» → «г. Махачкала» (the column is headed «МО»; the full name is on the
+    school's screen and in exports)."""
+    text = "" if value is None else str(value)
+    for pattern, repl in _AREA_WORDS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
     """The schools table's columns, labelled in the current language, coloured by theme.
 
@@ -97,7 +117,7 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
         Column("org_name", tr("Организация", "Organisation"), max_width=26 if narrow else 40,
                min_width=12),
         Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
-               max_width=12 if narrow else 24),
+               max_width=12 if narrow else 24, formatter=short_area if narrow else None),
         Column("state", tr("Статус", "Status"), formatter=_state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
         Column("messaging_share", tr("Пишут", "Msg"), formatter=_share,
