@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,8 +69,11 @@ def test_import_creates_one_snapshot_with_counts_and_a_kept_copy(tmp_path, home,
     assert (snap.period_start, snap.period_end) == (W1, date(2023, 4, 21))
     assert snap.source_name == "w1.csv" and snap.rows == 3 and snap.skipped == 1
     assert snap.superseded_by is None and snap.imported_at.endswith("Z")
-    assert snap.blob_path == home / "blobs" / snap.sha256[:2] / f"{snap.sha256}.csv"
-    assert snap.blob_path.read_bytes() == f.read_bytes()
+    # a CSV copy is kept gzip-compressed (xlsx/xls/ods are already compressed)
+    assert snap.blob_path == home / "blobs" / snap.sha256[:2] / f"{snap.sha256}.csv.gz"
+    import gzip
+    assert gzip.decompress(snap.blob_path.read_bytes()) == f.read_bytes()
+    assert store.reread(snap.id).rows[0]["org_name"]
     assert [s.id for s in store.snapshots()] == [snap.id]
     con = sqlite3.connect(home / "store.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -199,9 +204,9 @@ def test_stale_temp_files_in_blobs_do_not_disturb_an_import(tmp_path, home, stor
     folder = home / "blobs" / sha[:2]
     folder.mkdir(parents=True)
     (folder / ".tmp-killed.part").write_bytes(f.read_bytes()[:10])   # left by a killed import
-    (folder / f"{sha}.csv").write_bytes(b"half")                       # a torn copy, wrong size
+    (folder / f"{sha}.csv.gz").write_bytes(b"half")                    # a torn copy, wrong size
     snap = store.import_file(f).snapshot
-    assert snap.blob_path.read_bytes() == f.read_bytes()
+    assert gzip.decompress(snap.blob_path.read_bytes()) == f.read_bytes()
 
 
 # -- identity ----------------------------------------------------------------------------------

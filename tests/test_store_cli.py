@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import json
 from datetime import date
 from pathlib import Path
@@ -53,7 +55,7 @@ def test_global_flags_work_after_the_command_too(tmp_path, home, capsys):
     w = data[0]
     assert w["period"] == {"start": "2023-04-15", "end": "2023-04-21"}
     assert (w["source"], w["rows"], w["skipped"], w["superseded_by"], w["missing"]) == ("w1.csv", 3, 1, None, None)
-    assert Path(w["blob"]).read_bytes() == f1.read_bytes()
+    assert gzip.decompress(Path(w["blob"]).read_bytes()) == f1.read_bytes()
 
 
 def test_same_file_twice_says_so(tmp_path, home, capsys):

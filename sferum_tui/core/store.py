@@ -547,14 +547,27 @@ class Store:
 
     # -- blobs -------------------------------------------------------------------------------
 
-    def _blob_rel(self, sha: str, source: Path) -> str:
+    def _blob_rel(self, sha: str, source: Path, data: bytes | None = None) -> str:
         ext = source.suffix.lower()
         if not ext or len(ext) > 8 or not ext[1:].isalnum():
             ext = ".bin"
+        if data is not None and _compressible(data):
+            ext += ".gz"
         return f"{BLOB_DIR}/{sha[:2]}/{sha}{ext}"
+
+    @staticmethod
+    def _blob_bytes(data: bytes, rel: str) -> bytes:
+        """What goes on disk: text files (CSV) gzip-compressed — a national CSV week is ~7 MB,
+        ~1 MB compressed, which keeps 150 weeks of copies well inside the disk budget."""
+        if rel.endswith(".gz"):
+            import gzip
+
+            return gzip.compress(data, compresslevel=5, mtime=0)
+        return data
 
     def _write_blob(self, data: bytes, rel: str) -> None:
         """Write the file copy atomically: temp file in the same folder, fsync, rename."""
+        data = self._blob_bytes(data, rel)
         final = self.home / rel
         folder = final.parent
         try:
@@ -617,7 +630,7 @@ class Store:
         prepared, skipped_here = _prepare(res.rows, registry=False)
         skipped_rows = list(res.skipped) + skipped_here
         start, end = res.period.start, res.period.end
-        rel = self._blob_rel(sha, path)
+        rel = self._blob_rel(sha, path, data)
 
         with self._write() as con:
             row = con.execute("SELECT id FROM snapshots WHERE sha256 = ? AND superseded_by IS NULL",
@@ -764,9 +777,16 @@ class Store:
         from sferum_tui.core.reader import read_weekly
 
         hint = hint_text or f"{info.period_start.isoformat()}..{info.period_end.isoformat()}"
-        return read_weekly(info.blob_path, period_hint=hint,
-                           extra_aliases=json.loads(aliases_json) if aliases_json else None,
-                           strict=True)
+        aliases = json.loads(aliases_json) if aliases_json else None
+        if info.blob_path.suffix != ".gz":
+            return read_weekly(info.blob_path, period_hint=hint, extra_aliases=aliases, strict=True)
+        import gzip
+
+        with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
+            name = Path(info.source_name or "snapshot").name or "snapshot"
+            plain = Path(tmp) / (name if Path(name).suffix else name + info.blob_path.with_suffix("").suffix)
+            plain.write_bytes(gzip.decompress(info.blob_path.read_bytes()))
+            return read_weekly(plain, period_hint=hint, extra_aliases=aliases, strict=True)
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -989,7 +1009,7 @@ class Store:
             raise InputFileError(tr("{f}: в справочнике нет ни одной организации",
                                     "{f}: the registry holds no organisation", f=source_name),
                                  source=str(path))
-        rel = self._blob_rel(sha, path)
+        rel = self._blob_rel(sha, path, data)
         with self._write() as con:
             row = con.execute(f"SELECT {self._REGISTRY_COLS} FROM registries WHERE replaced_by IS NULL"
                               ).fetchone()
@@ -1407,6 +1427,11 @@ def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
 
 
 _COLUMNS_FORMAT = b"sferum-week-2"
+
+
+def _compressible(data: bytes) -> bool:
+    """Text (CSV) copies are worth compressing; xlsx/ods (zip) and xls (OLE) already are."""
+    return not data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0"))
 
 
 def _columns_blob(facts: list[tuple], texts: list[tuple], keys_version: int) -> bytes:
