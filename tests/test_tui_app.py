@@ -495,8 +495,9 @@ async def test_marks_made_on_the_school_and_list_screens_show_in_the_table(home)
         screen = await wait_ready(pilot)
         key = screen.table.cursor_key
         await pilot.press("enter")                           # the school: space marks it
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SchoolScreen"
-                       and app.screen.data is not None)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SchoolScreen")
+        assert app.screen.data is not None                   # read before it was shown:
+        assert "Загрузка" not in screen_text(app)            # no empty loading frame
         await pilot.press("space")
         await wait_for(pilot, lambda: any("Добавлена в список" in n for n in app.notices))
         await pilot.press("escape")

@@ -172,7 +172,10 @@ def push_optional(app, module: str, cls: str, *args, callback=None) -> bool:
 def open_school(app, api: "ConsoleAPI", org_uid: Any, week_id: int | None) -> bool:
     if org_uid is None or week_id is None:
         return False
-    return push_optional(app, "sferum_tui.tui.school", "SchoolScreen", api, int(org_uid), week_id)
+    from sferum_tui.tui.school import open_school_screen
+
+    open_school_screen(app, api, int(org_uid), week_id)  # read first, then one paint
+    return True
 
 
 # --------------------------------------------------------------------------- the screen

@@ -34,6 +34,7 @@ from textual.widgets.option_list import Option
 from sferum_tui.i18n import tr
 from sferum_tui.tui.school import (
     SchoolScreen,
+    open_school_screen,
     _on_store,
     _status_style,
     fmt_count,
@@ -512,8 +513,8 @@ class ShortlistScreen(Screen[None]):
         if event.key is None or self.data is None:
             return
         # back from the school (where space may have unmarked it): show the list as it is now
-        self.app.push_screen(SchoolScreen(self.api, int(event.key), self.data.week_id),
-                             lambda _result: self.load() if self.is_attached else None)
+        open_school_screen(self.app, self.api, int(event.key), self.data.week_id,
+                           lambda _result: self.load() if self.is_attached else None)
 
 
 def _orgs(n: int) -> str:
