@@ -126,6 +126,16 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def _start_in_end_year(day: int, month: int, end: date | None) -> Period | None:
+    """«с 15.04 по 21.04.2023»: the start takes the end's year (the year before across New Year)."""
+    if end is None:
+        return None
+    start = _mk(end.year, month, day)
+    if start and start > end:
+        start = _mk(end.year - 1, month, day)
+    return _ok(start, end)
+
+
 def find_period(text: str, allow_single: bool = True) -> Period | None:
     """The first reporting period written in ``text``, or None."""
     if not text:
@@ -135,30 +145,14 @@ def find_period(text: str, allow_single: bool = True) -> Period | None:
         p = _ok(_mk(_year(m[3]), int(m[2]), int(m[1])), _mk(_year(m[6]), int(m[5]), int(m[4])))
         if p:
             return p
-    for m in _RE_RANGE_ISO.finditer(t):
-        p = _ok(_mk(int(m[1]), int(m[2]), int(m[3])), _mk(int(m[4]), int(m[5]), int(m[6])))
-        if p:
-            return p
-    for m in _RE_RANGE_COMPACT.finditer(t):
-        p = _ok(_mk(int(m[1]), int(m[2]), int(m[3])), _mk(int(m[4]), int(m[5]), int(m[6])))
-        if p:
-            return p
-    for m in _RE_RANGE_DM_DMY.finditer(t):
-        end = _mk(_year(m[5]), int(m[4]), int(m[3]))
-        if end:
-            start = _mk(end.year, int(m[2]), int(m[1]))
-            if start and start > end:
-                start = _mk(end.year - 1, int(m[2]), int(m[1]))
-            p = _ok(start, end)
+    for rx in (_RE_RANGE_ISO, _RE_RANGE_COMPACT):   # year first: 2023-04-15, 20230415
+        for m in rx.finditer(t):
+            p = _ok(_mk(int(m[1]), int(m[2]), int(m[3])), _mk(int(m[4]), int(m[5]), int(m[6])))
             if p:
                 return p
-    for m in _RE_RANGE_DM_DM_Y.finditer(t):
-        end = _mk(int(m[5]), int(m[4]), int(m[3]))
-        if end:
-            start = _mk(end.year, int(m[2]), int(m[1]))
-            if start and start > end:
-                start = _mk(end.year - 1, int(m[2]), int(m[1]))
-            p = _ok(start, end)
+    for rx in (_RE_RANGE_DM_DMY, _RE_RANGE_DM_DM_Y):  # the start written without its year
+        for m in rx.finditer(t):
+            p = _start_in_end_year(int(m[1]), int(m[2]), _mk(_year(m[5]), int(m[4]), int(m[3])))
             if p:
                 return p
     for m in _RE_RANGE_WORDS.finditer(t):
