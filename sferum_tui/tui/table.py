@@ -275,31 +275,22 @@ class FrameTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        def __init__(self, table: FrameTable, key: Any, row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+            self.row = row
+
+        @property
+        def control(self) -> FrameTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved to another row (``key`` is ``None`` when the table is empty)."""
 
-        def __init__(self, table: FrameTable, key: Any, row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-            self.row = row
-
-        @property
-        def control(self) -> FrameTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter (or a double click) on a row."""
-
-        def __init__(self, table: FrameTable, key: Any, row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-            self.row = row
-
-        @property
-        def control(self) -> FrameTable:
-            return self.table
 
     class HeaderClicked(Message):
         """A column header was clicked."""
