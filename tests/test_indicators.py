@@ -300,6 +300,35 @@ def test_reasons_russian_and_english(store, cfg):
     assert r["G"]["reasons"] == ["not in this week's file"]
 
 
+def test_reasons_of_many_rows_are_dealt_out_row_by_row(cfg):
+    """The reasons are formatted once per distinct set of figures and dealt out: every row
+    still gets its own list, in order, also when all rows have the same number of reasons."""
+    import numpy as np
+    import pandas as pd
+
+    from sferum_tui.core.indicator_calc import evaluate_frame
+
+    n = 600
+    teachers = np.array([10 + i % 7 for i in range(n)], dtype=float)
+    active = np.array([i % 3 for i in range(n)], dtype=float)
+    frame = pd.DataFrame({
+        "status": ["Активна"] * n, "users_total": 50.0, "classes": 5.0, "chats": 5.0,
+        "teachers": teachers, "teachers_active": active, "staff_total": teachers,
+        "students": 30.0, "parents": 10.0, "teachers_active_share": np.nan})
+    rs = evaluate_frame(frame, cfg, missing=np.zeros(n, dtype=bool))["reasons"]
+    assert len(rs) == n and all(isinstance(r, list) and len(r) == 1 for r in rs)
+    for i in (0, 1, 2, 7, 599):
+        a, t = int(active[i]), int(teachers[i])
+        word = "учителя" if t % 10 == 1 and t % 100 != 11 else "учителей"
+        pct = f"{a / t * 100:.0f}%" if a == 0 or a / t >= 0.01 else ""
+        assert rs[i] == [f"{a} из {t} {word} написали более 3 сообщений ({pct}, ниже 30%)"]
+    # a second kind of reason for some rows goes after the first, in the order reasons are told
+    frame.loc[::2, "classes"] = 0.0
+    rs = evaluate_frame(frame, cfg, missing=np.zeros(n, dtype=bool))["reasons"]
+    assert rs[0][0] == "не создано ни одного класса" and rs[0][1].startswith("0 из 10 ")
+    assert len(rs[1]) == 1 and rs[1][0].startswith("1 из 11 ")
+
+
 def test_first_week_has_no_changes(store, cfg):
     snap = ind.resolve_week(store, "latest-2")
     df = ind.week_table(store, cfg, snap.id)

@@ -182,33 +182,80 @@ def _classes_phrase(n: int, at_least: int) -> str:
               es="" if n == 1 else "es", k=at_least)
 
 
-def _add(lists: list[list[str]], idx: np.ndarray, texts: list[str] | str) -> None:
-    if isinstance(texts, str):
-        for i in idx.tolist():
-            lists[i].append(texts)
-    else:
-        for i, t in zip(idx.tolist(), texts):
-            lists[i].append(t)
+class _Reasons:
+    """Reasons gathered kind by kind (each kind for all its rows at once), then dealt out into
+    one list per row in the order the kinds were added."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.texts: list[np.ndarray] = []
+
+    def add(self, idx: np.ndarray, texts: "np.ndarray | list[str] | str") -> None:
+        if not len(idx):
+            return
+        if isinstance(texts, str):
+            arr = np.empty(len(idx), dtype=object)
+            arr[:] = texts
+        else:
+            arr = np.asarray(texts, dtype=object)
+        self.rows.append(idx.astype(np.int64))
+        self.texts.append(arr)
+
+    def lists(self) -> np.ndarray:
+        if not self.rows:
+            return np.fromiter(([] for _ in range(self.n)), dtype=object, count=self.n)
+        rows = np.concatenate(self.rows)
+        kinds = np.repeat(np.arange(len(self.rows)), [len(r) for r in self.rows])
+        order = np.lexsort((kinds, rows))
+        rows = rows[order]
+        texts = np.concatenate(self.texts)[order].tolist()
+        starts = np.searchsorted(rows, np.arange(self.n), side="left").tolist()
+        ends = np.searchsorted(rows, np.arange(self.n), side="right").tolist()
+        # fromiter: assigning a list of lists to an object array would make numpy look for
+        # a second dimension in them
+        return np.fromiter((texts[a:b] for a, b in zip(starts, ends)), dtype=object, count=self.n)
+
+
+def _by_value(fn, *columns: np.ndarray) -> np.ndarray:
+    """``fn(*values)`` for each row, calling ``fn`` once per distinct combination of values
+    (a country week repeats the same few thousand figures over 40,000 rows)."""
+    if not len(columns[0]):
+        return np.empty(0, dtype=object)
+    # one integer key per row from the codes of each column's distinct values (1-D sorts only)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in columns:
+        uniq, inverse = np.unique(np.asarray(c, dtype=float), return_inverse=True)
+        key = key * len(uniq) + inverse.reshape(-1)
+    keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = np.fromiter((fn(*(float(c[i]) for c in columns)) for i in first.tolist()),
+                        dtype=object, count=len(keys))
+    return texts[inverse.reshape(-1)]
+
+
+def _pct1(x: float) -> str:
+    return _pcts(np.array([x]))[0]
 
 
 def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config") -> np.ndarray:
     """A list of human reasons per row (in the current language); empty when nothing lags.
 
-    Vectorised by reason: each kind of reason is formatted for all its rows at once."""
+    Vectorised by reason: each kind of reason is formatted once per distinct set of figures
+    and dealt out to all its rows."""
     n = len(frame)
-    lists: list[list[str]] = [[] for _ in range(n)]
+    acc = _Reasons(n)
     missing = cols["missing"]
     present = ~missing
 
-    _add(lists, np.flatnonzero(missing), tr("нет в файле этой недели", "not in this week's file"))
+    acc.add(np.flatnonzero(missing), tr("нет в файле этой недели", "not in this week's file"))
 
     status = frame["status"].to_numpy(dtype=object) if "status" in frame.columns \
         else np.full(n, None, dtype=object)
     dis = cols["status_disagrees"]
-    _add(lists, np.flatnonzero(dis & (status == STATUS_INACTIVE)),
-         tr("статус «Не активна», хотя правило выполнено", "status «Не активна» though the rule is met"))
-    _add(lists, np.flatnonzero(dis & (status == STATUS_ACTIVE)),
-         tr("статус «Активна», хотя правило не выполнено", "status «Активна» though the rule is not met"))
+    acc.add(np.flatnonzero(dis & (status == STATUS_INACTIVE)),
+            tr("статус «Не активна», хотя правило выполнено", "status «Не активна» though the rule is met"))
+    acc.add(np.flatnonzero(dis & (status == STATUS_ACTIVE)),
+            tr("статус «Активна», хотя правило не выполнено", "status «Активна» though the rule is not met"))
 
     rule = cfg.activity_rule
     users = num["users_total"].to_numpy()
@@ -216,28 +263,31 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     with np.errstate(invalid="ignore"):
         few_users = np.flatnonzero(present & (users <= rule.users_more_than))
         few_classes = np.flatnonzero(present & (classes < rule.classes_at_least))
-    _add(lists, few_users, [_users_phrase(u, rule.users_more_than) for u in _ints(users[few_users])])
-    _add(lists, few_classes, [_classes_phrase(c, rule.classes_at_least)
-                              for c in _ints(classes[few_classes])])
+    acc.add(few_users, _by_value(lambda u: _users_phrase(round(u), rule.users_more_than),
+                                 users[few_users]))
+    acc.add(few_classes, _by_value(lambda c: _classes_phrase(round(c), rule.classes_at_least),
+                                   classes[few_classes]))
 
     teachers = num["teachers"].to_numpy()
     active = num["teachers_active"].to_numpy()
     msg = cols["messaging_share"]
     thr = fmt_pct(cfg.thresholds.low_messaging)
     zero_teachers = present & (teachers == 0)
-    _add(lists, np.flatnonzero(zero_teachers), tr("зарегистрировано 0 учителей", "0 teachers registered"))
+    acc.add(np.flatnonzero(zero_teachers), tr("зарегистрировано 0 учителей", "0 teachers registered"))
     low = cols["low_messaging"] & ~zero_teachers
     with np.errstate(invalid="ignore"):
         counted = ~np.isnan(active) & ~np.isnan(teachers) & (teachers > 0)
     idx = np.flatnonzero(low & counted)
     tmpl = tr("{a} из {t} {w} написали более 3 сообщений ({p}, ниже {thr})",
               "{a} of {t} teachers wrote more than 3 messages ({p}, below {thr})")
-    _add(lists, idx, [tmpl.format(a=a, t=t, p=p, thr=thr, w=_of(t, "учителя", "учителей"))
-                      for a, t, p in zip(_ints(active[idx]), _ints(teachers[idx]), _pcts(msg[idx]))])
+    acc.add(idx, _by_value(
+        lambda a, t, p: tmpl.format(a=round(a), t=round(t), p=_pct1(p), thr=thr,
+                                    w=_of(round(t), "учителя", "учителей")),
+        active[idx], teachers[idx], msg[idx]))
     idx = np.flatnonzero(low & ~counted)
-    tmpl = tr("учителей, написавших более 3 сообщений: {p} (ниже {thr})",
-              "teachers who wrote more than 3 messages: {p} (below {thr})")
-    _add(lists, idx, [tmpl.format(p=p, thr=thr) for p in _pcts(msg[idx])])
+    tmpl2 = tr("учителей, написавших более 3 сообщений: {p} (ниже {thr})",
+               "teachers who wrote more than 3 messages: {p} (below {thr})")
+    acc.add(idx, _by_value(lambda p: tmpl2.format(p=_pct1(p), thr=thr), msg[idx]))
 
     reg = cols["registration_share"]
     reg_num, reg_den = _registration_pair(cfg)
@@ -247,14 +297,15 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     unreg = cols["unregistered"] & ~(zero_teachers & (rn == 0))
     both = ~np.isnan(rn) & ~np.isnan(rd)
     idx = np.flatnonzero(unreg & both)
-    tmpl = tr("зарегистрировано {a} из {b} {w} ({p}, нужно {need})",
-              "{a} of {b} staff registered ({p}, {need} needed)")
-    _add(lists, idx, [tmpl.format(a=a, b=b, p=p, need=need, w=_of(b, "сотрудника", "сотрудников"))
-                      for a, b, p in
-                      zip(_ints(rn[idx]), _ints(rd[idx]), _pcts(reg[idx]))])
+    tmpl3 = tr("зарегистрировано {a} из {b} {w} ({p}, нужно {need})",
+               "{a} of {b} staff registered ({p}, {need} needed)")
+    acc.add(idx, _by_value(
+        lambda a, b, p: tmpl3.format(a=round(a), b=round(b), p=_pct1(p), need=need,
+                                     w=_of(round(b), "сотрудника", "сотрудников")),
+        rn[idx], rd[idx], reg[idx]))
     idx = np.flatnonzero(unreg & ~both)
-    tmpl = tr("зарегистрировано сотрудников: {p} (нужно {need})", "staff registered: {p} ({need} needed)")
-    _add(lists, idx, [tmpl.format(p=p, need=need) for p in _pcts(reg[idx])])
+    tmpl4 = tr("зарегистрировано сотрудников: {p} (нужно {need})", "staff registered: {p} ({need} needed)")
+    acc.add(idx, _by_value(lambda p: tmpl4.format(p=_pct1(p), need=need), reg[idx]))
 
     codes = cols["_codes"]
     for k, ind in enumerate(cfg.indicators):
@@ -263,15 +314,13 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
         title = str(ind.title)
         idx = np.flatnonzero(codes[:, k] == CODE_BELOW)
         if ind.is_rule:
-            _add(lists, idx, tr("{t}: не выполнено", "{t}: not met", t=title))
+            acc.add(idx, tr("{t}: не выполнено", "{t}: not met", t=title))
         else:
-            tmpl = tr("{t}: {v} (нужно {b})", "{t}: {v} ({b} needed)")
+            tmpl5 = tr("{t}: {v} (нужно {b})", "{t}: {v} ({b} needed)")
             bar = fmt_pct(ind.threshold)
-            _add(lists, idx, [tmpl.format(t=title, v=v, b=bar)
-                              for v in _pcts(cols[f"value_{ind.key}"][idx])])
-    out = np.empty(n, dtype=object)
-    out[:] = lists
-    return out
+            acc.add(idx, _by_value(lambda v: tmpl5.format(t=title, v=_pct1(v), b=bar),
+                                   cols[f"value_{ind.key}"][idx]))
+    return acc.lists()
 
 
 def _registration_pair(cfg: "Config") -> tuple[str, str]:

@@ -111,13 +111,11 @@ def registry_id(store: "Store") -> int | None:
 
 def registry_staff(store: "Store") -> tuple[np.ndarray, np.ndarray]:
     """(uids ascending, staff counts as float with NaN) of the current registry."""
-    rows = store._query(
-        "SELECT rr.org_uid, coalesce(rr.staff_total, -1) FROM registry_rows rr JOIN registries g "
-        "ON g.id = rr.registry_id WHERE g.replaced_by IS NULL ORDER BY rr.org_uid")
-    arr = _floats(rows, 2)
-    staff = arr[:, 1]
-    staff[staff < 0] = np.nan
-    return arr[:, 0].astype(np.int64), staff
+    reg = store.registry_frame(copy=False)
+    uids = reg["org_uid"].to_numpy(dtype=np.int64)
+    staff = reg["staff_total"].to_numpy(dtype=float, na_value=np.nan)
+    order = np.argsort(uids, kind="stable")
+    return uids[order], staff[order]
 
 
 def _floats(rows: list[tuple], width: int) -> np.ndarray:
@@ -143,6 +141,13 @@ def week_numeric(store: "Store", snapshot_id: int, fields: tuple[str, ...] = NUM
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One week's facts as arrays: uids (ascending), status texts (object), numeric ``fields``
     (float [n × len(fields)], NaN where missing)."""
+    fast = store.week_numbers(snapshot_id, fields)
+    if fast is not None:
+        uids, codes, nums = fast
+        status = np.full(len(uids), None, dtype=object)
+        status[codes == 1] = STATUS_ACTIVE
+        status[codes == 0] = STATUS_INACTIVE
+        return uids, status, nums
     # counts and shares are never negative: -1 stands for NULL so the rows convert in C
     rows = store._query(
         "SELECT org_uid, coalesce(status, -1)" + "".join(f", coalesce({f}, -1)" for f in fields) +

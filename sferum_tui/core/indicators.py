@@ -219,10 +219,10 @@ def _scope_mask(frame: "pd.DataFrame", cfg: "Config") -> np.ndarray | None:
     return mask
 
 
-def _missing_rows(store: "Store", snapshot_id: int) -> "pd.DataFrame":
+def _missing_rows(store: "Store", snapshot_id: int, present: np.ndarray) -> "pd.DataFrame":
     import pandas as pd
 
-    miss = store.missing(snapshot_id)
+    miss = store.missing(snapshot_id, present)
     data = {"org_uid": miss["org_uid"].to_numpy(dtype=np.int64), "org_key": miss["org_key"]}
     for f in ROW_FIELDS:
         if f in ("region", "municipality", "org_id", "org_name"):
@@ -270,7 +270,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     base["row"] = pd.array(base["row"], dtype="Int64")
     n_present = len(base)
     if reg_id is not None:
-        miss = _missing_rows(store, snapshot_id)
+        miss = _missing_rows(store, snapshot_id, base["org_uid"].to_numpy(dtype=np.int64))
         frame = pd.concat([base, miss], ignore_index=True) if len(miss) else base
     else:
         frame = base
@@ -373,7 +373,11 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     out["prev_status"] = prev_status
     for j, f in enumerate(NUMERIC_FIELDS):
         out[f"prev_{f}"] = prev_num[:, j]
-    out = pd.DataFrame(out)
+    # text columns stay object arrays: letting pandas infer its string dtype here costs ~50 ms
+    # a country week (every string copied into Arrow) and buys nothing the callers use
+    out = pd.DataFrame({k: pd.Series(v, dtype=object, copy=False)
+                        if isinstance(v, np.ndarray) and v.dtype == object else v
+                        for k, v in out.items()})
     out.attrs.update(snapshot_id=snap.id, week_start=snap.period_start.isoformat(),
                      week_end=snap.period_end.isoformat(),
                      previous_id=prev.id if prev else None,

@@ -417,6 +417,9 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._lookups = {t: _Lookup(t) for t in ("org_names", "municipalities", "regions")}
+        # the current registry as a frame, keyed by (registry id, keys_version): registry rows
+        # never change under an id (a new file gets a new id), only orgs' keys can
+        self._registry_memo: tuple[tuple[int, int], "pd.DataFrame"] | None = None
 
     # -- connections -------------------------------------------------------------------------
 
@@ -1052,16 +1055,62 @@ class Store:
     _REGISTRY_FRAME_COLUMNS = ("org_uid", "org_key", "region", "municipality", "org_id",
                                "org_name", "staff_total", "kind", "row")
 
-    def registry_frame(self) -> "pd.DataFrame":
-        """The current registry, one row per organisation, in file order."""
-        return self._registry_rows("")
+    def registry_frame(self, *, copy: bool = True) -> "pd.DataFrame":
+        """The current registry, one row per organisation, in file order.  Kept in memory until
+        the registry or an organisation's key changes; ``copy=False`` returns that kept frame
+        itself, for callers that only read it."""
+        frame = self._registry_cached()
+        return frame.copy() if copy else frame
 
-    def missing(self, snapshot_id: int) -> "pd.DataFrame":
-        """Registry organisations absent from a snapshot (same columns as :meth:`registry_frame`)."""
+    def _registry_cached(self) -> "pd.DataFrame":
+        rows = self._query("SELECT id FROM registries WHERE replaced_by IS NULL")
+        key = (rows[0][0] if rows else 0, self._keys_version() if rows else 0)
+        memo = self._registry_memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        frame = self._registry_rows("")
+        self._registry_memo = (key, frame)
+        return frame
+
+    def missing(self, snapshot_id: int, present: "Any" = None) -> "pd.DataFrame":
+        """Registry organisations absent from a snapshot (same columns as :meth:`registry_frame`).
+        ``present``: the snapshot's org uids when the caller has them already."""
+        import numpy as np
+
         self.snapshot(snapshot_id)
-        return self._registry_rows(
-            "AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.snapshot_id = ? AND f.org_uid = rr.org_uid)",
-            (int(snapshot_id),))
+        reg = self._registry_cached()
+        if not len(reg):
+            return reg.copy()
+        if present is None:
+            present = np.fromiter((u for (u,) in self._query(
+                "SELECT org_uid FROM facts WHERE snapshot_id = ?", (int(snapshot_id),))), dtype=np.int64)
+        absent = ~np.isin(reg["org_uid"].to_numpy(dtype=np.int64), np.asarray(present, dtype=np.int64))
+        return reg.loc[absent].reset_index(drop=True)
+
+    def week_numbers(self, snapshot_id: int, fields: tuple[str, ...]
+                     ) -> "tuple[Any, Any, Any] | None":
+        """One week's figures as arrays, ordered by org uid: ``(uids int64, status int8 with
+        -1 for none / 0 inactive / 1 active, float [n × len(fields)] with NaN for missing)``,
+        read from the column copy without building Python objects.  ``None`` when the snapshot
+        has no column copy (the caller reads the facts table)."""
+        import numpy as np
+        import pyarrow as pa
+
+        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
+                           (int(snapshot_id),))
+        if not blob:
+            return None
+        table = pa.ipc.open_stream(blob[0][0]).read_all()
+        if (table.schema.metadata or {}).get(b"format") != _COLUMNS_FORMAT:
+            return None
+        uids = table.column("org_uid").to_numpy().astype(np.int64)
+        order = np.argsort(uids, kind="stable")
+        status = table.column("status").fill_null(-1).to_numpy().astype(np.int8)[order]
+        nums = np.empty((len(uids), len(fields)), dtype=float)
+        for j, f in enumerate(fields):
+            # nulls become NaN in the float conversion
+            nums[:, j] = table.column(f).to_numpy(zero_copy_only=False).astype(float)[order]
+        return uids[order], status, nums
 
     def missing_counts(self) -> dict[int, int]:
         """``{snapshot_id: number of registry organisations absent}`` for the current registry
