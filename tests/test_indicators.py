@@ -280,24 +280,24 @@ def test_reasons_russian_and_english(store, cfg):
 
     snap = ind.resolve_week(store, "latest")
     r = by_key(ind.week_table(store, cfg, snap.id))
-    assert r["A"]["reasons"] == [] and r["F"]["reasons"] == []
-    assert r["B"]["reasons"] == ["зарегистрировано 0 учителей"]
-    assert r["C"]["reasons"] == ["статус «Не активна», хотя правило выполнено",
-                                 "3 из 41 учителя написали более 3 сообщений (7%, ниже 30%)"]
-    assert r["E"]["reasons"] == ["связано 2 пользователя, нужно больше 2",
+    assert r["A"]["reasons"] == () and r["F"]["reasons"] == ()
+    assert r["B"]["reasons"] == ("зарегистрировано 0 учителей",)
+    assert r["C"]["reasons"] == ("статус «Не активна», хотя правило выполнено",
+                                 "3 из 41 учителя написали более 3 сообщений (7%, ниже 30%)")
+    assert r["E"]["reasons"] == ("связано 2 пользователя, нужно больше 2",
                                  "не создано ни одного класса",
                                  "0 из 1 учителя написали более 3 сообщений (0%, ниже 30%)",
-                                 "зарегистрировано 1 из 30 сотрудников (3%, нужно 100%)"]
-    assert r["G"]["reasons"] == ["нет в файле этой недели"]
+                                 "зарегистрировано 1 из 30 сотрудников (3%, нужно 100%)")
+    assert r["G"]["reasons"] == ("нет в файле этой недели",)
     set_language("en")
     r = by_key(ind.week_table(store, cfg, snap.id))
-    assert r["C"]["reasons"] == ["status «Не активна» though the rule is met",
-                                 "3 of 41 teachers wrote more than 3 messages (7%, below 30%)"]
-    assert r["E"]["reasons"][:2] == ["2 users linked, more than 2 needed", "no class created"]
-    assert r["B"]["reasons"] == ["0 teachers registered"]
-    assert r["D"]["reasons"] == ["4 of 20 teachers wrote more than 3 messages (20%, below 30%)",
-                                 "20 of 25 staff registered (80%, 100% needed)"]
-    assert r["G"]["reasons"] == ["not in this week's file"]
+    assert r["C"]["reasons"] == ("status «Не активна» though the rule is met",
+                                 "3 of 41 teachers wrote more than 3 messages (7%, below 30%)")
+    assert r["E"]["reasons"][:2] == ("2 users linked, more than 2 needed", "no class created")
+    assert r["B"]["reasons"] == ("0 teachers registered",)
+    assert r["D"]["reasons"] == ("4 of 20 teachers wrote more than 3 messages (20%, below 30%)",
+                                 "20 of 25 staff registered (80%, 100% needed)")
+    assert r["G"]["reasons"] == ("not in this week's file",)
 
 
 def test_reasons_of_many_rows_are_dealt_out_row_by_row(cfg):
@@ -316,12 +316,12 @@ def test_reasons_of_many_rows_are_dealt_out_row_by_row(cfg):
         "teachers": teachers, "teachers_active": active, "staff_total": teachers,
         "students": 30.0, "parents": 10.0, "teachers_active_share": np.nan})
     rs = evaluate_frame(frame, cfg, missing=np.zeros(n, dtype=bool))["reasons"]
-    assert len(rs) == n and all(isinstance(r, list) and len(r) == 1 for r in rs)
+    assert len(rs) == n and all(isinstance(r, tuple) and len(r) == 1 for r in rs)
     for i in (0, 1, 2, 7, 599):
         a, t = int(active[i]), int(teachers[i])
         word = "учителя" if t % 10 == 1 and t % 100 != 11 else "учителей"
         pct = f"{a / t * 100:.0f}%" if a == 0 or a / t >= 0.01 else ""
-        assert rs[i] == [f"{a} из {t} {word} написали более 3 сообщений ({pct}, ниже 30%)"]
+        assert rs[i] == (f"{a} из {t} {word} написали более 3 сообщений ({pct}, ниже 30%)",)
     # a second kind of reason for some rows goes after the first, in the order reasons are told
     frame.loc[::2, "classes"] = 0.0
     rs = evaluate_frame(frame, cfg, missing=np.zeros(n, dtype=bool))["reasons"]
@@ -517,7 +517,7 @@ def test_org_history_with_a_missing_week(store, cfg):
     assert hist["messaging_share"].iloc[0] == pytest.approx(0.1)
     assert hist["recovered"].tolist() == [False, False, True]
     assert hist["org_name"].iloc[1] == "МКОУ «Левашинская гимназия»"
-    assert hist["reasons"].iloc[1] == ["нет в файле этой недели"]
+    assert hist["reasons"].iloc[1] == ("нет в файле этой недели",)
     for c in ind.indicator_columns(cfg):
         assert c in hist.columns
 
@@ -564,8 +564,8 @@ def test_configured_thresholds_and_a_new_indicator(store):
     r = by_key(df)
     assert {k for k, v in r.items() if v["low_messaging"]} == {"B", "C", "E"}
     assert not r["B"]["active_by_rule"]                  # 5 users is not more than 10
-    assert r["B"]["reasons"][:2] == ["статус «Активна», хотя правило не выполнено",
-                                     "связано 5 пользователей, нужно больше 10"]
+    assert r["B"]["reasons"][:2] == ("статус «Активна», хотя правило не выполнено",
+                                     "связано 5 пользователей, нужно больше 10")
     assert "Есть чаты: не выполнено" in r["B"]["reasons"]
     assert {k: v["weeks_below_has_chats"] for k, v in r.items()} == \
         {"A": 0, "B": 3, "C": 0, "D": 0, "E": 1, "F": 0, "G": 0}

@@ -128,8 +128,8 @@ def test_join_members_keeps_absent_members(home):
         rows = join_members(lists.members("Смотреть"), week)
     assert rows["org_id"].tolist() == ["0521004323", "0527001234"]
     assert rows["in_week"].tolist() == [False, True]
-    assert rows["reasons"].iloc[0] == ["нет в файле этой недели"]
-    assert rows["reasons"].iloc[1] == ["10 из 41 учителей написали более 3 сообщений"]
+    assert rows["reasons"].iloc[0] == ("нет в файле этой недели",)
+    assert rows["reasons"].iloc[1] == ("10 из 41 учителей написали более 3 сообщений",)
     assert rows["org_name"].iloc[0].startswith("@SUM") and rows["note"].tolist() == ["к пятнице"] * 2
     assert int(rows["users_total"].iloc[1]) == 1240
 

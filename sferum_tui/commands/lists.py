@@ -382,7 +382,7 @@ def cmd_show(args, ctx) -> int:
         if rec.get("in_week"):
             a, t = _fmt_int(get(rec, "teachers_active")), _fmt_int(get(rec, "teachers"))
             writing = f"{a}/{t}" if a or t else ""
-        reasons = rec.get("reasons") if isinstance(rec.get("reasons"), list) else []
+        reasons = rec.get("reasons") if isinstance(rec.get("reasons"), (list, tuple)) else []
         table.append([i, rec.get("org_id") or "", _short(rec.get("org_name"), 48),
                       _short(rec.get("municipality"), 28), _fmt_int(get(rec, "users_total")),
                       _fmt_int(get(rec, "classes")), writing, _fmt_share(get(rec, "messaging_share")),

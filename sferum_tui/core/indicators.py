@@ -184,7 +184,7 @@ def json_records(df: "pd.DataFrame", columns: list[str] | None = None) -> list[d
         else:
             vals = [v if isinstance(v, (str, list)) else
                     (None if v is None or (isinstance(v, float) and v != v) else
-                     (list(v) if isinstance(v, np.ndarray) else str(v)))
+                     (list(v) if isinstance(v, (np.ndarray, tuple)) else str(v)))
                     for v in col.tolist()]
         lists.append(vals)
     return [dict(zip(columns, row)) for row in zip(*lists)]
@@ -308,7 +308,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     prev_num = np.full((n, len(NUMERIC_FIELDS)), np.nan)
     prev_status = np.full(n, None, dtype=object)
     in_previous = np.zeros(n, dtype=bool)
-    prev_inactive = pd.array([pd.NA] * n, dtype="boolean")
+    prev_inactive = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     prev_msg = np.full(n, np.nan)
     prev_reg = np.full(n, np.nan)
     if prev is not None:
@@ -373,11 +373,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     out["prev_status"] = prev_status
     for j, f in enumerate(NUMERIC_FIELDS):
         out[f"prev_{f}"] = prev_num[:, j]
-    # text columns stay object arrays: letting pandas infer its string dtype here costs ~50 ms
-    # a country week (every string copied into Arrow) and buys nothing the callers use
-    out = pd.DataFrame({k: pd.Series(v, dtype=object, copy=False)
-                        if isinstance(v, np.ndarray) and v.dtype == object else v
-                        for k, v in out.items()})
+    out = _object_frame(out)
     out.attrs.update(snapshot_id=snap.id, week_start=snap.period_start.isoformat(),
                      week_end=snap.period_end.isoformat(),
                      previous_id=prev.id if prev else None,
@@ -386,11 +382,24 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     return out
 
 
+def _object_frame(data: dict) -> "pd.DataFrame":
+    """A DataFrame whose object arrays (texts) stay object columns: letting pandas infer its
+    string dtype copies every string into Arrow (~50 ms a country week) and buys nothing the
+    callers use."""
+    import pandas as pd
+
+    return pd.DataFrame({k: pd.Series(v, dtype=object, copy=False)
+                         if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in data.items()})
+
+
 def _status_values(values) -> np.ndarray:
     """Stated statuses as a text array with "" for none (None and NaN alike), so that two
     absent statuses compare equal."""
+    import pandas as pd
+
     arr = np.asarray(values, dtype=object)
-    return np.array([v if isinstance(v, str) else "" for v in arr.tolist()], dtype=object)
+    return np.where(pd.isna(arr), "", arr)
 
 
 def _calc_floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
@@ -577,7 +586,7 @@ def _previous_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     data["status"] = df["prev_status"].to_numpy(dtype=object)[known]
     for key in ("municipality", "region"):
         data[key] = df[key].to_numpy(dtype=object)[known]
-    return pd.DataFrame(data)
+    return _object_frame(data)
 
 
 def _area_value(ind, frame: "pd.DataFrame") -> float:

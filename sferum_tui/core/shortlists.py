@@ -384,12 +384,12 @@ def join_members(members: "pd.DataFrame", week: "pd.DataFrame") -> "pd.DataFrame
             out[col] = out[col].astype(object).where(out["in_week"], kept)
         else:
             out[col] = kept
-    absent = [tr("нет в файле этой недели", "not in this week's file")]
+    absent = (tr("нет в файле этой недели", "not in this week's file"),)
     if "reasons" in out.columns:
-        out["reasons"] = [r if isinstance(r, list) else (list(absent) if not w else [])
+        out["reasons"] = [tuple(r) if isinstance(r, (list, tuple)) else (() if w else absent)
                           for r, w in zip(out["reasons"], out["in_week"])]
     else:
-        out["reasons"] = [[] if w else list(absent) for w in out["in_week"]]
+        out["reasons"] = [() if w else absent for w in out["in_week"]]
     out = out.sort_values("_order", kind="stable").drop(columns=["_order", "_merge"])
     # the week's columns first, then the list's own
     front = [c for c in week.columns if c in out.columns]

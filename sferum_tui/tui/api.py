@@ -434,14 +434,21 @@ class ConsoleAPI:
                 return np.zeros(n, dtype=bool)
             return frame[name].fillna(False).astype(bool).to_numpy()
 
-        state = np.select(
+        import pandas as pd
+
+        names = np.array(["missing", "newly_inactive", "inactive", "recovered", "active"],
+                         dtype=object)
+        which = np.select(
             [flag("missing"), flag("newly_inactive"), flag("inactive"), flag("recovered")],
-            ["missing", "newly_inactive", "inactive", "recovered"], default="active")
+            [0, 1, 2, 3], default=4)
         frame = frame.reset_index(drop=True)  # positions = labels (the table filters by position)
-        frame["state"] = state
+        # object columns: pandas' inferred string dtype would copy 40,000 strings into Arrow
+        frame["state"] = pd.Series(names[which], dtype=object, copy=False)
         if "reasons" in frame.columns:  # the core's reasons as one line, to show and sort
-            frame["reasons_text"] = ["; ".join(map(str, r)) if isinstance(r, (list, tuple))
-                                     else "" for r in frame["reasons"].tolist()]
+            text = ["; ".join(r) if isinstance(r, tuple) else
+                    ("; ".join(map(str, r)) if isinstance(r, list) else "")
+                    for r in frame["reasons"].tolist()]
+            frame["reasons_text"] = pd.Series(text, dtype=object)
         return frame
 
     # -- the main view --------------------------------------------------------------------

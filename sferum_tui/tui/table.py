@@ -817,9 +817,8 @@ class FrameTable(ScrollView, can_focus=True):
             elif str(series.dtype) != "object":  # pandas strings: vectorised lengths
                 longest = series.str.len().max()
                 data = max(data, 0 if longest != longest else int(longest))
-            else:
-                longest = series.dropna().astype(str).str.len().max()
-                data = max(data, 0 if longest != longest else int(longest))
+            else:  # object column: one pass, stopping at the cap (no copy into Arrow)
+                data = max(data, _longest_text(series.to_numpy(), cap))
         return max(min(max(data, label), cap), column.min_width)
 
     @staticmethod
@@ -1123,3 +1122,19 @@ class FrameTable(ScrollView, can_focus=True):
             tail = strip.crop(fixed + scroll_x, fixed + scroll_x + max(0, width - fixed))
             strip = Strip.join([head, tail])
         return strip.adjust_cell_length(width, fill)
+
+
+def _longest_text(values: Any, cap: int) -> int:
+    """The longest text among ``values`` (an object array; None and NaN skipped), counted no
+    further than ``cap``: a column of long names stops at the first name as long as the cap."""
+    longest = 0
+    for v in values.tolist():
+        if v is None or v != v:
+            continue
+        n = len(v) if v.__class__ is str else len(str(v))
+        if n > longest:
+            longest = n
+            if longest >= cap:
+                break
+    return longest
+
