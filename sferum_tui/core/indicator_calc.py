@@ -43,6 +43,8 @@ def floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
     col = frame[name]
     if col.dtype == np.float64:
         return col.to_numpy()
+    if col.dtype.kind in "iuf":  # numpy or nullable (Int64) numbers: no parsing needed
+        return col.to_numpy(dtype=float, na_value=np.nan)
     import pandas as pd
 
     return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -170,12 +170,12 @@ def numeric_week_frame(store: "Store", snapshot_id: int, staff: tuple[np.ndarray
     import pandas as pd
 
     uids, status, nums = week_numeric(store, snapshot_id, fields)
-    data = {"org_uid": uids, "status": status}
+    data = {"org_uid": uids, "status": pd.Series(status, dtype=object, copy=False)}
     for j, f in enumerate(fields):
         data[f] = nums[:, j]
     if "staff_total" not in data:
         data["staff_total"] = np.full(len(uids), np.nan)
-    frame = pd.DataFrame(data)
+    frame = pd.DataFrame(data, copy=False)
     fill_staff(frame, staff)
     return frame
 

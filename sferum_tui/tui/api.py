@@ -146,6 +146,7 @@ class WeekData:
     areas: list[tuple[str, str, int]] = field(default_factory=list)
     """``(municipality, region, count)`` when the week spans several regions (else empty)."""
     folded_names: list[str] | None = None   # search cache (see ConsoleAPI.search_mask)
+    regions: tuple[str, ...] | None = None  # the distinct regions (see ConsoleAPI.area_label)
 
     @property
     def label(self) -> str:
@@ -408,14 +409,16 @@ class ConsoleAPI:
             counts = frame["municipality"].dropna().value_counts()
             munis = sorted(((str(k), int(v)) for k, v in counts.items()),
                            key=lambda kv: kv[0].casefold().replace("ё", "е"))
+        regions = tuple(str(r) for r in frame["region"].dropna().unique()) \
+            if "region" in frame.columns else ()
         areas: list[tuple[str, str, int]] = []
-        if munis and "region" in frame.columns and frame["region"].nunique() > 1:
+        if munis and len(regions) > 1:
             sizes = frame.groupby(["municipality", "region"], sort=False).size()
             areas = sorted(((str(m), str(r), int(n)) for (m, r), n in sizes.items()),
                            key=lambda a: (a[0].casefold().replace("ё", "е"),
                                           a[1].casefold().replace("ё", "е")))
         return WeekData(info=info, previous=previous, frame=frame, index=index,
-                        count=len(ids), municipalities=munis, areas=areas)
+                        count=len(ids), municipalities=munis, areas=areas, regions=regions)
 
     @staticmethod
     def _presentation(frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -584,9 +587,11 @@ class ConsoleAPI:
         if self.scope and (sc.region or sc.municipalities):
             return self.scope_label()
         if week is not None and "region" in week.frame.columns:
-            regions = week.frame["region"].dropna().unique()
-            if len(regions) == 1 and str(regions[0]).strip():
-                return str(regions[0])
+            if week.regions is None:  # once per week: the header asks at every repaint
+                week.regions = tuple(str(r) for r in week.frame["region"].dropna().unique())
+            regions = week.regions
+            if len(regions) == 1 and regions[0].strip():
+                return regions[0]
         return tr("все данные", "all data")
 
     def has_scope(self) -> bool:
