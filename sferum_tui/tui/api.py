@@ -393,6 +393,18 @@ class ConsoleAPI:
     def cached_week(self, snapshot_id: int) -> bool:
         return (int(snapshot_id), bool(self.scope)) in self._weeks
 
+    def quick_view(self, snapshot_id: int, filters: Filters) -> View | None:
+        """:meth:`view` when it needs no store and no slow pandas work: the week, its search
+        cache and its KPIs for the area in memory.  ``None`` otherwise (use a worker)."""
+        week = self._cached((int(snapshot_id), bool(self.scope)))
+        if week is None or (filters.search.strip() and week.folded_names is None):
+            return None
+        key = (int(snapshot_id), bool(self.scope), filters.municipality,
+               filters.region if filters.municipality else None, self.today())
+        if key not in self._kpis:
+            return None
+        return self.view(snapshot_id, filters)
+
     def _load_week(self, snapshot_id: int, scope: bool) -> WeekData:
         from sferum_tui.core import indicators
 

@@ -446,7 +446,26 @@ class MainScreen(Screen):
     def _search_changed(self, event: Input.Changed) -> None:
         if event.value != self.state.filters.search:
             self.state.filters = replace(self.state.filters, search=event.value)
-            self.reload()
+            if not self._apply_now():
+                self.reload()
+
+    def _apply_now(self) -> bool:
+        """Apply the filters at once, without a worker, when the week is in memory (a scan of
+        the cached folded names, a few ms): a search keystroke then reaches the screen in the
+        same update as the input's own relayout, not one frame after it.  False when the view
+        needs the store (the caller starts the worker)."""
+        week_id = self.state.week_id
+        if week_id is None or self.view is None:
+            return False
+        try:
+            view = self.api.quick_view(week_id, self.state.filters)
+        except Exception:  # noqa: BLE001 - the worker path reports errors properly
+            return False
+        if view is None:
+            return False
+        self._generation += 1
+        self.on_main_screen_view_ready(self.ViewReady(self._generation, view, False, set(self.marks)))
+        return True
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
