@@ -375,3 +375,62 @@ async def test_charts_use_the_terminals_own_colours_in_the_16_colour_theme(api):
         assert colours
         assert all(c.type in (ColorType.STANDARD, ColorType.DEFAULT) for c in colours)
         assert {c.number for c in colours if c.type == ColorType.STANDARD} >= {4, 3}  # blue, yellow
+
+
+async def test_the_next_school_opens_as_fresh_on_the_kept_screen(home):
+    """The school screen is kept and refilled for the next school (a third of the time to open
+    one went into building it): the second school shows its own name, history and charts, on
+    the history view and the week the user came from, as a new screen would; after a language
+    switch the school opens in the new language."""
+    from types import SimpleNamespace
+
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.tui.app import make_app
+    from sferum_tui.tui.charts import HistoryChart
+    from sferum_tui.tui.table import FrameTable
+
+    ctx = SimpleNamespace(paths=resolve_paths(str(home)), lang="ru", demo=False, theme=None,
+                          config=Config.default)
+    app = make_app(ctx)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query(FrameTable)))
+            main_screen = app.screen
+            table = main_screen.query_one("#schools", FrameTable)
+            table.focus()
+            opened = []
+            for step in range(2):
+                key = table.cursor_key
+                await pilot.press("enter")
+                school = await open_school(pilot)
+                opened.append(school)
+                assert school.org_uid == key and school.view == "history"
+                assert school.query_one("#school-history", FrameTable).display
+                name = str(school.query_one("#school-name").render())
+                row = main_screen.view.week.frame.set_index("org_uid").loc[key]
+                assert row["org_name"] in name
+                history = school.query_one("#school-history", FrameTable)
+                assert history.row_count == len(school.data.history)
+                users = school.query_one("#chart-users", HistoryChart)
+                assert users.values == [None if v != v else float(v)
+                                        for v in school.data.users]
+                if step == 0:
+                    await pilot.press("3")     # the users chart, then back and to another
+                    await pilot.pause()
+                    assert school.view == "users"
+                await pilot.press("escape")
+                await pilot.pause()
+                assert app.screen is main_screen
+                await pilot.press("down")
+            assert opened[0] is opened[1]  # the same screen, refilled
+
+            app.switch_language("en")
+            await wait_for(pilot, lambda: any(t.row_count for t in app.screen.query(FrameTable))
+                           and app.screen is not main_screen)
+            await pilot.press("enter")
+            school = await open_school(pilot)
+            assert school is not opened[0]
+            assert "History" in screen_text(app)
+    finally:
+        set_language("ru")

@@ -388,6 +388,9 @@ class SferumApp(App[int]):
         if self.api.shortlist_name == old_default:
             self.api.shortlist_name = DEFAULT_SHORTLIST()
         self.api.invalidate()  # reasons and titles from the core are in the old language
+        from sferum_tui.tui.school import drop_kept_school
+
+        drop_kept_school(self)  # its tabs and titles are in the old language
         install_bindings(self, "app")
         if self._keymap:
             self.set_keymap(self._keymap)
