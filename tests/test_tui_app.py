@@ -753,3 +753,25 @@ def test_narrow_municipality_column_drops_the_generic_words(full, short):
     from sferum_tui.tui.main_screen import short_area
 
     assert short_area(full) == short
+
+
+@pytest.mark.parametrize("days, expected", [
+    (-12, "просрочено 12 дн. 27.04.23"),
+    (-1311, "просрочено с 27.04.23"),     # the 2023 letter's deadline seen in 2026
+    (0, "срок сегодня 27.04.23"),
+    (30, "осталось 30 дн. 27.04.23"),
+])
+def test_kpi_card_deadline_line(days, expected):
+    """A deadline long past reads as the date it was due, not as «просрочено 1 311 дн.»."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from rich.text import Text
+
+    from sferum_tui.tui.widgets import KpiCard
+
+    kpi = SimpleNamespace(key="active_profiles", title="Активные профили ОО", n_pass=8,
+                          n_total=10, value=0.8, target=1.0, direction="up", reached=False,
+                          delta=None, days_left=days, deadline=date(2023, 4, 27))
+    third = KpiCard.render_kpi(kpi, 40).split("\n")[2]
+    assert Text.from_markup(third.replace("$text-", "")).plain == expected

@@ -114,7 +114,7 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
         return "error" if v >= 4 else "warning" if v >= 1 else "muted"
 
     return [
-        Column("org_name", tr("Организация", "Organisation"), max_width=26 if narrow else 40,
+        Column("org_name", tr("Организация", "Organisation"), max_width=24 if narrow else 40,
                min_width=12),
         Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
                max_width=12 if narrow else 24, formatter=short_area if narrow else None),

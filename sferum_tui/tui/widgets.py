@@ -240,6 +240,9 @@ class KpiCard(Widget):
             when = deadline.strftime("%d.%m.%y")
             if reached:
                 line3 = f"[$text-success]{tr('цель достигнута', 'target reached')}[/]"
+            elif days < -OVERDUE_AS_DATE:
+                # long past (the 2023 letter's deadlines): the date says more than 1 311 days
+                line3 = f"[b $text-error]{tr('просрочено с {d}', 'overdue since {d}', d=when)}[/]"
             else:
                 if days < 0:
                     head, style = f"{tr('просрочено', 'overdue')} {_days(-days)}", "b $text-error"
@@ -253,6 +256,10 @@ class KpiCard(Widget):
         else:
             line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
         return f"{line1}\n{line2}\n{line3}"
+
+
+#: Overdue by more days than this, a KPI card names the deadline's date instead of a count.
+OVERDUE_AS_DATE = 60
 
 
 def _days(n: int) -> str:
