@@ -655,3 +655,28 @@ def test_warm_cache(tmp_path):
         assert ind.warm_cache(store, cfg) == 0
         other = loads_config("[thresholds]\nlow_messaging = 0.5\n")   # another config key
         assert ind.warm_cache(store, other) == 3
+
+
+def test_rollup_shows_each_area_under_its_most_common_spelling(week3, cfg):
+    """Municipalities written differently in one file («р-н», case) are one area, shown as
+    most rows write it; a tie goes to the spelling met first; an empty region takes the one
+    its municipality has elsewhere."""
+    import numpy as np
+
+    from sferum_tui.core.indicators import _most_common
+
+    codes = np.array([0, 1, 0, 0, 1, 2, 2])
+    values = np.array(["Левашинский р-н", "А", "Левашинский район", "Левашинский район", "Б",
+                       "x", "y"], dtype=object)
+    assert _most_common(codes, values, 4).tolist() == ["Левашинский район", "А", "x", ""]
+
+    df = week3.copy()
+    lev = df.index[df["municipality"] == L].tolist()
+    assert len(lev) == 4
+    df.loc[lev[:1], "municipality"] = "Левашинский р-н"
+    df.loc[lev[1:2], "municipality"] = "ЛЕВАШИНСКИЙ РАЙОН"
+    df["region"] = "Республика Дагестан"
+    df.loc[lev[3:], "region"] = ""
+    r = ind.rollup(df, cfg)
+    assert sorted(zip(r["municipality"], r["orgs"])) == [(L, 4), (S, 3)]
+    assert set(r["region"]) == {"Республика Дагестан"}
