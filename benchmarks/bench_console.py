@@ -461,6 +461,10 @@ def report(console: dict[str, list[float]], others: dict[str, dict], rows: int, 
 
 
 def main() -> None:
+    if "--child" not in sys.argv:  # the timed children find it done
+        from _setup import compile_package
+
+        compile_package()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--weeks", type=int, default=150,

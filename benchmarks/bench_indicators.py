@@ -325,6 +325,9 @@ def _naive(target: str, home: Path, uid: int) -> tuple[float, float]:
 
 
 def main() -> int:
+    from _setup import compile_package
+
+    compile_package()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orgs", type=int, default=40000)
     ap.add_argument("--weeks", type=int, default=150)

@@ -68,6 +68,9 @@ def cli(*args: str) -> list[str]:
 
 
 def main() -> int:
+    from _setup import compile_package
+
+    compile_package()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=40_000)
     ap.add_argument("--runs", type=int, default=5)
