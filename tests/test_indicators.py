@@ -271,7 +271,7 @@ def test_streaks_of_an_earlier_week_and_the_cache(store, cfg):
             {"A": 0, "B": 2, "C": 2, "D": 1, "E": 1, "F": 2, "G": 0}
     # D is missing in week 2: its streak is the one it had in week 1
     assert first["D"]["missing"] and first["D"]["weeks_below_teacher_messaging"] == 1
-    n = store._query("SELECT count(*) FROM ind_week_flags")[0][0]
+    n = store.query("SELECT count(*) FROM ind_week_flags")[0][0]
     assert n >= 2
 
 
@@ -642,8 +642,8 @@ def test_streaks_follow_a_replaced_week(tmp_path):
         after = by_key(ind.week_table(store, cfg, ind.resolve_week(store, None).id))
         assert after["C"]["weeks_below_teacher_messaging"] == 1
         assert after["B"]["weeks_below_teacher_messaging"] == 3
-        keys_ = store._query("SELECT DISTINCT snapshot_id FROM ind_week_flags")
-        superseded = store._query("SELECT id FROM snapshots WHERE superseded_by IS NOT NULL")
+        keys_ = store.query("SELECT DISTINCT snapshot_id FROM ind_week_flags")
+        superseded = store.query("SELECT id FROM snapshots WHERE superseded_by IS NOT NULL")
         assert not set(keys_) & set(superseded)
 
 

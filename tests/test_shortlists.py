@@ -289,8 +289,8 @@ def test_cli_show_without_weeks(capsys, tmp_path):
     with Store(home) as store:
         uid = uid_of(store, "0527001234")
         Shortlists(store).add("Список", [uid], note="ok")
-        con = store._connection(write=True)
-        con.execute("UPDATE snapshots SET superseded_by = id")      # no current week left
+        with store.transaction() as con:
+            con.execute("UPDATE snapshots SET superseded_by = id")  # no current week left
     code, out, err = run(capsys, home, "shortlist", "show", "Список")
     assert code == 0, err
     assert "недель нет" in out and "0527001234" in out and "ok" in out

@@ -91,7 +91,7 @@ def empty_store_error() -> UserError:
 
 def connection(store: "Store") -> sqlite3.Connection:
     """The store's read connection of this thread (``UserError`` for a store not created yet)."""
-    con = store._connection(write=False)
+    con = store.read_connection()
     if con is None:
         raise empty_store_error()
     return con
@@ -99,13 +99,13 @@ def connection(store: "Store") -> sqlite3.Connection:
 
 def held_weeks(store: "Store") -> list[HeldWeek]:
     """Current snapshots, oldest first (ids and periods only: no JSON parsing)."""
-    rows = store._query("SELECT id, period_start, period_end FROM snapshots "
+    rows = store.query("SELECT id, period_start, period_end FROM snapshots "
                         "WHERE superseded_by IS NULL ORDER BY period_start, id")
     return [HeldWeek(i, date.fromisoformat(s), date.fromisoformat(e)) for i, s, e in rows]
 
 
 def registry_id(store: "Store") -> int | None:
-    rows = store._query("SELECT id FROM registries WHERE replaced_by IS NULL")
+    rows = store.query("SELECT id FROM registries WHERE replaced_by IS NULL")
     return rows[0][0] if rows else None
 
 
@@ -149,7 +149,7 @@ def week_numeric(store: "Store", snapshot_id: int, fields: tuple[str, ...] = NUM
         status[codes == 0] = STATUS_INACTIVE
         return uids, status, nums
     # counts and shares are never negative: -1 stands for NULL so the rows convert in C
-    rows = store._query(
+    rows = store.query(
         "SELECT org_uid, coalesce(status, -1)" + "".join(f", coalesce({f}, -1)" for f in fields) +
         " FROM facts WHERE snapshot_id = ? ORDER BY org_uid", (int(snapshot_id),))
     arr = _floats(rows, 2 + len(fields))
@@ -240,7 +240,7 @@ def _table_exists(store: "Store") -> bool:
     path = str(store.db_path)
     if path in _ensured:
         return True
-    rows = store._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ind_week_flags'")
+    rows = store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ind_week_flags'")
     if rows:
         with _ensure_lock:
             _ensured.add(path)
@@ -278,7 +278,7 @@ def read_codes(store: "Store", key: str, snapshot_ids: Iterable[int]) -> dict[in
         return {}
     marks = ",".join("?" * len(ids))
     try:
-        rows = store._query(f"SELECT snapshot_id, n_uid, n_ind, codes FROM ind_week_flags "
+        rows = store.query(f"SELECT snapshot_id, n_uid, n_ind, codes FROM ind_week_flags "
                             f"WHERE config_key = ? AND snapshot_id IN ({marks})", (key, *ids))
     except UserError:
         return {}

@@ -870,7 +870,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
     uid = int(org_uid)
     weeks = _st.held_weeks(store) if store.exists() else []
     hist = store.history(uid) if weeks else None
-    reg = store._query(
+    reg = store.query(
         "SELECT o.key, o.inn, rr.staff_total, rr.org_uid IS NOT NULL "
         "FROM orgs o LEFT JOIN registry_rows rr ON rr.org_uid = o.uid AND rr.registry_id = "
         "(SELECT id FROM registries WHERE replaced_by IS NULL) WHERE o.uid = ?", (uid,))
@@ -986,7 +986,7 @@ def _org_texts(store: "Store", uid: int, hist) -> dict:
     if hist is not None and len(hist):
         last = hist.iloc[-1]
         return {f: last[f] for f in ("region", "municipality", "org_id", "org_name")}
-    orgs = store._query(
+    orgs = store.query(
         "SELECT o.inn, n.name, m.name, r.name FROM orgs o "
         "LEFT JOIN org_names n ON n.id = o.name_id "
         "LEFT JOIN municipalities m ON m.id = o.municipality_id "

@@ -139,7 +139,7 @@ class Shortlists:
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Rows of a query over the shortlist tables; none before the first write."""
-        con = self.store._connection(write=False)
+        con = self.store.read_connection()
         if con is None:
             return []
         try:
@@ -147,7 +147,7 @@ class Shortlists:
                 return []
             return con.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise self.store._db_error(exc) from exc
+            raise self.store.error(exc) from exc
 
     def _list_id(self, con: sqlite3.Connection, name: str) -> int | None:
         row = con.execute("SELECT id FROM shortlists WHERE name_key = ?", (_name_key(name),)).fetchone()
@@ -233,7 +233,7 @@ class Shortlists:
     def create(self, name: str) -> str:
         """Make an empty list (nothing happens if it exists); returns its name as kept."""
         name = clean_name(name)
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             return self._create_in(con, name)
 
@@ -255,7 +255,7 @@ class Shortlists:
         name = clean_name(name)
         uids = _uids(org_uids)
         note = _clean_note(note)
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             self._create_in(con, name)
             list_id = self._list_id(con, name)
@@ -287,7 +287,7 @@ class Shortlists:
 
     def set_note(self, name: str, org_uid: int, note: str | None) -> None:
         """Change (or with None/empty, remove) one member's note."""
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             list_id = self._require(con, name)
             cur = con.execute("UPDATE shortlist_members SET note = ? WHERE list_id = ? AND org_uid = ?",
@@ -300,7 +300,7 @@ class Shortlists:
     def remove(self, name: str, org_uids: Iterable[int]) -> int:
         """Take organisations out of the list; returns how many were in it."""
         uids = _uids(org_uids)
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             list_id = self._require(con, name)
             removed = 0
@@ -313,7 +313,7 @@ class Shortlists:
 
     def clear(self, name: str) -> int:
         """Empty the list (it stays, with no members); returns how many were removed."""
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
@@ -322,7 +322,7 @@ class Shortlists:
 
     def delete(self, name: str) -> int:
         """Delete the list and its members; returns how many members it had."""
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
@@ -332,7 +332,7 @@ class Shortlists:
     def rename(self, old: str, new: str) -> str:
         """Rename a list; a different list already named ``new`` is a :class:`UserError`."""
         new = clean_name(new)
-        with self.store._write() as con:
+        with self.store.transaction() as con:
             self._ensure(con)
             list_id = self._require(con, old)
             other = self._list_id(con, new)

@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -547,6 +547,29 @@ class Store:
             return con.execute(sql, tuple(params)).fetchall()
         except sqlite3.DatabaseError as exc:
             raise self._db_error(exc) from exc
+
+    # -- for core modules that keep their own tables in the store --------------------------
+    # (shortlists, the indicators' flag cache): the same connections, transactions and error
+    # messages as the store's own code, without reaching into its private helpers.
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """All rows of a read query on this thread's connection; ``[]`` before the store
+        exists.  SQLite errors become one-line ``StoreError``s."""
+        return self._query(sql, params)
+
+    def read_connection(self) -> sqlite3.Connection | None:
+        """This thread's connection for reading, or ``None`` before the store exists."""
+        return self._connection(write=False)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """``with store.transaction() as con:`` — one write transaction (``BEGIN IMMEDIATE``),
+        committed at the end of the block, rolled back on any exception."""
+        return self._write()
+
+    def error(self, exc: sqlite3.Error) -> StoreError:
+        """The one-line ``StoreError`` for a SQLite error met while using :meth:`query`'s
+        connection directly."""
+        return self._db_error(exc)
 
     # -- blobs -------------------------------------------------------------------------------
 
