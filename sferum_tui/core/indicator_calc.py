@@ -241,6 +241,17 @@ def _pct1(x: float) -> str:
     return _pcts(np.array([x]))[0]
 
 
+def _a_of_b(acc: _Reasons, idx: np.ndarray, template: str, figures: tuple, words: tuple[str, str],
+            **extra: str) -> None:
+    """«{a} из {b} {w} … ({p} …)» for the rows ``idx``: ``figures`` = (a, b, share) arrays,
+    ``words`` the genitive after «из» for one / many."""
+    a, b, share = figures
+    acc.add(idx, _by_value(
+        lambda x, y, s: template.format(a=round(x), b=round(y), p=_pct1(s),
+                                        w=_of(round(y), *words), **extra),
+        a[idx], b[idx], share[idx]))
+
+
 def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config") -> np.ndarray:
     """A tuple of human reasons per row (in the current language); empty when nothing lags.
 
@@ -282,12 +293,9 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     with np.errstate(invalid="ignore"):
         counted = ~np.isnan(active) & ~np.isnan(teachers) & (teachers > 0)
     idx = np.flatnonzero(low & counted)
-    tmpl = tr("{a} из {t} {w} написали более 3 сообщений ({p}, ниже {thr})",
-              "{a} of {t} teachers wrote more than 3 messages ({p}, below {thr})")
-    acc.add(idx, _by_value(
-        lambda a, t, p: tmpl.format(a=round(a), t=round(t), p=_pct1(p), thr=thr,
-                                    w=_of(round(t), "учителя", "учителей")),
-        active[idx], teachers[idx], msg[idx]))
+    _a_of_b(acc, idx, tr("{a} из {b} {w} написали более 3 сообщений ({p}, ниже {thr})",
+                         "{a} of {b} teachers wrote more than 3 messages ({p}, below {thr})"),
+            (active, teachers, msg), ("учителя", "учителей"), thr=thr)
     idx = np.flatnonzero(low & ~counted)
     tmpl2 = tr("учителей, написавших более 3 сообщений: {p} (ниже {thr})",
                "teachers who wrote more than 3 messages: {p} (below {thr})")
@@ -301,12 +309,9 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     unreg = cols["unregistered"] & ~(zero_teachers & (rn == 0))
     both = ~np.isnan(rn) & ~np.isnan(rd)
     idx = np.flatnonzero(unreg & both)
-    tmpl3 = tr("зарегистрировано {a} из {b} {w} ({p}, нужно {need})",
-               "{a} of {b} staff registered ({p}, {need} needed)")
-    acc.add(idx, _by_value(
-        lambda a, b, p: tmpl3.format(a=round(a), b=round(b), p=_pct1(p), need=need,
-                                     w=_of(round(b), "сотрудника", "сотрудников")),
-        rn[idx], rd[idx], reg[idx]))
+    _a_of_b(acc, idx, tr("зарегистрировано {a} из {b} {w} ({p}, нужно {need})",
+                         "{a} of {b} staff registered ({p}, {need} needed)"),
+            (rn, rd, reg), ("сотрудника", "сотрудников"), need=need)
     idx = np.flatnonzero(unreg & ~both)
     tmpl4 = tr("зарегистрировано сотрудников: {p} (нужно {need})", "staff registered: {p} ({need} needed)")
     acc.add(idx, _by_value(lambda p: tmpl4.format(p=_pct1(p), need=need), reg[idx]))
