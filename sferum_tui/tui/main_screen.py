@@ -697,14 +697,21 @@ class MainScreen(Screen):
         self.app.start_fetch()
 
 
+_settled = False
+
+
 def _settle_garbage() -> None:
     """Once the first table is up: collect start-up garbage, then move everything alive (modules,
     classes, the app's widgets) out of the collector's sight (``gc.freeze``), so that a full
     collection later walks only what came after.  Without it a full collection while a new
     week was being drawn took ~60 ms of the ≤300 ms a week may take.  A week's tables hold no
     reference cycles, so weeks dropped from the cache are still freed."""
+    global _settled
     import gc
 
+    if _settled:  # once per process (a test session runs many apps)
+        return
+    _settled = True
     gc.collect()
     gc.freeze()
 
