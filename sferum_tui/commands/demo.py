@@ -136,6 +136,9 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
                          k=k, n=len(built.weekly)))
             store.import_file(path)
         held = len(store.snapshots())
+        from sferum_tui.commands.store import warm_indicators
+
+        warm_indicators(ctx, store)
     t_imp = time.perf_counter() - t0
     _progress_done()
 

@@ -86,7 +86,12 @@ def run(args: argparse.Namespace, ctx) -> int:
         else:
             report = core.fetch_once(ctx.paths, config, dry_run=args.dry_run, **kwargs)
     if not args.quiet or report.new or report.errors:
-        print(report.summary())
+        print(report.summary(), flush=True)
+    if report.new and not args.dry_run:
+        from sferum_tui.commands.store import warm_indicators
+
+        with ctx.store() as store:
+            warm_indicators(ctx, store)
     return report.exit_code
 
 

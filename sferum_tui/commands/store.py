@@ -129,11 +129,26 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 
 # -- import ---------------------------------------------------------------------------------
 
+def warm_indicators(ctx, store) -> None:
+    """After new data is in the store: compute and cache the indicator codes of the weeks that
+    lack them (the new week; every week after a registry or config change), so the next
+    ``summary``, ``schools`` or console start reads streaks from the cache instead of
+    evaluating up to 150 weeks first (~4 s at country scale).  Best effort: the data is in
+    whatever happens here; a busy or read-only store just leaves the work to the next reader."""
+    from sferum_tui.core import indicators
+
+    try:
+        indicators.warm_cache(store, ctx.config())
+    except Exception:  # noqa: BLE001 - a cache, never a reason for an import to fail
+        pass
+
+
 def cmd_import(args, ctx) -> int:
     from sferum_tui.core.store import Store
 
     aliases = _extra_aliases(ctx)
     failed = 0
+    changed = False
     with Store(ctx.paths.home) as store:
         for name in args.files:
             try:
@@ -143,8 +158,11 @@ def cmd_import(args, ctx) -> int:
                 failed += 1
                 print(_fail_line(name, err.message), file=sys.stderr)
                 continue
+            changed |= outcome.status != "unchanged"
             print(f"{Path(name).name}: {outcome.message}")
             sys.stdout.flush()
+        if changed:
+            warm_indicators(ctx, store)
     return 1 if failed else 0
 
 
@@ -224,7 +242,9 @@ def cmd_registry_import(args, ctx) -> int:
         except UserError as err:
             print(_fail_line(args.file, err.message), file=sys.stderr)
             return err.exit_code
-    print(f"{Path(args.file).name}: {outcome.message}")
+        print(f"{Path(args.file).name}: {outcome.message}", flush=True)
+        if outcome.status != "unchanged":  # staff counts feed the registration codes
+            warm_indicators(ctx, store)
     return 0
 
 
