@@ -147,6 +147,7 @@ class WeekData:
     """``(municipality, region, count)`` when the week spans several regions (else empty)."""
     folded_names: list[str] | None = None   # search cache (see ConsoleAPI.search_mask)
     regions: tuple[str, ...] | None = None  # the distinct regions (see ConsoleAPI.area_label)
+    inns: list[str] | None = None           # ИНН as text, "" for none (search by digits)
 
     @property
     def label(self) -> str:
@@ -515,8 +516,10 @@ class ConsoleAPI:
         frame = week.frame
         text = str(text).strip()
         if text.isdigit():
-            ids = frame["org_id"].fillna("").astype(str)
-            return ids.str.startswith(text).to_numpy(dtype=bool)
+            if week.inns is None:  # once per week: the ИНН column as plain text
+                week.inns = [v if isinstance(v, str) else "" for v in frame["org_id"].tolist()]
+            inns = week.inns
+            return np.fromiter((i.startswith(text) for i in inns), dtype=bool, count=len(inns))
         folded = self.folded_names(week)
         needle = indicators.fold(text)
         return np.fromiter((needle in name for name in folded), dtype=bool, count=len(folded))
