@@ -113,7 +113,8 @@ def console(home: Path, lang: str = "ru", theme: str | None = None, poll: float 
     """The app exactly as ``sferum-tui`` builds it, with the clock pinned."""
     from sferum_tui.tui.app import make_app
 
-    return make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll)
+    return make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll,
+                    prefetch=True)
 
 
 async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -299,6 +299,17 @@ class ConsoleAPI:
     def is_empty(self) -> bool:
         return not self.snapshots()
 
+    def warm_latest(self) -> None:
+        """Read the latest week into the cache (at start-up, on the store's thread, while
+        Textual starts: pandas' import and the week's computation overlap with it).  Silent:
+        the main screen's own load reports any problem."""
+        try:
+            latest = self.latest_id()
+            if latest is not None:
+                self.week(latest)
+        except Exception:  # noqa: BLE001 - the screen's load says what went wrong
+            pass
+
     def latest_id(self) -> int | None:
         snaps = self.snapshots()
         return snaps[-1].id if snaps else None

@@ -462,12 +462,13 @@ def _default_context() -> Any:
 
 
 def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
-             poll_seconds: float = POLL_SECONDS) -> SferumApp:
+             poll_seconds: float = POLL_SECONDS, prefetch: bool = False) -> SferumApp:
     """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
     ``theme`` and ``config()``), the tests and ``textual serve`` alike.
 
     A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
-    ``now`` pins the clock (snapshot tests).
+    ``now`` pins the clock (snapshot tests).  ``prefetch`` (``sferum-tui`` itself) starts
+    reading the latest week on the store's thread at once, while Textual starts up.
     """
     ctx = ctx if ctx is not None else _default_context()
     if hasattr(ctx, "config"):
@@ -480,11 +481,13 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     set_language(lang)
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
     api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
+    if prefetch:
+        api.submit(api.warm_latest)
     return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds)
 
 
 def run_console(ctx: Any) -> int:
     """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
-    app = make_app(ctx)
+    app = make_app(ctx, prefetch=True)
     result = app.run()
     return int(result or 0)
