@@ -1,6 +1,6 @@
 """``core/export.py``: every format written from a real imported store and read back.
 
-The week table here is computed by hand from ``Store.week_frame`` (``test_export_support``), so
+The week table here is computed by hand from ``Store.week_frame`` (``export_support``), so
 these tests do not depend on the indicators engine; the command line is tested in
 ``test_export_cli.py``.
 """
@@ -21,7 +21,7 @@ from sferum_tui.core import export as ex
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.store import Store
 from sferum_tui.i18n import set_language
-from test_export_support import EVIL_NAME, make_store, week_table_by_hand
+from export_support import EVIL_NAME, make_store, week_table_by_hand
 
 MOMENT = datetime(2023, 4, 28, 15, 30, tzinfo=timezone.utc)
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from sferum_tui.cli import main
-from test_export_support import EVIL_NAME, make_store
+from export_support import EVIL_NAME, make_store
 
 pytest.importorskip("sferum_tui.core.indicators")
 

@@ -16,7 +16,7 @@ from sferum_tui.cli import main
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.shortlists import Shortlists, join_members
 from sferum_tui.core.store import Store
-from test_export_support import EVIL_NAME, make_store, week_table_by_hand
+from export_support import EVIL_NAME, make_store, week_table_by_hand
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import pytest
 from sferum_tui.cli import main
 from sferum_tui.core.shortlists import Shortlists
 from sferum_tui.core.store import Store
-from test_export_support import make_store
+from export_support import make_store
 
 pytest.importorskip("sferum_tui.core.indicators")
 
