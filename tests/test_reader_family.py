@@ -320,3 +320,24 @@ def test_municipality_heading_in_the_name_column(tmp_path, capsys):
     exp = _expected([4, 5, 7, 8])
     assert _pick(res["rows"], exp) == exp
     assert sorted(s["row"] for s in res["skipped"]) == [3, 6]
+
+
+@pytest.mark.parametrize("writer", ["csv", "xls"])
+def test_unlabelled_total_row_is_skipped_as_a_total(tmp_path, capsys, writer):
+    """A sums row with no word in it (the label left out) is reported as a total row, not as
+    «no name and no ИНН»; a row with a stray word and no identity keeps the generic reason."""
+    head = ["№", "Наименование ОО", "ИНН", "Статус", "Пользователи", "Учителя", "Классы",
+            "Учителя, написавшие более 3 сообщений"]
+    rows = [["за период с 15.04.2023 по 21.04.2023"], head]
+    rows += [[i, o[2], o[1], o[3], o[4], o[5], o[6], o[7]] for i, o in enumerate(ORGS, 1)]
+    rows += [["", "", "", "", 1500, 120, 44, 30]]
+    rows += [["", "", "", "примечание", 3, "", "", ""]]
+    path = (write_csv(tmp_path / "t.csv", rows) if writer == "csv"
+            else write_xls(tmp_path / "t.xls", rows))
+    res = _inspect(path, capsys)
+    assert len(res["rows"]) == len(ORGS)
+    reasons = {s["row"]: s["reason"] for s in res["skipped"]}
+    n = len(ORGS) + 3
+    assert reasons[n].startswith("итоговая строка без подписи")
+    assert reasons[n + 1] == "нет наименования организации и ИНН"
+    assert "пропущено итоговых строк: 1" in res["warnings"]

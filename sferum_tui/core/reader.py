@@ -665,6 +665,10 @@ class _Extractor:
                                            "section heading «{t}» (municipality for the rows below)", t=section[:60]))
             elif len(nonblank) == 1 and texts:
                 self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
+            elif not texts and len(nonblank) >= 2:
+                # figures only, no name, ИНН or word: a total row whose label was left out
+                self.skip(h, excel_row, tr("итоговая строка без подписи (только числа, нет наименования и ИНН)",
+                                           "unlabelled total row (figures only, no name and no ИНН)"))
             else:
                 self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
         if extra_kept:
