@@ -413,7 +413,7 @@ def test_a_socks_proxy_without_its_package_is_one_line(paths):
         pytest.skip("socksio is installed")
     except ImportError:
         pass
-    src = F.SourceSpec(name="socks", kind="url", url="http://example.invalid/w.xlsx",
+    src = F.Source(name="socks", kind="url", url="http://example.invalid/w.xlsx",
                        proxy="socks5://127.0.0.1:1080")
     report = F.fetch_once(paths, sources=[src])
     assert report.exit_code == 1

@@ -35,13 +35,14 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, NoReturn
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on old Pythons
     import tomli as tomllib
 
+from sferum_tui.core import cloudmail
 from sferum_tui.core.errors import ConfigError
 from sferum_tui.core.fields import ALL_FIELDS, COUNT_FIELDS, SHARE_FIELDS
 from sferum_tui.i18n import tr
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 ENV_CLOUD_BASE = "SFERUM_TUI_CLOUD_BASE"
-DEFAULT_CLOUD_BASE = "https://cloud.mail.ru"
+DEFAULT_CLOUD_BASE = cloudmail.DEFAULT_BASE
 DEFAULT_THEME = "sferum-dark"
 LANGUAGES = ("ru", "en")
 DIRECTIONS = ("up", "down")
@@ -623,9 +624,15 @@ class Source:
         """For a cloud source: the part after ``/public/`` (e.g. ``GPXK/fMnpzcuWR``)."""
         if self.kind != "cloud" or not self.url:
             return None
-        path = urlsplit(self.url).path
-        idx = path.find("/public/")
-        return unquote(path[idx + len("/public/"):]).strip("/") if idx >= 0 else None
+        try:
+            return cloudmail.weblink_from_url(self.url)
+        except ValueError:
+            return None
+
+    @property
+    def where(self) -> str:
+        """The link or the folder, as the user gave it."""
+        return self.url or (str(self.path) if self.path else "")
 
 
 @dataclass(frozen=True)
@@ -1050,15 +1057,6 @@ def _derivations_for(cfg_or_parts) -> _Derivations:
     )
 
 
-def _is_cloud_host(url: str, cloud_base: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "cloud.mail.ru" or host.endswith(".cloud.mail.ru"):
-        return True
-    base = urlsplit(cloud_base)
-    target = urlsplit(url)
-    return bool(host) and host == (base.hostname or "").lower() and target.port == base.port
-
-
 def _sources(w: _Where, data: dict, fetch: FetchConfig, base_dir: Path | None) -> tuple[Source, ...]:
     raw = data.get("sources", [])
     if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
@@ -1086,8 +1084,7 @@ def _sources(w: _Where, data: dict, fetch: FetchConfig, base_dir: Path | None) -
         url = path = None
         if "url" in entry:
             url = _url(w, _key(prefix, "url"), entry["url"], ("http", "https"))
-            inferred = "cloud" if "/public/" in urlsplit(url).path and _is_cloud_host(url, fetch.cloud_base) \
-                else "url"
+            inferred = "cloud" if cloudmail.is_public_link(url, fetch.cloud_base) else "url"
             if kind is None:
                 kind = inferred
             elif kind == "folder":

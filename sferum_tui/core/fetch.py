@@ -39,6 +39,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from sferum_tui import __version__
 from sferum_tui.core import cloudmail
+from sferum_tui.core.config import Source
 from sferum_tui.core.errors import UserError
 from sferum_tui.i18n import get_language, tr
 
@@ -141,34 +142,18 @@ def _attr(obj: Any, name: str, default: Any) -> Any:
     return default if value is None else value
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    """One place to fetch from (built from a config ``Source`` or a command-line argument)."""
-
-    name: str
-    kind: str                        # "cloud" | "url" | "folder"
-    url: str | None = None
-    path: str | None = None
-    pattern: str = "*"
-    proxy: str | None = None
-    timeout: float = 60.0
-    enabled: bool = True
-
-    @property
-    def where(self) -> str:
-        return self.url or self.path or ""
-
-    @classmethod
-    def from_config(cls, src: Any, base: str = cloudmail.DEFAULT_BASE) -> "SourceSpec":
-        url = getattr(src, "url", None) or None
-        path = getattr(src, "path", None) or None
-        kind = getattr(src, "kind", None) or _guess_kind(url, path, base)
-        name = getattr(src, "name", None) or (url or str(path))
-        return cls(name=str(name), kind=str(kind), url=url, path=str(path) if path else None,
-                   pattern=getattr(src, "pattern", None) or "*",
-                   proxy=getattr(src, "proxy", None) or None,
-                   timeout=float(_attr(src, "timeout", 60.0)),
-                   enabled=bool(_attr(src, "enabled", True)))
+def _source_from(src: Any, base: str = cloudmail.DEFAULT_BASE) -> Source:
+    """A configured source as ``Source`` (also from a duck-typed object, as tests and
+    ``textual serve`` pass): the kind guessed when not given, the defaults filled in."""
+    url = getattr(src, "url", None) or None
+    path = getattr(src, "path", None) or None
+    kind = getattr(src, "kind", None) or _guess_kind(url, path, base)
+    name = getattr(src, "name", None) or (url or str(path))
+    return Source(name=str(name), kind=str(kind), url=url, path=Path(path) if path else None,
+                  pattern=getattr(src, "pattern", None) or "*",
+                  proxy=getattr(src, "proxy", None) or None,
+                  timeout=float(_attr(src, "timeout", 60.0)),
+                  enabled=bool(_attr(src, "enabled", True)))
 
 
 def _guess_kind(url: str | None, path: Any, base: str) -> str:
@@ -178,11 +163,11 @@ def _guess_kind(url: str | None, path: Any, base: str) -> str:
 
 
 def resolve_sources(config: Any, spec: str | None,
-                    settings: FetchSettings | None = None) -> list[SourceSpec]:
+                    settings: FetchSettings | None = None) -> list[Source]:
     """The sources to fetch: the configured one named ``spec``, or ``spec`` itself as a URL or a
     folder, or (no ``spec``) every enabled configured source."""
     base = (settings or FetchSettings()).cloud_base
-    configured = [SourceSpec.from_config(s, base) for s in (getattr(config, "sources", None) or [])]
+    configured = [_source_from(s, base) for s in (getattr(config, "sources", None) or [])]
     if spec is None:
         chosen = [s for s in configured if s.enabled]
         if not chosen:
@@ -196,11 +181,10 @@ def resolve_sources(config: Any, spec: str | None,
         if s.name == spec or s.name.casefold() == spec.casefold():
             return [s]
     if re.match(r"^https?://", spec, re.I):
-        kind = "cloud" if cloudmail.is_public_link(spec, base) else "url"
-        return [SourceSpec(name=spec, kind=kind, url=spec)]
+        return [Source(name=spec, kind=_guess_kind(spec, None, base), url=spec)]
     folder = Path(spec).expanduser()
     if folder.is_dir():
-        return [SourceSpec(name=str(folder), kind="folder", path=str(folder))]
+        return [Source(name=str(folder), kind="folder", path=folder)]
     names = ", ".join(s.name for s in configured) or tr("нет", "none")
     raise UserError(tr(
         "Источник «{spec}» не найден: это не имя из конфигурации, не ссылка http(s) и не папка "
@@ -596,7 +580,7 @@ class Fetcher:
         if self._cancel is not None and self._cancel.is_set():
             raise FetchCancelled(tr("Загрузка отменена.", "Fetch cancelled."))
 
-    def _client(self, src: SourceSpec):
+    def _client(self, src: Source):
         if src.kind == "folder":
             return contextlib.nullcontext(None)
         import httpx
@@ -615,11 +599,11 @@ class Fetcher:
                                 "“{s}”: proxy “{p}” is not usable: {e}",
                                 s=src.name, p=src.proxy, e=_one_line(str(exc)))) from None
 
-    def _fail(self, src: SourceSpec, step: str, detail: str) -> FetchError:
+    def _fail(self, src: Source, step: str, detail: str) -> FetchError:
         return FetchError(_one_line(tr("«{s}»: {p}: {d}", "“{s}”: {p}: {d}",
                                        s=src.name, p=step, d=detail), 400))
 
-    def _transport_problem(self, exc: Exception, src: SourceSpec, step: str) -> str:
+    def _transport_problem(self, exc: Exception, src: Source, step: str) -> str:
         """A short reason for a transient network error; raises for errors that a retry
         cannot fix (a bad proxy, a bad URL)."""
         import httpx
@@ -639,7 +623,7 @@ class Fetcher:
         return tr("ошибка соединения: {e}", "connection error: {e}",
                   e=_one_line(str(exc) or type(exc).__name__, 80))
 
-    def _retry_wait(self, src: SourceSpec, name: str, attempt: int, problem: str) -> None:
+    def _retry_wait(self, src: Source, name: str, attempt: int, problem: str) -> None:
         delay = self.settings.backoff(attempt)
         self.emit("retry", src.name, name, message=tr(
             "«{s}»: {p}; повтор {a} из {n} через {d:g} с",
@@ -647,7 +631,7 @@ class Fetcher:
             s=name or src.name, p=problem, a=attempt + 1, n=self.settings.retries, d=delay))
         self._sleep(delay)
 
-    def _request(self, http, src: SourceSpec, url: str, *, step: str, method: str = "GET",
+    def _request(self, http, src: Source, url: str, *, step: str, method: str = "GET",
                  params: dict | None = None):
         """A small request with retries on timeouts, broken connections and 5xx/429; returns the
         final response for any other status."""
@@ -672,7 +656,7 @@ class Fetcher:
 
     # ---------------------------------------------------------------- one pass
 
-    def run(self, sources: list[SourceSpec], dry_run: bool = False) -> FetchReport:
+    def run(self, sources: list[Source], dry_run: bool = False) -> FetchReport:
         report = FetchReport(dry_run=dry_run)
         try:
             guard = contextlib.nullcontext() if dry_run else _exclusive(self.fetch_dir)
@@ -688,7 +672,7 @@ class Fetcher:
         self.emit("done", message=report.summary())
         return report
 
-    def _run_source(self, src: SourceSpec, report: FetchReport, dry_run: bool) -> None:
+    def _run_source(self, src: Source, report: FetchReport, dry_run: bool) -> None:
         self.emit("source", src.name, message=tr("Источник «{s}»: {w}", "Source “{s}”: {w}",
                                                  s=src.name, w=src.where))
         try:
@@ -739,7 +723,7 @@ class Fetcher:
 
     # ---------------------------------------------------------------- listing
 
-    def _list(self, src: SourceSpec, http) -> list[RemoteFile]:
+    def _list(self, src: Source, http) -> list[RemoteFile]:
         if src.kind == "cloud":
             return self._list_cloud(src, http)
         if src.kind == "url":
@@ -750,7 +734,7 @@ class Fetcher:
             "неизвестный вид источника «{k}» (нужен cloud, url или folder)",
             "unknown source kind “{k}” (expected cloud, url or folder)", k=src.kind))
 
-    def _list_folder(self, src: SourceSpec) -> list[RemoteFile]:
+    def _list_folder(self, src: Source) -> list[RemoteFile]:
         root = Path(src.path or "").expanduser()
         if not root.is_dir():
             raise self._fail(src, tr("папка", "folder"), tr("нет такой папки: {p}",
@@ -767,7 +751,7 @@ class Fetcher:
                                       mtime=int(st.st_mtime), local_path=p)
         return list(found.values())
 
-    def _list_url(self, src: SourceSpec, http) -> list[RemoteFile]:
+    def _list_url(self, src: Source, http) -> list[RemoteFile]:
         from email.utils import parsedate_to_datetime
 
         step = tr("проверка ссылки", "checking the link")
@@ -790,7 +774,7 @@ class Fetcher:
         return [RemoteFile(source=src.name, name=name, rel_path=name, identity=src.url or "",
                            size=size, mtime=mtime, url=src.url, etag=etag)]
 
-    def _list_cloud(self, src: SourceSpec, http) -> list[RemoteFile]:
+    def _list_cloud(self, src: Source, http) -> list[RemoteFile]:
         step = tr("список файлов", "listing the folder")
         try:
             weblink = cloudmail.weblink_from_url(src.url or "")
@@ -808,7 +792,7 @@ class Fetcher:
         self._walk(src, http, page, version, "", patterns, files, {node.weblink}, 0, step)
         return files
 
-    def _cloud_file(self, src: SourceSpec, item: cloudmail.CloudItem, rel: str) -> RemoteFile:
+    def _cloud_file(self, src: Source, item: cloudmail.CloudItem, rel: str) -> RemoteFile:
         return RemoteFile(source=src.name, name=safe_name(item.name), rel_path=rel,
                           identity="cloud:" + item.weblink, size=item.size, mtime=item.mtime,
                           weblink=item.weblink)
@@ -886,7 +870,7 @@ class Fetcher:
             raise _Answer(tr("{s} (нет ожидаемых полей: {e})", "{s} (expected fields missing: {e})",
                              s=shown, e=exc), 200) from None
 
-    def _node_url(self, src: SourceSpec, http) -> str:
+    def _node_url(self, src: Source, http) -> str:
         base = self.settings.cloud_base
         if base in self._nodes:
             return self._nodes[base]
@@ -939,7 +923,7 @@ class Fetcher:
         rec.update({k: v for k, v in extra.items() if v is not None})
         return rec
 
-    def _fetch_one(self, src: SourceSpec, http, f: RemoteFile, report: FetchReport) -> None:
+    def _fetch_one(self, src: Source, http, f: RemoteFile, report: FetchReport) -> None:
         downloaded = src.kind != "folder"
         if downloaded:
             path = self._download(src, http, f)
@@ -1005,7 +989,7 @@ class Fetcher:
 
     # ---------------------------------------------------------------- download
 
-    def _download(self, src: SourceSpec, http, f: RemoteFile) -> Path:
+    def _download(self, src: Source, http, f: RemoteFile) -> Path:
         key = f.key
         done_dir = self.fetch_dir / key
         part = self.fetch_dir / f"{key}.part"
@@ -1059,13 +1043,13 @@ class Fetcher:
                              f=f.rel_path, s=format_size(got)))
         return final
 
-    def _file_url(self, src: SourceSpec, http, f: RemoteFile) -> str:
+    def _file_url(self, src: Source, http, f: RemoteFile) -> str:
         if f.weblink is not None:
             return cloudmail.download_url(self._node_url(src, http), f.weblink)
         assert f.url is not None
         return f.url
 
-    def _download_to(self, src: SourceSpec, http, f: RemoteFile, url: str, part: Path) -> str:
+    def _download_to(self, src: Source, http, f: RemoteFile, url: str, part: Path) -> str:
         """Download into ``part`` (resuming with Range when the server allows); the file's name."""
         import httpx
 
@@ -1134,7 +1118,7 @@ class Fetcher:
             self._retry_wait(src, f.rel_path, attempt, problem or "")
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _copy_body(self, src: SourceSpec, f: RemoteFile, resp, part: Path, mode: str,
+    def _copy_body(self, src: Source, f: RemoteFile, resp, part: Path, mode: str,
                    offset: int, total: int | None, step: str) -> None:
         done = offset
         last_emit = 0.0
@@ -1167,7 +1151,7 @@ def _fetcher(paths: Any, settings: FetchSettings, store: Any, on_event, cancel, 
 def fetch_once(paths: Any, config: Any = None, source: str | None = None, *,
                dry_run: bool = False, on_event: EventCallback | None = None,
                cancel: threading.Event | None = None, store: Any = None,
-               settings: FetchSettings | None = None, sources: list[SourceSpec] | None = None,
+               settings: FetchSettings | None = None, sources: list[Source] | None = None,
                sleep: Callable[[float], None] | None = None, transport: Any = None) -> FetchReport:
     """One pass: list the sources, download what is new, check and import it.
 
@@ -1187,7 +1171,7 @@ def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *
                     on_event: EventCallback | None = None,
                     cancel: threading.Event | None = None, store: Any = None,
                     settings: FetchSettings | None = None,
-                    sources: list[SourceSpec] | None = None,
+                    sources: list[Source] | None = None,
                     sleep: Callable[[float], None] | None = None,
                     transport: Any = None) -> FetchReport:
     """``fetch_once`` until something new is imported or ``settings.wait_max_tries`` passes are
