@@ -128,17 +128,13 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
     t_gen = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    try:
+        cfg = ctx.config()  # for the indicator cache only
+    except UserError:  # the console, when it opens, says what is wrong with the config
+        cfg = None
     with Store(home) as store:
-        _progress(tr("Загружаю справочник…", "Importing the registry…"))
-        store.import_registry(built.registry)
-        for k, path in enumerate(built.weekly, 1):
-            _progress(tr("Загружаю неделю {k} из {n}…", "Importing week {k} of {n}…",
-                         k=k, n=len(built.weekly)))
-            store.import_file(path)
+        demo.import_demo(store, built, cfg, say=_progress)
         held = len(store.snapshots())
-        from sferum_tui.commands.store import warm_indicators
-
-        warm_indicators(ctx, store)
     t_imp = time.perf_counter() - t0
     _progress_done()
 

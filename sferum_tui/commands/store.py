@@ -133,14 +133,14 @@ def warm_indicators(ctx, store) -> None:
     """After new data is in the store: compute and cache the indicator codes of the weeks that
     lack them (the new week; every week after a registry or config change), so the next
     ``summary``, ``schools`` or console start reads streaks from the cache instead of
-    evaluating up to 150 weeks first (~4 s at country scale).  Best effort: the data is in
-    whatever happens here; a busy or read-only store just leaves the work to the next reader."""
+    evaluating up to 150 weeks first (~4 s at country scale)."""
     from sferum_tui.core import indicators
 
     try:
-        indicators.warm_cache(store, ctx.config())
-    except Exception:  # noqa: BLE001 - a cache, never a reason for an import to fail
-        pass
+        cfg = ctx.config()
+    except UserError:  # the import itself already read the config; nothing to warm with
+        return
+    indicators.refresh_cache(store, cfg)
 
 
 def cmd_import(args, ctx) -> int:

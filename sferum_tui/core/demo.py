@@ -1358,6 +1358,23 @@ def generate_demo(out_dir: str | Path, scale: str = "region", weeks: int = 8, se
     return DemoFiles(weekly=paths, registry=registry, population=pop, weeks=data, layouts=names)
 
 
+def import_demo(store, built: DemoFiles, cfg=None, say=None) -> None:
+    """Import a generated demo (registry, then every week) through the real reader and store,
+    then fill the indicator cache for ``cfg``.  ``say(text)`` reports each step."""
+    from sferum_tui.i18n import tr
+
+    say = say or (lambda text: None)
+    say(tr("Загружаю справочник…", "Importing the registry…"))
+    store.import_registry(built.registry)
+    for k, path in enumerate(built.weekly, 1):
+        say(tr("Загружаю неделю {k} из {n}…", "Importing week {k} of {n}…", k=k, n=len(built.weekly)))
+        store.import_file(path)
+    if cfg is not None:
+        from sferum_tui.core.indicators import refresh_cache
+
+        refresh_cache(store, cfg)
+
+
 def write_country_week(out_dir: str | Path, fmt: str = "xlsx", seed: int = 1, rows: int = 40000,
                        end: date | None = None) -> Path:
     """One national week (≈``rows`` organisations) for the benchmark, in the messy header style."""

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Kpi", "AmbiguousOrgError", "DELTA_FIELDS", "SORT_ALIASES", "resolve_week", "week_table",
     "filter_schools", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
-    "warm_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
+    "warm_cache", "refresh_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
     "name_sort_key", "short_name", "fmt_pct",
 ]
 
@@ -418,6 +418,15 @@ def warm_cache(store: "Store", cfg: "Config") -> int:
     for k in range(0, len(todo), _st.BATCH_WEEKS):
         source.get(todo[k:k + _st.BATCH_WEEKS])
     return len(todo)
+
+
+def refresh_cache(store: "Store", cfg: "Config") -> None:
+    """:func:`warm_cache` after an import, best effort: the data is in whatever happens here;
+    a busy or read-only store just leaves the work to the next reader."""
+    try:
+        warm_cache(store, cfg)
+    except Exception:  # noqa: BLE001 - a cache, never a reason for an import to fail
+        pass
 
 
 # --------------------------------------------------------------------------------------------

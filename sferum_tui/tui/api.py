@@ -728,10 +728,5 @@ class ConsoleAPI:
         say(tr("Создаю синтетические файлы…", "Writing synthetic files…"))
         built = demo.generate_demo(home / "files", scale=scale, weeks=weeks, seed=seed)
         with Store(home) as store:
-            say(tr("Загружаю справочник…", "Importing the registry…"))
-            store.import_registry(built.registry)
-            for k, path in enumerate(built.weekly, 1):
-                say(tr("Загружаю неделю {k} из {n}…", "Importing week {k} of {n}…",
-                       k=k, n=len(built.weekly)))
-                store.import_file(path)
+            demo.import_demo(store, built, self.cfg, say=say)
         return paths
