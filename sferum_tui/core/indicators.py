@@ -295,12 +295,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
                  "week_end": np.full(n, snap.period_end.isoformat(), dtype=object)}
     for f in ROW_FIELDS:
         out[f] = frame[f].to_numpy() if f not in COUNT_FIELDS else frame[f].array
-    for name in ("active_by_rule", "status_disagrees", "inactive", "missing", "messaging_share",
-                 "low_messaging", "registration_share", "unregistered"):
-        out[name] = cols[name]
-    for i in cfg.indicators:
-        out[f"value_{i.key}"] = cols[f"value_{i.key}"]
-        out[f"pass_{i.key}"] = cols[f"pass_{i.key}"]
+    _take_indicator_columns(out, cols, cfg)
 
     # -- the previous held week ---------------------------------------------------------------
     source = _st.CodeSource(store, cfg)
@@ -391,6 +386,17 @@ def _object_frame(data: dict) -> "pd.DataFrame":
     return pd.DataFrame({k: pd.Series(v, dtype=object, copy=False)
                          if isinstance(v, np.ndarray) and v.dtype == object else v
                          for k, v in data.items()}, copy=False)
+
+
+def _take_indicator_columns(out: dict, cols: dict, cfg: "Config") -> None:
+    """The flag, share and per-indicator columns of ``evaluate_frame``'s result, into ``out``
+    (the week table and a school's history show the same ones)."""
+    for name in ("active_by_rule", "status_disagrees", "inactive", "missing", "messaging_share",
+                 "low_messaging", "registration_share", "unregistered"):
+        out[name] = cols[name]
+    for i in cfg.indicators:
+        out[f"value_{i.key}"] = cols[f"value_{i.key}"]
+        out[f"pass_{i.key}"] = cols[f"pass_{i.key}"]
 
 
 def _status_values(values) -> np.ndarray:
@@ -939,12 +945,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
         out[f] = frame[f].array if f in COUNT_FIELDS else frame[f].to_numpy(dtype=object)
     if inn:
         out["org_id"] = np.full(n, inn, dtype=object)
-    for name in ("active_by_rule", "status_disagrees", "inactive", "missing", "messaging_share",
-                 "low_messaging", "registration_share", "unregistered"):
-        out[name] = cols[name]
-    for i in cfg.indicators:
-        out[f"value_{i.key}"] = cols[f"value_{i.key}"]
-        out[f"pass_{i.key}"] = cols[f"pass_{i.key}"]
+    _take_indicator_columns(out, cols, cfg)
 
     num = {f: _calc_floats(frame, f) for f in NUMERIC_FIELDS}
     present = ~missing
