@@ -214,8 +214,6 @@ def naive_load(home: Path):
 
 def naive_indicators(hist, cfg):
     """Per-row indicator codes over the whole history, vectorised in pandas."""
-    import pandas as pd
-
     from sferum_tui.core.indicator_calc import evaluate_frame
 
     frame = hist.copy()
@@ -358,7 +356,6 @@ def main() -> int:
     snap = ind.resolve_week(store, "latest")
     uids = store.week_frame(snap.id)["org_uid"]
     uid = int(uids.iloc[len(uids) // 2])             # a school in the middle of the file
-    rows = []
 
     if not args.no_cold:
         con = sqlite3.connect(home / "store.sqlite")
@@ -368,8 +365,9 @@ def main() -> int:
         t0 = time.perf_counter()
         ind.week_table(store, cfg, snap.id)
         cold = time.perf_counter() - t0
-        print(f"one-off: the first week table with an empty flag cache (computes and caches the "
-              f"codes of all {info['weeks']} weeks): {cold:.1f} s")
+        print(f"one-off: the first week table with an empty flag cache, as after a config or "
+              f"registry change (computes and caches the codes of all {info['weeks']} weeks; "
+              f"imports fill it beforehand): {cold:.1f} s")
     else:
         ind.warm_cache(store, cfg)
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+import pytest
+
 HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>\xd0\x9e\xd0\xb1\xd0\xbb\xd0\xb0\xd0\xba\xd0\xbe"
              b" Mail.ru</title></head><body>Please log in</body></html>\n")
 
@@ -349,3 +351,16 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
             return self._send(206, data[start:], ctype, headers)
         return self._send(200, data, ctype, headers)
+
+
+@pytest.fixture
+def cloud(monkeypatch):
+    """A loopback cloud.mail.ru for one test: no proxies, short retry waits, the console and
+    the CLI pointed at it (import it into a test module to use it)."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SFERUM_TUI_FETCH_BACKOFF", "0.01")
+    with CloudServer() as server:
+        monkeypatch.setenv("SFERUM_TUI_CLOUD_BASE", server.url)
+        yield server

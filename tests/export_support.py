@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sferum_tui.cli import main
 
 HEADER = ["Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи", "Классы", "Учителя",
@@ -94,3 +96,18 @@ def week_table_by_hand(store, snapshot_id: int):
     df["reasons"] = [_reasons(int(u), int(c), int(t), int(a)) for u, c, t, a in
                      zip(df["users_total"], df["classes"], df["teachers"], df["teachers_active"])]
     return df
+
+
+@pytest.fixture()
+def home(tmp_path):
+    """A fresh store with the two weeks imported (import it into a test module to use it)."""
+    return make_store(tmp_path)
+
+
+def run(capsys, home, *argv):
+    """``sferum-tui --home HOME ARGV...``: (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    code = main(["--home", str(home), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+

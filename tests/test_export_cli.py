@@ -1,6 +1,6 @@
 """``sferum-tui export``: the schools filters or a shortlist, each format read back.
 
-Needs the indicators engine (``core/indicators.py``): the rows are its week table.
+The rows are the indicators engine's week table (``core/indicators.py``).
 """
 
 from __future__ import annotations
@@ -10,24 +10,7 @@ import io
 import json
 
 import openpyxl
-import pytest
-
-from sferum_tui.cli import main
-from export_support import EVIL_NAME, make_store
-
-pytest.importorskip("sferum_tui.core.indicators")
-
-
-@pytest.fixture()
-def home(tmp_path):
-    return make_store(tmp_path)
-
-
-def run(capsys, home, *argv):
-    capsys.readouterr()
-    code = main(["--home", str(home), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from export_support import EVIL_NAME, home, run  # noqa: F401 (home: a fixture)
 
 
 def read_csv(path):

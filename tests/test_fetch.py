@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cloud_server import CloudServer  # noqa: E402
+from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
 
 from sferum_tui.cli import main  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
@@ -65,17 +65,6 @@ def xlsx_week(start: date) -> bytes:
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-def cloud(monkeypatch):
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("SFERUM_TUI_FETCH_BACKOFF", "0.01")
-    with CloudServer() as server:
-        monkeypatch.setenv("SFERUM_TUI_CLOUD_BASE", server.url)
-        yield server
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cloud_server import CloudServer  # noqa: E402
-from test_fetch import FOLDER, cloud, csv_week, week, xlsx_week  # noqa: E402,F401
+from cloud_server import cloud  # noqa: E402,F401 (a fixture)
+from test_fetch import FOLDER, csv_week, week, xlsx_week  # noqa: E402
 
 from sferum_tui.core import cloudmail  # noqa: E402
 from sferum_tui.core import fetch as F  # noqa: E402

@@ -12,28 +12,15 @@ import textwrap
 
 import pytest
 
-from sferum_tui.cli import main
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.shortlists import Shortlists, join_members
 from sferum_tui.core.store import Store
-from export_support import EVIL_NAME, make_store, week_table_by_hand
-
-
-@pytest.fixture()
-def home(tmp_path):
-    return make_store(tmp_path)
+from export_support import EVIL_NAME, home, make_store, run, week_table_by_hand  # noqa: F401
 
 
 def uid_of(store, inn: str) -> int:
     orgs = store.orgs()
     return int(orgs.loc[orgs["org_id"] == inn, "org_uid"].iloc[0])
-
-
-def run(capsys, home, *argv):
-    capsys.readouterr()
-    code = main(["--home", str(home), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- the core API ---------------------------------------------------------------------------

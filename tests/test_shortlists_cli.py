@@ -1,30 +1,13 @@
 """``sferum-tui shortlist`` with the week's figures: lists built from the schools filters, and
-``show``. Needs the indicators engine (``core/indicators.py``)."""
+``show``."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
-from sferum_tui.cli import main
 from sferum_tui.core.shortlists import Shortlists
 from sferum_tui.core.store import Store
-from export_support import make_store
-
-pytest.importorskip("sferum_tui.core.indicators")
-
-
-@pytest.fixture()
-def home(tmp_path):
-    return make_store(tmp_path)
-
-
-def run(capsys, home, *argv):
-    capsys.readouterr()
-    code = main(["--home", str(home), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from export_support import home, run  # noqa: F401 (home: a fixture)
 
 
 def inns(home, name):

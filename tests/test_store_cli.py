@@ -5,14 +5,13 @@ from __future__ import annotations
 import gzip
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from filemaker import write_csv
 from sferum_tui.cli import main
-from test_store import REG_HEAD, W1, W2, WEEK, registry_file, week_file
+from test_store import W1, W2, WEEK, registry_file, week_file
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cloud_server import CloudServer
+from cloud_server import cloud  # noqa: F401 (a fixture)
 from test_tui_app import LABEL4, WEEK4, build_console_home, console, wait_for, wait_ready, week_file
-
-
-@pytest.fixture
-def cloud(monkeypatch):
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("SFERUM_TUI_FETCH_BACKOFF", "0.01")
-    with CloudServer() as server:
-        monkeypatch.setenv("SFERUM_TUI_CLOUD_BASE", server.url)
-        yield server
 
 
 @pytest.fixture(scope="module")

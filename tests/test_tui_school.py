@@ -334,7 +334,6 @@ async def test_console_enter_opens_the_school_and_esc_keeps_the_table(home):
     from sferum_tui.core.config import Config
     from sferum_tui.core.paths import resolve_paths
     from sferum_tui.tui.app import make_app
-    from sferum_tui.tui.school import SchoolScreen
     from sferum_tui.tui.table import FrameTable
 
     ctx = SimpleNamespace(paths=resolve_paths(str(home)), lang="ru", demo=False, theme=None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import shutil
 import sys
 import textwrap
@@ -21,7 +20,7 @@ import unicodedata
 from datetime import date
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.i18n import get_language, plural_ru, tr
+from sferum_tui.i18n import tr
 
 FORMATS = ("table", "csv", "json")
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
 from sferum_tui.core import indicator_store as _st
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS, SHARE_FIELDS
+from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS
 from sferum_tui.core.indicator_calc import NUMERIC_FIELDS, evaluate_frame, fmt_pct
 from sferum_tui.i18n import plural_ru, tr
 
@@ -592,8 +592,6 @@ def _none_if_nan(x) -> float | None:
 def _previous_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     """The previous week's figures of the rows that had a previous state (present in the
     previous week's file, or registry organisations missing from it)."""
-    import pandas as pd
-
     known = df["prev_inactive"].notna().to_numpy() if "prev_inactive" in df.columns \
         else np.zeros(len(df), dtype=bool)
     data = {f: df[f"prev_{f}"].to_numpy(dtype=float)[known] for f in NUMERIC_FIELDS

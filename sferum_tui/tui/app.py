@@ -25,7 +25,7 @@ from sferum_tui.i18n import get_language, set_language, tr
 from sferum_tui.tui.api import DEFAULT_SHORTLIST, ConsoleAPI, StoreSignature, format_share
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
-from sferum_tui.tui.widgets import StatusLine, format_int, language_name
+from sferum_tui.tui.widgets import StatusLine, language_name
 
 if TYPE_CHECKING:
     from sferum_tui.core.paths import Paths

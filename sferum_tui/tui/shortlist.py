@@ -33,7 +33,6 @@ from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import tr
 from sferum_tui.tui.school import (
-    SchoolScreen,
     open_school_screen,
     _on_store,
     _status_style,
