@@ -406,14 +406,15 @@ class ConsoleAPI:
         return (int(snapshot_id), bool(self.scope)) in self._weeks
 
     def quick_view(self, snapshot_id: int, filters: Filters) -> View | None:
-        """:meth:`view` when it needs no store and no slow pandas work: the week, its search
-        cache and its KPIs for the area in memory.  ``None`` otherwise (use a worker)."""
+        """:meth:`view` for a search alone over a week in memory — a scan of its cached folded
+        names (or ИНН), a few ms, fit for the UI thread.  ``None`` when the view needs more
+        (another filter's pandas pass, the store, KPIs not computed yet): use a worker."""
+        if replace(filters, search="").any:
+            return None
         week = self._cached((int(snapshot_id), bool(self.scope)))
         if week is None or (filters.search.strip() and week.folded_names is None):
             return None
-        key = (int(snapshot_id), bool(self.scope), filters.municipality,
-               filters.region if filters.municipality else None, self.today())
-        if key not in self._kpis:
+        if (int(snapshot_id), bool(self.scope), None, None, self.today()) not in self._kpis:
             return None
         return self.view(snapshot_id, filters)
 

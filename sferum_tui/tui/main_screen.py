@@ -450,10 +450,10 @@ class MainScreen(Screen):
                 self.reload()
 
     def _apply_now(self) -> bool:
-        """Apply the filters at once, without a worker, when the week is in memory (a scan of
-        the cached folded names, a few ms): a search keystroke then reaches the screen in the
-        same update as the input's own relayout, not one frame after it.  False when the view
-        needs the store (the caller starts the worker)."""
+        """Apply a search at once, without a worker, when it needs only a scan of the week in
+        memory (``ConsoleAPI.quick_view``): the keystroke then reaches the screen in the same
+        update as the input's own relayout, not one frame after it.  False otherwise (the
+        caller starts the worker)."""
         week_id = self.state.week_id
         if week_id is None or self.view is None:
             return False
