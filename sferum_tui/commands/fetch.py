@@ -87,11 +87,11 @@ def run(args: argparse.Namespace, ctx) -> int:
             report = core.fetch_once(ctx.paths, config, dry_run=args.dry_run, **kwargs)
     if not args.quiet or report.new or report.errors:
         print(report.summary(), flush=True)
-    if report.new and not args.dry_run:
-        from sferum_tui.commands.store import warm_indicators
+    if report.new and not args.dry_run:  # as after ``import``: the indicator cache filled
+        from sferum_tui.core.indicators import refresh_cache
 
         with ctx.store() as store:
-            warm_indicators(ctx, store)
+            refresh_cache(store, config)
     return report.exit_code
 
 

@@ -69,12 +69,8 @@ def register(sub, common) -> None:
 
 # -- helpers --------------------------------------------------------------------------------
 
-def _extra_aliases(ctx) -> dict | None:
+def _extra_aliases(cfg) -> dict | None:
     """Header aliases added in the config file (``[aliases]``), or None."""
-    try:
-        cfg = ctx.config()
-    except ImportError:
-        return None
     return dict(getattr(cfg, "aliases", None) or {}) or None
 
 
@@ -129,24 +125,12 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 
 # -- import ---------------------------------------------------------------------------------
 
-def warm_indicators(ctx, store) -> None:
-    """After new data is in the store: compute and cache the indicator codes of the weeks that
-    lack them (the new week; every week after a registry or config change), so the next
-    ``summary``, ``schools`` or console start reads streaks from the cache instead of
-    evaluating up to 150 weeks first (~4 s at country scale)."""
-    from sferum_tui.core import indicators
-
-    try:
-        cfg = ctx.config()
-    except UserError:  # the import itself already read the config; nothing to warm with
-        return
-    indicators.refresh_cache(store, cfg)
-
-
 def cmd_import(args, ctx) -> int:
+    from sferum_tui.core.indicators import refresh_cache
     from sferum_tui.core.store import Store
 
-    aliases = _extra_aliases(ctx)
+    cfg = ctx.config()
+    aliases = _extra_aliases(cfg)
     failed = 0
     changed = False
     with Store(ctx.paths.home) as store:
@@ -162,7 +146,9 @@ def cmd_import(args, ctx) -> int:
             print(f"{Path(name).name}: {outcome.message}")
             sys.stdout.flush()
         if changed:
-            warm_indicators(ctx, store)
+            # the next report or console start finds every week's indicator codes cached
+            # instead of evaluating up to 150 weeks first (~4 s at country scale)
+            refresh_cache(store, cfg)
     return 1 if failed else 0
 
 
@@ -234,17 +220,19 @@ def _registry_usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_registry_import(args, ctx) -> int:
+    from sferum_tui.core.indicators import refresh_cache
     from sferum_tui.core.store import Store
 
     with Store(ctx.paths.home) as store:
         try:
-            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(ctx))
+            cfg = ctx.config()
+            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg))
         except UserError as err:
             print(_fail_line(args.file, err.message), file=sys.stderr)
             return err.exit_code
         print(f"{Path(args.file).name}: {outcome.message}", flush=True)
-        if outcome.status != "unchanged":  # staff counts feed the registration codes
-            warm_indicators(ctx, store)
+        if outcome.status != "unchanged":  # staff counts feed every week's registration codes
+            refresh_cache(store, cfg)
     return 0
 
 
