@@ -886,24 +886,31 @@ class Store:
         fields (``org_id`` = the organisation's ИНН or None; ``org_name`` as written that week)
         and ``row`` (the spreadsheet row), in file order."""
         self.snapshot(snapshot_id)  # a clear error for an unknown id
-        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (int(snapshot_id),))
-        frame = self._frame_from_columns(blob[0][0]) if blob else None
-        if frame is not None:
-            return frame
+        table = self._columns_table(snapshot_id)
+        if table is not None:
+            return self._frame_from_columns(table)
         rows = self._query(f"SELECT {self._FACT_SELECT} FROM facts f JOIN orgs o ON o.uid = f.org_uid "
                            "WHERE f.snapshot_id = ?", (int(snapshot_id),))
         frame = _facts_frame(rows, self._FACT_COLUMNS, self._texts())
         return frame.sort_values("row", kind="stable", ignore_index=True)
 
-    def _frame_from_columns(self, data: bytes) -> "pd.DataFrame":
-        import numpy as np
-        import pandas as pd
+    def _columns_table(self, snapshot_id: int) -> "Any":
+        """The snapshot's column copy as an Arrow table, or None (no copy, or an older
+        layout: the caller reads the facts table)."""
         import pyarrow as pa
 
-        table = pa.ipc.open_stream(data).read_all()
-        meta = table.schema.metadata or {}
-        if meta.get(b"format") != _COLUMNS_FORMAT:
+        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
+                           (int(snapshot_id),))
+        if not blob:
             return None
+        table = pa.ipc.open_stream(blob[0][0]).read_all()
+        return table if (table.schema.metadata or {}).get(b"format") == _COLUMNS_FORMAT else None
+
+    def _frame_from_columns(self, table: "Any") -> "pd.DataFrame":
+        import numpy as np
+        import pandas as pd
+
+        meta = table.schema.metadata or {}
         out: dict[str, Any] = {"org_uid": table.column("org_uid").to_numpy().astype(np.int64)}
         for name in ("org_key", *ROW_FIELDS):
             col = table.column(name)
@@ -1117,14 +1124,9 @@ class Store:
         read from the column copy without building Python objects.  ``None`` when the snapshot
         has no column copy (the caller reads the facts table)."""
         import numpy as np
-        import pyarrow as pa
 
-        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
-                           (int(snapshot_id),))
-        if not blob:
-            return None
-        table = pa.ipc.open_stream(blob[0][0]).read_all()
-        if (table.schema.metadata or {}).get(b"format") != _COLUMNS_FORMAT:
+        table = self._columns_table(snapshot_id)
+        if table is None:
             return None
         uids = table.column("org_uid").to_numpy().astype(np.int64)
         order = np.argsort(uids, kind="stable")
