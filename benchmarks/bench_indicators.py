@@ -214,7 +214,7 @@ def naive_load(home: Path):
 
 def naive_indicators(hist, cfg):
     """Per-row indicator codes over the whole history, vectorised in pandas."""
-    from sferum_tui.core.indicator_calc import evaluate_frame
+    from sferum_tui.core.indicators.calc import evaluate_frame
 
     frame = hist.copy()
     frame["status"] = frame["status"].map({1: "active", 0: "inactive"})

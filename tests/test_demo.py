@@ -288,7 +288,7 @@ def test_period_titles():
 # ------------------------------------------------------------------------------ read back
 
 def _assert_reads_back(path, layout, week):
-    from sferum_tui.core.reader import read_weekly
+    from sferum_tui.core.ingest.reader import read_weekly
 
     res = read_weekly(path)
     assert res.period is not None and (res.period.start, res.period.end) == (week.start, week.end)
@@ -308,7 +308,7 @@ def test_every_demo_file_reads_back_to_the_simulated_numbers(region_demo):
 
 
 def test_registry_reads_back(region_demo):
-    from sferum_tui.core.reader import read_registry
+    from sferum_tui.core.ingest.reader import read_registry
 
     res = read_registry(region_demo.registry)
     pop = region_demo.population

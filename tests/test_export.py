@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 import openpyxl
 import pytest
 
-from sferum_tui.core import export as ex
+from sferum_tui.core.outputs import export as ex
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.store import Store
 from sferum_tui.i18n import set_language
@@ -285,7 +285,7 @@ def test_neutralize():
 
 
 def test_export_does_not_import_textual():
-    code = ("import sys; import sferum_tui.core.export, sferum_tui.core.shortlists; "
+    code = ("import sys; import sferum_tui.core.outputs.export, sferum_tui.core.store.shortlists; "
             "assert 'textual' not in sys.modules, 'textual imported'; "
             "assert 'pandas' not in sys.modules, 'pandas imported at import time'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cloud_server import cloud  # noqa: E402,F401 (a fixture)
 from test_fetch import FOLDER, csv_week, week, xlsx_week  # noqa: E402
 
-from sferum_tui.core import cloudmail  # noqa: E402
-from sferum_tui.core import fetch as F  # noqa: E402
+from sferum_tui.core.acquire import cloud as cloudmail  # noqa: E402
+from sferum_tui.core.acquire import fetch as F  # noqa: E402
 from sferum_tui.core.errors import UserError  # noqa: E402
 from sferum_tui.core.paths import resolve_paths  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
@@ -199,8 +199,8 @@ def test_a_store_refusal_keeps_the_file_for_the_user(cloud, paths):
 
 def test_core_does_not_import_textual_and_the_command_stays_light():
     code = ("import sys, sferum_tui.commands.fetch; "
-            "assert 'sferum_tui.core.fetch' not in sys.modules, 'command imports the core early'; "
-            "import sferum_tui.core.fetch, sferum_tui.core.cloudmail; "
+            "assert 'sferum_tui.core.acquire.fetch' not in sys.modules, 'command imports the core early'; "
+            "import sferum_tui.core.acquire.fetch, sferum_tui.core.acquire.cloud; "
             "assert 'textual' not in sys.modules, 'textual imported'; "
             "assert 'httpx' not in sys.modules, 'httpx imported before a fetch runs'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -306,7 +306,7 @@ def test_reasons_of_many_rows_are_dealt_out_row_by_row(cfg):
     import numpy as np
     import pandas as pd
 
-    from sferum_tui.core.indicator_calc import evaluate_frame
+    from sferum_tui.core.indicators.calc import evaluate_frame
 
     n = 600
     teachers = np.array([10 + i % 7 for i in range(n)], dtype=float)
@@ -574,8 +574,8 @@ def test_configured_thresholds_and_a_new_indicator(store):
 
 
 def test_core_imports_no_textual():
-    code = ("import sys; import sferum_tui.core.indicators, sferum_tui.core.indicator_store, "
-            "sferum_tui.core.indicator_calc; print('textual' in sys.modules)")
+    code = ("import sys; import sferum_tui.core.indicators, sferum_tui.core.indicators.cache, "
+            "sferum_tui.core.indicators.calc; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

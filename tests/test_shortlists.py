@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.shortlists import Shortlists, join_members
+from sferum_tui.core.store.shortlists import Shortlists, join_members
 from sferum_tui.core.store import Store
 from export_support import EVIL_NAME, home, make_store, run, week_table_by_hand  # noqa: F401
 
@@ -132,7 +132,7 @@ def test_lists_survive_a_new_store_and_are_seen_by_another_process(home):
     code = textwrap.dedent(f"""
         import json, sys
         from sferum_tui.core.store import Store
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
         with Store({str(home)!r}) as store:
             lists = Shortlists(store)
             print(json.dumps(sorted(lists.contains("Контроль"))))
@@ -151,7 +151,7 @@ def test_open_console_store_sees_changes_from_another_process(home):
         lists.add("Общий", [a])
         code = textwrap.dedent(f"""
             from sferum_tui.core.store import Store
-            from sferum_tui.core.shortlists import Shortlists
+            from sferum_tui.core.store.shortlists import Shortlists
             with Store({str(home)!r}) as store:
                 Shortlists(store).remove("Общий", [{a}])
                 Shortlists(store).add("Общий", [{a + 1}])
@@ -167,7 +167,7 @@ def test_two_processes_adding_at_once_lose_nothing(home, tmp_path):
     script.write_text(textwrap.dedent(f"""
         import sys
         from sferum_tui.core.store import Store
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
         uid, rounds = int(sys.argv[1]), int(sys.argv[2])
         with Store({str(home)!r}) as store:
             lists = Shortlists(store)

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from filemaker import write_csv, write_merged_xlsx
-from sferum_tui.core import store as store_mod
+from sferum_tui.core.store import db as store_mod
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import ROW_FIELDS
-from sferum_tui.core.reader import read_weekly
+from sferum_tui.core.ingest.reader import read_weekly
 from sferum_tui.core.store import Store
 
 HEAD = ["Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи", "Классы", "Учителя",

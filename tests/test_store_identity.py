@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sferum_tui.core.identity import (
+from sferum_tui.core.store.identity import (
     display_name_key, name_keys, normalize_inn, normalize_municipality, normalize_name, normalize_region,
 )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from filemaker import write_csv
-from sferum_tui.core import store as store_mod
+from sferum_tui.core.store import db as store_mod
 from sferum_tui.core.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and fork semantics")
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and for
 CHILD = r"""
 import os, sys, time
 from pathlib import Path
-from sferum_tui.core import store as m
+from sferum_tui.core.store import db as m
 
 marker = Path(os.environ["STORE_TEST_MARKER"]) if os.environ.get("STORE_TEST_MARKER") else None
 where = os.environ.get("STORE_TEST_PAUSE", "")

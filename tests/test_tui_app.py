@@ -23,7 +23,7 @@ from filemaker import write_csv
 from sferum_tui.cli import Context, main
 from sferum_tui.core.paths import resolve_paths
 from sferum_tui.i18n import set_language
-from sferum_tui.tui.api import MOSCOW
+from sferum_tui.service.console import MOSCOW
 
 # --------------------------------------------------------------------------- the data
 
@@ -462,7 +462,7 @@ async def test_help_lists_every_key(home):
 
 
 async def test_marks_are_kept_in_the_store_across_restarts(home):
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
     from sferum_tui.core.store import Store
 
     app = console(home)
@@ -713,7 +713,7 @@ def test_make_app_without_a_context_uses_the_defaults(tmp_path, monkeypatch):
 def test_the_search_cache_matches_the_core_filter(home, needle):
     from sferum_tui.core import indicators
     from sferum_tui.core.config import Config
-    from sferum_tui.tui.api import ConsoleAPI, Filters
+    from sferum_tui.service.console import ConsoleAPI, Filters
 
     api = ConsoleAPI(resolve_paths(str(home)), Config.default())
     try:

@@ -1,7 +1,7 @@
 """The headless core imports no Textual: each module is imported alone in a fresh interpreter
 and ``sys.modules`` is checked (as harlequin's ``test_import_hygiene`` does).
 
-The console's API facade (``sferum_tui.tui.api``) is held to the same rule, so screens are the
+The console's API facade (``sferum_tui.service.console``) is held to the same rule, so screens are the
 only place Textual enters.
 """
 
@@ -16,8 +16,8 @@ import pytest
 
 import sferum_tui.core
 
-CORE_MODULES = sorted(f"sferum_tui.core.{m.name}" for m in pkgutil.iter_modules(sferum_tui.core.__path__))
-HEADLESS = ["sferum_tui.core", *CORE_MODULES, "sferum_tui.tui.api", "sferum_tui.cli",
+CORE_MODULES = sorted(m.name for m in pkgutil.walk_packages(sferum_tui.core.__path__, "sferum_tui.core."))
+HEADLESS = ["sferum_tui.core", *CORE_MODULES, "sferum_tui.service.console", "sferum_tui.cli",
             "sferum_tui.i18n"]
 
 CHECK = (

@@ -62,7 +62,7 @@ def open_api(home: Path):
     """The console's real facade on ``home`` (as the app shell builds it)."""
     from sferum_tui.core.config import Config
     from sferum_tui.core.paths import resolve_paths
-    from sferum_tui.tui.api import ConsoleAPI
+    from sferum_tui.service.console import ConsoleAPI
 
     return ConsoleAPI(resolve_paths(str(home)), Config.default(), scope=False)
 
@@ -280,7 +280,7 @@ async def test_charts_draw_the_weeks_and_the_target(api):
 
 
 async def test_space_marks_and_unmarks_in_the_current_list(api):
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
     from sferum_tui.tui.school import SchoolScreen
 
     api.shortlist_name = "Письмо директорам"

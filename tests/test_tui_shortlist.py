@@ -40,7 +40,7 @@ def api(home):
 
 
 def add_members(api, *inns: str) -> list[int]:
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     uids = [uid_of(api, inn) for inn in inns]
     Shortlists(api.store).add(api.shortlist_name, uids)
@@ -113,7 +113,7 @@ async def test_mark_on_school_screen_is_in_the_list_after_a_restart(home):
 
 
 async def test_remove_a_member_with_x_and_its_russian_twin(api):
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
     from sferum_tui.tui.shortlist import ShortlistScreen
     from sferum_tui.tui.table import FrameTable
 

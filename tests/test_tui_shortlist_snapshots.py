@@ -19,7 +19,7 @@ def home(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_shortlist_screen(snap_compare, home, lang):
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
     from sferum_tui.tui.shortlist import ShortlistScreen
 
     set_language(lang)

@@ -63,7 +63,7 @@ def _load_config(ctx) -> Any:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    from sferum_tui.core import fetch as core
+    from sferum_tui.core.acquire import fetch as core
     from sferum_tui.core.errors import UserError
 
     if args.wait and args.dry_run:

@@ -42,7 +42,7 @@ def _aliases(ctx) -> dict:
 
 
 def run(args, ctx) -> int:
-    from sferum_tui.core.reader import read_weekly
+    from sferum_tui.core.ingest.reader import read_weekly
 
     aliases = _aliases(ctx)
     status = 0

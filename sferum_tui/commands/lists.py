@@ -179,7 +179,7 @@ def _low_threshold(cfg) -> float | None:
 
 
 def _filter_text(args, cfg, shortlist: str | None = None) -> str:
-    from sferum_tui.core.export import describe_filter
+    from sferum_tui.core.outputs.export import describe_filter
 
     kw = _filter_kwargs(args, cfg) if hasattr(args, "inactive") else {}
     return describe_filter(shortlist=shortlist, low_threshold=_low_threshold(cfg), **kw)
@@ -228,7 +228,7 @@ def _resolve_orgs(store, texts: list[str]) -> list[int]:
 
 
 def cmd_add(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists, clean_name
+    from sferum_tui.core.store.shortlists import Shortlists, clean_name
 
     name = clean_name(args.name)
     _check_filters(args)
@@ -280,7 +280,7 @@ def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
 
 
 def cmd_remove(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     _check_filters(args)
     if not args.orgs and not _filters_given(args):
@@ -307,7 +307,7 @@ def cmd_remove(args, ctx) -> int:
 
 def _member_table(store, cfg, name: str, week_spec):
     """``(snapshot or None, rows)``: the list's members beside the week's table."""
-    from sferum_tui.core.shortlists import Shortlists, join_members
+    from sferum_tui.core.store.shortlists import Shortlists, join_members
 
     members = Shortlists(store).members(name)
     if not store.snapshots():
@@ -328,13 +328,13 @@ def _member_table(store, cfg, name: str, week_spec):
 
 
 def _fmt_int(v) -> str:
-    from sferum_tui.core.export import is_blank
+    from sferum_tui.core.outputs.export import is_blank
 
     return "" if is_blank(v) else f"{int(v):,}".replace(",", tr("\u00a0", ","))
 
 
 def _fmt_share(v) -> str:
-    from sferum_tui.core.export import is_blank
+    from sferum_tui.core.outputs.export import is_blank
 
     if is_blank(v):
         return ""
@@ -349,8 +349,8 @@ def _short(text, limit: int) -> str:
 
 def cmd_show(args, ctx) -> int:
     from sferum_tui.commands.store import render_table
-    from sferum_tui.core.export import render
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.outputs.export import render
+    from sferum_tui.core.store.shortlists import Shortlists
 
     if args.format not in ("table", "json"):
         raise UserError(tr("--format: ожидается table или json, получено «{v}»",
@@ -402,7 +402,7 @@ def _local(iso: str) -> str:
 
 def cmd_list(args, ctx) -> int:
     from sferum_tui.commands.store import render_table
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     with ctx.store() as store:
         infos = Shortlists(store).lists()
@@ -420,7 +420,7 @@ def cmd_list(args, ctx) -> int:
 
 
 def cmd_clear(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -432,7 +432,7 @@ def cmd_clear(args, ctx) -> int:
 
 
 def cmd_delete(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -444,7 +444,7 @@ def cmd_delete(args, ctx) -> int:
 
 
 def cmd_rename(args, ctx) -> int:
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -457,8 +457,8 @@ def cmd_rename(args, ctx) -> int:
 # -- export ---------------------------------------------------------------------------------
 
 def cmd_export(args, ctx) -> int:
-    from sferum_tui.core import export as ex
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.outputs import export as ex
+    from sferum_tui.core.store.shortlists import Shortlists
 
     _check_filters(args)
     shortlist = None

@@ -174,7 +174,7 @@ def _num(v) -> str:
 
 
 def _pct(v, digits: int | None = None) -> str:
-    from sferum_tui.core.indicator_calc import fmt_pct
+    from sferum_tui.core.indicators.calc import fmt_pct
 
     return "—" if _isnan(v) else fmt_pct(float(v), digits)
 

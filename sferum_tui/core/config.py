@@ -42,7 +42,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on old Pythons
     import tomli as tomllib
 
-from sferum_tui.core import cloudmail
+from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.errors import ConfigError
 from sferum_tui.core.fields import ALL_FIELDS, COUNT_FIELDS, SHARE_FIELDS
 from sferum_tui.i18n import tr

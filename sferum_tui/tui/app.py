@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from sferum_tui.i18n import get_language, set_language, tr
-from sferum_tui.tui.api import DEFAULT_SHORTLIST, ConsoleAPI, StoreSignature, format_share
+from sferum_tui.service.console import DEFAULT_SHORTLIST, ConsoleAPI, StoreSignature, format_share
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
 from sferum_tui.tui.widgets import StatusLine, language_name
@@ -442,7 +442,7 @@ def _orgs(n: int) -> str:
 
 
 def _size(n: int | None) -> str:
-    from sferum_tui.core.fetch import format_size
+    from sferum_tui.core.acquire.fetch import format_size
 
     return format_size(n)
 

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
-from sferum_tui.tui.api import format_share
+from sferum_tui.service.console import format_share
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.main_screen import STATE_STYLE, _state_text, open_school
 from sferum_tui.tui.table import Column, FrameTable
@@ -23,7 +23,7 @@ from sferum_tui.tui.widgets import format_delta_pp, format_int
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sferum_tui.tui.api import ConsoleAPI
+    from sferum_tui.service.console import ConsoleAPI
 
 __all__ = ["ChangesScreen", "SECTIONS"]
 

@@ -10,7 +10,7 @@ Pushed as ``ExportDialog(api, df, week_label, filter_text)``:
 
 The user picks a format (CSV for Russian Excel, XLSX, Markdown, JSON) and a path; the default is
 ``<Downloads or the current folder>/sferum-<week>-<filter>.<ext>`` and its extension follows the
-format.  The file is written by :func:`sferum_tui.core.export.export` in a thread worker; the
+format.  The file is written by :func:`sferum_tui.core.outputs.export.export` in a thread worker; the
 notification names the full path.  An existing file is replaced only after a second press; any
 error is a notification and the dialog stays open.  In a browser (``textual serve``) the file
 is also handed to the user with ``App.deliver_binary``.
@@ -303,7 +303,7 @@ class ExportDialog(ModalScreen["Path | None"]):
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, path: Path, fmt: str, decimal_comma: bool) -> None:
-        from sferum_tui.core.export import export
+        from sferum_tui.core.outputs.export import export
 
         try:
             week = self._week_for_export()

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
-from sferum_tui.tui.api import Filters, format_share
+from sferum_tui.service.console import Filters, format_share
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
@@ -34,7 +34,7 @@ from sferum_tui.tui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from sferum_tui.tui.api import ConsoleAPI, View
+    from sferum_tui.service.console import ConsoleAPI, View
 
 __all__ = ["MainScreen", "MainState", "school_columns", "open_school", "push_optional"]
 

@@ -85,7 +85,7 @@ def current_shortlist(api: Any) -> str:
         value = getattr(api, attr, None)
         if isinstance(value, str) and value.strip():
             return value
-    from sferum_tui.tui.api import DEFAULT_SHORTLIST
+    from sferum_tui.service.console import DEFAULT_SHORTLIST
 
     return DEFAULT_SHORTLIST()
 
@@ -282,7 +282,7 @@ def load_school(api: Any, org_uid: int, week_id: Any,
     """Read one organisation's history through the core (runs in a worker thread);
     ``history``: ``org_history`` already read (the screen starts that read when it is built)."""
     from sferum_tui.core import indicators
-    from sferum_tui.core.shortlists import Shortlists
+    from sferum_tui.core.store.shortlists import Shortlists
 
     store, cfg = api.store, api.cfg
     if history is not None:
@@ -903,7 +903,7 @@ class SchoolScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="school-mark")
     def toggle_mark(self, list_name: str, mark: bool) -> None:
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
 
         try:
             lists = Shortlists(self.api.store)

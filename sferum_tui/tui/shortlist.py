@@ -111,7 +111,7 @@ def load_shortlist(api: Any, name: str) -> ShortlistData:
     """Members of ``name`` beside the latest week's figures (runs in a worker thread)."""
     import pandas as pd
 
-    from sferum_tui.core import shortlists as sl
+    from sferum_tui.core.store import shortlists as sl
 
     lists = sl.Shortlists(api.store)
     exists = _on_store(api, lists.exists, name)
@@ -437,7 +437,7 @@ class ShortlistScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="shortlist-write")
     def remove_member(self, uid: int, label: str) -> None:
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
 
         name = self.list_name
         try:
@@ -459,7 +459,7 @@ class ShortlistScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="shortlist-pick")
     def pick_list(self) -> None:
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
 
         try:
             infos = _on_store(self.api, Shortlists(self.api.store).lists)
@@ -486,7 +486,7 @@ class ShortlistScreen(Screen[None]):
     def action_export(self) -> None:
         if self.data is None:
             return
-        from sferum_tui.core.export import describe_filter
+        from sferum_tui.core.outputs.export import describe_filter
         from sferum_tui.tui.export_dialog import ExportDialog
 
         self.app.push_screen(ExportDialog(self.api, self.data.frame, self.data.week,

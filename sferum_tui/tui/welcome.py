@@ -18,7 +18,7 @@ from sferum_tui.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
     from sferum_tui.core.paths import Paths
-    from sferum_tui.tui.api import ConsoleAPI
+    from sferum_tui.service.console import ConsoleAPI
 
 __all__ = ["WelcomeScreen", "welcome_markdown"]
 

@@ -23,10 +23,10 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import get_language, plural_ru, tr
-from sferum_tui.tui.api import format_share, next_publication
+from sferum_tui.service.console import format_share, next_publication
 
 if TYPE_CHECKING:
-    from sferum_tui.tui.api import ConsoleAPI, View
+    from sferum_tui.service.console import ConsoleAPI, View
 
 __all__ = [
     "HeaderBar", "KpiStrip", "KpiCard", "ChipBar", "StatusLine", "PickerScreen",

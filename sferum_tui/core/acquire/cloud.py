@@ -1,7 +1,7 @@
 """cloud.mail.ru public links, read the way the public web client reads them (no login).
 
 Only the protocol lives here: URLs to call and how to read the answers.  The I/O, retries and
-error messages are in :mod:`sferum_tui.core.fetch`.
+error messages are in :mod:`sferum_tui.core.acquire.fetch`.
 
 The answers, as real clients (rclone's mailru backend, cyberdrop-dl, the dl-cloud-mail-ru
 scripts) see them:

@@ -11,7 +11,7 @@ documented in ``docs/indicators.md``.
 
 Country scale (40,000 organisations × 150 weeks) is the design point: a week is read as arrays,
 the previous week only as numbers, and streaks walk back over a per-week flag cache
-(:mod:`sferum_tui.core.indicator_store`) instead of loading the history into pandas.
+(:mod:`sferum_tui.core.indicators.cache`) instead of loading the history into pandas.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from sferum_tui.core import indicator_store as _st
+from sferum_tui.core.indicators import cache as _st
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS
-from sferum_tui.core.indicator_calc import NUMERIC_FIELDS, evaluate_frame, fmt_pct
+from sferum_tui.core.indicators.calc import NUMERIC_FIELDS, evaluate_frame, fmt_pct
 from sferum_tui.i18n import plural_ru, tr
 
 if TYPE_CHECKING:
@@ -409,7 +409,7 @@ def _status_values(values) -> np.ndarray:
 
 
 def _calc_floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
-    from sferum_tui.core.indicator_calc import floats
+    from sferum_tui.core.indicators.calc import floats
 
     return floats(frame, name)
 
@@ -710,7 +710,7 @@ def _most_common(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.nda
 
 
 def _norm_area(kind: str):
-    from sferum_tui.core import identity
+    from sferum_tui.core.store import identity
 
     fn = identity.normalize_municipality if kind == "municipality" else identity.normalize_region
     cache: dict[str, str] = {}

@@ -8,7 +8,7 @@ Layout of the data folder (``Store(home)``)::
 One weekly file is one *snapshot*. Every import runs in one ``BEGIN IMMEDIATE`` transaction
 (parsing happens before it), so a second process waits for the first, and a process killed
 midway leaves the store as it was. Organisations get a stable ``uid`` across weeks (ИНН, else
-normalised name + municipality, see :mod:`sferum_tui.core.identity`).
+normalised name + municipality, see :mod:`sferum_tui.core.store.identity`).
 
 The facts table is compact on purpose (country scale is 40,000 organisations × 150 weeks): one
 ``WITHOUT ROWID`` row of small integers per organisation and week; names, municipalities and
@@ -30,7 +30,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from sferum_tui.core import identity
+from sferum_tui.core.store import identity
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
 from sferum_tui.i18n import plural_ru, tr
@@ -641,7 +641,7 @@ class Store:
         if held is not None:
             return self._unchanged(held)
 
-        from sferum_tui.core.reader import read_weekly
+        from sferum_tui.core.ingest.reader import read_weekly
 
         res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True)
         if res.period is None:
@@ -800,7 +800,7 @@ class Store:
             raise StoreError(tr("копия файла снимка №{i} не найдена: {p}",
                                 "the kept copy of snapshot #{i} is missing: {p}",
                                 i=snapshot_id, p=info.blob_path))
-        from sferum_tui.core.reader import read_weekly
+        from sferum_tui.core.ingest.reader import read_weekly
 
         hint = hint_text or f"{info.period_start.isoformat()}..{info.period_end.isoformat()}"
         aliases = json.loads(aliases_json) if aliases_json else None
@@ -1033,7 +1033,7 @@ class Store:
         if current is not None and current.sha256 == sha:
             return self._registry_unchanged(current)
 
-        from sferum_tui.core.reader import read_registry
+        from sferum_tui.core.ingest.reader import read_registry
 
         res = read_registry(path, extra_aliases=extra_aliases)
         prepared, skipped_here = _prepare(res.rows, registry=True)

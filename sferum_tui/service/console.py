@@ -657,7 +657,7 @@ class ConsoleAPI:
     @property
     def shortlists(self):
         """``core.shortlists.Shortlists`` on this store (call its methods through :meth:`call`)."""
-        from sferum_tui.core.shortlists import Shortlists
+        from sferum_tui.core.store.shortlists import Shortlists
 
         return Shortlists(self.store)
 
@@ -693,7 +693,7 @@ class ConsoleAPI:
         Runs in the caller's thread (a worker) with its own store connection, like the CLI;
         the console notices the new snapshot through :meth:`signature` like any other import.
         """
-        from sferum_tui.core.fetch import fetch_once
+        from sferum_tui.core.acquire.fetch import fetch_once
 
         return fetch_once(self.paths, self.cfg, source, on_event=on_event, cancel=cancel)
 

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 from sferum_tui import __version__
-from sferum_tui.core import cloudmail
+from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.config import Source
 from sferum_tui.core.errors import UserError
 from sferum_tui.i18n import get_language, tr

@@ -33,13 +33,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sferum_tui.core.aliases import IGNORE, NUMBERING, HeaderMapper
+from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
-from sferum_tui.core.period import (
+from sferum_tui.core.ingest.period import (
     Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
 )
-from sferum_tui.core.values import (
+from sferum_tui.core.ingest.values import (
     CellError, MISSING_MARKERS, parse_count, parse_inn, parse_share_raw, parse_status, parse_text,
 )
 from sferum_tui.i18n import get_language, tr

@@ -328,7 +328,7 @@ def write_codes(store: "Store", key: str, items: dict[int, tuple[np.ndarray, int
 def compute_codes(store: "Store", cfg: "Config", snapshot_id: int,
                   staff: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """One week's packed codes (see :func:`pack_codes`)."""
-    from sferum_tui.core.indicator_calc import evaluate_frame
+    from sferum_tui.core.indicators.calc import evaluate_frame
 
     frame = numeric_week_frame(store, snapshot_id, staff, fields_for(cfg))
     cols = evaluate_frame(frame, cfg, with_reasons=False, missing=np.zeros(len(frame), dtype=bool))

@@ -1,0 +1,1 @@
+"""Getting the weekly files: fetching from URLs and public cloud folders."""

@@ -1,0 +1,1 @@
+"""Reading the weekly files: the reader, periods, cell values and header aliases."""

@@ -1,0 +1,1 @@
+"""What leaves the tool: exports (csv, xlsx, md, json)."""
