@@ -26,6 +26,7 @@ import numpy as np
 
 from sferum_tui.core.indicators import cache as _st
 from sferum_tui.core.errors import UserError
+from sferum_tui.core.text import fold
 from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS
 from sferum_tui.core.indicators.calc import NUMERIC_FIELDS, evaluate_frame, fmt_pct
 from sferum_tui.i18n import plural_ru, tr
@@ -54,9 +55,6 @@ SORT_ALIASES = {
 _EPS = 1e-9
 
 
-def fold(text) -> str:
-    """Case-insensitive, ё = е, spaces collapsed: how names are compared."""
-    return " ".join(str(text).casefold().replace("ё", "е").split())
 
 
 # --------------------------------------------------------------------------------------------
