@@ -1,0 +1,36 @@
+"""Bounds checked before any parser allocates: a weekly file comes from outside and is hostile
+until proven otherwise.
+
+The defaults are safe for the largest real input (a national file: ~45,000 organisations × ~30
+columns); the config's ``[limits]`` table can move them.  Every refusal is one line naming the
+file and the limit (an :class:`~sferum_tui.core.errors.InputFileError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits", "DEFAULT_LIMITS"]
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits (sizes in bytes)."""
+
+    max_file_bytes: int = 200 * MB
+    """Largest input file (any format), checked on the file's size before it is read."""
+    max_unzipped_bytes: int = 512 * MB
+    """xlsx/ods: largest uncompressed size of one part of the zip (a sheet's XML)."""
+    max_zip_ratio: float = 200.0
+    """xlsx/ods: largest uncompressed/compressed ratio of one part (above it: a zip bomb)."""
+    max_sheet_cells: int = 20_000_000
+    """xlsx/ods/xls: largest sheet area (rows × columns, from the cell references)."""
+    max_csv_line: int = 1 * MB
+    """CSV: longest line, in bytes."""
+    max_csv_field: int = 64 * 1024
+    """CSV: longest field, in characters."""
+
+
+DEFAULT_LIMITS = Limits()
