@@ -224,7 +224,10 @@ def test_messaging_and_registration(week3):
 def test_indicator_values_and_passes(week3, cfg):
     r = by_key(week3)
     assert [i.key for i in cfg.indicators] == ["active_profiles", "teacher_messaging", "staff_registration"]
-    assert {k for k, v in r.items() if v["pass_active_profiles"]} == set("ABCDF")
+    # the activity KPI's pass is the activity classification: C states «Не активна» though
+    # the rule holds, so it is inactive (and not passing), as every count of inactive says
+    assert {k for k, v in r.items() if v["pass_active_profiles"]} == set("ABDF")
+    assert {k for k, v in r.items() if v["status_disagrees"]} >= {"C"}
     assert {k for k, v in r.items() if v["pass_teacher_messaging"]} == {"A", "F"}
     assert {k for k, v in r.items() if v["pass_staff_registration"]} == {"A", "C", "F"}
     assert r["E"]["value_active_profiles"] == 0.0 and math.isnan(r["G"]["value_active_profiles"])
@@ -232,7 +235,10 @@ def test_indicator_values_and_passes(week3, cfg):
     # the pass columns agree with the config's own vectorised evaluation on present rows
     present = week3[~week3["missing"]]
     for i in cfg.indicators:
-        assert present[f"pass_{i.key}"].tolist() == i.evaluate(present).tolist()
+        if i.key == "active_profiles":
+            assert present[f"pass_{i.key}"].tolist() == (~present["inactive"]).tolist()
+        else:
+            assert present[f"pass_{i.key}"].tolist() == i.evaluate(present).tolist()
 
 
 def test_week_over_week(week3):
@@ -251,15 +257,17 @@ def test_week_over_week(week3):
 def test_streaks(week3):
     r = by_key(week3)
     msg = {k: v["weeks_below_teacher_messaging"] for k, v in r.items()}
-    # B: 0 teachers every week; C: 3 of 41 every week; D: low in weeks 1 and 3, absent in 2;
-    # E: low in weeks 2 and 3, 40% in week 1
-    assert msg == {"A": 0, "B": 3, "C": 3, "D": 2, "E": 2, "F": 0, "G": 0}
+    # B: 0 teachers every week; C: 3 of 41 every week; D: low in weeks 1 and 3, absent from
+    # the file in week 2 (a registry school absent is below on everything); E: low in weeks 2
+    # and 3, 40% in week 1; G: absent all three weeks — the worst case, never "0"
+    assert msg == {"A": 0, "B": 3, "C": 3, "D": 3, "E": 2, "F": 0, "G": 3}
+    # activity: C states «Не активна» every week; E since week 3; G is absent
     assert {k: v["weeks_below_active_profiles"] for k, v in r.items()} == \
-        {"A": 0, "B": 0, "C": 0, "D": 0, "E": 1, "F": 0, "G": 0}
+        {"A": 0, "B": 0, "C": 3, "D": 0, "E": 1, "F": 0, "G": 3}
     assert {k: v["weeks_below_staff_registration"] for k, v in r.items()} == \
-        {"A": 0, "B": 3, "C": 0, "D": 2, "E": 3, "F": 0, "G": 0}
+        {"A": 0, "B": 3, "C": 0, "D": 3, "E": 3, "F": 0, "G": 3}
     assert {k: v["weeks_below"] for k, v in r.items()} == \
-        {"A": 0, "B": 3, "C": 3, "D": 2, "E": 3, "F": 0, "G": 0}
+        {"A": 0, "B": 3, "C": 3, "D": 3, "E": 3, "F": 0, "G": 3}
 
 
 def test_streaks_of_an_earlier_week_and_the_cache(store, cfg):
@@ -268,9 +276,9 @@ def test_streaks_of_an_earlier_week_and_the_cache(store, cfg):
     again = by_key(ind.week_table(store, cfg, snap.id))      # now read from the flag cache
     for r in (first, again):
         assert {k: v["weeks_below_teacher_messaging"] for k, v in r.items()} == \
-            {"A": 0, "B": 2, "C": 2, "D": 1, "E": 1, "F": 2, "G": 0}
-    # D is missing in week 2: its streak is the one it had in week 1
-    assert first["D"]["missing"] and first["D"]["weeks_below_teacher_messaging"] == 1
+            {"A": 0, "B": 2, "C": 2, "D": 2, "E": 1, "F": 2, "G": 2}
+    # D is missing in week 2: the absence goes on its week-1 streak
+    assert first["D"]["missing"] and first["D"]["weeks_below_teacher_messaging"] == 2
     n = store.query("SELECT count(*) FROM ind_week_flags")[0][0]
     assert n >= 2
 
@@ -406,12 +414,18 @@ def test_sort_unknown_field(week3):
 def test_kpis(week3, cfg):
     kp = {k.key: k for k in ind.kpis(week3, cfg, today=date(2023, 4, 26))}
     a = kp["active_profiles"]
-    assert a.value == pytest.approx(5 / 7) and a.previous == pytest.approx(4 / 7)
-    assert a.delta == pytest.approx(1 / 7)
-    assert (a.n_pass, a.n_total, a.target, a.direction) == (5, 7, 1.0, "up")
+    # one truth: the activity KPI is total − inactive over total (C, E and G are inactive)
+    inactive = int(week3["inactive"].sum())
+    assert inactive == 3
+    assert a.value == pytest.approx(4 / 7) and (a.numerator, a.denominator) == (4, 7)
+    was = week3["prev_inactive"].dropna().astype(bool)
+    assert a.previous == pytest.approx(1 - was.mean())
+    assert a.delta == pytest.approx(a.value - a.previous)
+    assert (a.n_pass, a.n_total, a.target, a.direction) == (7 - inactive, 7, 1.0, "up")
     assert a.deadline == date(2023, 4, 27) and a.days_left == 1 and not a.overdue
     m = kp["teacher_messaging"]
     assert m.value == pytest.approx(32 / 122) and m.previous == pytest.approx(22 / 96)
+    assert (m.numerator, m.denominator) == (32, 122)
     # n_total: the 5 schools with a share and B with 0 teachers (below any messaging target)
     assert (m.n_pass, m.n_total) == (2, 6) and m.deadline is None and m.days_left is None
     assert not m.reached and m.distance == pytest.approx(0.30 - 32 / 122)
@@ -455,7 +469,9 @@ def test_region_narrows_a_municipality_name_shared_by_regions(week3, cfg):
 def test_kpis_of_a_filtered_table(week3, cfg):
     sub = ind.filter_schools(week3, municipality="Сергокалинский")
     kp = {k.key: k for k in ind.kpis(sub, cfg, today=date(2023, 4, 26))}
-    assert kp["active_profiles"].value == 1.0 and kp["active_profiles"].n_total == 3
+    # C states «Не активна»: 2 of 3 active, as the area's inactive count (1) says
+    assert kp["active_profiles"].value == pytest.approx(2 / 3) and kp["active_profiles"].n_total == 3
+    assert kp["active_profiles"].n_pass == 3 - int(sub["inactive"].sum())
     assert kp["teacher_messaging"].value == pytest.approx(23 / 91)
 
 
@@ -474,7 +490,7 @@ def test_rollup(week3, cfg):
     assert lev["value_teacher_messaging"] == pytest.approx((4 + 0 + 5) / (20 + 1 + 10))
     ser = roll.iloc[1]
     assert ser["inactive_share"] == pytest.approx(1 / 3) and ser["d_inactive_share"] == 0
-    assert ser["value_active_profiles"] == 1.0
+    assert ser["value_active_profiles"] == pytest.approx(1 - ser["inactive_share"])
     by_region = ind.rollup(week3, cfg, by="region")
     assert len(by_region) == 1 and by_region["orgs"].iloc[0] == 7
     with pytest.raises(UserError):
@@ -513,7 +529,7 @@ def test_org_history_with_a_missing_week(store, cfg):
     hist = ind.org_history(store, cfg, ind.find_org(store, "гимназия"))
     assert hist["week_start"].tolist() == ["2023-04-01", "2023-04-08", "2023-04-15"]
     assert hist["missing"].tolist() == [False, True, False]
-    assert hist["weeks_below_teacher_messaging"].tolist() == [1, 1, 2]
+    assert hist["weeks_below_teacher_messaging"].tolist() == [1, 2, 3]
     assert hist["messaging_share"].iloc[0] == pytest.approx(0.1)
     assert hist["recovered"].tolist() == [False, False, True]
     assert hist["org_name"].iloc[1] == "МКОУ «Левашинская гимназия»"
@@ -568,7 +584,7 @@ def test_configured_thresholds_and_a_new_indicator(store):
                                      "связано 5 пользователей, нужно больше 10")
     assert "Есть чаты: не выполнено" in r["B"]["reasons"]
     assert {k: v["weeks_below_has_chats"] for k, v in r.items()} == \
-        {"A": 0, "B": 3, "C": 0, "D": 0, "E": 1, "F": 0, "G": 0}
+        {"A": 0, "B": 3, "C": 0, "D": 0, "E": 1, "F": 0, "G": 3}
     kp = {k.key: k for k in ind.kpis(df, cfg)}
     assert kp["has_chats"].value == pytest.approx(4 / 7)
 

@@ -174,9 +174,9 @@ def _num(v) -> str:
 
 
 def _pct(v, digits: int | None = None) -> str:
-    from sferum_tui.core.indicators.calc import fmt_pct
+    from sferum_tui.service.vocab import percent
 
-    return "—" if _isnan(v) else fmt_pct(float(v), digits)
+    return percent(v, digits)
 
 
 def _pp(delta) -> str:

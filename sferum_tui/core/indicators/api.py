@@ -28,7 +28,13 @@ from sferum_tui.core.indicators import cache as _st
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.text import fold
 from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS
-from sferum_tui.core.indicators.calc import NUMERIC_FIELDS, evaluate_frame, fmt_pct
+from sferum_tui.core.indicators.calc import (
+    ACTIVITY_KEY,
+    CODE_UNKNOWN,
+    NUMERIC_FIELDS,
+    evaluate_frame,
+    low_messaging_mask,
+)
 from sferum_tui.i18n import plural_ru, tr
 
 if TYPE_CHECKING:
@@ -41,7 +47,7 @@ __all__ = [
     "Kpi", "AmbiguousOrgError", "DELTA_FIELDS", "SORT_ALIASES", "resolve_week", "week_table",
     "filter_schools", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
     "warm_cache", "refresh_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
-    "name_sort_key", "short_name", "fmt_pct",
+    "name_sort_key", "short_name", "ACTIVITY_KEY",
 ]
 
 #: Figures whose week-over-week change is a ``d_<name>`` column.
@@ -308,7 +314,8 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
         pframe = _st.numeric_week_frame(store, prev.id, staff)
         pcols = evaluate_frame(pframe, cfg, with_reasons=False,
                                missing=np.zeros(len(pframe), dtype=bool))
-        source.put(prev.id, pframe["org_uid"].to_numpy(dtype=np.int64), pcols["_codes"])
+        source.put(prev.id, *_st.with_absent(pframe["org_uid"].to_numpy(dtype=np.int64),
+                                             pcols["_codes"], staff))
         pu = pframe["org_uid"].to_numpy(dtype=np.int64)
         pos = np.minimum(np.searchsorted(pu, uids), max(len(pu) - 1, 0))
         in_previous = (pu[pos] == uids) if len(pu) else in_previous
@@ -351,8 +358,8 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     earlier = [w.id for w in weeks if w.start < snap.period_start][::-1]
     streak = _st.streaks(source, earlier, uids, codes)
     if not scoped and snap.current:
-        order = np.argsort(uids[~missing], kind="stable")
-        source.put(snapshot_id, uids[~missing][order], codes[~missing][order])
+        order = np.argsort(uids, kind="stable")
+        source.put(snapshot_id, uids[order], codes[order])
     for k, i in enumerate(cfg.indicators):
         out[f"weeks_below_{i.key}"] = streak[:, k]
     out["weeks_below"] = streak.max(axis=1) if streak.shape[1] else np.zeros(n, dtype=np.int32)
@@ -441,7 +448,8 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
                    low_messaging: float | bool | None = None, unregistered: bool = False,
                    missing: bool = False, municipality: str | Iterable[str] | None = None,
                    search: str | None = None, changed: bool = False,
-                   region: str | Iterable[str] | None = None) -> "pd.DataFrame":
+                   region: str | Iterable[str] | None = None,
+                   disagrees: bool = False) -> "pd.DataFrame":
     """Rows of a week table (or of a history) that pass every filter given (AND).
 
     ``low_messaging``: ``True`` uses the ``low_messaging`` column (the config's threshold); a
@@ -451,24 +459,24 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
     without a region counts in its municipality's most common region, as in :func:`rollup`), so
     a rollup row «Кировский район» of one region opens only that region's schools.
     ``search``: digits are an ИНН prefix, other text a case-insensitive fragment of the name
-    (ё = е)."""
+    (ё = е).  ``disagrees``: the stated status contradicts the activity rule."""
     mask = np.ones(len(df), dtype=bool)
     if inactive:
         mask &= df["inactive"].to_numpy(dtype=bool)
     if low_messaging is True:
         mask &= df["low_messaging"].to_numpy(dtype=bool)
     elif low_messaging is not None and low_messaging is not False:
-        thr = float(low_messaging)
-        share = df["messaging_share"].to_numpy(dtype=float)
-        zero = (_calc_floats(df, "teachers") == 0) & np.isnan(share)
-        with np.errstate(invalid="ignore"):
-            mask &= ((share < thr - _EPS) | zero) & ~df["missing"].to_numpy(dtype=bool)
+        mask &= low_messaging_mask(df["messaging_share"].to_numpy(dtype=float),
+                                   _calc_floats(df, "teachers"),
+                                   df["missing"].to_numpy(dtype=bool), float(low_messaging))
     if unregistered:
         mask &= df["unregistered"].to_numpy(dtype=bool)
     if missing:
         mask &= df["missing"].to_numpy(dtype=bool)
     if changed:
         mask &= df["changed"].to_numpy(dtype=bool)
+    if disagrees:
+        mask &= df["status_disagrees"].to_numpy(dtype=bool)
     if municipality is not None and municipality != "" and municipality != []:
         wanted = [municipality] if isinstance(municipality, str) else list(municipality)
         norm = _AREA_NORM["municipality"]
@@ -557,7 +565,12 @@ def sort_schools(df: "pd.DataFrame", field: str, descending: bool = False) -> "p
 class Kpi:
     """One indicator over an area: the figure, its target and deadline, the change since the
     previous held week.  ``value``/``previous``/``delta`` are None when there is nothing to
-    count; ``days_left`` is negative when the deadline has passed, None without one."""
+    count; ``days_left`` is negative when the deadline has passed, None without one.
+
+    ``value == numerator / denominator``: for a rule indicator the organisations passing over
+    the organisations in the area (the activity KPI: total − inactive over total, missing
+    schools included); for a ratio the sums of its numerator and denominator fields.
+    ``n_pass``/``n_total`` count organisations meeting the per-organisation bar."""
 
     key: str
     title: str
@@ -574,6 +587,8 @@ class Kpi:
     distance: float | None = None
     kind: str = "ratio"
     low: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
 
     @property
     def overdue(self) -> bool:
@@ -597,31 +612,57 @@ def _previous_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     data["status"] = df["prev_status"].to_numpy(dtype=object)[known]
     for key in ("municipality", "region"):
         data[key] = df[key].to_numpy(dtype=object)[known]
+    if "prev_inactive" in df.columns:
+        data["inactive"] = df["prev_inactive"].to_numpy(dtype=object, na_value=False)[known] == True  # noqa: E712
     return _object_frame(data)
 
 
-def _area_value(ind, frame: "pd.DataFrame") -> float:
+def _rule_passed(ind, frame: "pd.DataFrame") -> np.ndarray:
+    """Per row, whether a rule indicator passes: the ``pass_<key>`` column where the frame has
+    it (a week table), else the rule evaluated (a previous week's figures); the activity KPI
+    is "not inactive" either way."""
+    col = f"pass_{ind.key}"
+    if col in frame.columns:
+        return frame[col].to_numpy(dtype=bool)
+    if ind.key == ACTIVITY_KEY and "inactive" in frame.columns:
+        return ~frame["inactive"].to_numpy(dtype=bool)
+    return ind.evaluate(frame).to_numpy(dtype=bool)
+
+
+def _area_parts(ind, frame: "pd.DataFrame") -> tuple[float, float]:
+    """(numerator, denominator) of the indicator's area figure (see :class:`Kpi`)."""
     if not len(frame):
-        return math.nan
+        return math.nan, math.nan
     if ind.is_rule:
-        return float(ind.evaluate(frame).mean())
-    return ind.aggregate(frame)
+        passed = _rule_passed(ind, frame)
+        return float(passed.sum()), float(len(passed))
+    num, den = ind.parts(frame)
+    both = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+    return float(num[both].sum()), float(den[both].sum())
+
+
+def _area_value(ind, frame: "pd.DataFrame") -> float:
+    num, den = _area_parts(ind, frame)
+    return num / den if den > 0 else math.nan
 
 
 def kpis(df: "pd.DataFrame", cfg: "Config", today: date | None = None) -> list[Kpi]:
     """Every configured indicator over the rows of ``df`` (a week table, filtered or not):
     a rule indicator is the share of organisations passing (registry organisations missing from
-    the week count as not passing); a ratio is sum(numerator) / sum(denominator)."""
+    the week count as not passing; the activity KPI is the share not inactive); a ratio is
+    sum(numerator) / sum(denominator)."""
     today = today or date.today()
     prev = _previous_frame(df)
     has_prev = len(prev) > 0
     out = []
     for ind in cfg.indicators:
-        value = _none_if_nan(_area_value(ind, df))
+        num, den = _area_parts(ind, df)
+        value = _none_if_nan(num / den) if den > 0 else None
         previous = _none_if_nan(_area_value(ind, prev)) if has_prev else None
         delta = value - previous if value is not None and previous is not None else None
-        passed = df[f"pass_{ind.key}"].to_numpy(dtype=bool) if f"pass_{ind.key}" in df.columns \
-            else ind.evaluate(df).to_numpy(dtype=bool)
+        passed = _rule_passed(ind, df) if ind.is_rule else (
+            df[f"pass_{ind.key}"].to_numpy(dtype=bool) if f"pass_{ind.key}" in df.columns
+            else ind.evaluate(df).to_numpy(dtype=bool))
         if ind.is_rule or not len(df):
             n_total = len(df)
         else:
@@ -630,8 +671,8 @@ def kpis(df: "pd.DataFrame", cfg: "Config", today: date | None = None) -> list[K
             values = ind.values(df).to_numpy(dtype=float)
             known = ~np.isnan(values)
             if ind.direction == "up":
-                _, den = ind.parts(df)
-                known |= den == 0
+                _, d = ind.parts(df)
+                known |= d == 0
             if "missing" in df.columns:
                 known &= ~df["missing"].to_numpy(dtype=bool)
             n_total = int(known.sum())
@@ -640,7 +681,8 @@ def kpis(df: "pd.DataFrame", cfg: "Config", today: date | None = None) -> list[K
             delta=delta, deadline=ind.deadline, days_left=ind.days_left(today),
             n_pass=int(passed.sum()), n_total=n_total, direction=ind.direction,
             reached=ind.reached(value), distance=_none_if_nan(ind.distance(value)),
-            kind=ind.kind, low=ind.low))
+            kind=ind.kind, low=ind.low, numerator=_none_if_nan(num) if den > 0 else None,
+            denominator=_none_if_nan(den) if den > 0 else None))
     return out
 
 
@@ -654,7 +696,7 @@ def _area_values_by(ind, frame: "pd.DataFrame", codes: np.ndarray, n_groups: int
         if not len(frame):
             return np.full(n_groups, np.nan)
         if ind.is_rule:
-            passed = ind.evaluate(frame).to_numpy(dtype=float)
+            passed = _rule_passed(ind, frame).astype(float)
             cnt = np.bincount(codes, minlength=n_groups).astype(float)
             return np.where(cnt > 0, _group_sums(codes, passed, n_groups) / cnt, np.nan)
         num, den = ind.parts(frame)
@@ -973,6 +1015,10 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
     out["changed"] = has_prev & np.where(present & prev_present, differs, present != prev_present)
 
     codes = cols["_codes"]
+    if not in_registry:
+        # absent weeks of a school outside the registry are not "missing" from the week table
+        # (which lists registry schools only): unknown, as the streak cache holds them
+        codes[missing] = CODE_UNKNOWN
     streak = np.zeros(codes.shape, dtype=np.int32)
     run = np.zeros(codes.shape[1], dtype=np.int32)
     for r in range(n):

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from sferum_tui.core.config import Config
     from sferum_tui.core.store import Store
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: absent registry schools are below (not unknown); activity = not inactive
 KEEP_KEYS = 4
 WRITE_TIMEOUT_S = 2.0
 BATCH_WEEKS = 12
@@ -332,7 +332,20 @@ def compute_codes(store: "Store", cfg: "Config", snapshot_id: int,
 
     frame = numeric_week_frame(store, snapshot_id, staff, fields_for(cfg))
     cols = evaluate_frame(frame, cfg, with_reasons=False, missing=np.zeros(len(frame), dtype=bool))
-    return pack_codes(frame["org_uid"].to_numpy(dtype=np.int64), cols["_codes"])
+    uids, codes = with_absent(frame["org_uid"].to_numpy(dtype=np.int64), cols["_codes"], staff)
+    return pack_codes(uids, codes)
+
+
+def with_absent(uids: np.ndarray, codes: np.ndarray, staff: tuple[np.ndarray, np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A week's codes of the organisations in its file, plus the registry organisations absent
+    from it: below on every indicator (as the week table's missing rows are, see
+    ``calc.evaluate_frame``), so a school absent N weeks running is N weeks below."""
+    absent = np.setdiff1d(np.asarray(staff[0], dtype=np.int64), uids)
+    if not len(absent):
+        return uids, codes
+    return (np.concatenate([uids, absent]),
+            np.concatenate([codes, np.full((len(absent), codes.shape[1]), 2, dtype=codes.dtype)]))
 
 
 def fields_for(cfg: "Config") -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sferum_tui.core.fields import COUNT_FIELDS, SHARE_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
+from sferum_tui.core.vocab import percent, threshold
 from sferum_tui.i18n import plural_ru, tr
 
 if TYPE_CHECKING:
@@ -34,6 +35,21 @@ EPS = 1e-9
 #: Indicators whose failure is already told by the specific reasons (rule parts, messaging,
 #: registration); any other configured indicator gets a generic reason.
 SPECIFIC_KEYS = ("active_profiles", "teacher_messaging", "staff_registration")
+
+#: The activity KPI («Активные профили ОО»): its per-organisation pass is the one activity
+#: classification (not inactive), so the KPI is always total − inactive on the same rows.
+ACTIVITY_KEY = "active_profiles"
+
+
+def low_messaging_mask(share: np.ndarray, teachers: np.ndarray, missing: np.ndarray,
+                       threshold: float) -> np.ndarray:
+    """Organisations whose teacher messaging is low: the share strictly below ``threshold``
+    (0..1), or 0 teachers registered (below any messaging target); never a missing one.  The
+    one definition: the ``low_messaging`` column, every ``--low-messaging`` filter, the console's
+    ``t`` and every count of "low messaging" use it."""
+    zero_teachers = (teachers == 0) & np.isnan(share)
+    with np.errstate(invalid="ignore"):
+        return ((share < threshold - EPS) | zero_teachers) & ~missing
 
 
 def floats(frame: "pd.DataFrame", name: str) -> np.ndarray:
@@ -90,19 +106,24 @@ def evaluate_frame(frame: "pd.DataFrame", cfg: "Config", *, with_reasons: bool =
 
     teachers = num["teachers"].to_numpy()
     msg = derived["messaging_share"].to_numpy(dtype=float)
-    low_thr = cfg.thresholds.low_messaging
-    zero_teachers = (teachers == 0) & np.isnan(msg) & ~missing
+    out["messaging_share"] = msg
+    out["low_messaging"] = low_messaging_mask(msg, teachers, missing, cfg.thresholds.low_messaging)
     with np.errstate(invalid="ignore"):
-        out["messaging_share"] = msg
-        out["low_messaging"] = ((msg < low_thr - EPS) | zero_teachers) & ~missing
         reg = derived["registration_share"].to_numpy(dtype=float)
         out["registration_share"] = reg
         out["unregistered"] = (reg < cfg.thresholds.registration_full - EPS) & ~missing
 
     indicators = cfg.indicators
     codes = np.zeros((n, len(indicators)), dtype=np.uint8)
+    inactive = out["inactive"]
     for k, ind in enumerate(indicators):
-        if ind.is_rule:     # as Indicator.values/evaluate, with the rule evaluated once
+        if ind.key == ACTIVITY_KEY and ind.is_rule:
+            # the activity KPI is the classification itself: active = not inactive (the
+            # stated status where there is one, else the rule; a missing school is inactive)
+            passed = ~inactive
+            known = np.ones(n, dtype=bool)
+            values = passed.astype(float)
+        elif ind.is_rule:     # as Indicator.values/evaluate, with the rule evaluated once
             t = ind.truth(derived)
             known = ~t.isna().to_numpy()
             passed = t.fillna(False).to_numpy(dtype=bool)
@@ -119,7 +140,9 @@ def evaluate_frame(frame: "pd.DataFrame", cfg: "Config", *, with_reasons: bool =
             below |= (den == 0) & ~known
             known = known | (den == 0)
         code = np.where(below, CODE_BELOW, np.where(known & passed, CODE_PASS, CODE_UNKNOWN))
-        code[missing] = CODE_UNKNOWN
+        # a school absent from the week's file (a registry school) is below on everything:
+        # absent N weeks running, it is N weeks below, never among the best
+        code[missing] = CODE_BELOW
         codes[:, k] = code
         out[f"value_{ind.key}"] = np.where(missing, np.nan, values)
         out[f"pass_{ind.key}"] = passed & ~missing
@@ -133,31 +156,9 @@ def evaluate_frame(frame: "pd.DataFrame", cfg: "Config", *, with_reasons: bool =
 # Reasons
 # --------------------------------------------------------------------------------------------
 
-def fmt_pct(x: float, digits: int | None = None) -> str:
-    """``7%`` / ``0,5%`` (Russian decimal comma); ``—`` for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    p = x * 100
-    if digits is None:
-        digits = 0 if (p == 0 or abs(p) >= 1 or round(p) == p) else 1
-    text = f"{p:.{digits}f}"
-    return tr(text.replace(".", ","), text) + "%"
-
-
 def _pcts(values: np.ndarray) -> list[str]:
-    """:func:`fmt_pct` of many values."""
-    comma = tr(",", ".")
-    out = []
-    for x in values.tolist():
-        if x != x:
-            out.append("—")
-            continue
-        p = x * 100
-        if p == 0 or abs(p) >= 1 or round(p) == p:
-            out.append(f"{p:.0f}%")
-        else:
-            out.append(f"{p:.1f}%".replace(".", comma))
-    return out
+    """:func:`sferum_tui.core.vocab.percent` of many values."""
+    return [percent(x) for x in values.tolist()]
 
 
 def _ints(values: np.ndarray) -> list[int]:
@@ -238,7 +239,7 @@ def _by_value(fn, *columns: np.ndarray) -> np.ndarray:
 
 
 def _pct1(x: float) -> str:
-    return _pcts(np.array([x]))[0]
+    return percent(x)
 
 
 def _a_of_b(acc: _Reasons, idx: np.ndarray, template: str, figures: tuple, words: tuple[str, str],
@@ -286,7 +287,7 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     teachers = num["teachers"].to_numpy()
     active = num["teachers_active"].to_numpy()
     msg = cols["messaging_share"]
-    thr = fmt_pct(cfg.thresholds.low_messaging)
+    thr = threshold(cfg.thresholds.low_messaging)
     zero_teachers = present & (teachers == 0)
     acc.add(np.flatnonzero(zero_teachers), tr("зарегистрировано 0 учителей", "0 teachers registered"))
     low = cols["low_messaging"] & ~zero_teachers
@@ -305,7 +306,7 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
     reg_num, reg_den = _registration_pair(cfg)
     rn = num[reg_num].to_numpy() if reg_num in num.columns else np.full(n, np.nan)
     rd = num[reg_den].to_numpy() if reg_den in num.columns else np.full(n, np.nan)
-    need = fmt_pct(cfg.thresholds.registration_full)
+    need = threshold(cfg.thresholds.registration_full)
     unreg = cols["unregistered"] & ~(zero_teachers & (rn == 0))
     both = ~np.isnan(rn) & ~np.isnan(rd)
     idx = np.flatnonzero(unreg & both)
@@ -326,7 +327,7 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
             acc.add(idx, tr("{t}: не выполнено", "{t}: not met", t=title))
         else:
             tmpl5 = tr("{t}: {v} (нужно {b})", "{t}: {v} ({b} needed)")
-            bar = fmt_pct(ind.threshold)
+            bar = threshold(ind.threshold)
             acc.add(idx, _by_value(lambda v: tmpl5.format(t=title, v=_pct1(v), b=bar),
                                    cols[f"value_{ind.key}"][idx]))
     return acc.lists()
