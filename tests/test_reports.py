@@ -50,7 +50,9 @@ def json_keys(out: str) -> set[str]:
     (["--low-messaging"], {"B", "C", "D", "E"}),
     (["--low-messaging", "45"], {"A", "B", "C", "D", "E"}),
     (["--low-messaging", "45%"], {"A", "B", "C", "D", "E"}),
-    (["--low-messaging", "0.45"], {"A", "B", "C", "D", "E"}),
+    (["--low-messaging", "27,5"], {"B", "C", "D", "E"}),
+    (["--low-messaging", "40.5"], {"A", "B", "C", "D", "E"}),
+    (["--disagrees"], {"C"}),
     (["--unregistered"], {"B", "D", "E"}),
     (["--missing"], {"G"}),
     (["--changed"], {"A", "D", "E", "F"}),
@@ -65,6 +67,7 @@ def json_keys(out: str) -> set[str]:
     (["--week", "2023-04-03", "--low-messaging"], {"A", "B", "C", "D", "F"}),
 ])
 def test_schools_filters_json(run, flags, expected):
+    """Every filter, including the threshold grammar (30, 30%, 27,5, 27.5)."""
     code, out, err = run("schools", *flags, "--format", "json")
     assert code == 0, err
     assert json_keys(out) == expected
@@ -123,7 +126,7 @@ def test_schools_sort_and_limit(run):
 def test_schools_table_russian_80_columns(run):
     code, out, _ = run("schools", "--low-messaging", "--reasons")
     assert code == 0
-    assert "Неделя 15.04–21.04.2023" in out and "Фильтр: мало пишут (< 30%)" in out
+    assert "Неделя 15.04–21.04.2023" in out and "Фильтр: пишут < 30%" in out
     assert "▸ Левашинский район" in out and "Показано 4 из 4 подходящих (всего 7 организаций)." in out
     assert "3 из 41 учителя написали более 3 сообщений (7%, ниже 30%)" in " ".join(out.split())
     assert max(len(line) for line in out.splitlines()) <= 80
@@ -161,7 +164,7 @@ def test_summary(run):
     assert code == 0
     assert "Сводка · неделя 15.04–21.04.2023 · снимок №3 · 7 организаций" in out
     assert "неактивны 3 (42,9%)" in out and "нет в файле 1" in out
-    assert "Активные профили ОО" in out and "57,1%" in out and "▲ 14,3 п.п." in out
+    assert "Активные профили ОО" in out and "57,1%" in out and "▲14,3 п.п." in out
     assert "осталось 1 дн." in out and "осталось 23 дн." in out
     assert "стали неактивными 1 · восстановились 2" in out
     assert "МБОУ «Цудахарская СОШ»" in out
@@ -230,7 +233,7 @@ def test_changes(run):
     assert "Изменения · неделя 15.04–21.04.2023 против 08.04–14.04.2023" in out
     assert "Стали неактивными: 1" in out and "Восстановились: 2" in out
     assert "связано 2 пользователя, нужно больше 2" in out
-    assert "▼ 20,0 п.п." in out                     # E: 20% → 0%
+    assert "▼20,0 п.п." in out                     # E: 20% → 0%
     assert max(len(line) for line in out.splitlines()) <= 80
 
 

@@ -59,14 +59,21 @@ def _scale_name(scale: str) -> str:
             "country": tr("страна", "country")}[scale]
 
 
-def _pct(x: float) -> str:
-    text = f"{100.0 * x:.1f}%"
-    return text.replace(".", tr(",", "."))
+def _headlines(store, cfg, held: int):
+    """``(first, latest, latest week's label)``: the headline numbers of the first and the
+    latest held week (the demo store is never scoped: its synthetic region is not the
+    user's)."""
+    from sferum_tui.service.headline import headline
+    from sferum_tui.service.weeks import load_week
+
+    first = headline(load_week(store, cfg, f"latest-{held - 1}", scope=False).frame, cfg)
+    latest = load_week(store, cfg, "latest", scope=False)
+    return first, headline(latest.frame, cfg), latest.label
 
 
-def _weeks_phrase(n: int) -> str:
-    return tr("{n} " + plural_ru(n, "неделя", "недели", "недель"),
-              "{n} week" + ("" if n == 1 else "s"), n=n)
+def _messaging(h) -> float | None:
+    """The teacher messaging KPI's value (the figure the letter quotes)."""
+    return next((k.value for k in h.kpis if k.key == "teacher_messaging"), None)
 
 
 def _seconds(t: float) -> str:
@@ -102,7 +109,9 @@ def _progress_done() -> None:
 def cmd_demo(args: argparse.Namespace, ctx) -> int:
     from sferum_tui.core import demo
     from sferum_tui.core.paths import resolve_paths
-    from sferum_tui.core.store import Store, format_int, format_period
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.store import Store
+    from sferum_tui.service.vocab import integer, percent, weeks
 
     if not 1 <= args.weeks <= MAX_WEEKS:
         raise UserError(tr("--weeks: нужно число от 1 до {m}, а не {n}",
@@ -135,12 +144,13 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
     with Store(home) as store:
         demo.import_demo(store, built, cfg, say=_progress)
         held = len(store.snapshots())
-    t_imp = time.perf_counter() - t0
+        t_imp = time.perf_counter() - t0
+        # the figures below are the store's own headline numbers (as summary and the console
+        # show them), not the generator's
+        first, last, last_label = _headlines(store, cfg or Config.default(), held)
     _progress_done()
 
     pop = built.population
-    first = demo.summarize_week(built.weeks[0])
-    last = demo.summarize_week(built.weeks[-1])
     n_munis = len(pop.municipalities)
     area = pop.area_title
     print(tr("Демонстрационное хранилище готово. Данные синтетические: организации, ИНН и "
@@ -155,17 +165,18 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
             + "; в последней неделе {k}",
             "{n} in the registry, {m} municipalit" + ("y" if n_munis == 1 else "ies")
             + "; {k} in the latest week",
-            n=format_int(len(pop)), m=format_int(n_munis), k=format_int(last.organisations))),
+            n=integer(len(pop)), m=integer(n_munis), k=integer(last.in_file))),
         (tr("Недели", "Weeks"),
          tr("{w}, последняя {p} (начальное число {s})", "{w}, the latest {p} (seed {s})",
-            w=_weeks_phrase(len(built.weekly)), p=format_period(last.start, last.end),
-            s=args.seed)),
+            w=weeks(len(built.weekly)), p=last_label, s=args.seed)),
         (tr("Неактивных профилей", "Inactive profiles"),
-         tr("{a} в первую неделю → {b} в последнюю", "{a} in the first week → {b} in the latest",
-            a=_pct(first.inactive_share), b=_pct(last.inactive_share))),
+         tr("{a} в первую неделю → {b} из {n} ({c}) в последнюю",
+            "{a} in the first week → {b} of {n} ({c}) in the latest",
+            a=percent(first.inactive_share, 1), b=integer(last.inactive),
+            n=integer(last.orgs_total), c=percent(last.inactive_share, 1))),
         (tr("Учителей, написавших >3 сообщений", "Teachers who wrote >3 messages"),
          tr("{a} в первую неделю → {b} в последнюю", "{a} in the first week → {b} in the latest",
-            a=_pct(first.messaging_share), b=_pct(last.messaging_share))),
+            a=percent(_messaging(first), 1), b=percent(_messaging(last), 1))),
         (tr("Файлы", "Files"),
          tr("{p} ({n} " + plural_ru(len(built.weekly), "недельный файл", "недельных файла",
                                      "недельных файлов") + " в разных форматах и справочник ОО)",
@@ -179,7 +190,7 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
         (tr("Время", "Time"),
          tr("файлы {g}, загрузка {i} (в хранилище {n})",
             "files {g}, import {i} ({n} in the store)",
-            g=_seconds(t_gen), i=_seconds(t_imp), n=_weeks_phrase(held))),
+            g=_seconds(t_gen), i=_seconds(t_imp), n=weeks(held))),
     ]
     width = max(len(k) for k, _ in lines)
     for key, value in lines:

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from datetime import datetime
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.i18n import get_language, plural_ru, tr
-
-FILTER_FLAGS = ("inactive", "low_messaging", "unregistered", "missing", "municipality", "search",
-                "changed")
-
+from sferum_tui.i18n import tr
 
 def register(sub, common) -> None:
+    from sferum_tui.commands.filters import add_filter_args
+
     filters = argparse.ArgumentParser(add_help=False)
-    _add_filter_args(filters)
+    add_filter_args(filters)
 
     sl = sub.add_parser(
         "shortlist", parents=[common],
@@ -112,100 +109,46 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _add_week_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--week", metavar="W",
-                   help=tr("неделя: дата внутри периода, latest или latest-N (по умолчанию последняя)",
-                           "week: a date inside the period, latest or latest-N (default: the latest)"))
+    from sferum_tui.commands.filters import add_week_arg
+
+    add_week_arg(p)
 
 
-def _add_filter_args(p: argparse.ArgumentParser) -> None:
-    _add_week_arg(p)
-    p.add_argument("--inactive", action="store_true", help=tr("неактивные", "inactive ones"))
-    p.add_argument("--low-messaging", nargs="?", const=True, default=None, metavar="PCT",
-                   help=tr("доля пишущих учителей ниже порога (из настроек или PCT процентов)",
-                           "teacher messaging below the threshold (from the config, or PCT percent)"))
-    p.add_argument("--unregistered", action="store_true",
-                   help=tr("зарегистрированы не все сотрудники", "staff not all registered"))
-    p.add_argument("--missing", action="store_true",
-                   help=tr("нет в файле недели (по справочнику)", "missing from the week (by the registry)"))
-    p.add_argument("--changed", action="store_true",
-                   help=tr("изменились за неделю", "changed since the previous week"))
-    p.add_argument("--municipality", metavar="M", help=tr("муниципалитет", "municipality"))
-    p.add_argument("--search", metavar="TEXT", help=tr("ИНН или часть наименования",
-                                                       "ИНН or part of the name"))
+def _spec(args):
+    """The command's filters (``FilterSpec``); a bad ``--low-messaging`` is a one-line error
+    before any work."""
+    from sferum_tui.service.filters import FilterSpec
 
-
-_PCT_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%?\s*$")
-
-
-def _low_messaging_arg(text: str) -> float:
-    """``PCT`` of ``--low-messaging``: percent, ``30``, ``30%`` or ``2,5`` → a share 0..1."""
-    m = _PCT_RE.match(text or "")
-    value = float(m.group(1).replace(",", ".")) if m else None
-    if value is None or value > 100:
-        raise UserError(tr(
-            "--low-messaging: ожидается процент от 0 до 100, например 30, получено «{v}»",
-            "--low-messaging: expected a percent from 0 to 100, e.g. 30, got “{v}”", v=text))
-    return value / 100.0
-
-
-def _check_filters(args) -> None:
-    """Arguments of the filters checked before any work (a bad PCT is a one-line error)."""
-    if isinstance(getattr(args, "low_messaging", None), str):
-        args.low_messaging = _low_messaging_arg(args.low_messaging)
+    return FilterSpec.from_args(args) if hasattr(args, "inactive") else FilterSpec()
 
 
 def _filters_given(args) -> bool:
-    return any(getattr(args, k, None) not in (None, False, "") for k in FILTER_FLAGS)
+    from sferum_tui.commands.filters import filters_given
 
-
-def _filter_kwargs(args, cfg) -> dict:
-    """Keyword arguments of ``indicators.filter_schools``; ``--low-messaging`` without PCT is
-    the configured threshold (a share 0..1, as the console passes it)."""
-    _check_filters(args)
-    low = args.low_messaging
-    if low is True:
-        low = _low_threshold(cfg)
-        if low is None:  # pragma: no cover - the config always has one
-            low = True
-    return {"inactive": bool(args.inactive), "low_messaging": low,
-            "unregistered": bool(args.unregistered), "missing": bool(args.missing),
-            "municipality": args.municipality or None, "search": args.search or None,
-            "changed": bool(args.changed)}
-
-
-def _low_threshold(cfg) -> float | None:
-    th = getattr(cfg, "thresholds", None)
-    return getattr(th, "low_messaging", None)
+    return filters_given(args)
 
 
 def _filter_text(args, cfg, shortlist: str | None = None) -> str:
-    from sferum_tui.core.outputs.export import describe_filter
-
-    kw = _filter_kwargs(args, cfg) if hasattr(args, "inactive") else {}
-    return describe_filter(shortlist=shortlist, low_threshold=_low_threshold(cfg), **kw)
+    return _spec(args).describe(cfg, shortlist=shortlist)
 
 
-def _week(store, cfg, spec):
-    """``(snapshot, week table)`` for ``--week``."""
-    from sferum_tui.core import indicators as ind
+def _week(store, cfg, spec, ctx):
+    """``(snapshot, week table)`` for ``--week`` (scoped unless the store is the demo's)."""
+    from sferum_tui.service.weeks import load_week
 
-    snap = ind.resolve_week(store, spec)
-    if snap is None:
-        raise UserError(tr("в хранилище нет ни одной недели (загрузите файл: sferum-tui import ФАЙЛ)",
-                           "the store holds no week (import a file: sferum-tui import FILE)"))
-    return snap, ind.week_table(store, cfg, snap.id)
+    week = load_week(store, cfg, spec, scope=not ctx.demo)
+    return week.info, week.frame
 
 
-def _filtered(store, cfg, args):
-    from sferum_tui.core import indicators as ind
-
-    snap, df = _week(store, cfg, args.week)
-    return snap, ind.filter_schools(df, **_filter_kwargs(args, cfg))
+def _filtered(store, cfg, args, ctx):
+    snap, df = _week(store, cfg, args.week, ctx)
+    return snap, _spec(args).apply(df, cfg)
 
 
 def _orgs_phrase(n: int) -> str:
-    return tr("{n} " + plural_ru(n, "организация", "организации", "организаций"),
-              "{n} organisation" + ("" if n == 1 else "s"), n=n)
+    from sferum_tui.service.vocab import orgs
+
+    return orgs(n)
 
 
 def _print_json(value) -> None:
@@ -231,7 +174,7 @@ def cmd_add(args, ctx) -> int:
     from sferum_tui.core.store.shortlists import Shortlists, clean_name
 
     name = clean_name(args.name)
-    _check_filters(args)
+    _spec(args)
     if not args.orgs and not _filters_given(args):
         raise UserError(tr(
             "укажите организации (ИНН или часть наименования) или фильтр (--inactive, --low-messaging, …)",
@@ -240,7 +183,7 @@ def cmd_add(args, ctx) -> int:
         uids = _resolve_orgs(store, args.orgs)
         picked = 0
         if _filters_given(args):
-            _, df = _filtered(store, ctx.config(), args)
+            _, df = _filtered(store, ctx.config(), args, ctx)
             found = [int(u) for u in df["org_uid"].tolist()]
             picked = len(found)
             named = set(uids)
@@ -282,7 +225,7 @@ def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
 def cmd_remove(args, ctx) -> int:
     from sferum_tui.core.store.shortlists import Shortlists
 
-    _check_filters(args)
+    _spec(args)
     if not args.orgs and not _filters_given(args):
         raise UserError(tr(
             "укажите организации (ИНН или часть наименования) или фильтр; весь список очищает shortlist clear",
@@ -292,7 +235,7 @@ def cmd_remove(args, ctx) -> int:
         lists.require(args.name)
         uids = _resolve_members(store, lists, args.name, args.orgs)
         if _filters_given(args):
-            _, df = _filtered(store, ctx.config(), args)
+            _, df = _filtered(store, ctx.config(), args, ctx)
             members = lists.contains(args.name) - set(uids)
             uids += [u for u in (int(x) for x in df["org_uid"].tolist()) if u in members]
         removed = lists.remove(args.name, uids) if uids else 0
@@ -305,7 +248,7 @@ def cmd_remove(args, ctx) -> int:
 
 # -- shortlist show / list / clear / delete / rename ---------------------------------------------
 
-def _member_table(store, cfg, name: str, week_spec):
+def _member_table(store, cfg, name: str, week_spec, ctx):
     """``(snapshot or None, rows)``: the list's members beside the week's table."""
     from sferum_tui.core.store.shortlists import Shortlists, join_members
 
@@ -315,7 +258,7 @@ def _member_table(store, cfg, name: str, week_spec):
         rows["in_week"] = False
         rows["reasons"] = [[] for _ in range(len(rows))]
         return None, rows
-    snap, week = _week(store, cfg, week_spec)
+    snap, week = _week(store, cfg, week_spec, ctx)
     rows = join_members(members, week)
     scope = getattr(cfg, "scope", None)
     scoped = bool(getattr(scope, "region", "") or getattr(scope, "municipalities", ()))
@@ -328,18 +271,15 @@ def _member_table(store, cfg, name: str, week_spec):
 
 
 def _fmt_int(v) -> str:
-    from sferum_tui.core.outputs.export import is_blank
+    from sferum_tui.service.vocab import integer
 
-    return "" if is_blank(v) else f"{int(v):,}".replace(",", tr("\u00a0", ","))
+    return integer(v, missing="")
 
 
 def _fmt_share(v) -> str:
-    from sferum_tui.core.outputs.export import is_blank
+    from sferum_tui.service.vocab import is_missing, percent
 
-    if is_blank(v):
-        return ""
-    text = f"{float(v) * 100:.1f}"
-    return (text.replace(".", ",") if get_language() == "ru" else text) + "%"
+    return "" if is_missing(v) else percent(v)
 
 
 def _short(text, limit: int) -> str:
@@ -358,7 +298,7 @@ def cmd_show(args, ctx) -> int:
     with ctx.store() as store:
         cfg = ctx.config()
         lists = Shortlists(store)
-        snap, rows = _member_table(store, cfg, args.name, args.week)
+        snap, rows = _member_table(store, cfg, args.name, args.week, ctx)
         shown = lists.canonical_name(args.name) or args.name
     if args.format == "json":
         sys.stdout.write(render(rows, "json", week=snap,
@@ -460,7 +400,7 @@ def cmd_export(args, ctx) -> int:
     from sferum_tui.core.outputs import export as ex
     from sferum_tui.core.store.shortlists import Shortlists
 
-    _check_filters(args)
+    _spec(args)
     shortlist = None
     if args.source:
         if len(args.source) == 2 and args.source[0].casefold() in ("shortlist", "список"):
@@ -485,16 +425,14 @@ def cmd_export(args, ctx) -> int:
         if shortlist is not None:
             lists = Shortlists(store)
             shown = lists.canonical_name(shortlist) or shortlist
-            snap, rows = _member_table(store, cfg, shortlist, args.week)
+            snap, rows = _member_table(store, cfg, shortlist, args.week, ctx)
             if _filters_given(args):
-                from sferum_tui.core import indicators as ind
-
-                keep = set(ind.filter_schools(rows[rows["in_week"]].drop(columns=["in_week"]),
-                                              **_filter_kwargs(args, cfg))["org_uid"].tolist())
+                keep = set(_spec(args).apply(rows[rows["in_week"]].drop(columns=["in_week"]),
+                                             cfg)["org_uid"].tolist())
                 rows = rows[rows["org_uid"].isin(keep)].reset_index(drop=True)
             text = _filter_text(args, cfg, shortlist=shown)
         else:
-            snap, rows = _filtered(store, cfg, args)
+            snap, rows = _filtered(store, cfg, args, ctx)
             text = _filter_text(args, cfg)
     if to_stdout:
         data = ex.render(rows, fmt, week=snap, filter_text=text, decimal_comma=args.decimal_comma)

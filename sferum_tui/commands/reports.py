@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import textwrap
@@ -30,11 +29,9 @@ FORMATS = ("table", "csv", "json")
 # --------------------------------------------------------------------------------------------
 
 def _week_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--week", metavar="W", default=None,
-                   help=tr("неделя: latest (по умолчанию), latest-N, дата внутри недели "
-                           "(ГГГГ-ММ-ДД или ДД.ММ.ГГГГ) или номер снимка",
-                           "week: latest (default), latest-N, a date inside the week "
-                           "(YYYY-MM-DD or DD.MM.YYYY) or a snapshot number"))
+    from sferum_tui.commands.filters import add_week_arg
+
+    add_week_arg(p)
 
 
 def _today_arg(p: argparse.ArgumentParser) -> None:
@@ -44,6 +41,8 @@ def _today_arg(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub, common) -> None:
+    from sferum_tui.commands.filters import add_filter_args
+
     p = sub.add_parser(
         "summary", parents=[common],
         help=tr("сводка: показатели против целей и сроков, изменения, худшие муниципалитеты",
@@ -53,34 +52,16 @@ def register(sub, common) -> None:
     p.add_argument("--top", type=int, default=5, metavar="N",
                    help=tr("сколько худших муниципалитетов показать (по умолчанию 5)",
                            "how many worst municipalities to show (default 5)"))
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help=tr("формат вывода (json — один объект, ключи описаны в README)",
+                           "output format (json: one object, keys in the README)"))
     p.set_defaults(handler=cmd_summary)
 
     p = sub.add_parser(
         "schools", parents=[common],
         help=tr("организации недели с показателями; фильтры, сортировка, CSV/JSON",
                 "the week's organisations with indicators; filters, sorting, CSV/JSON"))
-    _week_arg(p)
-    p.add_argument("--inactive", action="store_true",
-                   help=tr("только неактивные (по статусу или правилу; и отсутствующие в файле)",
-                           "only inactive ones (by status or rule; and those missing from the file)"))
-    p.add_argument("--low-messaging", nargs="?", const=True, default=None, metavar="PCT",
-                   help=tr("только где мало пишут учителя: ниже порога из настроек или PCT "
-                           "(30, 30%% или 0.3)",
-                           "only where few teachers write: below the configured threshold or PCT "
-                           "(30, 30%% or 0.3)"))
-    p.add_argument("--unregistered", action="store_true",
-                   help=tr("только где зарегистрированы не все сотрудники",
-                           "only where not all staff are registered"))
-    p.add_argument("--missing", action="store_true",
-                   help=tr("только организации справочника, которых нет в файле недели",
-                           "only registry organisations absent from the week's file"))
-    p.add_argument("--changed", action="store_true",
-                   help=tr("только изменившиеся за неделю", "only those that changed since last week"))
-    p.add_argument("--municipality", action="append", metavar="M", default=None,
-                   help=tr("муниципалитет (можно несколько раз; часть названия тоже подходит)",
-                           "municipality (repeatable; a part of the name works too)"))
-    p.add_argument("--search", metavar="TEXT", default=None,
-                   help=tr("начало ИНН или часть названия", "an ИНН prefix or a part of the name"))
+    add_filter_args(p)
     p.add_argument("--sort", metavar="FIELD", default=None,
                    help=tr("поле сортировки (name, inn, users, messaging, registration, weeks или "
                            "любой столбец; «-поле» — по убыванию)",
@@ -124,53 +105,18 @@ def register(sub, common) -> None:
 # --------------------------------------------------------------------------------------------
 
 def _load_week(args, ctx):
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service.weeks import load_week
 
     store = ctx.store()
     cfg = ctx.config()
-    snap = ind.resolve_week(store, getattr(args, "week", None))
-    df = ind.week_table(store, cfg, snap.id, scope=not ctx.demo)
-    return store, cfg, snap, df
-
-
-def parse_share(text, *, what: str = "--low-messaging") -> float:
-    """``30``, ``30%``, ``0.3`` or ``0,3`` → 0.3 (``UserError`` otherwise)."""
-    raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    pct = raw.endswith("%")
-    body = raw[:-1] if pct else raw
-    try:
-        value = float(body.replace(",", "."))
-    except ValueError:
-        value = math.nan
-    if math.isnan(value) or value < 0:
-        raise UserError(tr("{w}: ожидается доля в процентах (30, 30%) или от 0 до 1 (0.3), указано «{v}»",
-                           "{w}: expected a percentage (30, 30%) or a share 0..1 (0.3), got “{v}”",
-                           w=what, v=text))
-    if pct or value > 1:
-        value /= 100
-    if value > 1:
-        raise UserError(tr("{w}: больше 100% («{v}»)", "{w}: more than 100% (“{v}”)", w=what, v=text))
-    return value
-
-
-def _isnan(v) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(v != v)
-    except (TypeError, ValueError):
-        return False
+    week = load_week(store, cfg, getattr(args, "week", None), scope=not ctx.demo)
+    return store, cfg, week.info, week.frame
 
 
 def _num(v) -> str:
-    from sferum_tui.core.store import format_int
+    from sferum_tui.service.vocab import integer
 
-    if _isnan(v):
-        return "—"
-    try:
-        return format_int(int(v))
-    except (TypeError, ValueError):
-        return "—"
+    return integer(v)
 
 
 def _pct(v, digits: int | None = None) -> str:
@@ -180,45 +126,28 @@ def _pct(v, digits: int | None = None) -> str:
 
 
 def _pp(delta) -> str:
-    """A change of a share in percentage points with an arrow."""
-    if delta is None or _isnan(delta):
-        return "—"
-    p = delta * 100
-    if abs(p) < 0.05:
-        return tr("= 0 п.п.", "= 0 pp")
-    arrow = "▲" if p > 0 else "▼"
-    text = f"{abs(p):.1f}"
-    return f"{arrow} " + tr("{t} п.п.", "{t} pp", t=text.replace(".", tr(",", ".")))
+    """A change of a share in percentage points with an arrow and the unit."""
+    from sferum_tui.service.vocab import signed_pp
+
+    return signed_pp(delta, unit=True)
 
 
 def _delta_int(v) -> str:
-    if _isnan(v):
-        return "—"
-    v = int(v)
-    if v == 0:
-        return "="
-    return ("▲" if v > 0 else "▼") + _num(abs(v))
+    from sferum_tui.service.vocab import signed_int
 
-
-def _day(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    d = date.fromisoformat(str(iso))
-    return d.strftime("%d.%m.%Y")
+    return signed_int(v)
 
 
 def _period(start_iso: str | None, end_iso: str | None) -> str:
-    from sferum_tui.core.store import format_period
+    from sferum_tui.service.vocab import period
 
-    if not start_iso or not end_iso:
-        return "—"
-    return format_period(date.fromisoformat(start_iso), date.fromisoformat(end_iso))
+    return period(start_iso, end_iso)
 
 
 def _orgs(n: int) -> str:
-    from sferum_tui.core.store import orgs_phrase
+    from sferum_tui.service.vocab import orgs
 
-    return orgs_phrase(n)
+    return orgs(n)
 
 
 def _width(text: str) -> int:
@@ -356,44 +285,17 @@ def _print_csv(df, columns: list[str]) -> None:
 # schools
 # --------------------------------------------------------------------------------------------
 
-def _schools_filters(args) -> dict:
-    low = args.low_messaging
-    if low is not None and low is not True:
-        low = parse_share(low)
-    return dict(inactive=args.inactive, low_messaging=low, unregistered=args.unregistered,
-                missing=args.missing, municipality=args.municipality, search=args.search,
-                changed=args.changed)
-
-
-def _filter_words(args, cfg) -> str:
-    words = []
-    if args.inactive:
-        words.append(tr("неактивные", "inactive"))
-    if args.low_messaging is not None:
-        thr = cfg.thresholds.low_messaging if args.low_messaging is True else parse_share(args.low_messaging)
-        words.append(tr("мало пишут (< {p})", "low messaging (< {p})", p=_pct(thr)))
-    if args.unregistered:
-        words.append(tr("не все зарегистрированы", "not all registered"))
-    if args.missing:
-        words.append(tr("нет в файле", "missing from the file"))
-    if args.changed:
-        words.append(tr("изменились", "changed"))
-    if args.municipality:
-        words.append(tr("МО: {m}", "municipality: {m}", m=", ".join(args.municipality)))
-    if args.search:
-        words.append(tr("поиск: «{s}»", "search: “{s}”", s=args.search))
-    return "; ".join(words)
-
-
 def cmd_schools(args, ctx) -> int:
     from sferum_tui.core import indicators as ind
 
     if args.limit is not None and args.limit < 0:
         raise UserError(tr("--limit: ожидается число не меньше 0", "--limit: expected a number of at least 0"))
-    filters = _schools_filters(args)
+    from sferum_tui.service.filters import FilterSpec
+
+    spec = FilterSpec.from_args(args)
     store, cfg, snap, df = _load_week(args, ctx)
     total = len(df)
-    out = ind.filter_schools(df, **filters)
+    out = spec.apply(df, cfg)
     matched = len(out)
     if args.sort:
         out = ind.sort_schools(out, args.sort, descending=args.desc)
@@ -409,7 +311,7 @@ def cmd_schools(args, ctx) -> int:
     if args.format == "csv":
         _print_csv(out, ind.output_columns(cfg))
         return 0
-    print(_schools_table(out, snap, total, _filter_words(args, cfg), args.reasons,
+    print(_schools_table(out, snap, total, spec.describe(cfg) if spec.any else "", args.reasons,
                          grouped=not args.sort and not args.desc, matched=matched))
     return 0
 
@@ -500,55 +402,55 @@ def _parse_today(text: str | None) -> date | None:
     return day
 
 
-def _days_cell(k) -> str:
-    if k.reached:
-        return tr("цель достигнута", "target reached")
-    if k.deadline is None:
-        return "—"
-    days = k.days_left
-    if days < 0:
-        return tr("просрочено {n} дн.", "{n} days overdue", n=_num(-days))
-    if days == 0:
-        return tr("срок сегодня", "due today")
-    return tr("осталось {n} дн.", "{n} days left", n=_num(days))
-
-
 def cmd_summary(args, ctx) -> int:
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service.headline import deadline_text, summary, summary_json
+    from sferum_tui.service.vocab import day
 
     today = _parse_today(args.today)
-    store, cfg, snap, df = _load_week(args, ctx)
+    if args.top < 0:
+        raise UserError(tr("--top: ожидается число не меньше 0", "--top: expected a number of at least 0"))
+    store = ctx.store()
+    cfg = ctx.config()
+    s = summary(store, cfg, args.week, scope=not ctx.demo, today=today)
+    if args.format == "json":
+        print(json.dumps(summary_json(s), ensure_ascii=False, indent=1))
+        return 0
+    df, snap, h = s.frame, s.info, s.headline
     width = term_width()
-    kp = ind.kpis(df, cfg, today=today)
-    n = len(df)
-    missing = int(df["missing"].sum())
-    inactive = int(df["inactive"].sum())
     lines = [tr("Сводка · неделя {p} · снимок №{i} · {o}",
                 "Summary · week {p} · snapshot #{i} · {o}",
-                p=snap.period_label, i=snap.id, o=_orgs(n))]
+                p=snap.period_label, i=snap.id, o=_orgs(h.orgs_total))]
     regions = sorted({r for r in df["region"].dropna().unique().tolist() if r})
     if len(regions) == 1:
         lines[0] += f" · {regions[0]}"
-    share = inactive / n if n else math.nan
     lines.append(tr(
-        "в файле {p} · нет в файле {m} · неактивны {i} ({s}) · мало пишут {l} · статус расходится с правилом {d}",
-        "in the file {p} · missing {m} · inactive {i} ({s}) · low messaging {l} · status contradicts the rule {d}",
-        p=_num(n - missing), m=_num(missing), i=_num(inactive), s=_pct(share, 1),
-        l=_num(int(df["low_messaging"].sum())), d=_num(int(df["status_disagrees"].sum()))))
+        "в файле {p} · нет в файле {m} · активны {a} · неактивны {i} ({s}) · "
+        "мало пишут (< {t}) {l} · не все зарегистрированы {u} · статус расходится с правилом {d}",
+        "in the file {p} · missing {m} · active {a} · inactive {i} ({s}) · "
+        "low messaging (< {t}) {l} · not all registered {u} · status contradicts the rule {d}",
+        p=_num(h.in_file), m=_num(h.missing), a=_num(h.active), i=_num(h.inactive),
+        s=_pct(h.inactive_share, 1), t=_threshold(h.threshold), l=_num(h.low_messaging),
+        u=_num(h.unregistered), d=_num(h.status_disagrees)))
     lines.append("")
 
-    headers = [tr("Показатель", "Indicator"), tr("Сейчас", "Now"), tr("Цель", "Target"),
-               tr("За неделю", "Week"), tr("Срок", "Deadline"), tr("До срока", "Time left")]
+    wide = width >= 110   # the «of» column (numerator/denominator) when there is room
+    headers = [tr("Показатель", "Indicator"), tr("Сейчас", "Now")]
+    headers += [tr("Из", "Of")] if wide else []
+    headers += [tr("Цель", "Target"), tr("За неделю", "Week"), tr("Срок", "Deadline"),
+                tr("До срока", "Time left")]
     rows = []
-    for k in kp:
-        rows.append([k.title, _pct(k.value, 1), _pct(k.target), _pp(k.delta),
-                     k.deadline.strftime("%d.%m.%Y") if k.deadline else "—", _days_cell(k)])
-    lines.append(render_table(headers, rows, right={1, 2, 3}, flex={0: 16}, width=width))
-    overdue = [k for k in kp if k.overdue]
+    for k in h.kpis:
+        of = [f"{_num(k.numerator)}/{_num(k.denominator)}" if k.denominator else "—"] if wide else []
+        rows.append([k.title, _pct(k.value, 1), *of, _threshold(k.target), _pp(k.delta),
+                     day(k.deadline) if k.deadline else "—", deadline_text(k)])
+    lines.append(render_table(headers, rows, right=set(range(1, 5 if wide else 4)), flex={0: 16},
+                              width=width))
+    overdue = [k for k in h.kpis if k.overdue]
     if overdue:
         lines.append("")
         lines.append(tr("Просрочено: {l}.", "Overdue: {l}.",
-                        l="; ".join(f"{k.title} ({_pct(k.value, 1)} / {_pct(k.target)})" for k in overdue)))
+                        l="; ".join(f"{k.title} ({_pct(k.value, 1)} / {_threshold(k.target)})"
+                                    for k in overdue)))
 
     lines.append("")
     prev_label = _period(df.attrs.get("previous_start"), df.attrs.get("previous_end"))
@@ -556,8 +458,7 @@ def cmd_summary(args, ctx) -> int:
         lines.append(tr("Прошлой недели в хранилище нет — изменений не показать.",
                         "No previous week in the store — no changes to show."))
     else:
-        newly = df[df["newly_inactive"]]
-        rec = df[df["recovered"]]
+        newly, rec = s.newly_inactive, s.recovered
         lines.append(tr("С прошлой недели ({p}): стали неактивными {a} · восстановились {b}",
                         "Since last week ({p}): newly inactive {a} · recovered {b}",
                         p=prev_label, a=_num(len(newly)), b=_num(len(rec))))
@@ -570,16 +471,21 @@ def cmd_summary(args, ctx) -> int:
                           n=_num(more)) if more > 0 else ""
                 lines.extend(_wrap(f"{label}: " + "; ".join(names) + tail, "  ", width))
 
-    top = max(0, args.top)
-    if top and len(df):
-        roll = ind.rollup(df, cfg, by="municipality")
-        if len(roll) > 1:
-            lines.append("")
-            lines.append(tr("Худшие муниципалитеты (из {n}):", "Worst municipalities (of {n}):",
-                            n=_num(len(roll))))
-            lines.append(_rollup_table(roll.head(top), cfg, width, show_region=len(regions) > 1))
+    top = args.top
+    roll = s.rollup
+    if top and len(df) and len(roll) > 1:
+        lines.append("")
+        lines.append(tr("Худшие муниципалитеты (из {n}):", "Worst municipalities (of {n}):",
+                        n=_num(len(roll))))
+        lines.append(_rollup_table(roll.head(top), cfg, width, show_region=len(regions) > 1))
     print("\n".join(_wrap_lines(lines, width)))
     return 0
+
+
+def _threshold(v) -> str:
+    from sferum_tui.service.vocab import threshold
+
+    return threshold(v)
 
 
 def _rollup_table(roll, cfg, width: int, show_region: bool) -> str:
