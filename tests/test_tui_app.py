@@ -199,7 +199,7 @@ async def test_filters_combine_drilldown_and_back_keeps_cursor_sort_filters(home
         await pilot.press("u")                              # municipality picker: type, Enter
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MunicipalityPicker")
         await pilot.press(*"Левашин", "enter")
-        await wait_for(pilot, lambda: screen.state.filters.municipality == LEVASHI
+        await wait_for(pilot, lambda: screen.state.filters.one_municipality == LEVASHI
                        and names_shown(app) == [ORGS[FALLS][1]])
         assert "1 из 3" in screen_text(app)                  # counts follow the filters
         await press_and_reload(pilot, "0")                  # clear
@@ -276,7 +276,7 @@ async def test_rollup_opens_a_municipality_and_changes_view(home):
         assert first == rollup.frame["municipality"].iloc[0]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen
-                       and screen.state.filters.municipality == first
+                       and screen.state.filters.one_municipality == first
                        and set(screen.table.view_frame()["municipality"]) == {first})
         await pilot.press("d")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ChangesScreen"
@@ -757,10 +757,10 @@ def test_narrow_municipality_column_drops_the_generic_words(full, short):
 
 
 @pytest.mark.parametrize("days, expected", [
-    (-12, "просрочено 12 дн. 27.04.23"),
-    (-1311, "просрочено с 27.04.23"),     # the 2023 letter's deadline seen in 2026
-    (0, "срок сегодня 27.04.23"),
-    (30, "осталось 30 дн. 27.04.23"),
+    (-12, "просрочено 12 дн. 27.04.2023"),
+    (-1311, "просрочено с 27.04.2023"),     # the 2023 letter's deadline seen in 2026
+    (0, "срок сегодня 27.04.2023"),
+    (30, "осталось 30 дн. 27.04.2023"),
 ])
 def test_kpi_card_deadline_line(days, expected):
     """A deadline long past reads as the date it was due, not as «просрочено 1 311 дн.»."""

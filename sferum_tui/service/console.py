@@ -15,7 +15,6 @@ order they were made.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +23,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
+from sferum_tui.core.vocab import fold, percent
 from sferum_tui.i18n import tr
+from sferum_tui.service.filters import FilterSpec
 
 if TYPE_CHECKING:  # pandas stays out of start-up until the first frame is read
     import pandas as pd
@@ -34,8 +35,8 @@ if TYPE_CHECKING:  # pandas stays out of start-up until the first frame is read
     from sferum_tui.core.store import SnapshotInfo, Store
 
 __all__ = [
-    "ConsoleAPI", "Filters", "WeekData", "View", "StoreSignature",
-    "MOSCOW", "next_publication", "DEFAULT_SHORTLIST",
+    "ConsoleAPI", "Filters", "FilterSpec", "WeekData", "View", "StoreSignature",
+    "MOSCOW", "next_publication", "DEFAULT_SHORTLIST", "shortlist_title", "format_share",
 ]
 
 T = TypeVar("T")
@@ -49,9 +50,19 @@ PUBLICATION_HOUR = 17
 WEEK_CACHE = 6
 
 
-def DEFAULT_SHORTLIST() -> str:  # noqa: N802 - reads like a constant, depends on the language
-    """The list that `space` marks into unless the user chose another."""
-    return tr("Рассылка", "Mailing")
+def DEFAULT_SHORTLIST() -> str:  # noqa: N802 - reads like a constant
+    """The list that `space` marks into unless the user chose another: one list whatever the
+    UI language (``core.store.shortlists.DEFAULT_LIST``; shown as «Рассылка»/«Mailing»)."""
+    from sferum_tui.core.store.shortlists import DEFAULT_LIST
+
+    return DEFAULT_LIST
+
+
+def shortlist_title(name: str) -> str:
+    """A list's name as the console shows it (the default list's in the current language)."""
+    from sferum_tui.core.store.shortlists import display_name
+
+    return display_name(name)
 
 
 def next_publication(now: datetime) -> datetime:
@@ -68,66 +79,13 @@ def next_publication(now: datetime) -> datetime:
 # --------------------------------------------------------------------------- filters
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What the schools table is narrowed to; every filter combines with the others."""
-
-    inactive: bool = False
-    low_messaging: bool = False
-    unregistered: bool = False
-    missing: bool = False
-    changed: bool = False
-    municipality: str | None = None
-    search: str = ""
-    region: str | None = None
-    """The municipality's region, when the data spans several (a «Кировский район» of one)."""
-
-    TOGGLES = ("inactive", "low_messaging", "unregistered", "missing", "changed")
-
-    @property
-    def any(self) -> bool:
-        return any(getattr(self, name) for name in self.TOGGLES) or bool(
-            self.municipality) or bool(self.search.strip())
-
-    def toggled(self, name: str) -> "Filters":
-        return replace(self, **{name: not getattr(self, name)})
-
-    def cleared(self) -> "Filters":
-        return Filters()
-
-    def chips(self, threshold: float) -> list[tuple[str, str]]:
-        """``(filter name, chip text)`` of the filters that are on, in a fixed order."""
-        out: list[tuple[str, str]] = []
-        if self.inactive:
-            out.append(("inactive", tr("неактивные", "inactive")))
-        if self.low_messaging:
-            out.append(("low_messaging", tr("пишут < {p}", "messaging < {p}",
-                                            p=format_share(threshold, digits=0))))
-        if self.unregistered:
-            out.append(("unregistered", tr("не все зарегистрированы", "not fully registered")))
-        if self.missing:
-            out.append(("missing", tr("нет в неделе", "missing from the week")))
-        if self.changed:
-            out.append(("changed", tr("изменились", "changed")))
-        if self.municipality:
-            out.append(("municipality", f"{self.municipality} · {self.region}" if self.region
-                        else self.municipality))
-        if self.search.strip():
-            out.append(("search", f"«{self.search.strip()}»"))
-        return out
-
-    def describe(self, threshold: float) -> str:
-        """One line for an export's header: the filters that are on, or "all"."""
-        chips = [text for _, text in self.chips(threshold)]
-        return "; ".join(chips) if chips else tr("все организации", "all organisations")
+Filters = FilterSpec
+"""The console's filters are the service's one :class:`FilterSpec`."""
 
 
 def format_share(value: float | None, digits: int = 1) -> str:
-    """``30%``/``3,5%`` (Russian decimal comma) — the one place shares turn into text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{100.0 * value:.{digits}f}%"
-    return text.replace(".", tr(",", "."))
+    """A KPI-style share (``92,2%``): :func:`sferum_tui.core.vocab.percent` with one decimal."""
+    return percent(value, digits)
 
 
 # --------------------------------------------------------------------------- results
@@ -433,15 +391,14 @@ class ConsoleAPI:
         if "municipality" in frame.columns and len(frame):
             counts = frame["municipality"].dropna().value_counts()
             munis = sorted(((str(k), int(v)) for k, v in counts.items()),
-                           key=lambda kv: kv[0].casefold().replace("ё", "е"))
+                           key=lambda kv: fold(kv[0]))
         regions = tuple(str(r) for r in frame["region"].dropna().unique()) \
             if "region" in frame.columns else ()
         areas: list[tuple[str, str, int]] = []
         if munis and len(regions) > 1:
             sizes = frame.groupby(["municipality", "region"], sort=False).size()
             areas = sorted(((str(m), str(r), int(n)) for (m, r), n in sizes.items()),
-                           key=lambda a: (a[0].casefold().replace("ё", "е"),
-                                          a[1].casefold().replace("ё", "е")))
+                           key=lambda a: (fold(a[0]), fold(a[1])))
         return WeekData(info=info, previous=previous, frame=frame, index=index,
                         count=len(ids), municipalities=munis, areas=areas, regions=regions)
 
@@ -481,41 +438,33 @@ class ConsoleAPI:
 
     # -- the main view --------------------------------------------------------------------
 
-    def view(self, snapshot_id: int, filters: Filters) -> View:
-        """The week's table narrowed by ``filters``, with the area's KPIs and counts."""
+    def view(self, snapshot_id: int, filters: FilterSpec) -> View:
+        """The week's table narrowed by ``filters``, with the area's KPIs and counts (the
+        service's masks and counts: the numbers ``schools`` and ``summary`` print)."""
         import numpy as np
 
-        from sferum_tui.core import indicators
-
+        filters = replace(filters, threshold=self.low_threshold)
         week = self.week(snapshot_id)
         frame = week.frame
         area_total = len(frame)
-        if filters.municipality:
-            area_total = len(indicators.filter_schools(frame, municipality=filters.municipality,
-                                                       region=filters.region))
+        area = filters.area()
+        if area.municipality:
+            area_total = int(area.mask(frame, self.cfg).sum())
         rows = None
         search = filters.search.strip()
         others = replace(filters, search="")
         if others.any:
-            shown = indicators.filter_schools(
-                frame,
-                inactive=filters.inactive,
-                low_messaging=self.low_threshold if filters.low_messaging else None,
-                unregistered=filters.unregistered,
-                missing=filters.missing,
-                municipality=filters.municipality or None,
-                region=(filters.region or None) if filters.municipality else None,
-                changed=filters.changed,
-            )
-            rows = shown.index.to_numpy()  # the week frame has a RangeIndex: labels = positions
+            rows = np.flatnonzero(others.mask(frame, self.cfg))
         if search:
             mask = self.search_mask(week, search)
             rows = np.flatnonzero(mask) if rows is None else rows[mask[rows]]
-        kpis = self.kpis(snapshot_id, filters.municipality,
+        kpis = self.kpis(snapshot_id, filters.one_municipality,
                          filters.region if filters.municipality else None)
-        counts = self._counts(frame, rows)
+        from sferum_tui.service.headline import counts
+
         return View(week=week, filters=filters, threshold=self.low_threshold, rows=rows,
-                    total=area_total, kpis=kpis, counts=counts)
+                    total=area_total, kpis=kpis,
+                    counts=counts(frame, self.cfg, rows=rows, threshold=self.low_threshold))
 
     def search_mask(self, week: WeekData, text: str):
         """Rows of the week whose name contains ``text`` (or whose ИНН starts with it, for
@@ -563,30 +512,12 @@ class ConsoleAPI:
             return cache[key]
         frame = self.week(snapshot_id).frame
         if municipality:
-            frame = indicators.filter_schools(frame, municipality=municipality, region=region)
+            frame = FilterSpec.parse(municipality=municipality, region=region).apply(frame, self.cfg)
         result = list(indicators.kpis(frame, self.cfg, today=self.today()))
         if len(cache) > 64:
             cache.clear()
         cache[key] = result
         return result
-
-    @staticmethod
-    def _counts(frame: "pd.DataFrame", rows: Any = None) -> dict[str, int]:
-        """How many of the shown rows are inactive, low, … (the core's flags, counted)."""
-        def count(col: str) -> int:
-            if col not in frame.columns:
-                return 0
-            values = frame[col].to_numpy(dtype=bool, na_value=False)
-            return int(values.sum() if rows is None else values[rows].sum())
-
-        return {
-            "shown": len(frame) if rows is None else len(rows),
-            "inactive": count("inactive"),
-            "low_messaging": count("low_messaging"),
-            "unregistered": count("unregistered"),
-            "missing": count("missing"),
-            "changed": count("changed"),
-        }
 
     def set_threshold(self, value: float) -> None:
         """The low-messaging threshold for the filter (a share 0..1)."""

@@ -139,11 +139,20 @@ class FilterSpec:
 
         return indicators.filter_schools(df, **self.kwargs(cfg))
 
-    def positions(self, df: "pd.DataFrame", cfg: "Config") -> "np.ndarray":
-        """Positions (0..n-1) of the rows that pass (``df`` has a RangeIndex)."""
-        import numpy as np
+    def mask(self, df: "pd.DataFrame", cfg: "Config") -> "np.ndarray":
+        """Which rows pass, as a boolean array."""
+        from sferum_tui.core import indicators
 
-        return np.asarray(self.apply(df, cfg).index.to_numpy(), dtype=np.int64)
+        return indicators.filter_mask(df, **self.kwargs(cfg))
+
+    @property
+    def one_municipality(self) -> str | None:
+        """The municipality the console narrows to (it picks one at a time)."""
+        return self.municipality[0] if self.municipality else None
+
+    def area(self) -> "FilterSpec":
+        """Only the area part (municipality and its region): what the KPIs are computed over."""
+        return FilterSpec(municipality=self.municipality, region=self.region)
 
     # -- words ------------------------------------------------------------------------------
 

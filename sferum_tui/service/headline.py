@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sferum_tui.service.filters import FilterSpec
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from sferum_tui.core.config import Config
@@ -85,18 +86,20 @@ def activity_kpi(kpis) -> "Kpi | None":
     return None
 
 
-def counts(frame: "pd.DataFrame", cfg: "Config", *, base: FilterSpec | None = None,
-           threshold: float | None = None) -> dict[str, int]:
-    """How many rows of ``frame`` pass ``base`` (``shown``) and, among those, each counted
-    flag (:data:`COUNT_FILTERS`) — each the length of a filtered table."""
-    base = base or FilterSpec()
-    if threshold is not None:
-        base = replace(base, threshold=threshold)
-    shown = base.apply(frame, cfg)
-    out = {"shown": len(shown)}
+def counts(frame: "pd.DataFrame", cfg: "Config", *, rows: "np.ndarray | None" = None,
+           base: FilterSpec | None = None, threshold: float | None = None) -> dict[str, int]:
+    """How many rows of ``frame`` are shown (``rows``: their positions, or those passing
+    ``base``; default all) and, among those, each counted flag (:data:`COUNT_FILTERS`) — each
+    count the length of the table ``schools`` prints with that filter added."""
+    import numpy as np
+
+    thr = threshold if threshold is not None else (base.threshold if base else None)
+    if rows is None and base is not None and base.any:
+        rows = np.flatnonzero(base.mask(frame, cfg))
+    out = {"shown": len(frame) if rows is None else len(rows)}
     for name, flag in COUNT_FILTERS.items():
-        spec = replace(flag, threshold=base.threshold)
-        out[name] = len(spec.apply(shown, cfg))
+        mask = replace(flag, threshold=thr).mask(frame, cfg)
+        out[name] = int(mask.sum() if rows is None else mask[rows].sum())
     return out
 
 

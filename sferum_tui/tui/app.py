@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from sferum_tui.i18n import get_language, set_language, tr
-from sferum_tui.service.console import DEFAULT_SHORTLIST, ConsoleAPI, StoreSignature, format_share
+from sferum_tui.service.console import ConsoleAPI, StoreSignature, format_share, shortlist_title
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
 from sferum_tui.tui.widgets import StatusLine, language_name
@@ -92,7 +92,7 @@ class SferumCommands(Provider):
                 (tr("Сортировка…", "Sort by…"), "s", on_main("action_sort")),
                 (tr("Отметить школу в список", "Mark the school into the list"), "space",
                  on_main("action_mark")),
-                (tr("Список «{n}»", "List “{n}”", n=app.api.shortlist_name),
+                (tr("Список «{n}»", "List “{n}”", n=shortlist_title(app.api.shortlist_name)),
                  tr("Отмеченные школы", "The marked schools"), on_main("action_shortlist")),
                 (tr("Выгрузить таблицу (CSV, XLSX, Markdown)…", "Export the table (CSV, XLSX, Markdown)…"),
                  "e", on_main("action_export")),
@@ -383,10 +383,7 @@ class SferumApp(App[int]):
     def _switch_language(self, lang: str) -> None:
         from sferum_tui.tui.welcome import WelcomeScreen
 
-        old_default = DEFAULT_SHORTLIST()
-        set_language(lang)
-        if self.api.shortlist_name == old_default:
-            self.api.shortlist_name = DEFAULT_SHORTLIST()
+        set_language(lang)   # the default list keeps its one name: marks survive the switch
         self.api.invalidate()  # reasons and titles from the core are in the old language
         from sferum_tui.tui.school import drop_kept_school
 

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
-from sferum_tui.service.console import Filters, format_share
+from sferum_tui.service.console import Filters, format_share, shortlist_title
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
@@ -480,7 +480,7 @@ class MainScreen(Screen):
     def action_clear_filters(self) -> None:
         if not self.state.filters.any:
             return
-        self.state.filters = Filters()
+        self.state.filters = self.state.filters.cleared()
         search = self.query_one("#search", SearchInput)
         with search.prevent(Input.Changed):
             search.value = ""
@@ -489,7 +489,7 @@ class MainScreen(Screen):
 
     def set_municipality(self, name: str | None, region: str | None = None) -> None:
         """Narrow to one municipality; ``region`` too when the name is in several regions."""
-        self.state.filters = replace(self.state.filters, municipality=name or None,
+        self.state.filters = replace(self.state.filters, municipality=(name,) if name else (),
                                      region=(region or None) if name else None)
         self.reload()
 
@@ -506,7 +506,7 @@ class MainScreen(Screen):
                 self.set_municipality(None if value == MunicipalityPicker.ALL else value)
 
         week, f = self.view.week, self.state.filters
-        current = (f.municipality, f.region) if week.areas and f.region else f.municipality
+        current = (f.one_municipality, f.region) if week.areas and f.region else f.one_municipality
         self.app.push_screen(MunicipalityPicker(week.municipalities, current, week.areas), chosen)
 
     def action_set_threshold(self) -> None:
@@ -652,7 +652,7 @@ class MainScreen(Screen):
             return
         self.app.call_from_thread(self._mark_saved)
         text = tr("В списке «{n}»: {c} ({k} — открыть список)",
-                  "In the list “{n}”: {c} ({k} opens it)", n=name, c=count, k=hint)
+                  "In the list “{n}”: {c} ({k} opens it)", n=shortlist_title(name), c=count, k=hint)
         self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
 
     def _mark_saved(self) -> None:
@@ -661,14 +661,15 @@ class MainScreen(Screen):
     def action_shortlist(self) -> None:
         # marks changed there (removals, another list chosen) show on return: on_screen_resume
         push_optional(self.app, "sferum_tui.tui.shortlist", "ShortlistScreen", self.api,
-                      self.api.shortlist_name)
+                      self.api.shortlist_name,
+                      self.view.week.info.id if self.view is not None else None)
 
     def action_export(self) -> None:
         if self.view is None:
             return
         frame = self.table.view_frame()
         push_optional(self.app, "sferum_tui.tui.export_dialog", "ExportDialog", self.api, frame,
-                      self.view.week.info, self.state.filters.describe(self.view.threshold))
+                      self.view.week.info, self.view.filters.describe(self.api.cfg))
 
     def action_copy(self) -> None:
         """Copy the marked schools (or the cursor's) as text: OSC 52 works over SSH."""
@@ -679,19 +680,15 @@ class MainScreen(Screen):
             [self.table.cursor_key] if self.table.cursor_key is not None else [])
         if not keys:
             return
+        from sferum_tui.service.lists import letter_text
+        from sferum_tui.service.vocab import orgs
+
         rows = frame.set_index("org_uid").loc[[k for k in keys if k in set(frame["org_uid"])]]
-        lines = []
-        for uid, row in rows.iterrows():
-            reasons = row.get("reasons")
-            reasons = "; ".join(reasons) if isinstance(reasons, (list, tuple)) and reasons else ""
-            bits = [str(row.get("org_name") or ""), str(row.get("org_id") or ""),
-                    str(row.get("municipality") or "")]
-            if reasons:
-                bits.append(reasons)
-            lines.append(" — ".join(b for b in bits if b))
-        self.app.copy_to_clipboard("\n".join(lines) + "\n")
-        self.notify(tr("Скопировано строк: {n}", "Copied {n} line(s)", n=len(lines)), timeout=3,
-                    markup=False)
+        # the same text as the shortlist's «c»: a numbered list ready for a letter
+        self.app.copy_to_clipboard(letter_text(rows.reset_index()))
+        self.notify(tr("Скопировано в буфер обмена: {n} (вставьте в письмо)",
+                       "Copied to the clipboard: {n} (paste it into a letter)", n=orgs(len(rows))),
+                    timeout=3, markup=False)
 
     def action_fetch(self) -> None:
         self.app.start_fetch()

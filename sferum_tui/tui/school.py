@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -38,11 +38,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tab, Tabs
 
 from sferum_tui.i18n import tr
+from sferum_tui.service.console import shortlist_title
+from sferum_tui.service.vocab import clean_text
 from sferum_tui.tui.charts import HistoryChart
 from sferum_tui.tui.table import Column, FrameTable
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sferum_tui.service.console import ConsoleAPI
 
 __all__ = [
     "SchoolScreen", "SchoolData", "load_school", "open_school_screen", "localize_bindings",
@@ -53,8 +57,6 @@ __all__ = [
 
 #: Views of the lower part at 80×24, in tab order.
 VIEWS = ("history", "messaging", "users", "classes")
-
-T = TypeVar("T")
 
 WIDE_MIN_WIDTH = 110
 WIDE_MIN_HEIGHT = 34
@@ -78,16 +80,9 @@ def localize_bindings(node: DOMNode, texts: dict[str, tuple[str, str]]) -> None:
         ]
 
 
-def current_shortlist(api: Any) -> str:
-    """The name of the shortlist marks go to: the console's choice (``api.shortlist_name``),
-    else the console's default list."""
-    for attr in ("shortlist_name", "shortlist", "current_shortlist"):
-        value = getattr(api, attr, None)
-        if isinstance(value, str) and value.strip():
-            return value
-    from sferum_tui.service.console import DEFAULT_SHORTLIST
-
-    return DEFAULT_SHORTLIST()
+def current_shortlist(api: "ConsoleAPI") -> str:
+    """The name of the shortlist marks go to (the console's choice, by default «Рассылка»)."""
+    return api.shortlist_name
 
 
 def _missing(value: Any) -> bool:
@@ -246,12 +241,6 @@ def _weeks_below(row: dict[str, Any], key: str) -> int | None:
     return None
 
 
-def _on_store(api: Any, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn`` on the console's store thread when the facade has one (``api.call``)."""
-    call = getattr(api, "call", None)
-    return call(fn, *args) if callable(call) else fn(*args)
-
-
 def _target_lines(cfg: Any, history: "pd.DataFrame", records: list[dict[str, Any]],
                   keys: list[Any]) -> dict[Any, list[TargetLine]]:
     """Each configured target per week: the core's ``value_<key>``/``pass_<key>`` columns
@@ -285,12 +274,8 @@ def load_school(api: Any, org_uid: int, week_id: Any,
     from sferum_tui.core.store.shortlists import Shortlists
 
     store, cfg = api.store, api.cfg
-    if history is not None:
-        pass
-    elif callable(getattr(api, "org_history", None)):
+    if history is None:
         history = api.org_history(int(org_uid))
-    else:
-        history = _on_store(api, indicators.org_history, store, cfg, int(org_uid))
     history = history.reset_index(drop=True)
     if "week_start" not in history.columns and "period_start" in history.columns:
         history = history.rename(columns={"period_start": "week_start", "period_end": "week_end"})
@@ -313,7 +298,7 @@ def load_school(api: Any, org_uid: int, week_id: Any,
     municipality = latest.get("municipality")
     region = latest.get("region")
     if _missing(name) or not name:  # only in the registry, or never in a held week
-        orgs = _on_store(api, store.orgs)
+        orgs = api.call(store.orgs)
         hit = orgs[orgs["org_uid"] == int(org_uid)]
         if len(hit):
             first = hit.iloc[0]
@@ -332,7 +317,7 @@ def load_school(api: Any, org_uid: int, week_id: Any,
             selected = week_id
         else:
             try:
-                start = _on_store(api, store.snapshot, int(week_id)).period_start
+                start = api.call(store.snapshot, int(week_id)).period_start
             except Exception:  # noqa: BLE001 - an unknown week just means "the latest"
                 start = None
             for k, r in zip(keys, records):
@@ -348,7 +333,7 @@ def load_school(api: Any, org_uid: int, week_id: Any,
         table["present"] = [not _flag(v) for v in table["missing"].tolist()]
 
     list_name = current_shortlist(api)
-    in_list = int(org_uid) in _on_store(api, Shortlists(store).contains, list_name)
+    in_list = int(org_uid) in api.call(Shortlists(store).contains, list_name)
 
     def series(col: str) -> list[Any]:
         return history[col].tolist() if col in history.columns else [None] * len(history)
@@ -602,9 +587,7 @@ class SchoolScreen(Screen[None]):
             pass
         # the store reads the history while Textual mounts the screen (api.submit: the store's
         # own thread; the load worker collects it)
-        submit, history = getattr(api, "submit", None), getattr(api, "org_history", None)
-        self._history = submit(history, self.org_uid) \
-            if callable(submit) and callable(history) and preloaded is None else None
+        self._history = api.submit(api.org_history, self.org_uid) if preloaded is None else None
         self._preloaded = preloaded
 
     # ------------------------------------------------------------------ layout
@@ -762,17 +745,19 @@ class SchoolScreen(Screen[None]):
         if data is None:
             return
         mark = Content.from_markup(" [$text-accent]●[/] ") if data.in_list else Content(" ")
+        # texts from data never reach the terminal raw (an ESC]0;…BEL in a name retitled it)
         self.query_one("#school-name", Static).update(
-            Content.assemble(mark, data.name))
+            Content.assemble(mark, clean_text(str(data.name))))
         bits: list[str | tuple[str, str]] = []
         if data.inn:
-            bits.append(tr("ИНН {i}", "ИНН {i}", i=data.inn))
+            bits.append(tr("ИНН {i}", "ИНН {i}", i=clean_text(str(data.inn))))
         if data.municipality:
-            bits.append(data.municipality)
+            bits.append(clean_text(str(data.municipality)))
         if data.region:
-            bits.append(data.region)
+            bits.append(clean_text(str(data.region)))
         if data.in_list:
-            bits.append((tr("в списке «{n}»", "in list “{n}”", n=data.list_name), "$text-accent"))
+            bits.append((tr("в списке «{n}»", "in list “{n}”", n=shortlist_title(data.list_name)),
+                         "$text-accent"))
         parts: list[Any] = []
         for i, bit in enumerate(bits):
             if i:
@@ -908,9 +893,9 @@ class SchoolScreen(Screen[None]):
         try:
             lists = Shortlists(self.api.store)
             if mark:
-                _on_store(self.api, lists.add, list_name, [self.org_uid])
-            elif _on_store(self.api, lists.exists, list_name):
-                _on_store(self.api, lists.remove, list_name, [self.org_uid])
+                self.api.call(lists.add, list_name, [self.org_uid])
+            elif self.api.call(lists.exists, list_name):
+                self.api.call(lists.remove, list_name, [self.org_uid])
         except Exception as exc:  # noqa: BLE001 - a locked or read-only store: say so
             self.app.call_from_thread(self._mark_failed, exc)
             return
@@ -928,8 +913,10 @@ class SchoolScreen(Screen[None]):
             if self.is_attached:
                 self._show_identity()
         if mark:
-            text = tr("Добавлена в список «{n}»", "Added to the list “{n}”", n=list_name)
+            text = tr("Добавлена в список «{n}»", "Added to the list “{n}”",
+                      n=shortlist_title(list_name))
         else:
-            text = tr("Убрана из списка «{n}»", "Removed from the list “{n}”", n=list_name)
+            text = tr("Убрана из списка «{n}»", "Removed from the list “{n}”",
+                      n=shortlist_title(list_name))
         self.notify(text, timeout=3)
         self.post_message(self.MarkChanged(self.org_uid, list_name, mark))

@@ -32,9 +32,11 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import tr
+from sferum_tui.service.console import shortlist_title
+from sferum_tui.service.vocab import fold
+from sferum_tui.service.lists import ShortlistData, letter_text, load_shortlist, reasons_of
 from sferum_tui.tui.school import (
     open_school_screen,
-    _on_store,
     _status_style,
     fmt_count,
     fmt_share,
@@ -46,132 +48,13 @@ from sferum_tui.tui.table import Column, FrameTable
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sferum_tui.service.console import ConsoleAPI
+
 __all__ = ["ShortlistScreen", "ShortlistPicker", "ShortlistData", "shortlist_text",
            "load_shortlist"]
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
-
-
-def _reasons(value: Any) -> list[str]:
-    if _blank(value) if not isinstance(value, (list, tuple)) else False:
-        return []
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, (list, tuple)):
-        return [str(x) for x in value if not _blank(x) and str(x).strip()]
-    try:
-        return [str(x) for x in value]
-    except TypeError:
-        return [str(value)]
-
-
-def shortlist_text(frame: "pd.DataFrame") -> str:
-    """The list as plain text for a letter: one numbered line per school —
-    ``1. Name, ИНН 0527001235, Municipality — reason; reason``."""
-    lines: list[str] = []
-    for i, row in enumerate(frame.to_dict("records"), start=1):
-        bits = [str(row.get("org_name") or tr("без названия", "unnamed"))]
-        inn = row.get("org_id")
-        if not _blank(inn) and str(inn).strip():
-            bits.append(tr("ИНН {i}", "ИНН {i}", i=inn))
-        municipality = row.get("municipality")
-        if not _blank(municipality) and str(municipality).strip():
-            bits.append(str(municipality))
-        line = f"{i}. " + ", ".join(bits)
-        reasons = _reasons(row.get("reasons"))
-        if not reasons and row.get("in_week") is False:
-            reasons = [tr("нет в файле недели", "absent from the week's file")]
-        if reasons:
-            line += " — " + "; ".join(reasons)
-        lines.append(line)
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-# --------------------------------------------------------------------------------------------
-# Data
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class ShortlistData:
-    name: str
-    exists: bool
-    frame: "pd.DataFrame"        # the core's joined rows (export these)
-    table: "pd.DataFrame"        # the same with display columns (``_n``, ``_reasons``)
-    week: Any                    # SnapshotInfo of the week the figures are from, or None
-    week_id: int | None
-
-
-def load_shortlist(api: Any, name: str) -> ShortlistData:
-    """Members of ``name`` beside the latest week's figures (runs in a worker thread)."""
-    import pandas as pd
-
-    from sferum_tui.core.store import shortlists as sl
-
-    lists = sl.Shortlists(api.store)
-    exists = _on_store(api, lists.exists, name)
-    if exists:
-        name = _on_store(api, lists.canonical_name, name) or name
-        members = _on_store(api, lists.members, name)
-    else:
-        members = pd.DataFrame({c: pd.Series(dtype=object) for c in sl.MEMBER_COLUMNS})
-        members["org_uid"] = members["org_uid"].astype("int64")
-
-    week_id = None
-    info = None
-    latest_id = getattr(api, "latest_id", None)
-    if callable(latest_id):
-        week_id = latest_id()
-    else:
-        snap = api.store.latest()
-        week_id = snap.id if snap is not None else None
-
-    if week_id is not None:
-        frame = _week_frame(api, week_id)
-        info = _week_info(api, week_id)
-        joined = sl.join_members(members, frame)
-        if len(joined) and not bool(joined["in_week"].all()) and bool(getattr(api, "scope", False)):
-            # a member outside the console's scope: its figures from the whole week
-            from sferum_tui.core import indicators
-
-            whole = _on_store(api, lambda: indicators.week_table(api.store, api.cfg, week_id,
-                                                                 scope=False))
-            joined = sl.join_members(members, whole)
-    else:
-        joined = members.copy()
-        joined["in_week"] = False
-        joined["reasons"] = [[] for _ in range(len(joined))]
-
-    table = joined.copy()
-    table["_n"] = range(1, len(table) + 1)
-    table["_reasons"] = ["; ".join(_reasons(r)) for r in table.get("reasons", [[]] * len(table))]
-    if "in_week" in table.columns:
-        absent = ~table["in_week"].fillna(False).astype(bool)
-        text = tr("нет в файле недели", "absent from the week's file")
-        table.loc[absent & (table["_reasons"] == ""), "_reasons"] = text
-    return ShortlistData(name=name, exists=bool(exists), frame=joined, table=table,
-                         week=info, week_id=week_id)
-
-
-def _week_frame(api: Any, week_id: int) -> "pd.DataFrame":
-    week = getattr(api, "week", None)
-    if callable(week):
-        return week(week_id).frame
-    from sferum_tui.core import indicators
-
-    return indicators.week_table(api.store, api.cfg, week_id)
-
-
-def _week_info(api: Any, week_id: int) -> Any:
-    week = getattr(api, "week", None)
-    if callable(week):
-        return week(week_id).info
-    return api.store.snapshot(week_id)
+_reasons = reasons_of
+shortlist_text = letter_text
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +101,8 @@ class ShortlistPicker(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content.from_markup("[b]$t[/b]", t=tr("Списки", "Shortlists")))
-            options = [Option(Content.assemble(name, (f"  {count}", "$text-muted")), id=f"l{i}")
+            options = [Option(Content.assemble(shortlist_title(name), (f"  {count}", "$text-muted")),
+                              id=f"l{i}")
                        for i, (name, count) in enumerate(self.lists)]
             yield OptionList(*options, id="picker-lists")
             yield Label(tr("Новый список (Enter — создать):", "New list (Enter to create):"))
@@ -228,8 +112,8 @@ class ShortlistPicker(ModalScreen["str | None"]):
         options = self.query_one(OptionList)
         names = [n for n, _ in self.lists]
         if names:
-            folded = self.current.casefold()
-            idx = next((i for i, n in enumerate(names) if n.casefold() == folded), 0)
+            folded = fold(self.current)
+            idx = next((i for i, n in enumerate(names) if fold(n) == folded), 0)
             options.highlighted = idx
             options.focus()
         else:
@@ -327,8 +211,9 @@ class ShortlistScreen(Screen[None]):
 
     def __init__(
         self,
-        api: Any,
+        api: "ConsoleAPI",
         name: str | None = None,
+        week_id: int | None = None,
         *,
         id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
@@ -336,15 +221,13 @@ class ShortlistScreen(Screen[None]):
         super().__init__(id=id, classes=classes)
         localize_bindings(self, _BINDING_TEXTS)
         self.api = api
-        if not name:
-            from sferum_tui.tui.school import current_shortlist
-
-            name = current_shortlist(api)
-        self.list_name: str = name
+        self.list_name: str = name or api.shortlist_name
+        self.week_id = week_id   # the week being viewed (None: the latest)
         self.data: ShortlistData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(tr("Список «{n}»", "List “{n}”", n=self.list_name), id="shortlist-title",
+        yield Static(tr("Список «{n}»", "List “{n}”", n=shortlist_title(self.list_name)),
+                     id="shortlist-title",
                      markup=False)
         yield Static("", id="shortlist-empty", markup=False)
         yield FrameTable(columns=_columns(), key_column="org_uid", show_marks=False,
@@ -365,7 +248,7 @@ class ShortlistScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="shortlist-load")
     def load(self) -> None:
         try:
-            data = load_shortlist(self.api, self.list_name)
+            data = load_shortlist(self.api, self.list_name, self.week_id)
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
             self.app.call_from_thread(self._failed, exc)
             return
@@ -383,7 +266,7 @@ class ShortlistScreen(Screen[None]):
 
         self.data = data
         self.list_name = data.name
-        title = tr("Список «{n}»", "List “{n}”", n=data.name) + " · " + orgs_phrase(len(data.frame))
+        title = tr("Список «{n}»", "List “{n}”", n=data.title) + " · " + orgs_phrase(len(data.frame))
         if data.week is not None:
             title += " · " + tr("неделя {w}", "week {w}", w=data.week.period_label)
         self.query_one("#shortlist-title", Static).update(title)
@@ -441,8 +324,8 @@ class ShortlistScreen(Screen[None]):
 
         name = self.list_name
         try:
-            _on_store(self.api, Shortlists(self.api.store).remove, name, [uid])
-            data = load_shortlist(self.api, name)
+            self.api.call(Shortlists(self.api.store).remove, name, [uid])
+            data = load_shortlist(self.api, name, self.week_id)
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self._failed, exc)
             return
@@ -462,7 +345,7 @@ class ShortlistScreen(Screen[None]):
         from sferum_tui.core.store.shortlists import Shortlists
 
         try:
-            infos = _on_store(self.api, Shortlists(self.api.store).lists)
+            infos = self.api.call(Shortlists(self.api.store).lists)
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self._failed, exc)
             return
@@ -474,23 +357,21 @@ class ShortlistScreen(Screen[None]):
         if not name:
             return
         self.list_name = name
-        for attr in ("shortlist_name", "shortlist"):
-            if hasattr(self.api, attr):
-                setattr(self.api, attr, name)
-                break
+        self.api.shortlist_name = name
         self.query_one("#shortlist-table", FrameTable).loading = True
         self.load()
-        self.notify(tr("Текущий список: «{n}»", "Current list: “{n}”", n=name), timeout=3)
+        self.notify(tr("Текущий список: «{n}»", "Current list: “{n}”", n=shortlist_title(name)),
+                    timeout=3)
         self.post_message(self.Changed(name))
 
     def action_export(self) -> None:
         if self.data is None:
             return
-        from sferum_tui.core.outputs.export import describe_filter
+        from sferum_tui.service.filters import FilterSpec
         from sferum_tui.tui.export_dialog import ExportDialog
 
         self.app.push_screen(ExportDialog(self.api, self.data.frame, self.data.week,
-                                          describe_filter(shortlist=self.data.name)))
+                                          FilterSpec().describe(shortlist=self.data.title)))
 
     def action_copy(self) -> None:
         if self.data is None:

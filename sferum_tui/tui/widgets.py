@@ -24,6 +24,17 @@ from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import get_language, plural_ru, tr
 from sferum_tui.service.console import format_share, next_publication
+from sferum_tui.service.vocab import (
+    PercentError,
+    is_missing,
+    parse_percent,
+    percent_input,
+    day,
+    signed_pp,
+    threshold,
+)
+from sferum_tui.service.headline import OVERDUE_AS_DATE, deadline_text
+from sferum_tui.service.vocab import integer as format_int
 
 if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI, View
@@ -42,22 +53,9 @@ def weekday_short(d: datetime) -> str:
     return tr(ru, en)
 
 
-def format_int(n: Any) -> str:
-    if n is None or (isinstance(n, float) and math.isnan(n)):
-        return "—"
-    text = f"{int(n):,}"
-    return text.replace(",", tr("\u00a0", ","))
-
-
 def format_delta_pp(delta: float | None, digits: int = 1) -> str:
-    """A change of a share in percentage points: ``▲1,2`` / ``▼0,4`` / ``=``."""
-    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
-        return ""
-    pp = 100.0 * delta
-    if abs(pp) < 0.5 * 10 ** -digits:
-        return "="
-    arrow = "▲" if pp > 0 else "▼"
-    return f"{arrow}{abs(pp):.{digits}f}".replace(".", tr(",", "."))
+    """A KPI's change in percentage points (``▲1,2`` / ``▼0,4`` / ``=``); "" when unknown."""
+    return "" if is_missing(delta) else signed_pp(delta, digits)
 
 
 def _ago(then: datetime, now: datetime) -> str:
@@ -233,37 +231,25 @@ class KpiCard(Widget):
             pad = max(1, width - len(title) - len(count)) if width else 2
             line1 += " " * pad + f"[$text-muted]{count}[/]"
         line2 = (f"[b {colour}]{format_share(value)}[/] {arrow} "
-                 f"[$text-muted]{tr('цель', 'target')} {format_share(target, 0)}[/]")
+                 f"[$text-muted]{tr('цель', 'target')} {threshold(target)}[/]")
         days = getattr(kpi, "days_left", None)
         deadline = getattr(kpi, "deadline", None)
         if deadline is not None and days is not None:
-            when = deadline.strftime("%d.%m.%y")
+            head = deadline_text(kpi)     # the same words as summary's «До срока»
             if reached:
-                line3 = f"[$text-success]{tr('цель достигнута', 'target reached')}[/]"
-            elif days < -OVERDUE_AS_DATE:
-                # long past (the 2023 letter's deadlines): the date says more than 1 311 days
-                line3 = f"[b $text-error]{tr('просрочено с {d}', 'overdue since {d}', d=when)}[/]"
+                style = "$text-success"
+            elif days < 0:
+                style = "b $text-error"
             else:
-                if days < 0:
-                    head, style = f"{tr('просрочено', 'overdue')} {_days(-days)}", "b $text-error"
-                elif days == 0:
-                    head, style = tr("срок сегодня", "due today"), "b $text-warning"
-                else:
-                    head, style = f"{tr('осталось', 'left')} {_days(days)}", "$text-warning"
-                line3 = f"[{style}]{head}[/]"
-                if not width or len(head) + 1 + len(when) <= width:  # the date only whole
-                    line3 += f" [$text-muted]{when}[/]"
+                style = "b $text-warning" if days == 0 else "$text-warning"
+            line3 = f"[{style}]{escape(head)}[/]"
+            when = day(deadline)
+            if not reached and days >= -OVERDUE_AS_DATE and (
+                    not width or len(head) + 1 + len(when) <= width):  # the date only whole
+                line3 += f" [$text-muted]{when}[/]"
         else:
             line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
         return f"{line1}\n{line2}\n{line3}"
-
-
-#: Overdue by more days than this, a KPI card names the deadline's date instead of a count.
-OVERDUE_AS_DATE = 60
-
-
-def _days(n: int) -> str:
-    return tr("{n} дн.", "{n} d", n=format_int(n))
 
 
 def _isnan(x: Any) -> bool:
@@ -316,6 +302,7 @@ class ChipBar(Horizontal):
                     (hint_keys.get("filter_unregistered", "r"), tr("рег.", "reg.")),
                     (hint_keys.get("filter_missing", "x"), tr("нет в нед.", "missing")),
                     (hint_keys.get("filter_changed", "c"), tr("изм.", "changed")),
+                    (hint_keys.get("filter_disagrees", "v"), tr("≠", "≠")),
                     (hint_keys.get("filter_municipality", "u"), tr("МО", "munic.")),
                     (hint_keys.get("search", "/"), tr("поиск", "search"))]
             if compact:
@@ -334,6 +321,9 @@ class ChipBar(Horizontal):
             f"[$text-error]{tr('неакт.', 'inact.')} {format_int(c.get('inactive', 0))}[/]",
             f"[$text-warning]{tr('мало пишут', 'low')} {format_int(c.get('low_messaging', 0))}[/]",
         ]
+        if c.get("status_disagrees"):   # its own labelled count (filter: v)
+            extra.append(f"[$text-muted]{tr('статус≠правило', 'status≠rule')} "
+                         f"{format_int(c['status_disagrees'])}[/]")
         self.query_one("#chip-line", SplitLine).set_parts(
             text, f"[b]{counts}[/] · " + " · ".join(extra) + " ")
 
@@ -520,9 +510,8 @@ class ThresholdDialog(ModalScreen[float | None]):
                             "(по умолчанию {d}); школы ниже неё — «мало пишут».",
                             "Share of teachers who wrote more than 3 messages, in percent "
                             "(default {d}); schools below it are “low”.",
-                            d=format_share(self.default, 0)), classes="hint", markup=False)
-            value = f"{100 * self.current:g}".replace(".", tr(",", "."))
-            yield Input(value, id="threshold-input", restrict=r"[0-9.,% ]*")
+                            d=threshold(self.default)), classes="hint", markup=False)
+            yield Input(percent_input(self.current), id="threshold-input", restrict=r"[0-9.,% ]*")
             yield Static("", id="threshold-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
@@ -530,18 +519,13 @@ class ThresholdDialog(ModalScreen[float | None]):
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
-        text = event.value.replace("%", "").replace(",", ".").strip()
+        """The one threshold grammar of the CLI and the config (``parse_percent``)."""
         try:
-            value = float(text)
-        except ValueError:
-            self.query_one("#threshold-error", Static).update(
-                tr("Нужно число от 0 до 100, например 30", "A number from 0 to 100, e.g. 30"))
+            value = parse_percent(event.value)
+        except PercentError as err:
+            self.query_one("#threshold-error", Static).update(str(err))
             return
-        if not 0 <= value <= 100:
-            self.query_one("#threshold-error", Static).update(
-                tr("Нужно число от 0 до 100", "A number from 0 to 100"))
-            return
-        self.dismiss(value / 100.0)
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Kpi", "AmbiguousOrgError", "DELTA_FIELDS", "SORT_ALIASES", "resolve_week", "week_table",
-    "filter_schools", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
+    "filter_schools", "filter_mask", "sort_schools", "kpis", "rollup", "changes", "org_history", "find_org",
     "warm_cache", "refresh_cache", "indicator_columns", "output_columns", "json_records", "parse_day", "fold",
     "name_sort_key", "short_name", "ACTIVITY_KEY",
 ]
@@ -444,13 +444,22 @@ def refresh_cache(store: "Store", cfg: "Config") -> None:
 # Filters and sorting
 # --------------------------------------------------------------------------------------------
 
-def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
-                   low_messaging: float | bool | None = None, unregistered: bool = False,
-                   missing: bool = False, municipality: str | Iterable[str] | None = None,
-                   search: str | None = None, changed: bool = False,
-                   region: str | Iterable[str] | None = None,
-                   disagrees: bool = False) -> "pd.DataFrame":
-    """Rows of a week table (or of a history) that pass every filter given (AND).
+def filter_schools(df: "pd.DataFrame", **filters) -> "pd.DataFrame":
+    """Rows of a week table (or of a history) that pass every filter given (AND); the filters
+    are those of :func:`filter_mask`."""
+    out = df.loc[filter_mask(df, **filters)]
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def filter_mask(df: "pd.DataFrame", *, inactive: bool = False,
+                low_messaging: float | bool | None = None, unregistered: bool = False,
+                missing: bool = False, municipality: str | Iterable[str] | None = None,
+                search: str | None = None, changed: bool = False,
+                region: str | Iterable[str] | None = None,
+                disagrees: bool = False) -> np.ndarray:
+    """Which rows of a week table (or of a history) pass every filter given (AND), as a
+    boolean array — the one definition of every filter.
 
     ``low_messaging``: ``True`` uses the ``low_messaging`` column (the config's threshold); a
     number is a threshold of its own (a share 0..1: ``messaging_share`` strictly below it, or a
@@ -500,9 +509,7 @@ def filter_schools(df: "pd.DataFrame", *, inactive: bool = False,
             names = df["org_name"].fillna("").astype(str).str.casefold().str.replace("ё", "е")
             names = names.str.split().str.join(" ")
             mask &= names.str.contains(needle, regex=False).to_numpy(dtype=bool)
-    out = df.loc[mask]
-    out.attrs = dict(df.attrs)
-    return out
+    return mask
 
 
 _LEGAL_FORM_RE = re.compile(r"^(?:[А-ЯЁA-Z]{2,8}\s+)+")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Shortlists", "ShortlistInfo", "MEMBER_COLUMNS", "MAX_NAME_LENGTH", "clean_name",
-    "join_members",
+    "join_members", "DEFAULT_LIST", "display_name", "is_default",
 ]
 
 MAX_NAME_LENGTH = 80
@@ -76,8 +76,25 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+#: The default list («space» marks into it).  It is kept under this one name whatever the UI
+#: language, so switching language neither empties it nor loses the marks; only its display
+#: name is translated (:func:`display_name`), and its English name finds it too.
+DEFAULT_LIST = "Рассылка"
+_DEFAULT_NAMES = ("рассылка", "mailing")
+
+
 def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold().replace("ё", "е")
+    key = " ".join(name.split()).casefold().replace("ё", "е")
+    return _DEFAULT_NAMES[0] if key in _DEFAULT_NAMES else key
+
+
+def is_default(name: str | None) -> bool:
+    return name is not None and _name_key(name) == _DEFAULT_NAMES[0]
+
+
+def display_name(name: str) -> str:
+    """A list's name as the UI shows it: the default list's in the current language."""
+    return tr("Рассылка", "Mailing") if is_default(name) else name
 
 
 def clean_name(name) -> str:
@@ -241,6 +258,8 @@ class Shortlists:
         row = con.execute("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),)).fetchone()
         if row:
             return row[0]
+        if is_default(name):
+            name = DEFAULT_LIST
         now = _utc_now()
         con.execute("INSERT INTO shortlists (name, name_key, created_at, updated_at) VALUES (?,?,?,?)",
                     (name, _name_key(name), now, now))
