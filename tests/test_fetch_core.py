@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cloud_server import cloud  # noqa: E402,F401 (a fixture)
-from test_fetch import FOLDER, csv_week, week, xlsx_week  # noqa: E402
+from fetch_support import FOLDER, csv_week, week, xlsx_week  # noqa: E402
 
 from sferum_tui.core.acquire import cloud as cloudmail  # noqa: E402
 from sferum_tui.core.acquire import fetch as F  # noqa: E402

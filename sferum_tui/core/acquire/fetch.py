@@ -673,14 +673,15 @@ class Fetcher:
     ``store``: an object with ``import_file(path, source_name=...)`` and ``snapshots()``, or a
     zero-argument callable that makes one (called only when a file needs importing).
     ``transport``: an ``httpx`` transport for tests; ``sleep``: replaces ``time.sleep``;
-    ``retry_refused``: try again the files refused on an earlier run.
+    ``retry_refused``: try again the files refused on an earlier run; ``aliases``: the config's
+    extra header aliases, passed to the import as ``sferum-tui import`` passes them.
     """
 
     def __init__(self, *, home: Path, cache_dir: Path, settings: FetchSettings,
                  store: Any = None, on_event: EventCallback | None = None,
                  cancel: threading.Event | None = None,
                  sleep: Callable[[float], None] | None = None, transport: Any = None,
-                 retry_refused: bool = False):
+                 retry_refused: bool = False, aliases: dict[str, str] | None = None):
         self.home = Path(home)
         self.fetch_dir = Path(cache_dir) / "fetch"
         self.settings = settings
@@ -694,6 +695,7 @@ class Fetcher:
         self._nodes: dict[str, str] = {}
         self._listed = 0
         self.retry_refused = retry_refused
+        self.aliases = dict(aliases) if aliases else None
 
     # ---------------------------------------------------------------- plumbing
 
@@ -1236,7 +1238,8 @@ class Fetcher:
         pending = self._record(f, sha, "importing", kept=str(path))
         self.state.add(pending)
         try:
-            outcome = store.import_file(path, source_name=src.name)
+            extra = {"extra_aliases": self.aliases} if self.aliases else {}
+            outcome = store.import_file(path, source_name=src.name, **extra)
         except Exception as exc:  # noqa: BLE001 - a refusal, or a reader that failed
             if isinstance(exc, UserError):
                 reason = one_line(exc.message, 300)
@@ -1483,10 +1486,11 @@ class Fetcher:
 
 
 def _fetcher(paths: Any, settings: FetchSettings, store: Any, on_event, cancel, sleep,
-             transport, retry_refused: bool = False) -> Fetcher:
+             transport, retry_refused: bool = False, config: Any = None) -> Fetcher:
     return Fetcher(home=Path(paths.home), cache_dir=Path(paths.cache_dir), settings=settings,
                    store=store, on_event=on_event, cancel=cancel, sleep=sleep,
-                   transport=transport, retry_refused=retry_refused)
+                   transport=transport, retry_refused=retry_refused,
+                   aliases=getattr(config, "aliases", None))
 
 
 def fetch_once(paths: Any, config: Any = None, source: str | None = None, *,
@@ -1507,7 +1511,7 @@ def fetch_once(paths: Any, config: Any = None, source: str | None = None, *,
     if sources is None:
         sources = resolve_sources(config, source, settings)
     return _fetcher(paths, settings, store, on_event, cancel, sleep, transport,
-                    retry_refused).run(sources, dry_run=dry_run)
+                    retry_refused, config).run(sources, dry_run=dry_run)
 
 
 def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *,
@@ -1527,7 +1531,7 @@ def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *
     report = FetchReport()
     for attempt in range(settings.wait_max_tries):
         fetcher = _fetcher(paths, settings, store, on_event, cancel, sleep, transport,
-                           retry_refused and attempt == 0)
+                           retry_refused and attempt == 0, config)
         store = fetcher._store if fetcher._store is not None else store
         report = fetcher.run(sources)
         report.tries = attempt + 1
