@@ -60,11 +60,12 @@ class Faults:
     v3_dispatcher_gone: bool = False  # api/v3/dispatcher answers 404 (clients must use api/v2)
     ranges: bool = True               # honour Range requests
     slow_every: float = 0.25          # seconds between the bytes of a "slow" body
+    target: str | None = None         # only requests whose path holds this text are hit
     retry_after: str = "1"            # the Retry-After header of a "429" answer
 
-    def take(self, kind: str) -> str | None:
+    def take(self, kind: str, path: str = "") -> str | None:
         fault = getattr(self, kind)
-        if fault is None:
+        if fault is None or (self.target is not None and self.target not in unquote(path)):
             return None
         if self.times is not None:
             if self.times <= 0:
@@ -361,12 +362,12 @@ class _Handler(BaseHTTPRequestHandler):
             node = cloud.nodes.get(weblink)
             if node is None or node.kind != "file":
                 return self._json(404, {"status": 404, "body": {"error": "not_exists"}})
-            return self._serve_bytes(node.name, node.data, node.mtime, cloud.faults.take("download"),
-                                     disposition=False)
+            return self._serve_bytes(node.name, node.data, node.mtime,
+                                     cloud.faults.take("download", path), disposition=False)
 
         if path in cloud.plain:
             name, data, mtime = cloud.plain[path]
-            fault = cloud.faults.take("plain") if self.command != "HEAD" or \
+            fault = cloud.faults.take("plain", path) if self.command != "HEAD" or \
                 cloud.faults.plain not in ("429", "slow") else None
             return self._serve_bytes(name, data, mtime, fault,
                                      disposition=path.startswith("/dl/"))

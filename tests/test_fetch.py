@@ -15,57 +15,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
-from fetch_support import FOLDER, csv_week, week, xlsx_week  # noqa: E402
+from fetch_support import (FOLDER, cache_files, csv_week, fetch, home, snapshots,  # noqa: E402,F401
+                           state_bytes, week, xlsx_week)
 
-from sferum_tui.cli import main  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
 
+
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-def home(tmp_path) -> Path:
-    return tmp_path / "home"
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("sferum-tui:")]
-
-
-@pytest.fixture
-def fetch(home, capsys):
-    def run(*args: str, lang: str = "en") -> Run:
-        capsys.readouterr()
-        code = main(["--home", str(home), "--lang", lang, "fetch", *args])
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Run(code, captured.out, captured.err)
-    return run
-
-
-def snapshots(home: Path) -> list[tuple[str, str]]:
-    if not (home / "store.sqlite").exists():
-        return []
-    with Store(home) as store:
-        return [(s.period_label, s.source_name) for s in store.snapshots(include_superseded=True)]
-
-
-def cache_files(home: Path) -> list[str]:
-    root = home / "cache"
-    if not root.exists():
-        return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and p.name != ".lock")
-
-
-def state_bytes(home: Path) -> bytes | None:
-    p = home / "fetch-state.json"
-    return p.read_bytes() if p.exists() else None
 
 
 def published_folder(cloud: CloudServer) -> str:

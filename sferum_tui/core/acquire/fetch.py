@@ -606,6 +606,17 @@ def _exclusive(folder: Path) -> Iterator[None]:
         lock.release()
 
 
+@contextlib.contextmanager
+def _disk_errors(fetcher: "Fetcher", src: Source, step: str, path: Path) -> Iterator[None]:
+    """A failed write (disk full, quota, I/O error) as one line naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if not exc.filename:
+            exc = OSError(exc.errno, exc.strerror, str(path))
+        raise fetcher._fail(src, step, os_problem(exc)) from None
+
+
 def os_problem(exc: OSError) -> str:
     """A one-line, translated reason for a failed file operation (disk full, read-only, no
     permission, a name too long …), naming the file when the error does."""
@@ -1350,11 +1361,17 @@ class Fetcher:
         assert f.url is not None
         return f.url
 
-    def _too_big(self, src: Source, step: str, size: int) -> FetchError:
+    def _too_big(self, src: Source, step: str, size: int | None = None) -> FetchError:
+        limit = format_size(self.settings.max_bytes)
+        if size is None:                # counted while it came: stopped at the limit
+            return self._fail(src, step, tr(
+                "файл больше предела {m} (limits.max_file_bytes); загрузка остановлена",
+                "the file is larger than the limit of {m} (limits.max_file_bytes); the download "
+                "was stopped", m=limit))
         return self._fail(src, step, tr(
-            "файл больше предела {m} ({s}; limits.max_file_bytes)",
-            "the file is larger than the limit of {m} ({s}; limits.max_file_bytes)",
-            m=format_size(self.settings.max_bytes), s=format_size(size)))
+            "файл больше предела {m}: {s} (limits.max_file_bytes)",
+            "the file is larger than the limit of {m}: {s} (limits.max_file_bytes)",
+            m=limit, s=format_size(size)))
 
     def _download_to(self, src: Source, http, f: RemoteFile, url: str, part: Path) -> str:
         """Download into ``part`` (resuming with Range when the server allows) within the
@@ -1453,11 +1470,15 @@ class Fetcher:
         began = time.monotonic()
         grace = self._base_timeout(src)          # the rate is judged once a read could time out
         min_rate = self.settings.min_rate
-        with open(part, mode) as out:
+        try:
+            out = open(part, mode)
+        except OSError as exc:
+            raise self._fail(src, step, os_problem(exc)) from None
+        with _disk_errors(self, src, step, part), out:
             for chunk in resp.iter_bytes():      # as it arrives: a cut keeps what came
                 self._check_cancel()
                 if done + len(chunk) > self.settings.max_bytes:
-                    raise self._too_big(src, step, done + len(chunk))
+                    raise self._too_big(src, step)
                 out.write(chunk)
                 done += len(chunk)
                 if f.size is not None and done > f.size:
