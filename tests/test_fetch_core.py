@@ -273,6 +273,10 @@ def test_parse_list_v4_and_v2():
     ({**V4_FOLDER, "list": None}, "folder: no list"),
     ({**V4_FOLDER, "list": [{"name": "x"}]}, "list[0]: no weblink/type"),
     ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": "big"}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": -1}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": "9" * 5000}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "mtime": 1e300}]}, "list[0]: mtime"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "mtime": 2.5}]}, "list[0]: mtime"),
 ])
 def test_parse_list_shape_errors(obj, why):
     with pytest.raises(cloudmail.ShapeError, match=__import__("re").escape(why)):

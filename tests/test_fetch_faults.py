@@ -352,3 +352,42 @@ def test_a_reader_that_kills_the_process_is_refused_on_the_next_run(cloud, home)
     assert state(home) == {"Мониторинг 15.04-21.04.xlsx": "rejected", GOOD: "imported"}
     third = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert third.returncode == 3 and "it was refused before" in third.stdout
+
+
+# ------------------------------------------------------------------------------ the command line
+
+
+@pytest.mark.parametrize("flag,value,expected", [
+    ("--timeout", "nan", "--timeout: expected a number from 1 to 3600, got “nan”"),
+    ("--timeout", "inf", "--timeout: expected a number from 1 to 3600, got “inf”"),
+    ("--timeout", "-1", "--timeout: expected a number from 1 to 3600, got “-1”"),
+    ("--timeout", "1e308", "--timeout: expected a number from 1 to 3600, got “1e308”"),
+    ("--timeout", "0.3", "--timeout: expected a number from 1 to 3600, got “0.3”"),
+    ("--retries", "1e20", "--retries: expected a whole number from 0 to 20, got “1e20”"),
+    ("--retries", "21", "--retries: expected a whole number from 0 to 20, got “21”"),
+    ("--wait-tries", "0", "--wait-tries: expected a whole number from 1 to 100, got “0”"),
+    ("--wait-interval", "0", "--wait-interval: expected a number above 0 and at most 1440, got “0”"),
+    ("--wait-interval", "nan", "--wait-interval: expected a number above 0 and at most 1440, got “nan”"),
+])
+def test_bad_numbers_on_the_command_line_are_one_line(cloud, fetch, home, flag, value, expected):
+    run = fetch(cloud.public_url(FOLDER), flag, value)
+    assert run.code == 1
+    assert run.error_lines == [f"sferum-tui: {expected}"], run.err
+    assert run.err.count("\n") == 1 and cloud.requests == []
+
+
+def test_a_bad_timeout_is_refused_in_russian(cloud, fetch, home):
+    run = fetch(cloud.public_url(FOLDER), "--timeout", "nan", lang="ru")
+    assert run.error_lines == ["sferum-tui: --timeout: ожидается число от 1 до 3600, указано «nan»"]
+
+
+def test_a_file_name_is_not_rich_markup_on_a_terminal(capsys):
+    from sferum_tui.commands.fetch import _Printer
+
+    printer = _Printer()
+    printer.tty = True
+    with printer:
+        printer(F.FetchEvent("start", "s", "[/bold] week.xlsx", 0, 1000, "Downloading"))
+        printer(F.FetchEvent("progress", "s", "[/bold] week.xlsx", 500, 1000))
+        printer(F.FetchEvent("error", "s", "[/bold] week.xlsx", message="“s”: [/bold] broken"))
+    assert "sferum-tui: “s”: [/bold] broken" in capsys.readouterr().err

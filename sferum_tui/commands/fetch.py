@@ -25,8 +25,13 @@ class _Refused:
     low: float
     high: float
     whole: bool
+    above_low: bool = False
 
     def message(self) -> str:
+        if self.above_low:
+            return tr("{f}: ожидается число больше {a} и не больше {b}, указано «{v}»",
+                      "{f}: expected a number above {a} and at most {b}, got “{v}”",
+                      f=self.flag, a=f"{self.low:g}", b=f"{self.high:g}", v=self.text)
         if self.whole:
             return tr("{f}: ожидается целое число от {a} до {b}, указано «{v}»",
                       "{f}: expected a whole number from {a} to {b}, got “{v}”",
@@ -45,13 +50,14 @@ def _ranged(flag: str, low: float, high: float, *, whole: bool = False,
         from sferum_tui.core.text import one_line
 
         shown = one_line(text, 40)
+        refused = _Refused(flag, shown, low, high, whole, above_low)
         try:
             value = int(text) if whole else float(text)
         except ValueError:
-            return _Refused(flag, shown, low, high, whole)
+            return refused
         if not math.isfinite(value) or not (low <= value <= high) or \
                 (above_low and value == low):
-            return _Refused(flag, shown, low, high, whole)
+            return refused
         return value
 
     parse.__name__ = flag.lstrip("-")
@@ -162,7 +168,8 @@ class _Printer:
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                                        TimeRemainingColumn, TransferSpeedColumn)
 
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+            # markup=False: a file name such as "[/x]" is text, not rich markup (it raised)
+            self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                                      DownloadColumn(), TransferSpeedColumn(),
                                      TimeRemainingColumn(),
                                      console=Console(stderr=True), transient=True)
