@@ -193,7 +193,7 @@ def test_an_endless_body_stops_at_max_bytes_and_the_part_is_removed(cloud, tmp_p
     assert report.exit_code == 1
     (message,) = report.errors
     assert message == ("“endless”: downloading “endless.csv”: the file is larger than the limit "
-                       "of 1.0 MB (limits.max_file_bytes); the download was stopped"), message
+                       "of 1.0 MB (the input file limit, [limits]); the download was stopped"), message
     assert [r.name for r in report.new] == ["good.csv"]
     assert cache_files(paths.home) == []                      # the .part is gone
 

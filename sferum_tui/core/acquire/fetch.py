@@ -1365,12 +1365,12 @@ class Fetcher:
         limit = format_size(self.settings.max_bytes)
         if size is None:                # counted while it came: stopped at the limit
             return self._fail(src, step, tr(
-                "файл больше предела {m} (limits.max_file_bytes); загрузка остановлена",
-                "the file is larger than the limit of {m} (limits.max_file_bytes); the download "
-                "was stopped", m=limit))
+                "файл больше предела {m} (предел входных файлов, [limits]); загрузка остановлена",
+                "the file is larger than the limit of {m} (the input file limit, [limits]); the "
+                "download was stopped", m=limit))
         return self._fail(src, step, tr(
-            "файл больше предела {m}: {s} (limits.max_file_bytes)",
-            "the file is larger than the limit of {m}: {s} (limits.max_file_bytes)",
+            "файл больше предела {m}: {s} (предел входных файлов, [limits])",
+            "the file is larger than the limit of {m}: {s} (the input file limit, [limits])",
             m=limit, s=format_size(size)))
 
     def _download_to(self, src: Source, http, f: RemoteFile, url: str, part: Path) -> str:
