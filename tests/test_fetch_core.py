@@ -424,3 +424,12 @@ def test_a_socks_proxy_without_its_package_is_one_line(paths):
     (message,) = report.errors
     assert message.startswith("“socks”: proxy “socks5://127.0.0.1:1080” is not usable")
     assert "socksio" in message and "\n" not in message
+
+
+def test_sniff_reads_a_few_bytes_of_a_bombed_mimetype(tmp_path):
+    path = tmp_path / "bomb.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", b"\0" * (20 * 1024 * 1024))   # 20 MB of zeros, ~20 KB packed
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ValueError, match="not an xlsx/ods spreadsheet"):
+        F.sniff_spreadsheet(path)

@@ -41,6 +41,7 @@ import shutil
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -532,9 +533,12 @@ def sniff_spreadsheet(path: Path) -> str:
                 names = zf.namelist()
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
-                if "mimetype" in names and b"spreadsheet" in zf.read("mimetype"):
-                    return "ods"
-        except (zipfile.BadZipFile, OSError, KeyError):
+                if "mimetype" in names:
+                    with zf.open("mimetype") as fh:      # a few bytes, never a whole bomb
+                        if b"spreadsheet" in fh.read(256):
+                            return "ods"
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError, RuntimeError, ValueError,
+                NotImplementedError, zlib.error):
             raise ValueError(tr("архив повреждён или не докачан", "the archive is damaged or "
                                 "incomplete")) from None
         raise ValueError(tr("это zip-архив, но не таблица xlsx/ods",
