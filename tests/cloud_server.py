@@ -24,6 +24,12 @@ Fault switches (``server.faults``, a :class:`Faults`) make each step misbehave: 
 ``"cut"`` (the connection drops mid-body) and ``"wrong_size"`` (fewer bytes than listed, with a
 consistent Content-Length).  ``times`` limits how many requests a fault hits before the server
 behaves again (``None``: always).
+
+Hostile answers (issue 10), for the same switches: ``"redirect_loop"`` (302 to itself, for ever),
+``"gzip_garbage"`` (``Content-Encoding: gzip`` over bytes that are not gzip), ``"endless"`` (no
+``Content-Length``, bytes until the client hangs up), ``"slow"`` (the listed length, one byte
+every ``slow_every`` seconds), ``"429"`` (Too Many Requests with ``Retry-After: retry_after``)
+and, for listings, ``"endless_json"`` (a JSON list that never closes).
 """
 
 from __future__ import annotations
@@ -53,10 +59,13 @@ class Faults:
     v4_gone: bool = False             # api/v4/public/list answers 404 (clients must use api/v2/folder)
     v3_dispatcher_gone: bool = False  # api/v3/dispatcher answers 404 (clients must use api/v2)
     ranges: bool = True               # honour Range requests
+    slow_every: float = 0.25          # seconds between the bytes of a "slow" body
+    target: str | None = None         # only requests whose path holds this text are hit
+    retry_after: str = "1"            # the Retry-After header of a "429" answer
 
-    def take(self, kind: str) -> str | None:
+    def take(self, kind: str, path: str = "") -> str | None:
         fault = getattr(self, kind)
-        if fault is None:
+        if fault is None or (self.target is not None and self.target not in unquote(path)):
             return None
         if self.times is not None:
             if self.times <= 0:
@@ -92,6 +101,7 @@ class CloudServer:
         self.plain: dict[str, tuple[str, bytes, int]] = {}   # url path -> (file name, data, mtime)
         self.faults = Faults()
         self.requests: list[tuple[str, str, dict[str, str]]] = []   # (method, path, headers)
+        self.stamps: list[float] = []     # time.monotonic() of each request, as in requests
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -166,6 +176,7 @@ class CloudServer:
     def log(self, method: str, path: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.requests.append((method, path, headers))
+            self.stamps.append(time.monotonic())
 
     def downloads(self) -> list[str]:
         """Paths of the byte-serving requests seen so far."""
@@ -246,7 +257,59 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "html":
             self._send(200, HTML_PAGE, "text/html; charset=utf-8")
             return True
+        if fault == "429":
+            self._send(429, b"<html><title>\x1b]0;pwned\x07Too Many</title></html>", "text/html",
+                       {"Retry-After": self.cloud.faults.retry_after})
+            return True
+        if fault == "redirect_loop":
+            self._send(302, b"", "text/plain", {"Location": self.path})
+            return True
+        if fault == "gzip_garbage":
+            self._send(200, bytes(range(256)) * 4, "application/octet-stream",
+                       {"Content-Encoding": "gzip"})
+            return True
+        if fault in ("endless", "endless_json"):
+            self._endless(b'{"name": "x", "type": "folder", "list": [' if fault == "endless_json"
+                          else b"", b'{"name": "a", "weblink": "a", "type": "file"}, '
+                          if fault == "endless_json" else b"0;1;2;3\n" * 8192)
+            return True
         return False
+
+    def _endless(self, head: bytes, piece: bytes) -> None:
+        """A body with no length that goes on until the client hangs up (at most 2 GB)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json" if head else "text/csv")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "HEAD":
+            return
+        block = piece * max(1, 65536 // len(piece))
+        try:
+            self.wfile.write(head)
+            for _ in range(2 * 1024 ** 3 // len(block)):
+                self.wfile.write(block)
+        except OSError:
+            pass
+
+    def _slow(self, data: bytes, ctype: str, headers: dict[str, str]) -> None:
+        """The listed length, a byte at a time, ``slow_every`` seconds apart."""
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "HEAD":
+            return
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(self.cloud.faults.slow_every)
+        except OSError:
+            pass
 
     # --------------------------------------------------------------- routes
 
@@ -299,12 +362,14 @@ class _Handler(BaseHTTPRequestHandler):
             node = cloud.nodes.get(weblink)
             if node is None or node.kind != "file":
                 return self._json(404, {"status": 404, "body": {"error": "not_exists"}})
-            return self._serve_bytes(node.name, node.data, node.mtime, cloud.faults.take("download"),
-                                     disposition=False)
+            return self._serve_bytes(node.name, node.data, node.mtime,
+                                     cloud.faults.take("download", path), disposition=False)
 
         if path in cloud.plain:
             name, data, mtime = cloud.plain[path]
-            return self._serve_bytes(name, data, mtime, cloud.faults.take("plain"),
+            fault = cloud.faults.take("plain", path) if self.command != "HEAD" or \
+                cloud.faults.plain not in ("429", "slow") else None
+            return self._serve_bytes(name, data, mtime, fault,
                                      disposition=path.startswith("/dl/"))
 
         return self._send(404, b"<html><body>Not Found</body></html>", "text/html")
@@ -340,6 +405,8 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return None
+        if fault == "slow":
+            return self._slow(data, ctype, headers)
         if self._fault(fault):
             return None
         start = 0

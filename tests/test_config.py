@@ -195,7 +195,7 @@ def test_bom_and_utf8(tmp_path):
     ("[ui]\ntheme = 7", "ui.theme", "expected a string, got 7"),
     ("ui = 3", "ui", "expected a table"),
     ("[activity_rule]\nusers_more_than = 2.5", "activity_rule.users_more_than", "whole number"),
-    ("[activity_rule]\nclasses_at_least = -1", "activity_rule.classes_at_least", "at least 0"),
+    ("[activity_rule]\nclasses_at_least = -1", "activity_rule.classes_at_least", "from 0 to 1000000"),
     ("[scope]\nmunicipalities = [\"A\", 2]", "scope.municipalities[2]", "non-empty string"),
     ("[scope]\nregion = []", "scope.region", "expected a string"),
     ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nrule = \"__import__('os')\"", "indicators[1].rule",
@@ -239,15 +239,15 @@ def test_bom_and_utf8(tmp_path):
      "/public/"),
     ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\nkind = \"url\"", "sources[1].kind", "needs a url"),
     ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\nkind = \"ftp\"", "sources[1].kind", '"cloud", "url", "folder"'),
-    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = 0", "sources[1].timeout", "positive number"),
+    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = 0", "sources[1].timeout", "from 1 to 3600"),
     ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\nproxy = \"proxy:3128\"", "sources[1].proxy", "socks5://"),
     ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\nenabled = \"yes\"", "sources[1].enabled", "true or false"),
     ("[[sources]]\nname = \"a\"\npath = \"/a\"\n[[sources]]\nname = \"a\"\npath = \"/b\"", "sources[2].name",
      "twice"),
     ("[fetch]\ncloud_base = \"cloud.mail.ru\"", "fetch.cloud_base", "https://"),
-    ("[fetch]\nretries = -1", "fetch.retries", "at least 0"),
-    ("[fetch]\nwait_max_tries = 0", "fetch.wait_max_tries", "at least 1"),
-    ("[fetch]\nwait_interval_minutes = 0", "fetch.wait_interval_minutes", "positive"),
+    ("[fetch]\nretries = -1", "fetch.retries", "from 0 to 20"),
+    ("[fetch]\nwait_max_tries = 0", "fetch.wait_max_tries", "from 1 to 100"),
+    ("[fetch]\nwait_interval_minutes = 0", "fetch.wait_interval_minutes", "above 0 and at most 1440"),
     ("[keys]\nfetch = 5", "keys.fetch", "expected a string"),
     ("[keys]\nfetch = \"\"", "keys.fetch", "key such as"),
 ])
@@ -517,3 +517,61 @@ def test_no_eval_in_the_module():
     source = Path(C.__file__).read_text(encoding="utf-8")
     assert "eval(compile" not in source and " eval(" not in source.replace("self.eval(", "").replace(
         "frame.eval(", "").replace("def eval(", "")
+
+
+# ------------------------------------------------------------------ numbers in range (issue 10)
+
+DEEP = "(" * 5000 + "users_total > 2" + ")" * 5000
+
+
+@pytest.mark.parametrize("text,key,expected", [
+    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = 1e308", "sources[1].timeout",
+     "from 1 to 3600, got 1e+308"),
+    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = nan", "sources[1].timeout", "got nan"),
+    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = inf", "sources[1].timeout", "got inf"),
+    ("[[sources]]\nname = \"a\"\npath = \"/tmp\"\ntimeout = 0.5", "sources[1].timeout", "from 1 to 3600"),
+    ("[fetch]\nretries = 1e20", "fetch.retries", "from 0 to 20, got 1e+20"),
+    ("[fetch]\nretries = 100000000000000000000", "fetch.retries", "from 0 to 20"),
+    ("[fetch]\nretries = 21", "fetch.retries", "from 0 to 20"),
+    ("[fetch]\nwait_max_tries = 101", "fetch.wait_max_tries", "from 1 to 100"),
+    ("[fetch]\nwait_interval_minutes = inf", "fetch.wait_interval_minutes", "at most 1440"),
+    ("[fetch]\nwait_interval_minutes = 1e308", "fetch.wait_interval_minutes", "at most 1440"),
+    ("[fetch]\nauto_interval_minutes = -inf", "fetch.auto_interval_minutes", "from 0 to 1440"),
+    ("[fetch]\ndeadline_seconds = 0", "fetch.deadline_seconds", "from 1 to 86400"),
+    ("[fetch]\ndeadline_seconds = nan", "fetch.deadline_seconds", "from 1 to 86400"),
+    ("[fetch]\nmin_kb_per_second = -1", "fetch.min_kb_per_second", "from 0 to"),
+    ("[thresholds]\nlow_messaging = nan", "thresholds.low_messaging", "between 0 and 1"),
+    ("[thresholds]\nregistration_full = inf", "thresholds.registration_full", "between 0 and 1"),
+    ("[thresholds]\nlow_messaging = -0.1", "thresholds.low_messaging", "between 0 and 1"),
+    ("[activity_rule]\nusers_more_than = 100000000000000000000", "activity_rule.users_more_than",
+     "from 0 to 1000000"),
+    (f"[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"{DEEP}\"", "indicators[1].rule",
+     "too long: 10015 characters (at most 2000)"),
+    ("[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"" + "(" * 40 + "users_total > 2"
+     + ")" * 40 + "\"", "indicators[1].rule", "nested too deep at position 33 (at most 32)"),
+    ("[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"" + "not " * 40 + "active_by_rule\"",
+     "indicators[1].rule", "nested too deep"),
+])
+def test_numbers_out_of_range_and_deep_rules_are_one_line(text, key, expected):
+    message = error_of(text)
+    assert f": {key}: " in message, message
+    assert expected in message, message
+
+
+def test_numbers_at_the_edges_of_their_ranges_are_accepted():
+    cfg = loads_config("[fetch]\nretries = 20\nwait_max_tries = 100\nwait_interval_minutes = 1440\n"
+                       "deadline_seconds = 1\nmin_kb_per_second = 0\n[[sources]]\nname = \"a\"\n"
+                       "path = \"/tmp\"\ntimeout = 3600\n")
+    assert (cfg.fetch.retries, cfg.fetch.wait_max_tries, cfg.fetch.deadline_seconds) == (20, 100, 1)
+    assert cfg.sources[0].timeout == 3600 and cfg.fetch.min_kb_per_second == 0
+    nested = "(" * 32 + "users_total > 2" + ")" * 32
+    assert parse_rule(nested).fields == ("users_total",)
+
+
+def test_a_deep_rule_is_refused_in_russian_too():
+    set_language("ru")
+    try:
+        message = error_of(f"[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"{DEEP}\"")
+    finally:
+        set_language("en")
+    assert "правило слишком длинное" in message

@@ -1,15 +1,13 @@
 """``sferum-tui fetch`` against a real local HTTP server shaped like cloud.mail.ru's public API.
 
 Every test goes through ``sferum_tui.cli.main`` with ``SFERUM_TUI_CLOUD_BASE`` pointing at
-:mod:`tests.cloud_server`; the files served are small real spreadsheets written here.
+:mod:`tests.cloud_server`; the files served are small real spreadsheets written at test time (fetch_support.py).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,99 +15,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
+from fetch_support import (FOLDER, cache_files, csv_week, fetch, home, snapshots,  # noqa: E402,F401
+                           state_bytes, week, xlsx_week)
 
-from sferum_tui.cli import main  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
-
-HEADER = "Муниципалитет;ИНН;Наименование ОО;Статус;Пользователи;Классы;Учителя"
-ROWS = [
-    ("Сергокалинский район", "0527001234", "МКОУ «Сергокалинская СОШ №1»", "Активна", 120, 11, 30),
-    ("Сергокалинский район", "0527001235", "МКОУ «Аймаумахинская СОШ»", "Не активна", 2, 0, 5),
-    ("Левашинский район", "0521004321", "МКОУ «Левашинская гимназия»", "Активен", 64, 9, 17),
-]
-FOLDER = "GPXK/fMnpzcuWR"
-W16 = date(2023, 4, 15)
-
-
-def week(n: int) -> date:
-    """The n-th reporting week after 15.04.2023 (0 is 15.04–21.04)."""
-    return W16 + timedelta(weeks=n)
-
-
-def title(start: date) -> str:
-    end = start + timedelta(days=6)
-    return (f"Мониторинг использования ИКОП «Сферум» за период с {start:%d.%m.%Y} "
-            f"по {end:%d.%m.%Y}")
-
-
-def csv_week(start: date, encoding: str = "utf-8", users_bump: int = 0) -> bytes:
-    lines = [title(start), HEADER]
-    for m, inn, name, status, users, classes, teachers in ROWS:
-        lines.append(f"{m};{inn};{name};{status};{users + users_bump};{classes};{teachers}")
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_week(start: date) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Организации"
-    ws.append([title(start)])
-    ws.append(HEADER.split(";"))
-    for row in ROWS:
-        ws.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-def home(tmp_path) -> Path:
-    return tmp_path / "home"
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("sferum-tui:")]
-
-
-@pytest.fixture
-def fetch(home, capsys):
-    def run(*args: str, lang: str = "en") -> Run:
-        capsys.readouterr()
-        code = main(["--home", str(home), "--lang", lang, "fetch", *args])
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Run(code, captured.out, captured.err)
-    return run
-
-
-def snapshots(home: Path) -> list[tuple[str, str]]:
-    if not (home / "store.sqlite").exists():
-        return []
-    with Store(home) as store:
-        return [(s.period_label, s.source_name) for s in store.snapshots(include_superseded=True)]
-
-
-def cache_files(home: Path) -> list[str]:
-    root = home / "cache"
-    if not root.exists():
-        return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and p.name != ".lock")
-
-
-def state_bytes(home: Path) -> bytes | None:
-    p = home / "fetch-state.json"
-    return p.read_bytes() if p.exists() else None
 
 
 def published_folder(cloud: CloudServer) -> str:
@@ -271,10 +183,10 @@ def test_retries_a_500_then_succeeds(cloud, fetch, home):
 
 def test_retries_a_timeout_then_succeeds(cloud, fetch, home):
     link = published_folder(cloud)
-    cloud.faults.list, cloud.faults.times, cloud.faults.delay = "timeout", 1, 1.0
-    run = fetch(link, "--timeout", "0.3")
+    cloud.faults.list, cloud.faults.times, cloud.faults.delay = "timeout", 1, 1.3
+    run = fetch(link, "--timeout", "1")
     assert run.code == 0, run.err
-    assert "no answer within 0.3 s" in run.err
+    assert "no answer within 1 s" in run.err
 
 
 def test_a_cut_download_resumes_with_range(cloud, fetch, home):
@@ -312,7 +224,7 @@ def one_week_held(cloud, fetch, home):
 
 FAULTS = [
     ("list", "500", "listing the folder: HTTP 500"),
-    ("list", "timeout", "listing the folder: no answer within 0.3 s (2 tries)"),
+    ("list", "timeout", "listing the folder: no answer within 1 s (2 tries)"),
     ("list", "shape", "listing the folder: unexpected answer from the cloud — api/v4/public/list: "
                       "HTTP 200, «{\"result\": \"ok\""),
     ("list", "html", "api/v2/folder: HTTP 200, an HTML page “Облако Mail.ru”"),
@@ -321,7 +233,7 @@ FAULTS = [
     ("dispatcher", "shape", "download server (dispatcher): unexpected answer from the cloud — "
                             "api/v3/dispatcher: HTTP 200"),
     ("download", "500", "downloading “Мониторинг 22.04-28.04.xlsx”: HTTP 500"),
-    ("download", "timeout", "downloading “Мониторинг 22.04-28.04.xlsx”: no answer within 0.3 s"),
+    ("download", "timeout", "downloading “Мониторинг 22.04-28.04.xlsx”: no answer within 1 s"),
     ("download", "cut", "the connection broke"),
     ("download", "wrong_size", "checking “Мониторинг 22.04-28.04.xlsx”: size mismatch: expected"),
     ("download", "html", "got an HTML page instead of a spreadsheet"),
@@ -335,9 +247,9 @@ def test_a_fault_is_one_clear_line_and_changes_nothing(cloud, fetch, home, one_w
                                                        step, fault, expected):
     store_before, state_before = snapshots(home), state_bytes(home)
     setattr(cloud.faults, step, fault)
-    cloud.faults.delay = 1.0
+    cloud.faults.delay = 1.3      # past the shortest timeout the command line accepts (1 s)
 
-    run = fetch(one_week_held, "--timeout", "0.3", "--retries", "1")
+    run = fetch(one_week_held, "--timeout", "1", "--retries", "1")
 
     assert run.code == 1
     assert len(run.error_lines) == 1, run.err

@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cloud_server import cloud  # noqa: E402,F401 (a fixture)
-from test_fetch import FOLDER, csv_week, week, xlsx_week  # noqa: E402
+from fetch_support import FOLDER, csv_week, week, xlsx_week  # noqa: E402
 
 from sferum_tui.core.acquire import cloud as cloudmail  # noqa: E402
 from sferum_tui.core.acquire import fetch as F  # noqa: E402
@@ -273,6 +273,10 @@ def test_parse_list_v4_and_v2():
     ({**V4_FOLDER, "list": None}, "folder: no list"),
     ({**V4_FOLDER, "list": [{"name": "x"}]}, "list[0]: no weblink/type"),
     ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": "big"}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": -1}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "size": "9" * 5000}]}, "list[0]: size"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "mtime": 1e300}]}, "list[0]: mtime"),
+    ({**V4_FOLDER, "list": [{**V4_FOLDER["list"][0], "mtime": 2.5}]}, "list[0]: mtime"),
 ])
 def test_parse_list_shape_errors(obj, why):
     with pytest.raises(cloudmail.ShapeError, match=__import__("re").escape(why)):
@@ -420,3 +424,12 @@ def test_a_socks_proxy_without_its_package_is_one_line(paths):
     (message,) = report.errors
     assert message.startswith("“socks”: proxy “socks5://127.0.0.1:1080” is not usable")
     assert "socksio" in message and "\n" not in message
+
+
+def test_sniff_reads_a_few_bytes_of_a_bombed_mimetype(tmp_path):
+    path = tmp_path / "bomb.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", b"\0" * (20 * 1024 * 1024))   # 20 MB of zeros, ~20 KB packed
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ValueError, match="not an xlsx/ods spreadsheet"):
+        F.sniff_spreadsheet(path)

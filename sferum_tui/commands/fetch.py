@@ -7,13 +7,66 @@ new, 1 an error (printed as one line each on stderr).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from sferum_tui.i18n import tr
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """A flag value out of its range, kept by the argparse type function until the language is
+    known; ``run`` turns it into one translated line (exit 1), not argparse's usage text."""
+
+    flag: str
+    text: str
+    low: float
+    high: float
+    whole: bool
+    above_low: bool = False
+
+    def message(self) -> str:
+        if self.above_low:
+            return tr("{f}: ожидается число больше {a} и не больше {b}, указано «{v}»",
+                      "{f}: expected a number above {a} and at most {b}, got “{v}”",
+                      f=self.flag, a=f"{self.low:g}", b=f"{self.high:g}", v=self.text)
+        if self.whole:
+            return tr("{f}: ожидается целое число от {a} до {b}, указано «{v}»",
+                      "{f}: expected a whole number from {a} to {b}, got “{v}”",
+                      f=self.flag, a=f"{self.low:g}", b=f"{self.high:g}", v=self.text)
+        return tr("{f}: ожидается число от {a} до {b}, указано «{v}»",
+                  "{f}: expected a number from {a} to {b}, got “{v}”",
+                  f=self.flag, a=f"{self.low:g}", b=f"{self.high:g}", v=self.text)
+
+
+def _ranged(flag: str, low: float, high: float, *, whole: bool = False,
+            above_low: bool = False) -> Callable[[str], Any]:
+    """An argparse type: a finite number in [low, high] (``above_low``: low itself excluded);
+    anything else (``nan``, ``inf``, ``-1``, ``1e308``, ``abc``) becomes a :class:`_Refused`."""
+
+    def parse(text: str) -> Any:
+        from sferum_tui.core.text import one_line
+
+        shown = one_line(text, 40)
+        refused = _Refused(flag, shown, low, high, whole, above_low)
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            return refused
+        if not math.isfinite(value) or not (low <= value <= high) or \
+                (above_low and value == low):
+            return refused
+        return value
+
+    parse.__name__ = flag.lstrip("-")
+    return parse
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> None:
+    from sferum_tui.core import config as C
+
     p = subparsers.add_parser(
         "fetch", parents=[common],
         help=tr("загрузить новые еженедельные файлы из источников и импортировать их",
@@ -37,18 +90,24 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
                            "растущей паузой) — для cron в пятницу после 17:00",
                            "poll until a new file appears (a bounded number of tries with a "
                            "growing pause): for a cron line on Friday after 17:00"))
-    p.add_argument("--wait-tries", type=int, metavar="N",
+    p.add_argument("--wait-tries", type=_ranged("--wait-tries", *C.WAIT_TRIES_RANGE, whole=True),
+                   metavar="N",
                    help=tr("сколько попыток в режиме --wait (из конфигурации: fetch.wait_max_tries)",
                            "tries in --wait mode (config: fetch.wait_max_tries)"))
-    p.add_argument("--wait-interval", type=float, metavar="MIN",
+    p.add_argument("--wait-interval", metavar="MIN",
+                   type=_ranged("--wait-interval", 0, C.WAIT_INTERVAL_MAX_MINUTES, above_low=True),
                    help=tr("первая пауза между попытками, минут (fetch.wait_interval_minutes)",
                            "first pause between tries, minutes (fetch.wait_interval_minutes)"))
-    p.add_argument("--timeout", type=float, metavar="SEC",
-                   help=tr("таймаут сети, секунд (вместо timeout источников)",
-                           "network timeout, seconds (instead of the sources' timeout)"))
-    p.add_argument("--retries", type=int, metavar="N",
-                   help=tr("повторов при таймаутах и ошибках сервера (fetch.retries)",
-                           "retries on timeouts and server errors (fetch.retries)"))
+    p.add_argument("--timeout", type=_ranged("--timeout", *C.TIMEOUT_RANGE), metavar="SEC",
+                   help=tr("таймаут сети, секунд, 1–3600 (вместо timeout источников)",
+                           "network timeout, seconds, 1–3600 (instead of the sources' timeout)"))
+    p.add_argument("--retries", type=_ranged("--retries", *C.RETRIES_RANGE, whole=True),
+                   metavar="N",
+                   help=tr("повторов при таймаутах и ошибках сервера, 0–20 (fetch.retries)",
+                           "retries on timeouts and server errors, 0–20 (fetch.retries)"))
+    p.add_argument("--retry-refused", action="store_true",
+                   help=tr("снова попробовать файлы, отклонённые в прошлые разы",
+                           "try again the files refused on earlier runs"))
     p.add_argument("-q", "--quiet", action="store_true",
                    help=tr("печатать только импортированное и ошибки (для cron)",
                            "print only what was imported and errors (for cron)"))
@@ -69,10 +128,9 @@ def run(args: argparse.Namespace, ctx) -> int:
     if args.wait and args.dry_run:
         raise UserError(tr("--wait и --dry-run вместе не используются",
                            "--wait and --dry-run cannot be combined"))
-    for flag, value in (("--timeout", args.timeout), ("--wait-interval", args.wait_interval)):
-        if value is not None and value < 0:
-            raise UserError(tr("{f}: нужно неотрицательное число", "{f}: expected a number ≥ 0",
-                               f=flag))
+    for value in (args.timeout, args.retries, args.wait_tries, args.wait_interval):
+        if isinstance(value, _Refused):
+            raise UserError(value.message())
     config = _load_config(ctx)
     settings = core.settings_from_config(
         config, timeout=args.timeout, retries=args.retries, wait_max_tries=args.wait_tries,
@@ -80,7 +138,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     sources = core.resolve_sources(config, args.source, settings)
     with _Printer(quiet=args.quiet) as printer:
         kwargs = dict(settings=settings, sources=sources, on_event=printer,
-                      store=lambda: ctx.store())
+                      store=lambda: ctx.store(), retry_refused=args.retry_refused)
         if args.wait:
             report = core.fetch_until_new(ctx.paths, config, **kwargs)
         else:
@@ -110,7 +168,8 @@ class _Printer:
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                                        TimeRemainingColumn, TransferSpeedColumn)
 
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+            # markup=False: a file name such as "[/x]" is text, not rich markup (it raised)
+            self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                                      DownloadColumn(), TransferSpeedColumn(),
                                      TimeRemainingColumn(),
                                      console=Console(stderr=True), transient=True)

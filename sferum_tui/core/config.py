@@ -166,12 +166,27 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+#: A rule's longest text (characters) and deepest nesting of parentheses and ``not``: far more
+#: than a person writes, and well inside Python's recursion limit.
+RULE_MAX_LENGTH = 2000
+RULE_MAX_DEPTH = 32
+
+
 class _Parser:
     """Recursive descent over: or / and / not / comparison chains / field / number / ( ... )."""
 
     def __init__(self, text: str):
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def _deeper(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > RULE_MAX_DEPTH:
+            raise RuleError(tr("слишком глубокая вложенность скобок и not в позиции {p} "
+                               "(не больше {n})",
+                               "parentheses and not nested too deep at position {p} "
+                               "(at most {n})", p=pos, n=RULE_MAX_DEPTH))
 
     def peek(self) -> tuple[str, str, int]:
         tok = self.tokens[self.i]
@@ -208,8 +223,11 @@ class _Parser:
 
     def neg(self) -> tuple:
         if self.peek()[0] == "not":
-            self.take()
-            return ("not", self.neg())
+            _, _, pos = self.take()
+            self._deeper(pos)
+            node = ("not", self.neg())
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> tuple:
@@ -245,10 +263,12 @@ class _Parser:
                                    ok=", ".join(RULE_FIELDS)))
             return ("field", value), ("bool" if value in BOOLEAN_FIELDS else "num")
         if kind == "lp":
+            self._deeper(pos)
             node = self.expr()
             k, v, p = self.take()
             if k != "rp":
                 raise RuleError(tr("в позиции {p} ожидается «)»", 'expected ")" at position {p}', p=p))
+            self.depth -= 1
             return node, "bool"
         if kind == "end":
             raise RuleError(tr("выражение оборвано в позиции {p}", "the rule ends too early (position {p})",
@@ -294,6 +314,10 @@ def parse_rule(text: str) -> Rule:
     """Parse and check a rule; raises :class:`RuleError` (one translated line) when it is not valid."""
     if not isinstance(text, str) or not text.strip():
         raise RuleError(tr("пустое правило", "the rule is empty"))
+    if len(text) > RULE_MAX_LENGTH:
+        raise RuleError(tr("правило слишком длинное: {n} символов (не больше {m})",
+                           "the rule is too long: {n} characters (at most {m})",
+                           n=len(text), m=RULE_MAX_LENGTH))
     return Rule(" ".join(text.split()), _Parser(text).parse())
 
 
@@ -635,6 +659,18 @@ class Source:
         return self.url or (str(self.path) if self.path else "")
 
 
+#: The bounds of the numbers the config and the command line accept, both ends included: one
+#: table, so the validators, ``fetch --timeout`` and docs/fetch.md agree.  A value outside (or
+#: NaN, or infinite) is one line naming the file and the key.
+TIMEOUT_RANGE = (1.0, 3600.0)          # seconds: a source's network timeout (per read)
+RETRIES_RANGE = (0, 20)                # extra tries after a failed request
+WAIT_TRIES_RANGE = (1, 100)            # fetch --wait passes
+WAIT_INTERVAL_MAX_MINUTES = 1440.0     # --wait pause and console auto-fetch: at most a day
+DEADLINE_RANGE = (1.0, 86400.0)        # seconds: one file's whole download, start to end
+MIN_RATE_MAX_KB = 1_000_000.0          # KB/s: the minimum average download rate (0 = no check)
+COUNT_MAX = 1_000_000                  # [activity_rule] counts
+
+
 @dataclass(frozen=True)
 class FetchConfig:
     cloud_base: str = DEFAULT_CLOUD_BASE
@@ -642,6 +678,8 @@ class FetchConfig:
     retries: int = 4
     wait_max_tries: int = 16
     wait_interval_minutes: float = 15.0
+    deadline_seconds: float = 1800.0       # one file's whole download, whatever the reads do
+    min_kb_per_second: float = 1.0         # slower on average (after the timeout) = give up
 
 
 @dataclass(frozen=True)
@@ -708,7 +746,9 @@ class Config:
                       "auto_interval_minutes": self.fetch.auto_interval_minutes,
                       "retries": self.fetch.retries,
                       "wait_max_tries": self.fetch.wait_max_tries,
-                      "wait_interval_minutes": self.fetch.wait_interval_minutes},
+                      "wait_interval_minutes": self.fetch.wait_interval_minutes,
+                      "deadline_seconds": self.fetch.deadline_seconds,
+                      "min_kb_per_second": self.fetch.min_kb_per_second},
             "keys": dict(self.keys),
         }
 
@@ -854,24 +894,41 @@ def _plain(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _int(w: _Where, t: dict, key: str, default: int, *, minimum: int = 0) -> int:
+def _int(w: _Where, t: dict, key: str, default: int, *, minimum: int = 0,
+         maximum: int | None = None) -> int:
     if key not in t:
         return default
     v = t[key]
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum or \
+            (maximum is not None and v > maximum):
+        if maximum is not None:
+            w.expected(key_path(t, key), "целое число от {a} до {b}".format(a=minimum, b=maximum),
+                       "a whole number from {a} to {b}".format(a=minimum, b=maximum), v)
         w.expected(key_path(t, key), "целое число не меньше {m}".format(m=minimum),
                    "a whole number of at least {m}".format(m=minimum), v)
     return v
 
 
-def _number(w: _Where, t: dict, key: str, default: float, *, positive: bool = False) -> float:
+def _number(w: _Where, t: dict, key: str, default: float, *, positive: bool = False,
+            minimum: float | None = None, maximum: float | None = None) -> float:
+    """A finite number (int or float; never a bool, NaN or infinity); ``positive`` refuses 0,
+    ``minimum``/``maximum`` bound it (both inclusive)."""
     if key not in t:
         return default
     v = t[key]
     bad = isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
     if not bad and (v <= 0 if positive else v < 0):
         bad = True
+    if not bad and ((minimum is not None and v < minimum) or (maximum is not None and v > maximum)):
+        bad = True
     if bad:
+        if maximum is not None:
+            lo = _plain(minimum if minimum is not None else 0)
+            if positive and minimum is None:
+                w.expected(key_path(t, key), "число больше 0 и не больше {b}".format(b=_plain(maximum)),
+                           "a number above 0 and at most {b}".format(b=_plain(maximum)), v)
+            w.expected(key_path(t, key), "число от {a} до {b}".format(a=lo, b=_plain(maximum)),
+                       "a number from {a} to {b}".format(a=lo, b=_plain(maximum)), v)
         if positive:
             w.expected(key_path(t, key), "положительное число", "a positive number", v)
         w.expected(key_path(t, key), "число не меньше 0", "a number of at least 0", v)
@@ -1111,7 +1168,8 @@ def _sources(w: _Where, data: dict, fetch: FetchConfig, base_dir: Path | None) -
             proxy = _url(w, _key(prefix, "proxy"), entry["proxy"],
                          ("http", "https", "socks5", "socks5h", "socks4"))
         out.append(Source(name=name, kind=kind, url=url, path=path, pattern=pattern, proxy=proxy,
-                          timeout=_number(w, t, "timeout", 60.0, positive=True),
+                          timeout=_number(w, t, "timeout", 60.0, minimum=TIMEOUT_RANGE[0],
+                                          maximum=TIMEOUT_RANGE[1]),
                           enabled=_bool(w, t, "enabled", True)))
     return tuple(out)
 
@@ -1150,8 +1208,8 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
                     registration_full=_share(w, th_t, "registration_full", 1.0))
 
     ar_t = _Tbl(_table(w, data, "activity_rule", ("users_more_than", "classes_at_least")), "activity_rule")
-    act = ActivityRule(users_more_than=_int(w, ar_t, "users_more_than", 2),
-                       classes_at_least=_int(w, ar_t, "classes_at_least", 1))
+    act = ActivityRule(users_more_than=_int(w, ar_t, "users_more_than", 2, maximum=COUNT_MAX),
+                       classes_at_least=_int(w, ar_t, "classes_at_least", 1, maximum=COUNT_MAX))
 
     indicators = _indicators(w, data, th, act)
 
@@ -1164,7 +1222,8 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
                        target)
 
     f_t = _Tbl(_table(w, data, "fetch", ("cloud_base", "auto_interval_minutes", "retries",
-                                         "wait_max_tries", "wait_interval_minutes")), "fetch")
+                                         "wait_max_tries", "wait_interval_minutes",
+                                         "deadline_seconds", "min_kb_per_second")), "fetch")
     cloud_base = DEFAULT_CLOUD_BASE
     if "cloud_base" in f_t:
         cloud_base = _url(w, "fetch.cloud_base", f_t["cloud_base"], ("http", "https"))
@@ -1173,10 +1232,16 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
         cloud_base = _url(_Where(ENV_CLOUD_BASE), "", env_base, ("http", "https"))
     fetch = FetchConfig(
         cloud_base=cloud_base.rstrip("/"),
-        auto_interval_minutes=_number(w, f_t, "auto_interval_minutes", 0.0),
-        retries=_int(w, f_t, "retries", 4),
-        wait_max_tries=_int(w, f_t, "wait_max_tries", 16, minimum=1),
-        wait_interval_minutes=_number(w, f_t, "wait_interval_minutes", 15.0, positive=True),
+        auto_interval_minutes=_number(w, f_t, "auto_interval_minutes", 0.0,
+                                      maximum=WAIT_INTERVAL_MAX_MINUTES),
+        retries=_int(w, f_t, "retries", 4, minimum=RETRIES_RANGE[0], maximum=RETRIES_RANGE[1]),
+        wait_max_tries=_int(w, f_t, "wait_max_tries", 16, minimum=WAIT_TRIES_RANGE[0],
+                            maximum=WAIT_TRIES_RANGE[1]),
+        wait_interval_minutes=_number(w, f_t, "wait_interval_minutes", 15.0, positive=True,
+                                      maximum=WAIT_INTERVAL_MAX_MINUTES),
+        deadline_seconds=_number(w, f_t, "deadline_seconds", 1800.0, minimum=DEADLINE_RANGE[0],
+                                 maximum=DEADLINE_RANGE[1]),
+        min_kb_per_second=_number(w, f_t, "min_kb_per_second", 1.0, maximum=MIN_RATE_MAX_KB),
     )
 
     base_dir = path.parent if path is not None else None
@@ -1336,13 +1401,20 @@ classes_at_least = 1
 [fetch]
 # Адрес облака (переменная SFERUM_TUI_CLOUD_BASE важнее). Cloud base URL (the env variable wins).
 cloud_base = "https://cloud.mail.ru"
-# Автозагрузка в консоли каждые N минут; 0 — выключена. Auto-fetch in the console; 0 = off.
+# Автозагрузка в консоли каждые N минут (0–1440); 0 — выключена. Auto-fetch in the console; 0 = off.
 auto_interval_minutes = 0
-# Повторы при сбоях сети. Retries on network failures.
+# Повторы при сбоях сети (0–20). Retries on network failures (0–20).
 retries = 4
-# fetch --wait: сколько раз проверять и с каким интервалом (минуты). Tries and interval (minutes).
+# fetch --wait: сколько раз проверять (1–100) и с каким интервалом (минуты, до 1440).
+# Tries (1–100) and the first interval (minutes, above 0, at most 1440).
 wait_max_tries = 16
 wait_interval_minutes = 15
+# Предельное время загрузки одного файла целиком, секунд (1–86400).
+# A file's whole download must end within this many seconds (1–86400).
+deadline_seconds = 1800
+# Минимальная средняя скорость, КБ/с (0 — не проверять); медленнее — загрузка прерывается.
+# Minimum average download rate, KB/s (0 = no check); slower downloads are given up.
+min_kb_per_second = 1
 
 # Источники данных. Data sources: a cloud.mail.ru public link, a plain URL or a local folder.
 # [[sources]]
@@ -1350,7 +1422,7 @@ wait_interval_minutes = 15
 # url = "https://cloud.mail.ru/public/GPXK/fMnpzcuWR"   # kind = "cloud" (определяется сам / inferred)
 # pattern = "*.xlsx"
 # proxy = "http://proxy.example:3128"
-# timeout = 60
+# timeout = 60            # секунд / seconds, 1–3600
 # enabled = true
 #
 # [[sources]]

@@ -100,15 +100,23 @@ def download_url(node_url: str, weblink: str) -> str:
     return node_url.rstrip("/") + "/" + quote(weblink, safe="/")
 
 
+_INT_MAX = 2 ** 53      # sizes and unix times beyond this are not real (and overflow dates)
+
+
 def _as_int(value, what: str) -> int | None:
+    """A non-negative whole number from an answer (as a number or digits); ``ShapeError`` for
+    anything else (a bool, a fraction, a negative or absurdly large value)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
         raise ShapeError(what)
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         raise ShapeError(what) from None
+    if not 0 <= number <= _INT_MAX:
+        raise ShapeError(what)
+    return number
 
 
 def _item(obj, where: str) -> CloudItem:

@@ -17,6 +17,13 @@ sha256 (against that record and the store's snapshots) after it.  Downloads go t
 ``<cache>/fetch/<key>.part`` and are renamed to ``<cache>/fetch/<key>/<name>`` only when complete and
 checked (size; opens as a spreadsheet; an HTML page is refused); the complete file stays there until
 it is imported, so an interrupted run does not fetch it twice.
+
+Nothing from a server ends a run: every failure (any ``httpx`` error, a full or read-only disk, a
+name too long for the file system, an answer that is not JSON or too large, a reader that fails)
+is one line for that file and source, and the run goes on.  Every download is bounded: at most
+``max_bytes`` (the input file limit), a total ``deadline`` per file and a minimum average rate;
+listing answers are read as a bounded stream (``LISTING_MAX_BYTES``).  Text from a server (file
+names, error bodies, page titles) passes :mod:`sferum_tui.core.text` before it is stored or shown.
 """
 
 from __future__ import annotations
@@ -25,12 +32,16 @@ import contextlib
 import fnmatch
 import hashlib
 import json
+import errno
+import math
 import os
+import random
 import re
 import shutil
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,6 +52,8 @@ from sferum_tui import __version__
 from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.config import Source
 from sferum_tui.core.errors import UserError
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS
+from sferum_tui.core.text import clean_text, one_line
 from sferum_tui.i18n import get_language, tr
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -49,6 +62,12 @@ ENV_BACKOFF = "SFERUM_TUI_FETCH_BACKOFF"
 USER_AGENT = f"sferum-tui/{__version__}"
 CHUNK = 64 * 1024
 _DEPTH_MAX = 16
+LISTING_MAX_BYTES = 10 * 1024 * 1024    # one listing/dispatcher answer, read as a bounded stream
+LISTING_MAX_ITEMS = 100_000             # entries of one cloud source, all pages and sub-folders
+ERROR_BODY_BYTES = 64 * 1024            # what is read of an error answer (for its excerpt)
+RETRY_AFTER_MAX = 300.0                 # seconds: the longest Retry-After honoured
+JITTER = 0.25                           # a retry waits up to 25 % longer, at random
+NAME_MAX_BYTES = 200                    # a stored file name (UTF-8), well under the usual 255
 
 EXIT_NEW, EXIT_ERROR, EXIT_NOTHING = 0, 1, 3
 
@@ -88,9 +107,22 @@ class FetchSettings:
     wait_max_tries: int = 12
     wait_interval_minutes: float = 15.0
     wait_interval_max_minutes: float = 60.0
+    max_bytes: int = DEFAULT_LIMITS.max_file_bytes   # one download; above it the .part is removed
+    deadline: float = 1800.0            # seconds: one file's whole download (all tries) or listing
+    min_rate: float = 1024.0            # bytes/s on average, checked once ``timeout`` has passed
+    listing_max_bytes: int = LISTING_MAX_BYTES
+    retry_after_max: float = RETRY_AFTER_MAX
+    jitter: float = JITTER
 
     def backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        return min(self.backoff_max, self.backoff_base * (2 ** min(attempt, 30)))
+
+    def retry_delay(self, attempt: int, at_least: float = 0.0) -> float:
+        """Seconds before retry ``attempt + 1``: the back-off or the server's ``Retry-After``
+        (whichever is longer), plus up to ``jitter`` of it at random, so that the crons of a
+        whole country hitting the cloud at 17:30 on Friday do not all come back together."""
+        delay = max(self.backoff(attempt), min(at_least, self.retry_after_max))
+        return delay * (1.0 + random.uniform(0.0, self.jitter))
 
     def wait_delay(self, attempt: int) -> float:
         """Seconds to wait before try ``attempt + 2`` in ``--wait`` mode (×1.5 each time)."""
@@ -112,6 +144,10 @@ def settings_from_config(config: Any = None, *, timeout: float | None = None,
         s.wait_interval_minutes = float(_attr(section, "wait_interval_minutes",
                                               s.wait_interval_minutes))
         s.backoff_base = float(_attr(section, "backoff_seconds", s.backoff_base))
+        s.deadline = float(_attr(section, "deadline_seconds", s.deadline))
+        s.min_rate = float(_attr(section, "min_kb_per_second", s.min_rate / 1024)) * 1024
+    limits = getattr(config, "limits", None) or DEFAULT_LIMITS
+    s.max_bytes = int(getattr(limits, "max_file_bytes", None) or DEFAULT_LIMITS.max_file_bytes)
     env_base = os.environ.get(cloudmail.ENV_BASE, "").strip()
     if env_base:
         s.cloud_base = env_base
@@ -119,11 +155,13 @@ def settings_from_config(config: Any = None, *, timeout: float | None = None,
     env_backoff = os.environ.get(ENV_BACKOFF, "").strip()
     if env_backoff:
         try:
-            s.backoff_base = max(0.0, float(env_backoff))
+            s.backoff_base = float(env_backoff)
+            if not (math.isfinite(s.backoff_base) and 0 <= s.backoff_base <= 3600):
+                raise ValueError(env_backoff)
         except ValueError:
-            raise UserError(tr("{env}: ожидалось число секунд, а не «{v}»",
-                               "{env}: expected a number of seconds, not “{v}”",
-                               env=ENV_BACKOFF, v=env_backoff)) from None
+            raise UserError(tr("{env}: ожидалось число секунд от 0 до 3600, а не «{v}»",
+                               "{env}: expected a number of seconds from 0 to 3600, not “{v}”",
+                               env=ENV_BACKOFF, v=one_line(env_backoff, 40))) from None
     if timeout is not None:
         s.timeout = timeout
     if retries is not None:
@@ -348,9 +386,22 @@ class FetchState:
                 shutil.copy2(self.path, self.path.with_suffix(".damaged.json"))
             self.damaged = False
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": 1, "files": self.records}, ensure_ascii=False,
-                                  indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        data = json.dumps({"version": 1, "files": self.records}, ensure_ascii=False, indent=1)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:      # atomic: a new file, then a rename
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+    def forget(self, record: dict[str, Any]) -> None:
+        """Take ``record`` (an object :meth:`add` stored) out again."""
+        self.records = [r for r in self.records if r is not record]
+        self.save()
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -378,8 +429,7 @@ def _format_mtime(mtime: int | None) -> str:
 
 
 def _one_line(text: str, limit: int = 120) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def excerpt(content: bytes, content_type: str = "") -> str:
@@ -397,6 +447,8 @@ def excerpt(content: bytes, content_type: str = "") -> str:
 
 
 def filename_from_disposition(header: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` header gives (as sent: pass it to
+    :func:`safe_name` before it names a file)."""
     if not header:
         return None
     m = re.search(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", header, re.I)
@@ -416,10 +468,28 @@ def name_from_url(url: str) -> str:
     return last or "download"
 
 
-def safe_name(name: str) -> str:
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r'[\x00-\x1f<>:"|?*]', "_", name).strip(" .")
-    return name or "download"
+def safe_name(name: str, max_bytes: int = NAME_MAX_BYTES) -> str:
+    """A server's file name made safe to name a file here and to print: the last path part only,
+    no control characters or bidi overrides, none of ``<>:"|?*``, and at most ``max_bytes`` in
+    UTF-8 (a longer name keeps its start and its extension and gets a short hash of the whole
+    name, so two long names that differ only at the end stay two files)."""
+    name = clean_text(str(name)).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r'[<>:"|?*]', "_", name).strip(" .")
+    name = name or "download"
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext.encode("utf-8")) > 16:
+        stem, ext = name, ""
+    tail = "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8] + (f".{ext}" if ext else "")
+    room = max_bytes - len(tail.encode("utf-8"))
+    head = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip(" .")
+    return (head or "download") + tail
+
+
+def _shown_name(name: str) -> str:
+    """A server's file or folder name as shown and stored for display: one clean line."""
+    return one_line(name, 300) or "?"
 
 
 def _patterns(pattern: str | None) -> list[str]:
@@ -463,9 +533,12 @@ def sniff_spreadsheet(path: Path) -> str:
                 names = zf.namelist()
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
-                if "mimetype" in names and b"spreadsheet" in zf.read("mimetype"):
-                    return "ods"
-        except (zipfile.BadZipFile, OSError, KeyError):
+                if "mimetype" in names:
+                    with zf.open("mimetype") as fh:      # a few bytes, never a whole bomb
+                        if b"spreadsheet" in fh.read(256):
+                            return "ods"
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError, RuntimeError, ValueError,
+                NotImplementedError, zlib.error):
             raise ValueError(tr("архив повреждён или не докачан", "the archive is damaged or "
                                 "incomplete")) from None
         raise ValueError(tr("это zip-архив, но не таблица xlsx/ods",
@@ -515,27 +588,98 @@ def _with_suffix(name: str, kind: str) -> str:
 
 @contextlib.contextmanager
 def _exclusive(folder: Path) -> Iterator[None]:
-    """One fetch at a time per cache folder (cron and the console may overlap)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fh = open(folder / ".lock", "a+")
+    """One fetch at a time per cache folder (cron and the console may overlap), on every
+    platform (``filelock``: ``fcntl`` on POSIX, ``msvcrt`` on Windows).  The lock goes with the
+    process: a fetch killed by the system leaves no stale lock behind."""
+    from filelock import FileLock, Timeout
+
     try:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no lock
-            fcntl = None
-        if fcntl is not None:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise FetchError(tr("Другая загрузка уже идёт (папка {d}); попробуйте позже.",
-                                    "Another fetch is running (folder {d}); try again later.",
-                                    d=folder)) from None
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder / ".lock"), timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise FetchError(tr("Другая загрузка уже идёт (папка {d}); попробуйте позже.",
+                            "Another fetch is running (folder {d}); try again later.",
+                            d=folder)) from None
+    except OSError as exc:
+        raise FetchError(tr("Папка загрузок {d}: {e}", "Download folder {d}: {e}",
+                            d=folder, e=os_problem(exc))) from None
+    try:
         yield
     finally:
-        fh.close()
+        lock.release()
+
+
+@contextlib.contextmanager
+def _disk_errors(fetcher: "Fetcher", src: Source, step: str, path: Path) -> Iterator[None]:
+    """A failed write (disk full, quota, I/O error) as one line naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if not exc.filename:
+            exc = OSError(exc.errno, exc.strerror, str(path))
+        raise fetcher._fail(src, step, os_problem(exc)) from None
+
+
+def os_problem(exc: OSError) -> str:
+    """A one-line, translated reason for a failed file operation (disk full, read-only, no
+    permission, a name too long …), naming the file when the error does."""
+    code = exc.errno
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
+        why = tr("нет места на диске", "no space left on the disk")
+    elif code == errno.EROFS:
+        why = tr("файловая система только для чтения", "the file system is read-only")
+    elif code in (errno.EACCES, errno.EPERM):
+        why = tr("нет прав на запись", "permission denied")
+    elif code == errno.ENAMETOOLONG:
+        why = tr("слишком длинное имя файла", "the file name is too long")
+    else:
+        why = one_line(exc.strerror or type(exc).__name__, 80)
+    where = exc.filename
+    return one_line(f"{why} ({where})", 300) if where else why
 
 
 # --------------------------------------------------------------------------- the fetcher
+
+
+@dataclass
+class _Reply:
+    """A small answer read whole, within ``listing_max_bytes`` (listings, the dispatcher, HEAD)."""
+
+    status_code: int
+    headers: Any
+    content: bytes
+    url: str
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def retry_after(headers: Any) -> float:
+    """Seconds a ``Retry-After`` header asks to wait (a number of seconds or an HTTP date); 0
+    when there is none or it cannot be read.  The caller caps it."""
+    from email.utils import parsedate_to_datetime
+
+    value = str(headers.get("retry-after") or "").strip()
+    if not value:
+        return 0.0
+    if value.isdigit():
+        return float(value[:12])
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _http_errors() -> tuple[type[BaseException], ...]:
+    """Every exception ``httpx`` raises for a request: ``HTTPError`` (transport, protocol,
+    redirects, decoding …) and the three that do not derive from it."""
+    import httpx
+
+    return (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
 
 
 class Fetcher:
@@ -543,13 +687,16 @@ class Fetcher:
 
     ``store``: an object with ``import_file(path, source_name=...)`` and ``snapshots()``, or a
     zero-argument callable that makes one (called only when a file needs importing).
-    ``transport``: an ``httpx`` transport for tests; ``sleep``: replaces ``time.sleep``.
+    ``transport``: an ``httpx`` transport for tests; ``sleep``: replaces ``time.sleep``;
+    ``retry_refused``: try again the files refused on an earlier run; ``aliases``: the config's
+    extra header aliases, passed to the import as ``sferum-tui import`` passes them.
     """
 
     def __init__(self, *, home: Path, cache_dir: Path, settings: FetchSettings,
                  store: Any = None, on_event: EventCallback | None = None,
                  cancel: threading.Event | None = None,
-                 sleep: Callable[[float], None] | None = None, transport: Any = None):
+                 sleep: Callable[[float], None] | None = None, transport: Any = None,
+                 retry_refused: bool = False, aliases: dict[str, str] | None = None):
         self.home = Path(home)
         self.fetch_dir = Path(cache_dir) / "fetch"
         self.settings = settings
@@ -561,6 +708,9 @@ class Fetcher:
         self._transport = transport
         self._known: set[str] | None = None
         self._nodes: dict[str, str] = {}
+        self._listed = 0
+        self.retry_refused = retry_refused
+        self.aliases = dict(aliases) if aliases else None
 
     # ---------------------------------------------------------------- plumbing
 
@@ -573,21 +723,27 @@ class Fetcher:
 
     def emit(self, kind: str, source: str = "", file: str = "", *, done: int = 0,
              total: int | None = None, message: str = "") -> None:
+        """Report an event; every text in it is one clean line (no escape from a server
+        reaches a terminal or the console)."""
         if self._on_event is not None:
-            self._on_event(FetchEvent(kind, source, file, done, total, message))
+            self._on_event(FetchEvent(kind, one_line(source), one_line(file), done, total,
+                                      one_line(message)))
 
     def _check_cancel(self) -> None:
         if self._cancel is not None and self._cancel.is_set():
             raise FetchCancelled(tr("Загрузка отменена.", "Fetch cancelled."))
+
+    def _base_timeout(self, src: Source) -> float:
+        return float(self.settings.timeout or src.timeout or 60.0)
 
     def _client(self, src: Source):
         if src.kind == "folder":
             return contextlib.nullcontext(None)
         import httpx
 
-        timeout = self.settings.timeout or src.timeout or 60.0
-        kwargs: dict[str, Any] = dict(timeout=httpx.Timeout(timeout), follow_redirects=True,
-                                      trust_env=True, headers={"User-Agent": USER_AGENT})
+        kwargs: dict[str, Any] = dict(timeout=httpx.Timeout(self._base_timeout(src)),
+                                      follow_redirects=True, trust_env=True,
+                                      headers={"User-Agent": USER_AGENT})
         if src.proxy:
             kwargs["proxy"] = src.proxy
         if self._transport is not None:
@@ -603,55 +759,144 @@ class Fetcher:
         return FetchError(_one_line(tr("«{s}»: {p}: {d}", "“{s}”: {p}: {d}",
                                        s=src.name, p=step, d=detail), 400))
 
+    def _failure(self, src: Source, f: RemoteFile | None, exc: BaseException) -> str:
+        """Any exception met while fetching ``f`` (or listing ``src``), as its one line."""
+        if isinstance(exc, FetchError):
+            return exc.message
+        step = tr("«{f}»", "“{f}”", f=f.rel_path) if f is not None else \
+            tr("источник", "the source")
+        if isinstance(exc, UserError):
+            detail = exc.message
+        elif isinstance(exc, OSError):
+            detail = os_problem(exc)
+        elif isinstance(exc, _http_errors()):
+            detail = self._http_problem(exc)
+        elif isinstance(exc, MemoryError):
+            detail = tr("не хватило памяти", "out of memory")
+        else:
+            detail = tr("непредвиденная ошибка {t}: {e}", "unexpected error {t}: {e}",
+                        t=type(exc).__name__, e=_one_line(str(exc), 120))
+        return self._fail(src, step, detail).message
+
+    def _http_problem(self, exc: BaseException) -> str:
+        """A short reason for an ``httpx`` error that a retry cannot fix."""
+        import httpx
+
+        if isinstance(exc, httpx.TooManyRedirects):
+            return tr("слишком много перенаправлений (сервер отправляет по кругу?)",
+                      "too many redirects (does the server send it round in a loop?)")
+        if isinstance(exc, httpx.DecodingError):
+            return tr("сжатые данные ответа повреждены ({e})",
+                      "the answer's compressed data is damaged ({e})", e=_one_line(str(exc), 80))
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return tr("неверный адрес: {e}", "bad address: {e}", e=_one_line(str(exc), 100))
+        if isinstance(exc, httpx.ProxyError):
+            return tr("ошибка прокси: {e}", "proxy error: {e}", e=_one_line(str(exc), 100))
+        return tr("ошибка HTTP ({t}): {e}", "HTTP error ({t}): {e}", t=type(exc).__name__,
+                  e=_one_line(str(exc) or "-", 100))
+
     def _transport_problem(self, exc: Exception, src: Source, step: str) -> str:
         """A short reason for a transient network error; raises for errors that a retry
         cannot fix (a bad proxy, a bad URL)."""
         import httpx
 
-        timeout = self.settings.timeout or src.timeout
+        timeout = self._base_timeout(src)
         if isinstance(exc, httpx.TimeoutException):
             return tr("нет ответа за {t:g} с", "no answer within {t:g} s", t=timeout)
-        if isinstance(exc, httpx.ProxyError):
-            raise self._fail(src, step, tr("ошибка прокси: {e}", "proxy error: {e}",
-                                           e=_one_line(str(exc), 100)))
-        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-            raise self._fail(src, step, tr("неверный адрес: {e}", "bad address: {e}",
-                                           e=_one_line(str(exc), 100)))
+        if isinstance(exc, (httpx.ProxyError, httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            raise self._fail(src, step, self._http_problem(exc))
         if isinstance(exc, httpx.RemoteProtocolError):
             return tr("соединение оборвалось: {e}", "the connection broke: {e}",
                       e=_one_line(str(exc), 80))
         return tr("ошибка соединения: {e}", "connection error: {e}",
                   e=_one_line(str(exc) or type(exc).__name__, 80))
 
-    def _retry_wait(self, src: Source, name: str, attempt: int, problem: str) -> None:
-        delay = self.settings.backoff(attempt)
+    def _past_deadline(self, src: Source, step: str) -> FetchError:
+        return self._fail(src, step, tr(
+            "не закончилось за {t:g} с (fetch.deadline_seconds)",
+            "did not finish within {t:g} s (fetch.deadline_seconds)", t=self.settings.deadline))
+
+    def _retry_wait(self, src: Source, name: str, attempt: int, problem: str, *,
+                    at_least: float = 0.0, deadline_at: float | None = None,
+                    step: str = "") -> None:
+        delay = self.settings.retry_delay(attempt, at_least)
+        if deadline_at is not None and time.monotonic() + delay > deadline_at:
+            raise self._fail(src, step, tr("{p}; следующая попытка была бы позже предельного "
+                                           "времени {t:g} с", "{p}; the next try would come "
+                                           "after the deadline of {t:g} s", p=problem,
+                                           t=self.settings.deadline))
         self.emit("retry", src.name, name, message=tr(
             "«{s}»: {p}; повтор {a} из {n} через {d:g} с",
             "“{s}”: {p}; retry {a} of {n} in {d:g} s",
-            s=name or src.name, p=problem, a=attempt + 1, n=self.settings.retries, d=delay))
+            s=name or src.name, p=problem, a=attempt + 1, n=self.settings.retries,
+            d=round(delay, 2)))
         self._sleep(delay)
 
+    def _timeout_until(self, src: Source, deadline_at: float):
+        """The request timeout: the source's, but never past ``deadline_at``."""
+        import httpx
+
+        return httpx.Timeout(max(0.05, min(self._base_timeout(src),
+                                           deadline_at - time.monotonic())))
+
+    def _read_capped(self, src: Source, step: str, resp, cap: int, deadline_at: float, *,
+                     truncate: bool = False) -> bytes:
+        """The body of ``resp``, read as a stream: at most ``cap`` bytes (more is an error, or
+        with ``truncate`` the first ``cap``), and no later than ``deadline_at``."""
+        too_big = tr("ответ больше {n} — это не то, что ожидалось",
+                     "the answer is larger than {n}: not what was expected", n=format_size(cap))
+        length = resp.headers.get("content-length", "")
+        if not truncate and length.isdigit() and int(length) > cap:
+            raise self._fail(src, step, too_big)
+        buf = bytearray()
+        for chunk in resp.iter_bytes():
+            self._check_cancel()
+            buf += chunk
+            if len(buf) > cap:
+                if truncate:
+                    return bytes(buf[:cap])
+                raise self._fail(src, step, too_big)
+            if time.monotonic() > deadline_at:
+                raise self._past_deadline(src, step)
+        return bytes(buf)
+
     def _request(self, http, src: Source, url: str, *, step: str, method: str = "GET",
-                 params: dict | None = None):
-        """A small request with retries on timeouts, broken connections and 5xx/429; returns the
-        final response for any other status."""
+                 params: dict | None = None) -> _Reply:
+        """A small request with retries on timeouts, broken connections and 5xx/429 (waiting
+        as ``Retry-After`` asks); returns the answer for any other status, its body read
+        within ``listing_max_bytes`` and the deadline."""
         import httpx
 
         tries = self.settings.retries + 1
+        deadline_at = time.monotonic() + self.settings.deadline
         for attempt in range(tries):
             self._check_cancel()
+            at_least = 0.0
             try:
-                resp = http.request(method, url, params=params)
+                with http.stream(method, url, params=params,
+                                 timeout=self._timeout_until(src, deadline_at)) as resp:
+                    code = resp.status_code
+                    again = code >= 500 or code == 429
+                    body = self._read_capped(
+                        src, step, resp, ERROR_BODY_BYTES if again else
+                        self.settings.listing_max_bytes, deadline_at, truncate=again)
+                    reply = _Reply(code, resp.headers, body, str(resp.url))
             except httpx.TransportError as exc:
+                if time.monotonic() >= deadline_at:
+                    raise self._past_deadline(src, step) from None
                 problem = self._transport_problem(exc, src, step)
+            except _http_errors() as exc:
+                raise self._fail(src, step, self._http_problem(exc)) from None
             else:
-                if resp.status_code < 500 and resp.status_code != 429:
-                    return resp
-                problem = f"HTTP {resp.status_code} {excerpt(resp.content, resp.headers.get('content-type', ''))}"
+                if not again:
+                    return reply
+                problem = f"HTTP {code} {excerpt(body, reply.headers.get('content-type', ''))}"
+                at_least = retry_after(reply.headers)
             if attempt == tries - 1:
                 raise self._fail(src, step, tr("{p} (попыток: {n})", "{p} ({n} tries)",
                                                p=problem, n=tries))
-            self._retry_wait(src, "", attempt, problem)
+            self._retry_wait(src, "", attempt, problem, at_least=at_least,
+                             deadline_at=deadline_at, step=step)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ---------------------------------------------------------------- one pass
@@ -672,27 +917,47 @@ class Fetcher:
         self.emit("done", message=report.summary())
         return report
 
+    def _file_error(self, src: Source, f: RemoteFile, report: FetchReport,
+                    exc: BaseException) -> None:
+        message = self._failure(src, f, exc)
+        report.results.append(FileResult(src.name, f.rel_path, "error", f.size, f.mtime, message))
+        report.errors.append(message)
+        self.emit("error", src.name, f.rel_path, message=message)
+
     def _run_source(self, src: Source, report: FetchReport, dry_run: bool) -> None:
         self.emit("source", src.name, message=tr("Источник «{s}»: {w}", "Source “{s}”: {w}",
                                                  s=src.name, w=src.where))
         try:
             with self._client(src) as http:
+                self._listed = 0
                 files = self._list(src, http)
                 fresh = []
                 for f in files:
                     seen = self.state.find(f)
-                    if seen is None:
+                    status = seen.get("status") if seen is not None else None
+                    if seen is None or (self.retry_refused and status in ("rejected",
+                                                                         "importing")):
                         fresh.append(f)
                         continue
+                    if status == "importing" and not dry_run:
+                        try:
+                            self._stale_import(src, f, seen, report)
+                        except FetchCancelled:
+                            raise
+                        except Exception as exc:  # noqa: BLE001 - one line, then the next file
+                            self._file_error(src, f, report, exc)
+                        continue
                     report.skipped += 1
-                    if seen.get("status") == "rejected":
-                        msg = tr("«{f}»: пропущен — его уже отклонили: {m}",
-                                 "“{f}”: skipped, it was refused before: {m}",
+                    if status in ("rejected", "importing"):
+                        msg = tr("«{f}»: пропущен — его уже отклонили: {m} "
+                                 "(повторить: fetch --retry-refused)",
+                                 "“{f}”: skipped, it was refused before: {m} "
+                                 "(to try again: fetch --retry-refused)",
                                  f=f.rel_path, m=seen.get("message", ""))
                     else:
                         msg = tr("«{f}»: уже загружен {w}", "“{f}”: fetched before, {w}",
                                  f=f.rel_path, w=str(seen.get("fetched_at", ""))[:16])
-                    self.emit("refused" if seen.get("status") == "rejected" else "skip",
+                    self.emit("refused" if status in ("rejected", "importing") else "skip",
                               src.name, f.rel_path, message=msg)
                 self.emit("listed", src.name, total=len(files), done=len(fresh), message=tr(
                     "«{s}»: файлов {n}, новых {k}", "“{s}”: {n} files, {k} new",
@@ -710,16 +975,37 @@ class Fetcher:
                         self._fetch_one(src, http, f, report)
                     except FetchCancelled:
                         raise
-                    except FetchError as exc:
-                        report.results.append(FileResult(src.name, f.rel_path, "error", f.size,
-                                                         f.mtime, exc.message))
-                        report.errors.append(exc.message)
-                        self.emit("error", src.name, f.rel_path, message=exc.message)
+                    except Exception as exc:  # noqa: BLE001 - one line, then the next file
+                        self._file_error(src, f, report, exc)
         except FetchCancelled:
             raise
-        except FetchError as exc:
-            report.errors.append(exc.message)
-            self.emit("error", src.name, message=exc.message)
+        except Exception as exc:  # noqa: BLE001 - one line, then the next source
+            message = self._failure(src, None, exc)
+            report.errors.append(message)
+            self.emit("error", src.name, message=message)
+
+    def _stale_import(self, src: Source, f: RemoteFile, seen: dict[str, Any],
+                      report: FetchReport) -> None:
+        """A file whose import began on an earlier run and never ended: that run died in the
+        reader (a crash Python could not catch).  Refuse the file, so it cannot block the
+        queue; ``--retry-refused`` tries it again."""
+        sha = str(seen.get("sha256") or "")
+        if sha and self._known_sha(sha):       # it was stored before the run died
+            self.state.add({**seen, "status": "unchanged"})
+            report.skipped += 1
+            self.emit("skip", src.name, f.rel_path, message=tr(
+                "«{f}»: уже в хранилище", "“{f}”: already in the store", f=f.rel_path))
+            return
+        kept = Path(str(seen.get("kept") or ""))
+        if src.kind != "folder" and kept.is_file() and kept.parent.parent == self.fetch_dir:
+            kept = self._keep_rejected(kept, sha)
+        reason = tr("прошлый запуск не закончил чтение этого файла (сбой программы чтения)",
+                    "an earlier run did not finish reading this file (the reader crashed)")
+        self.state.add({**seen, "status": "rejected", "message": reason, "kept": str(kept)})
+        raise self._fail(src, tr("импорт «{f}»", "importing “{f}”", f=f.rel_path),
+                         tr("{m}; файл отложен: {k} (повторить: fetch --retry-refused)",
+                            "{m}; the file is set aside: {k} (to try again: fetch "
+                            "--retry-refused)", m=reason, k=kept))
 
     # ---------------------------------------------------------------- listing
 
@@ -746,7 +1032,7 @@ class Fetcher:
                     continue
                 st = p.stat()
                 found[p] = RemoteFile(source=src.name, name=p.name,
-                                      rel_path=p.relative_to(root).as_posix(),
+                                      rel_path=one_line(p.relative_to(root).as_posix()),
                                       identity=str(p.resolve()), size=st.st_size,
                                       mtime=int(st.st_mtime), local_path=p)
         return list(found.values())
@@ -766,10 +1052,11 @@ class Fetcher:
             length = resp.headers.get("content-length")
             if length and length.isdigit() and not resp.headers.get("content-encoding"):
                 size = int(length)
-            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):
+            with contextlib.suppress(KeyError, TypeError, ValueError, IndexError, OverflowError):
                 mtime = int(parsedate_to_datetime(resp.headers["last-modified"]).timestamp())
             etag = resp.headers.get("etag")
-            name = name or name_from_url(str(resp.url))
+            etag = one_line(etag, 200) if etag else None
+            name = name or name_from_url(resp.url)
         name = safe_name(name or name_from_url(src.url or ""))
         return [RemoteFile(source=src.name, name=name, rel_path=name, identity=src.url or "",
                            size=size, mtime=mtime, url=src.url, etag=etag)]
@@ -786,7 +1073,7 @@ class Fetcher:
         page, version = self._cloud_first_page(src, http, weblink, step)
         node = page.node
         if node.type == "file":
-            return [self._cloud_file(src, node, node.name)]
+            return [self._cloud_file(src, node, _shown_name(node.name))]
         patterns = _patterns(src.pattern)
         files: list[RemoteFile] = []
         self._walk(src, http, page, version, "", patterns, files, {node.weblink}, 0, step)
@@ -797,20 +1084,30 @@ class Fetcher:
                           identity="cloud:" + item.weblink, size=item.size, mtime=item.mtime,
                           weblink=item.weblink)
 
+    def _count(self, src: Source, step: str, n: int) -> None:
+        self._listed += n
+        if self._listed > LISTING_MAX_ITEMS:
+            raise self._fail(src, step, tr("в папке больше {n} записей — это не папка с "
+                                           "еженедельными файлами",
+                                           "the folder lists more than {n} entries: not a folder "
+                                           "of weekly files", n=LISTING_MAX_ITEMS))
+
     def _walk(self, src, http, page: cloudmail.CloudPage, version: int, prefix: str,
               patterns: list[str], out: list[RemoteFile], seen: set[str], depth: int,
               step: str) -> None:
         items = list(page.items)
+        self._count(src, step, len(items))
         got = {i.weblink for i in items}
         while page.items and page.total is not None and len(items) < page.total:
             page = self._cloud_page(src, http, page.node.weblink, len(items), version, step)
             fresh = [i for i in page.items if i.weblink not in got]
             if not fresh:
                 break                       # the server ignores offset: do not loop for ever
+            self._count(src, step, len(fresh))
             items.extend(fresh)
             got.update(i.weblink for i in fresh)
         for item in items:
-            rel = f"{prefix}{item.name}"
+            rel = f"{prefix}{_shown_name(item.name)}"
             if item.type == "folder":
                 if item.weblink in seen or depth >= _DEPTH_MAX:
                     continue
@@ -855,20 +1152,20 @@ class Fetcher:
                                            p=path, x=exc.detail)) from None
 
     @staticmethod
-    def _parse(resp, parser):
+    def _parse(resp: _Reply, parser):
         ctype = resp.headers.get("content-type", "")
         shown = f"HTTP {resp.status_code}, {excerpt(resp.content, ctype)}"
         if resp.status_code != 200:
             raise _Answer(shown, resp.status_code)
         try:
             obj = resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):     # not JSON, or nested past Python's stack
             raise _Answer(tr("{s} (не JSON)", "{s} (not JSON)", s=shown), 200) from None
         try:
             return parser(obj)
         except cloudmail.ShapeError as exc:
             raise _Answer(tr("{s} (нет ожидаемых полей: {e})", "{s} (expected fields missing: {e})",
-                             s=shown, e=exc), 200) from None
+                             s=shown, e=_one_line(str(exc), 100)), 200) from None
 
     def _node_url(self, src: Source, http) -> str:
         base = self.settings.cloud_base
@@ -937,7 +1234,7 @@ class Fetcher:
                                  str(exc)) from None
             except OSError as exc:
                 raise self._fail(src, tr("чтение «{f}»", "reading “{f}”", f=f.rel_path),
-                                 _one_line(str(exc))) from None
+                                 os_problem(exc)) from None
         self._check_cancel()
         sha = sha256_file(path)
         if self._known_sha(sha):
@@ -951,13 +1248,28 @@ class Fetcher:
             return
         store = self._store_obj()
         step = tr("импорт «{f}»", "importing “{f}”", f=f.rel_path)
+        # Recorded before the reader runs: if the process dies inside it (a crash Python cannot
+        # catch), the next run finds this record and refuses the file instead of dying again.
+        pending = self._record(f, sha, "importing", kept=str(path))
+        self.state.add(pending)
         try:
-            outcome = store.import_file(path, source_name=src.name)
-        except UserError as exc:
+            extra = {"extra_aliases": self.aliases} if self.aliases else {}
+            outcome = store.import_file(path, source_name=src.name, **extra)
+        except Exception as exc:  # noqa: BLE001 - a refusal, or a reader that failed
+            if isinstance(exc, UserError):
+                reason = one_line(exc.message, 300)
+            else:
+                reason = tr("программа чтения не справилась с файлом: {t}: {e}",
+                            "the reader failed on the file: {t}: {e}",
+                            t=type(exc).__name__, e=_one_line(str(exc), 120))
             kept = self._keep_rejected(path, sha) if downloaded else path
-            self.state.add(self._record(f, sha, "rejected", message=exc.message, kept=str(kept)))
+            self.state.add(self._record(f, sha, "rejected", message=reason, kept=str(kept)))
             raise self._fail(src, step, tr("{m} (файл: {k})", "{m} (file: {k})",
-                                           m=exc.message, k=kept)) from None
+                                           m=reason, k=kept)) from None
+        except BaseException:               # interrupted (Ctrl-C): not the file's fault
+            with contextlib.suppress(OSError):
+                self.state.forget(pending)
+            raise
         status = getattr(outcome, "status", "imported")
         snapshot = getattr(outcome, "snapshot", None)
         snap_id = getattr(snapshot, "id", None)
@@ -967,7 +1279,7 @@ class Fetcher:
             self._known.add(sha)
         if downloaded:
             shutil.rmtree(path.parent, ignore_errors=True)
-        message = getattr(outcome, "message", "") or ""
+        message = one_line(getattr(outcome, "message", "") or "")
         kind = "imported" if status in ("imported", "replaced") else "unchanged"
         if message:
             text = f"«{f.rel_path}»: {message}"
@@ -1003,8 +1315,8 @@ class Fetcher:
         shutil.rmtree(done_dir, ignore_errors=True)
         if part.exists() and not f.resumable:
             part.unlink()
-        self.fetch_dir.mkdir(parents=True, exist_ok=True)
         try:
+            self.fetch_dir.mkdir(parents=True, exist_ok=True)
             url = self._file_url(src, http, f)
             name = self._download_to(src, http, f, url, part)
             step = tr("проверка «{f}»", "checking “{f}”", f=f.rel_path)
@@ -1029,14 +1341,18 @@ class Fetcher:
             if not f.resumable:
                 part.unlink(missing_ok=True)
             raise
-        except FetchError:
-            part.unlink(missing_ok=True)
+        except Exception:
+            # any failure (an error answer, a limit, a full disk, a damaged body): no partial or
+            # half-checked file is left behind
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
             shutil.rmtree(done_dir, ignore_errors=True)
             raise
         except BaseException:
             # interrupted (Ctrl-C): keep a resumable partial file for the next run
             if not f.resumable:
-                part.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    part.unlink(missing_ok=True)
             raise
         self.emit("downloaded", src.name, f.rel_path, done=got, total=got,
                   message=tr("«{f}»: загружен ({s})", "“{f}”: downloaded ({s})",
@@ -1049,11 +1365,28 @@ class Fetcher:
         assert f.url is not None
         return f.url
 
+    def _too_big(self, src: Source, step: str, size: int | None = None) -> FetchError:
+        limit = format_size(self.settings.max_bytes)
+        if size is None:                # counted while it came: stopped at the limit
+            return self._fail(src, step, tr(
+                "файл больше предела {m} (предел входных файлов, [limits]); загрузка остановлена",
+                "the file is larger than the limit of {m} (the input file limit, [limits]); the "
+                "download was stopped", m=limit))
+        return self._fail(src, step, tr(
+            "файл больше предела {m}: {s} (предел входных файлов, [limits])",
+            "the file is larger than the limit of {m}: {s} (the input file limit, [limits])",
+            m=limit, s=format_size(size)))
+
     def _download_to(self, src: Source, http, f: RemoteFile, url: str, part: Path) -> str:
-        """Download into ``part`` (resuming with Range when the server allows); the file's name."""
+        """Download into ``part`` (resuming with Range when the server allows) within the
+        limits: ``max_bytes``, the total ``deadline`` of the file (all tries), the minimum
+        average rate.  Returns the file's name."""
         import httpx
 
         step = tr("загрузка «{f}»", "downloading “{f}”", f=f.rel_path)
+        if f.size is not None and f.size > self.settings.max_bytes:
+            raise self._too_big(src, step, f.size)
+        deadline_at = time.monotonic() + self.settings.deadline
         name = f.name
         tries = self.settings.retries + 1
         headers = {"Accept-Encoding": "identity"}
@@ -1062,14 +1395,19 @@ class Fetcher:
         started = False
         for attempt in range(tries):
             self._check_cancel()
+            if time.monotonic() >= deadline_at:
+                raise self._past_deadline(src, step)
             offset = part.stat().st_size if part.exists() else 0
             req_headers = dict(headers)
             if offset:
                 req_headers["Range"] = f"bytes={offset}-"
             problem = None
+            at_least = 0.0
             try:
-                with http.stream("GET", url, headers=req_headers) as resp:
+                with http.stream("GET", url, headers=req_headers,
+                                 timeout=self._timeout_until(src, deadline_at)) as resp:
                     code = resp.status_code
+                    ctype = resp.headers.get("content-type", "")
                     if code == 416 and offset:
                         part.unlink()
                         problem = tr("сервер отверг докачку (HTTP 416)",
@@ -1079,13 +1417,16 @@ class Fetcher:
                             "файла больше нет (HTTP {c}) — его удалили или ссылка устарела",
                             "the file is gone (HTTP {c}): removed, or the link is stale", c=code))
                     elif code >= 500 or code == 429:
-                        resp.read()
-                        problem = f"HTTP {code} {excerpt(resp.content, resp.headers.get('content-type', ''))}"
+                        body = self._read_capped(src, step, resp, ERROR_BODY_BYTES, deadline_at,
+                                                 truncate=True)
+                        problem = f"HTTP {code} {excerpt(body, ctype)}"
+                        at_least = retry_after(resp.headers)
                     elif code not in (200, 206):
-                        resp.read()
+                        body = self._read_capped(src, step, resp, ERROR_BODY_BYTES, deadline_at,
+                                                 truncate=True)
                         raise self._fail(src, step, tr(
                             "неожиданный ответ: HTTP {c}, {x}", "unexpected answer: HTTP {c}, {x}",
-                            c=code, x=excerpt(resp.content, resp.headers.get("content-type", ""))))
+                            c=code, x=excerpt(body, ctype)))
                     else:
                         mode = "wb"
                         if code == 206 and offset:
@@ -1100,31 +1441,48 @@ class Fetcher:
                             name = filename_from_disposition(
                                 resp.headers.get("content-disposition")) or name
                         total = f.size
-                        length = resp.headers.get("content-length")
-                        if total is None and length and length.isdigit():
+                        length = resp.headers.get("content-length", "")
+                        if length.isdigit() and int(length) + offset > self.settings.max_bytes:
+                            raise self._too_big(src, step, int(length) + offset)
+                        if total is None and length.isdigit():
                             total = int(length) + offset
                         if not started:
                             self.emit("start", src.name, f.rel_path, done=offset, total=total,
                                       message=tr("Загрузка: {f} ({s})", "Downloading: {f} ({s})",
                                                  f=f.rel_path, s=format_size(total)))
                             started = True
-                        self._copy_body(src, f, resp, part, mode, offset, total, step)
+                        self._copy_body(src, f, resp, part, mode, offset, total, step,
+                                        deadline_at)
                         return safe_name(name)
             except httpx.TransportError as exc:
+                if time.monotonic() >= deadline_at:
+                    raise self._past_deadline(src, step) from None
                 problem = self._transport_problem(exc, src, step)
+            except _http_errors() as exc:     # redirects in a loop, a damaged gzip body …
+                raise self._fail(src, step, self._http_problem(exc)) from None
             if attempt == tries - 1:
                 raise self._fail(src, step, tr("{p} (попыток: {n})", "{p} ({n} tries)",
                                                p=problem, n=tries))
-            self._retry_wait(src, f.rel_path, attempt, problem or "")
+            self._retry_wait(src, f.rel_path, attempt, problem or "", at_least=at_least,
+                             deadline_at=deadline_at, step=step)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _copy_body(self, src: Source, f: RemoteFile, resp, part: Path, mode: str,
-                   offset: int, total: int | None, step: str) -> None:
+                   offset: int, total: int | None, step: str, deadline_at: float) -> None:
         done = offset
         last_emit = 0.0
-        with open(part, mode) as out:
+        began = time.monotonic()
+        grace = self._base_timeout(src)          # the rate is judged once a read could time out
+        min_rate = self.settings.min_rate
+        try:
+            out = open(part, mode)
+        except OSError as exc:
+            raise self._fail(src, step, os_problem(exc)) from None
+        with _disk_errors(self, src, step, part), out:
             for chunk in resp.iter_bytes():      # as it arrives: a cut keeps what came
                 self._check_cancel()
+                if done + len(chunk) > self.settings.max_bytes:
+                    raise self._too_big(src, step)
                 out.write(chunk)
                 done += len(chunk)
                 if f.size is not None and done > f.size:
@@ -1132,6 +1490,17 @@ class Fetcher:
                         "сервер прислал больше данных, чем указано в списке ({e} байт)",
                         "the server sent more than the listed size ({e} bytes)", e=f.size))
                 now = time.monotonic()
+                if now > deadline_at:
+                    raise self._past_deadline(src, step)
+                elapsed = now - began
+                if min_rate > 0 and elapsed > grace and (done - offset) / elapsed < min_rate:
+                    raise self._fail(src, step, tr(
+                        "слишком медленно: {r} в секунду в среднем, меньше {m} "
+                        "(fetch.min_kb_per_second)",
+                        "too slow: {r} per second on average, under {m} "
+                        "(fetch.min_kb_per_second)",
+                        r=format_size(int((done - offset) / elapsed)),
+                        m=format_size(int(min_rate))))
                 if now - last_emit >= 0.1:
                     last_emit = now
                     self.emit("progress", src.name, f.rel_path, done=done, total=total)
@@ -1142,29 +1511,32 @@ class Fetcher:
 
 
 def _fetcher(paths: Any, settings: FetchSettings, store: Any, on_event, cancel, sleep,
-             transport) -> Fetcher:
+             transport, retry_refused: bool = False, config: Any = None) -> Fetcher:
     return Fetcher(home=Path(paths.home), cache_dir=Path(paths.cache_dir), settings=settings,
                    store=store, on_event=on_event, cancel=cancel, sleep=sleep,
-                   transport=transport)
+                   transport=transport, retry_refused=retry_refused,
+                   aliases=getattr(config, "aliases", None))
 
 
 def fetch_once(paths: Any, config: Any = None, source: str | None = None, *,
                dry_run: bool = False, on_event: EventCallback | None = None,
                cancel: threading.Event | None = None, store: Any = None,
                settings: FetchSettings | None = None, sources: list[Source] | None = None,
-               sleep: Callable[[float], None] | None = None, transport: Any = None) -> FetchReport:
+               sleep: Callable[[float], None] | None = None, transport: Any = None,
+               retry_refused: bool = False) -> FetchReport:
     """One pass: list the sources, download what is new, check and import it.
 
     ``paths`` has ``.home`` and ``.cache_dir``; ``config`` is the loaded config (or None);
-    ``source`` is a configured name, a URL or a folder (None: all enabled sources).  Raises
+    ``source`` is a configured name, a URL or a folder (None: all enabled sources);
+    ``retry_refused``: the files refused on an earlier run are tried again.  Raises
     ``UserError`` only for a bad request (unknown source, nothing configured); every failure of a
     source or a file is in the report (``errors``) and in an ``error`` event.
     """
     settings = settings or settings_from_config(config)
     if sources is None:
         sources = resolve_sources(config, source, settings)
-    return _fetcher(paths, settings, store, on_event, cancel, sleep, transport).run(
-        sources, dry_run=dry_run)
+    return _fetcher(paths, settings, store, on_event, cancel, sleep, transport,
+                    retry_refused, config).run(sources, dry_run=dry_run)
 
 
 def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *,
@@ -1173,7 +1545,7 @@ def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *
                     settings: FetchSettings | None = None,
                     sources: list[Source] | None = None,
                     sleep: Callable[[float], None] | None = None,
-                    transport: Any = None) -> FetchReport:
+                    transport: Any = None, retry_refused: bool = False) -> FetchReport:
     """``fetch_once`` until something new is imported or ``settings.wait_max_tries`` passes are
     made, waiting ``wait_interval_minutes`` (×1.5 each time, at most
     ``wait_interval_max_minutes``) in between.  Returns the last pass's report (with ``tries``)."""
@@ -1183,7 +1555,8 @@ def fetch_until_new(paths: Any, config: Any = None, source: str | None = None, *
     emit = on_event or (lambda event: None)
     report = FetchReport()
     for attempt in range(settings.wait_max_tries):
-        fetcher = _fetcher(paths, settings, store, on_event, cancel, sleep, transport)
+        fetcher = _fetcher(paths, settings, store, on_event, cancel, sleep, transport,
+                           retry_refused and attempt == 0, config)
         store = fetcher._store if fetcher._store is not None else store
         report = fetcher.run(sources)
         report.tries = attempt + 1
