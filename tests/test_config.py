@@ -108,7 +108,7 @@ theme = "high-contrast"
 region = "Республика Дагестан"
 municipalities = "Сергокалинский район"
 [thresholds]
-low_messaging = 0.25
+low_messaging = 25
 [activity_rule]
 users_more_than = 3
 [[indicators]]
@@ -119,14 +119,14 @@ key = "staff_weekly_active"
 title = { ru = "Сотрудники, активные за неделю", en = "Staff active weekly" }
 numerator = "teachers_active"
 denominator = "staff_total"
-target = 0.75
+target = 75
 deadline = 2025-09-01
-low = 0.5
+low = 50
 [[indicators]]
 key = "few_empty"
 title = "Пустые профили"
 rule = "users_total == 0 or not (classes >= 1)"
-target = 0.05
+target = 5
 direction = "down"
 [aliases]
 "Наименование учреждения" = "org_name"
@@ -187,10 +187,10 @@ def test_bom_and_utf8(tmp_path):
 @pytest.mark.parametrize("text, key, expected", [
     ("colour = 1", "colour", "unknown key"),
     ("[ui]\nlangauge = 'en'", "ui.langauge", "did you mean language"),
-    ("[thresholds]\nlow_messaging = \"30%\"", "thresholds.low_messaging",
-     'expected a number between 0 and 1, got "30%"'),
-    ("[thresholds]\nlow_messaging = 30", "thresholds.low_messaging", "expected a number between 0 and 1"),
-    ("[thresholds]\nregistration_full = true", "thresholds.registration_full", "got true"),
+    ("[thresholds]\nlow_messaging = 0.3", "thresholds.low_messaging", "is ambiguous"),
+    ("[thresholds]\nlow_messaging = 130", "thresholds.low_messaging", "more than 100%"),
+    ("[thresholds]\nlow_messaging = \"thirty\"", "thresholds.low_messaging", "expected a percent"),
+    ("[thresholds]\nregistration_full = true", "thresholds.registration_full", "expected a percent"),
     ("[ui]\nlanguage = \"de\"", "ui.language", 'one of "ru", "en"'),
     ("[ui]\ntheme = 7", "ui.theme", "expected a string, got 7"),
     ("ui = 3", "ui", "expected a table"),
@@ -198,30 +198,30 @@ def test_bom_and_utf8(tmp_path):
     ("[activity_rule]\nclasses_at_least = -1", "activity_rule.classes_at_least", "from 0 to 1000000"),
     ("[scope]\nmunicipalities = [\"A\", 2]", "scope.municipalities[2]", "non-empty string"),
     ("[scope]\nregion = []", "scope.region", "expected a string"),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nrule = \"__import__('os')\"", "indicators[1].rule",
+    ("[[indicators]]\nkey = \"x\"\ntarget = 50\nrule = \"__import__('os')\"", "indicators[1].rule",
      'unknown field "__import__"'),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nrule = \"pupils > 2\"", "indicators[1].rule",
+    ("[[indicators]]\nkey = \"x\"\ntarget = 50\nrule = \"pupils > 2\"", "indicators[1].rule",
      'unknown field "pupils"'),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nrule = \"users_total > 2 and\"", "indicators[1].rule", "ends"),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nnumerator = \"teachers\"", "indicators[1].denominator",
+    ("[[indicators]]\nkey = \"x\"\ntarget = 50\nrule = \"users_total > 2 and\"", "indicators[1].rule", "ends"),
+    ("[[indicators]]\nkey = \"x\"\ntarget = 50\nnumerator = \"teachers\"", "indicators[1].denominator",
      "missing"),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 0.5\nnumerator = \"org_name\"\ndenominator = \"teachers\"",
+    ("[[indicators]]\nkey = \"x\"\ntarget = 50\nnumerator = \"org_name\"\ndenominator = \"teachers\"",
      "indicators[1].numerator", "count field"),
     ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"", "indicators[1].target", "missing"),
-    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = \"75%\"", "indicators[1].target",
-     "write 0.75 for 75%"),
-    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 1\nnumerator = \"teachers\"",
+    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 0.75", "indicators[1].target",
+     "write 75 for 75%"),
+    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 100\nnumerator = \"teachers\"",
      "indicators[1].rule", "not both"),
-    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 1\nlow = 0.5", "indicators[1].low",
+    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 100\nlow = 50", "indicators[1].low",
      "only to numerator/denominator"),
-    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 1\ndirection = \"sideways\"",
+    ("[[indicators]]\nkey = \"x\"\nrule = \"classes > 0\"\ntarget = 100\ndirection = \"sideways\"",
      "indicators[1].direction", '"up", "down"'),
-    ("[[indicators]]\nkey = \"Staff Weekly\"\nrule = \"classes > 0\"\ntarget = 1", "indicators[1].key",
+    ("[[indicators]]\nkey = \"Staff Weekly\"\nrule = \"classes > 0\"\ntarget = 100", "indicators[1].key",
      "snake_case"),
-    ("[[indicators]]\nkey = \"a\"\nrule = \"classes > 0\"\ntarget = 1\n[[indicators]]\nkey = \"a\"",
+    ("[[indicators]]\nkey = \"a\"\nrule = \"classes > 0\"\ntarget = 100\n[[indicators]]\nkey = \"a\"",
      "indicators[2].key", "twice"),
     ("[[indicators]]\nkey = \"staff_registration\"\n[[indicators]]\nkey = \"y\"\nrule = \"classes > 0\"\n"
-     "target = 1\ndeadline = \"2023-02-30\"", "indicators[2].deadline", "expected a date"),
+     "target = 100\ndeadline = \"2023-02-30\"", "indicators[2].deadline", "expected a date"),
     ("[[indicators]]\nkey = \"staff_registration\"\ndeadline = 2023-05-19T17:00:00",
      "indicators[1].deadline", "expected a date"),
     ("[[indicators]]\nkey = \"staff_registration\"\ntitle = { ru = \"a\", de = \"b\" }",
@@ -257,21 +257,31 @@ def test_each_bad_value_is_one_line_naming_file_and_key(text, key, expected):
     assert expected in message, message
 
 
-def test_share_as_percent_string_message_is_exact():
-    message = error_of('[thresholds]\nlow_messaging = "30%"')
-    assert message == ('/srv/cfg/config.toml: thresholds.low_messaging: expected a number between 0 and 1, '
-                       'got "30%" (write 0.3 for 30%)')
+def test_share_as_a_bare_fraction_message_is_exact():
+    """The one threshold grammar: a bare 0.3 could mean 30% or 0.3%, so it is refused with
+    both ways to write it (as on the command line and in the console)."""
+    message = error_of('[thresholds]\nlow_messaging = 0.3')
+    assert message == ('/srv/cfg/config.toml: thresholds.low_messaging: “0.3” is ambiguous: '
+                       'thresholds are percents — write 30 for 30% or 0.3% for 0.3%')
+
+
+@pytest.mark.parametrize("value, share", [
+    ('30', 0.30), ('"30%"', 0.30), ('27.5', 0.275), ('"27,5"', 0.275), ('"27,5 %"', 0.275),
+    ('0', 0.0), ('100', 1.0), ('"0,5%"', 0.005)])
+def test_threshold_grammar_in_the_config(value, share):
+    cfg = loads_config(f"[thresholds]\nlow_messaging = {value}")
+    assert cfg.thresholds.low_messaging == pytest.approx(share)
 
 
 def test_errors_are_russian_by_default():
     set_language("ru")
-    message = error_of('[thresholds]\nlow_messaging = "30%"')
-    assert "ожидается число от 0 до 1" in message and "thresholds.low_messaging" in message
+    message = error_of('[thresholds]\nlow_messaging = 0.3')
+    assert "неоднозначно" in message and "thresholds.low_messaging" in message
 
 
 @pytest.mark.parametrize("text, where", [
     ("[ui]\nlanguage = = \"en\"", "line 2, column 12 (ui.language)"),
-    ("[thresholds\nlow_messaging = 0.3", "line 1, column 12"),
+    ("[thresholds\nlow_messaging = 30", "line 1, column 12"),
     ("[[indicators]]\nkey = \"a\"\n[[indicators]]\nkey = \"b\"\ndeadline = 2023-02-30", "line 5, column 12 "
      "(indicators[2].deadline)"),
     ("[ui]\nlanguage = en", "line 2, column 12 (ui.language)"),
@@ -363,11 +373,11 @@ def test_activity_rule_is_vectorised_and_missing_never_passes():
 
 
 def test_negation_does_not_turn_missing_into_passing():
-    ind = loads_config('[[indicators]]\nkey = "x"\nrule = "not (users_total > 2)"\ntarget = 1').indicator("x")
+    ind = loads_config('[[indicators]]\nkey = "x"\nrule = "not (users_total > 2)"\ntarget = 100').indicator("x")
     df = frame()
     assert ind.evaluate(df).tolist() == [False, True, False, False, False, False]
     ind = loads_config('[[indicators]]\nkey = "x"\nrule = "not active_by_rule or classes >= 2"\n'
-                       'target = 1').indicator("x")
+                       'target = 100').indicator("x")
     assert ind.evaluate(df).tolist() == [False, True, False, True, False, True]
 
 
@@ -403,7 +413,7 @@ def test_ratio_indicators():
 
 
 def test_low_messaging_threshold_flows_into_the_indicator():
-    cfg = loads_config("[thresholds]\nlow_messaging = 0.35")
+    cfg = loads_config("[thresholds]\nlow_messaging = 35")
     ind = cfg.indicator("teacher_messaging")
     assert ind.low == ind.threshold == pytest.approx(0.35)
     assert ind.evaluate(frame()).tolist() == [False, False, True, False, False, True]
@@ -417,7 +427,7 @@ key = "staff_weekly_active"
 title = { ru = "Сотрудники, активные за неделю", en = "Staff active weekly" }
 numerator = "teachers_active"
 denominator = "staff_total"
-target = 0.75
+target = 75
 deadline = 2025-12-31
 """)
     assert [i.key for i in cfg.indicators][-1] == "staff_weekly_active"
@@ -443,7 +453,7 @@ def test_overriding_a_default_by_key_keeps_the_rest():
 
 
 def test_direction_down():
-    cfg = loads_config('[[indicators]]\nkey = "empty"\nrule = "users_total == 0"\ntarget = 0.1\n'
+    cfg = loads_config('[[indicators]]\nkey = "empty"\nrule = "users_total == 0"\ntarget = 10\n'
                        'direction = "down"\n')
     ind = cfg.indicator("empty")
     assert ind.reached(0.05) and not ind.reached(0.2)
@@ -451,7 +461,7 @@ def test_direction_down():
 
 
 def test_derived_fields_present_in_the_frame_are_used_as_given():
-    ind = loads_config('[[indicators]]\nkey = "x"\nrule = "messaging_share >= 0.5"\ntarget = 1').indicator("x")
+    ind = loads_config('[[indicators]]\nkey = "x"\nrule = "messaging_share >= 0.5"\ntarget = 100').indicator("x")
     df = frame()
     assert ind.evaluate(df).tolist() == [False, False, False, False, False, True]
     df["messaging_share"] = [0.9, None, 0.1, 0.5, 0.0, 0.0]
@@ -540,16 +550,16 @@ DEEP = "(" * 5000 + "users_total > 2" + ")" * 5000
     ("[fetch]\ndeadline_seconds = 0", "fetch.deadline_seconds", "from 1 to 86400"),
     ("[fetch]\ndeadline_seconds = nan", "fetch.deadline_seconds", "from 1 to 86400"),
     ("[fetch]\nmin_kb_per_second = -1", "fetch.min_kb_per_second", "from 0 to"),
-    ("[thresholds]\nlow_messaging = nan", "thresholds.low_messaging", "between 0 and 1"),
-    ("[thresholds]\nregistration_full = inf", "thresholds.registration_full", "between 0 and 1"),
-    ("[thresholds]\nlow_messaging = -0.1", "thresholds.low_messaging", "between 0 and 1"),
+    ("[thresholds]\nlow_messaging = nan", "thresholds.low_messaging", "expected a percent"),
+    ("[thresholds]\nregistration_full = inf", "thresholds.registration_full", "expected a percent"),
+    ("[thresholds]\nlow_messaging = -0.1", "thresholds.low_messaging", "expected a percent"),
     ("[activity_rule]\nusers_more_than = 100000000000000000000", "activity_rule.users_more_than",
      "from 0 to 1000000"),
-    (f"[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"{DEEP}\"", "indicators[1].rule",
+    (f"[[indicators]]\nkey = \"deep\"\ntarget = 100\nrule = \"{DEEP}\"", "indicators[1].rule",
      "too long: 10015 characters (at most 2000)"),
-    ("[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"" + "(" * 40 + "users_total > 2"
+    ("[[indicators]]\nkey = \"deep\"\ntarget = 100\nrule = \"" + "(" * 40 + "users_total > 2"
      + ")" * 40 + "\"", "indicators[1].rule", "nested too deep at position 33 (at most 32)"),
-    ("[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"" + "not " * 40 + "active_by_rule\"",
+    ("[[indicators]]\nkey = \"deep\"\ntarget = 100\nrule = \"" + "not " * 40 + "active_by_rule\"",
      "indicators[1].rule", "nested too deep"),
 ])
 def test_numbers_out_of_range_and_deep_rules_are_one_line(text, key, expected):
@@ -571,7 +581,7 @@ def test_numbers_at_the_edges_of_their_ranges_are_accepted():
 def test_a_deep_rule_is_refused_in_russian_too():
     set_language("ru")
     try:
-        message = error_of(f"[[indicators]]\nkey = \"deep\"\ntarget = 1\nrule = \"{DEEP}\"")
+        message = error_of(f"[[indicators]]\nkey = \"deep\"\ntarget = 100\nrule = \"{DEEP}\"")
     finally:
         set_language("en")
     assert "правило слишком длинное" in message

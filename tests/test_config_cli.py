@@ -65,7 +65,7 @@ def test_init_then_show(capsys, tmp_path):
     assert code == 0, err
     data = json.loads(out)
     assert data["file"] == str(path) and data["file_exists"] is True
-    assert data["thresholds"]["low_messaging"] == 0.3
+    assert data["thresholds"]["low_messaging"] == 30   # percent, in the threshold grammar
     assert [i["key"] for i in data["indicators"]] == ["active_profiles", "teacher_messaging",
                                                      "staff_registration"]
     assert data["indicators"][2]["deadline"] == "2023-05-19"
@@ -97,9 +97,9 @@ def test_language_from_the_config_file(capsys, tmp_path):
 
 
 def test_custom_config_round_trips_through_show(capsys, tmp_path):
-    text = ('[thresholds]\nlow_messaging = 0.2\n[[indicators]]\nkey = "staff_weekly_active"\n'
+    text = ('[thresholds]\nlow_messaging = 20\n[[indicators]]\nkey = "staff_weekly_active"\n'
             'title = { ru = "Сотрудники, активные за неделю", en = "Staff active weekly" }\n'
-            'numerator = "teachers_active"\ndenominator = "staff_total"\ntarget = 0.75\n'
+            'numerator = "teachers_active"\ndenominator = "staff_total"\ntarget = 75\n'
             '[[sources]]\nname = "minobr"\nurl = "https://cloud.mail.ru/public/GPXK/fMnpzcuWR"\n'
             '[aliases]\n"Наименование учреждения" = "org_name"\n')
     path = tmp_path / "my.toml"
@@ -113,13 +113,13 @@ def test_custom_config_round_trips_through_show(capsys, tmp_path):
 BAD = [
     ("colour = 1", "colour"),
     ("[thresholds]\nlow_messagin = 0.3", "thresholds.low_messagin"),
-    ("[thresholds]\nlow_messaging = \"30%\"", "thresholds.low_messaging"),
+    ("[thresholds]\nlow_messaging = 0.3", "thresholds.low_messaging"),
     ("[ui]\nlanguage = 1", "ui.language"),
     ("[activity_rule]\nusers_more_than = \"two\"", "activity_rule.users_more_than"),
     ("[[indicators]]\nkey = \"staff_registration\"\ndeadline = \"19.13.2023\"", "indicators[1].deadline"),
     ("[[indicators]]\nkey = \"staff_registration\"\ndeadline = 2023-13-19", "indicators[1].deadline"),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 1\nrule = \"pupils > 2\"", "indicators[1].rule"),
-    ("[[indicators]]\nkey = \"x\"\ntarget = 1\nrule = \"__import__('os').system('echo hi')\"",
+    ("[[indicators]]\nkey = \"x\"\ntarget = 100\nrule = \"pupils > 2\"", "indicators[1].rule"),
+    ("[[indicators]]\nkey = \"x\"\ntarget = 100\nrule = \"__import__('os').system('echo hi')\"",
      "indicators[1].rule"),
     ("[[sources]]\nname = \"a\"\nurl = \"https://cloud.mail.ru/public/X/y\"\ntimeout = \"1m\"",
      "sources[1].timeout"),

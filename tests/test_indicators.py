@@ -572,9 +572,9 @@ def test_scope(store):
 
 def test_configured_thresholds_and_a_new_indicator(store):
     cfg = loads_config(
-        "[thresholds]\nlow_messaging = 0.1\n"
+        "[thresholds]\nlow_messaging = 10\n"
         "[activity_rule]\nusers_more_than = 10\n"
-        '[[indicators]]\nkey = "has_chats"\ntitle = "Есть чаты"\nrule = "chats >= 2"\ntarget = 1.0\n')
+        '[[indicators]]\nkey = "has_chats"\ntitle = "Есть чаты"\nrule = "chats >= 2"\ntarget = 100\n')
     snap = ind.resolve_week(store, "latest")
     df = ind.week_table(store, cfg, snap.id)
     r = by_key(df)
@@ -675,7 +675,7 @@ def test_warm_cache(tmp_path):
             con.execute("DELETE FROM ind_week_flags")
         assert ind.warm_cache(store, cfg) == 3
         assert ind.warm_cache(store, cfg) == 0
-        other = loads_config("[thresholds]\nlow_messaging = 0.5\n")   # another config key
+        other = loads_config("[thresholds]\nlow_messaging = 50\n")   # another config key
         assert ind.warm_cache(store, other) == 3
 
 

@@ -7,7 +7,7 @@ A missing file means the defaults, which reproduce letter No. 450 of 26.04.2023
 
 Every problem is a :class:`~sferum_tui.core.errors.ConfigError` whose message is one line::
 
-    /home/u/.config/sferum-tui/config.toml: thresholds.low_messaging: expected a number between 0 and 1, got "30%"
+    /home/u/.config/sferum-tui/config.toml: thresholds.low_messaging: “0.3” is ambiguous: thresholds are percents — write 30 for 30% or 0.3% for 0.3%
 
 Keys are dotted; entries of ``[[indicators]]`` / ``[[sources]]`` are counted from 1, in the order
 they appear in the file, as a person reading the file counts them (``indicators[2].deadline`` is the
@@ -16,7 +16,7 @@ deadline of the second ``[[indicators]]`` table).
 Indicators are data.  Each is either a *rule* (a boolean expression over one organisation's
 fields, parsed by the small safe parser in this module; nothing is ever ``eval``-ed) or a *ratio*
 (``numerator`` / ``denominator`` count fields; the area figure is ``sum(num) / sum(den)``), with a
-target share, an optional deadline, a direction and an optional per-organisation threshold
+target share (a percent in the file, in the threshold grammar of ``core.vocab``), an optional deadline, a direction and an optional per-organisation threshold
 ``low``.  The three indicators of the letter are the defaults; ``[[indicators]]`` tables in the file
 override them by ``key`` (only the keys given change; ``enabled = false`` hides one) and add new ones.
 
@@ -45,6 +45,7 @@ else:  # pragma: no cover - exercised only on old Pythons
 from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.errors import ConfigError
 from sferum_tui.core.fields import ALL_FIELDS, COUNT_FIELDS, SHARE_FIELDS
+from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
 from sferum_tui.i18n import tr
 
 __all__ = [
@@ -735,8 +736,8 @@ class Config:
         return {
             "ui": {"language": self.ui.language, "theme": self.ui.theme},
             "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
-            "thresholds": {"low_messaging": self.thresholds.low_messaging,
-                           "registration_full": self.thresholds.registration_full},
+            "thresholds": {"low_messaging": _percent_value(self.thresholds.low_messaging),
+                           "registration_full": _percent_value(self.thresholds.registration_full)},
             "activity_rule": {"users_more_than": self.activity_rule.users_more_than,
                               "classes_at_least": self.activity_rule.classes_at_least},
             "indicators": [_indicator_dict(i) for i in self.all_indicators],
@@ -789,8 +790,9 @@ def _indicator_dict(i: Indicator) -> dict[str, Any]:
     return {
         "key": i.key, "title": {"ru": i.title.ru, "en": i.title.en}, "kind": i.kind,
         "rule": i.rule, "numerator": i.numerator, "denominator": i.denominator,
-        "target": i.target, "deadline": i.deadline.isoformat() if i.deadline else None,
-        "direction": i.direction, "low": i.low, "enabled": i.enabled,
+        "target": _percent_value(i.target),
+        "deadline": i.deadline.isoformat() if i.deadline else None,
+        "direction": i.direction, "low": _percent_value(i.low), "enabled": i.enabled,
     }
 
 
@@ -872,22 +874,23 @@ class _Tbl(dict):
 
 
 def _share(w: _Where, t: dict, key: str, default: float | None) -> float | None:
+    """A threshold or target in the one threshold grammar (``core.vocab.parse_percent``, as on
+    the command line and in the console): ``30``, ``"30%"``, ``27.5``, ``"27,5"`` → a share."""
     if key not in t:
         return default
-    v = t[key]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v <= 1):
-        hint = ""
-        if isinstance(v, str) and v.strip().endswith("%"):
-            try:
-                hint = tr(" (пишите {x} вместо {v})", " (write {x} for {v})",
-                          x=_plain(float(v.strip()[:-1].replace(",", ".")) / 100), v=v.strip())
-            except ValueError:
-                pass
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1 < v <= 100:
-            hint = tr(" (доля: {x} для {v}%)", " (a fraction: {x} for {v}%)", x=_plain(v / 100), v=_plain(v))
-        w.fail(key_path(t, key), "ожидается число от 0 до 1, указано {got}{hint}",
-               "expected a number between 0 and 1, got {got}{hint}", got=_show(v), hint=hint)
-    return float(v)
+    try:
+        return parse_percent(t[key])
+    except PercentError as err:
+        w.fail(key_path(t, key), "{e}", "{e}", e=str(err))
+
+
+def _percent_value(share: float | None) -> Any:
+    """A share as the config writes it back: a number of percent (``30``, ``27.5``), or text
+    with its sign where a bare number would be ambiguous (``"0.5%"``)."""
+    if share is None:
+        return None
+    p = percent_number(share)
+    return f"{p}%" if 0 < p <= 1 else p
 
 
 def _plain(x: float) -> str:
@@ -1072,8 +1075,8 @@ def _indicators(w: _Where, data: dict, th: Thresholds, act: ActivityRule) -> tup
         if target is not None:
             spec["target"] = target
         elif "target" not in spec:
-            w.fail(_key(prefix, "target"), "не задан (ожидается число от 0 до 1)",
-                   "missing (expected a number between 0 and 1)")
+            w.fail(_key(prefix, "target"), "не задан (ожидается процент, например 100)",
+                   "missing (expected a percent, e.g. 100)")
         if "deadline" in entry:
             spec["deadline"] = _date(w, t, "deadline")
         spec["direction"] = _choice(w, t, "direction", spec.get("direction", "up"), DIRECTIONS)
@@ -1367,7 +1370,10 @@ _DEFAULT_TEXT = '''\
 # The values below are the defaults; a line you delete means the same.
 # Проверка строгая: неизвестный ключ или неверный тип — ошибка с именем ключа.
 # Validation is strict: an unknown key or a wrong type is an error that names the key.
-# Доли пишутся числом от 0 до 1: 0.3, а не "30%". Shares are numbers 0..1: 0.3, not "30%".
+# Пороги и цели — в процентах, как в командной строке и в консоли: 30, "30%", 27.5, "27,5".
+# Число от 0 до 1 без знака % неоднозначно и не принимается (пишите 30 для 30%, "0,5%" для 0,5%).
+# Thresholds and targets are percents, as on the command line and in the console: 30, "30%",
+# 27.5, "27,5". A bare number above 0 and up to 1 is ambiguous and refused (30 for 30%, "0.5%").
 
 [ui]
 # Язык интерфейса: "ru" или "en" (флаг --lang важнее). Interface language (--lang wins).
@@ -1387,10 +1393,10 @@ municipalities = []
 [thresholds]
 # «Мало пишут»: доля учителей, написавших более 3 сообщений, ниже этого порога.
 # "Low messaging": share of teachers who wrote more than 3 messages below this.
-low_messaging = 0.3
+low_messaging = 30
 # Школа зарегистрирована полностью, когда доля зарегистрированных сотрудников не ниже этого.
 # A school is fully registered when its registered-staff share reaches this.
-registration_full = 1.0
+registration_full = 100
 
 [activity_rule]
 # Профиль ОО активен, если с ним связаны более двух пользователей и создан хотя бы один класс
@@ -1431,10 +1437,10 @@ min_kb_per_second = 1
 # pattern = "*.xls*"
 
 # Показатели — это данные. Indicators are data. По умолчанию / the defaults (letter No. 450):
-#   active_profiles    rule "users_total > 2 and classes >= 1" (из [activity_rule]), target 1.0,
+#   active_profiles    rule "users_total > 2 and classes >= 1" (из [activity_rule]), target 100,
 #                      deadline 2023-04-27
 #   teacher_messaging  teachers_active / teachers, target и low = thresholds.low_messaging
-#   staff_registration teachers / staff_total, target 1.0, low = thresholds.registration_full,
+#   staff_registration teachers / staff_total, target 100, low = thresholds.registration_full,
 #                      deadline 2023-05-19
 # Таблица с тем же key меняет только указанные ключи; enabled = false скрывает показатель.
 # A table with the same key changes only the keys it gives; enabled = false hides one.
@@ -1451,16 +1457,16 @@ min_kb_per_second = 1
 # title = { ru = "Сотрудники, активные за неделю", en = "Staff active weekly" }
 # numerator = "teachers_active"
 # denominator = "staff_total"
-# target = 0.75
+# target = 75
 # deadline = 2025-09-01
 # direction = "up"        # "up" — больше лучше / higher is better; "down" — меньше лучше
-# low = 0.5               # порог для отдельной школы / per-school threshold
+# low = 50                # порог для отдельной школы / per-school threshold
 #
 # [[indicators]]
 # key = "has_chats"
 # title = { ru = "Есть чаты", en = "Has chats" }
 # rule = "chats >= 1 and active_by_rule"
-# target = 1.0
+# target = 100
 
 [aliases]
 # Дополнительные названия столбцов: "заголовок" = "каноническое поле" ("" — пропустить столбец).
