@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cloud_server import cloud  # noqa: F401 (a fixture)
-from test_tui_app import LABEL4, WEEK4, build_console_home, console, wait_for, wait_ready, week_file
+from tui_support import LABEL4, WEEK4, build_console_home, console, wait_for, wait_ready, week_file
 
 
 @pytest.fixture(scope="module")
