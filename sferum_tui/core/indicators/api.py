@@ -223,6 +223,39 @@ def _scope_mask(frame: "pd.DataFrame", cfg: "Config") -> np.ndarray | None:
     return mask
 
 
+def _fill_region(frame: "pd.DataFrame", store: "Store", cfg: "Config | None",
+                 reg_id: int | None) -> None:
+    """Every row gets a region (in place): the file's region column, else the registry's
+    region of the organisation, else the configured scope's region (``cfg`` None: the scope
+    does not apply, as for the demo store).  A weekly file without a region column would
+    otherwise leave ``region`` empty in every in-file row while the header names the region."""
+    if not len(frame):
+        return
+    region = frame["region"].to_numpy(dtype=object)
+    empty = np.fromiter((not (isinstance(r, str) and r.strip()) for r in region),
+                        dtype=bool, count=len(region))
+    if not empty.any():
+        return
+    region = region.copy()
+    if reg_id is not None:
+        reg = store.registry_frame(copy=False)
+        if len(reg):
+            ruids = reg["org_uid"].to_numpy(dtype=np.int64)
+            order = np.argsort(ruids, kind="stable")
+            rvals = reg["region"].to_numpy(dtype=object)[order]
+            found, hit = _st.lookup(ruids[order], rvals, frame["org_uid"].to_numpy(dtype=np.int64),
+                                    fill=None)
+            for i in np.flatnonzero(empty & hit):
+                r = found[i]
+                if isinstance(r, str) and r.strip():
+                    region[i] = r
+                    empty[i] = False
+    fallback = getattr(getattr(cfg, "scope", None), "region", "") if cfg is not None else ""
+    if fallback and empty.any():
+        region[empty] = fallback
+    frame["region"] = region
+
+
 def _missing_rows(store: "Store", snapshot_id: int, present: np.ndarray) -> "pd.DataFrame":
     import pandas as pd
 
@@ -289,6 +322,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
             missing = missing[mask]
             scoped = True
     _st.fill_staff(frame, staff)
+    _fill_region(frame, store, cfg if scope else None, reg_id)
     cols = evaluate_frame(frame, cfg, missing=missing)
     uids = frame["org_uid"].to_numpy(dtype=np.int64)
     _, in_registry = _st.lookup(staff[0], staff[1], uids)
