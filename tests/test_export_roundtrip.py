@@ -153,6 +153,7 @@ def test_history_and_changes_csv_go_through_the_same_writer(capsys, store):
     assert code == 0, err
     rows = read_csv(printed.encode("utf-8"), ";")
     assert [r["org_name"] for r in rows] == ["'" + MINUS] * 2
+    assert [r["region"] for r in rows] == [REGION] * 2
     assert rows[1]["d_messaging_share"].startswith("-0,017857")
     code, printed, err = run(capsys, *store, "changes", "--format", "csv", "--limit", "0")
     assert code == 0, err

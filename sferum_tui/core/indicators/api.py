@@ -224,19 +224,20 @@ def _scope_mask(frame: "pd.DataFrame", cfg: "Config") -> np.ndarray | None:
 
 
 def _fill_region(frame: "pd.DataFrame", store: "Store", cfg: "Config | None",
-                 reg_id: int | None) -> None:
+                 reg_id: int | None, *, in_scope: np.ndarray | None = None) -> None:
     """Every row gets a region (in place): the file's region column, else the registry's
     region of the organisation, else the configured scope's region (``cfg`` None: the scope
-    does not apply, as for the demo store).  A weekly file without a region column would
-    otherwise leave ``region`` empty in every in-file row while the header names the region."""
+    does not apply, as for the demo store; ``in_scope``: only those rows may take it).  A
+    weekly file without a region column would otherwise leave ``region`` empty in every
+    in-file row while the header names the region."""
     if not len(frame):
         return
-    region = frame["region"].to_numpy(dtype=object)
-    empty = np.fromiter((not (isinstance(r, str) and r.strip()) for r in region),
-                        dtype=bool, count=len(region))
+    import pandas as pd
+
+    region = frame["region"].to_numpy(dtype=object).copy()
+    empty = np.asarray(pd.isna(region) | (region == ""), dtype=bool)
     if not empty.any():
         return
-    region = region.copy()
     if reg_id is not None:
         reg = store.registry_frame(copy=False)
         if len(reg):
@@ -245,12 +246,13 @@ def _fill_region(frame: "pd.DataFrame", store: "Store", cfg: "Config | None",
             rvals = reg["region"].to_numpy(dtype=object)[order]
             found, hit = _st.lookup(ruids[order], rvals, frame["org_uid"].to_numpy(dtype=np.int64),
                                     fill=None)
-            for i in np.flatnonzero(empty & hit):
-                r = found[i]
-                if isinstance(r, str) and r.strip():
-                    region[i] = r
-                    empty[i] = False
+            known = np.asarray(~(pd.isna(found) | (found == "")), dtype=bool)
+            take = empty & hit & known
+            region[take] = found[take]
+            empty &= ~take
     fallback = getattr(getattr(cfg, "scope", None), "region", "") if cfg is not None else ""
+    if fallback and in_scope is not None:
+        empty &= np.asarray(in_scope, dtype=bool)
     if fallback and empty.any():
         region[empty] = fallback
     frame["region"] = region
@@ -1008,6 +1010,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
                                                    errors="coerce").astype(float)
     frame["row"] = pd.array(pd.to_numeric(frame["row"], errors="coerce"), dtype="Int64")
     frame["org_uid"] = uid
+    _fill_region(frame, store, cfg, _st.registry_id(store), in_scope=_scope_mask(frame, cfg))
     if reg_staff is not None:
         gap = frame["staff_total"].isna()
         frame.loc[gap, "staff_total"] = int(reg_staff)
