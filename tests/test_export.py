@@ -65,7 +65,7 @@ def test_csv_opens_in_russian_excel(tmp_path, week):
     assert evil["Статус в файле"] == "не активна" and evil["Неактивна"] == "да"
     first = by_inn["0527001234"]
     assert first["Пользователи"] == "1240" and first["Изменение за неделю: пользователи"] == "6"
-    assert first["Доля пишущих учителей, %"] == "24.39"          # 10 / 41
+    assert first["Доля пишущих учителей, %"] == "24,39"          # 10 / 41, a decimal comma
     assert first["Неделя с"] == "2023-04-22" and first["Неделя по"] == "2023-04-28"
     assert all(r["Фильтр"] == "неактивные" for r in rows)
     assert by_inn["0527001235"]["Причины"] == "0 из 1 учителей написали более 3 сообщений"
@@ -74,7 +74,7 @@ def test_csv_opens_in_russian_excel(tmp_path, week):
 def test_csv_decimal_comma_and_empty_cells(tmp_path, week):
     snap, df = week
     out = tmp_path / "out.csv"
-    ex.export(df, out, "csv", week=snap, filter_text="", decimal_comma=True)
+    ex.export(df, out, "csv", week=snap, filter_text="")
     header, rows = read_csv(out)
     first = next(r for r in rows if r["ИНН"] == "0527001234")
     assert first["Доля пишущих учителей, %"] == "24,39"
@@ -128,7 +128,7 @@ def test_xlsx_typed_cells_frozen_header_autofilter_and_block(tmp_path, week):
     assert ws.cell(r, col["Неделя с"]).value == datetime(2023, 4, 22)
     evil = rows["0521004321"]
     name = ws.cell(evil, col["Наименование ОО"])
-    assert name.value == "'" + EVIL_NAME and name.data_type == "s"
+    assert name.value == EVIL_NAME and name.data_type == "s"     # exactly the source text
     assert ws.cell(evil, col["Причины"]).value.startswith("не создан ни один класс; ")
     # an empty share is an empty cell, not text
     assert ws.cell(r, col["Доля зарегистрированных сотрудников"]).value is None
@@ -150,9 +150,15 @@ def test_xlsx_strings_are_never_formulas(tmp_path):
     out = tmp_path / "f.xlsx"
     ex.export(df, out, "xlsx", week=None, filter_text="=EVIL()")
     ws = openpyxl.load_workbook(out).worksheets[0]
-    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
-    assert "'=SUM(1,2)" in values and "'+CMD" in values and "'@x" in values and "'-y" in values
-    assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    values = [c.value for c in cells]
+    assert "=SUM(1,2)" in values and "+CMD" in values and "@x" in values and "-y" in values
+    assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
+    import zipfile
+
+    with zipfile.ZipFile(out) as z:                       # string cells, never formulas
+        assert not any("<f>" in z.read(n).decode("utf-8") or "<f " in z.read(n).decode("utf-8")
+                       for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert ws["A2"].value == "Фильтр: =EVIL()"          # inside a sentence: harmless
     assert ws["A1"].value == "Мониторинг"
 

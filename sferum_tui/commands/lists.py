@@ -97,9 +97,13 @@ def register(sub, common) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help=tr("файл для записи («-» — стандартный вывод, кроме xlsx)",
                            "file to write (“-”: standard output, except xlsx)"))
-    p.add_argument("--decimal-comma", action="store_true",
-                   help=tr("десятичная запятая в CSV (для Excel с русскими настройками)",
-                           "decimal comma in CSV (for Excel with Russian settings)"))
+    p.add_argument("--decimal-point", action="store_true",
+                   help=tr("CSV с «,» между полями и десятичной точкой (по умолчанию «;» и "
+                           "десятичная запятая — для Excel с русскими настройками)",
+                           "CSV with “,” between fields and a decimal point (default: “;” and a "
+                           "decimal comma, for Excel with Russian settings)"))
+    # the default since the decimal comma became it; still accepted from older scripts
+    p.add_argument("--decimal-comma", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_export)
 
 
@@ -435,11 +439,12 @@ def cmd_export(args, ctx) -> int:
             snap, rows = _filtered(store, cfg, args, ctx)
             text = _filter_text(args, cfg)
     if to_stdout:
-        data = ex.render(rows, fmt, week=snap, filter_text=text, decimal_comma=args.decimal_comma)
+        data = ex.render(rows, fmt, week=snap, filter_text=text,
+                         decimal_comma=not args.decimal_point)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return 0
     result = ex.export(rows, args.output, fmt, week=snap, filter_text=text,
-                       decimal_comma=args.decimal_comma)
+                       decimal_comma=not args.decimal_point)
     print(tr("{p}: выгружено {n}", "{p}: exported {n}", p=result.path, n=_orgs_phrase(result.count)))
     return 0

@@ -75,6 +75,7 @@ def register(sub, common) -> None:
                            "in the table: the reasons under each row"))
     p.add_argument("--format", choices=FORMATS, default="table",
                    help=tr("формат вывода", "output format"))
+    _decimal_point_arg(p)
     p.set_defaults(handler=cmd_schools)
 
     p = sub.add_parser(
@@ -83,6 +84,7 @@ def register(sub, common) -> None:
     p.add_argument("org", metavar="ORG", help=tr("ИНН или часть названия", "an ИНН or a part of the name"))
     p.add_argument("--format", choices=FORMATS, default="table",
                    help=tr("формат вывода", "output format"))
+    _decimal_point_arg(p)
     p.set_defaults(handler=cmd_history)
 
     p = sub.add_parser(
@@ -93,8 +95,10 @@ def register(sub, common) -> None:
     p.add_argument("--limit", type=int, default=10, metavar="N",
                    help=tr("строк в каждом разделе (по умолчанию 10; 0 — все)",
                            "rows per section (default 10; 0 = all)"))
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help=tr("формат вывода", "output format"))
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help=tr("формат вывода (csv: столбец change — раздел)",
+                           "output format (csv: the change column names the section)"))
+    _decimal_point_arg(p)
     p.set_defaults(handler=cmd_changes)
 
     # shortlist / export: registered by sferum_tui/commands/lists.py (see cli.COMMAND_MODULES)
@@ -258,27 +262,29 @@ def _print_json_records(records: list[dict]) -> None:
     out.write("]\n")
 
 
-def _print_csv(df, columns: list[str]) -> None:
-    import csv
+def _decimal_point_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--decimal-point", action="store_true",
+                   help=tr("CSV с «,» между полями и десятичной точкой (по умолчанию «;» и "
+                           "десятичная запятая — для Excel с русскими настройками)",
+                           "CSV with “,” between fields and a decimal point (default: “;” and a "
+                           "decimal comma, for Excel with Russian settings)"))
 
+
+def _print_csv(df, columns: list[str], args, *, first: tuple[str, list] | None = None) -> None:
+    """Rows as CSV on standard output through the one CSV writer (``core/outputs/csvout``):
+    the columns under their snake_case names; ``first``: a leading column (name, values)."""
     from sferum_tui.core.indicators import json_records
+    from sferum_tui.core.outputs.csvout import write_csv
 
     records = json_records(df, columns)
-    w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow(columns)
-    for r in records:
-        row = []
-        for c in columns:
-            v = r[c]
-            if v is None:
-                row.append("")
-            elif isinstance(v, bool):
-                row.append("true" if v else "false")
-            elif isinstance(v, list):
-                row.append("; ".join(v))
-            else:
-                row.append(v)
-        w.writerow(row)
+    header = ([first[0]] if first else []) + columns
+    lead = first[1] if first else None
+    rows = (([lead[i]] if lead is not None else []) +
+            [("; ".join(v) if isinstance(v, list) else v) for v in (r[c] for c in columns)]
+            for i, r in enumerate(records))
+    sys.stdout.flush()
+    write_csv(sys.stdout.buffer, header, rows, decimal_comma=not getattr(args, "decimal_point", False))
+    sys.stdout.buffer.flush()
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,7 +315,7 @@ def cmd_schools(args, ctx) -> int:
         _print_json_records(ind.json_records(out, ind.output_columns(cfg)))
         return 0
     if args.format == "csv":
-        _print_csv(out, ind.output_columns(cfg))
+        _print_csv(out, ind.output_columns(cfg), args)
         return 0
     print(_schools_table(out, snap, total, spec.describe(cfg) if spec.any else "", args.reasons,
                          grouped=not args.sort and not args.desc, matched=matched))
@@ -541,7 +547,7 @@ def cmd_history(args, ctx) -> int:
         _print_json_records(ind.json_records(hist, ind.output_columns(cfg, history=True)))
         return 0
     if args.format == "csv":
-        _print_csv(hist, ind.output_columns(cfg, history=True))
+        _print_csv(hist, ind.output_columns(cfg, history=True), args)
         return 0
     print(_history_table(hist, width=term_width()))
     return 0
@@ -601,6 +607,15 @@ def cmd_changes(args, ctx) -> int:
         for key, part in parts.items():
             payload[key] = ind.json_records(part.head(limit) if limit else part, cols)
         print(json.dumps(payload, ensure_ascii=False, indent=1))
+        return 0
+    if args.format == "csv":
+        import pandas as pd
+
+        shown = {key: (part.head(limit) if limit else part) for key, part in parts.items()
+                 if len(part)}
+        both = pd.concat(list(shown.values()), ignore_index=True) if shown else df.head(0)
+        _print_csv(both, ind.output_columns(cfg), args,
+                   first=("change", [key for key, part in shown.items() for _ in range(len(part))]))
         return 0
     width = term_width()
     lines = [tr("Изменения · неделя {p}", "Changes · week {p}", p=snap.period_label)]

@@ -8,9 +8,11 @@ Pushed as ``ExportDialog(api, df, week_label, filter_text)``:
   ``(start, end)`` pair, or the label text («15.04–21.04.2023»);
 * ``filter_text`` — the filter in words, written into the file's header.
 
-The user picks a format (CSV for Russian Excel, XLSX, Markdown, JSON) and a path; the default is
-``<Downloads or the current folder>/sferum-<week>-<filter>.<ext>`` and its extension follows the
-format.  The file is written by :func:`sferum_tui.core.outputs.export.export` in a thread worker; the
+The user picks a format (XLSX, the default; CSV for Russian Excel; Markdown; JSON) and a path;
+the default is ``<Downloads or the current folder>/sferum-<week>-<filter>.<ext>`` and its
+extension follows the format (a path typed with a known extension picks that format).  CSV
+goes through the one CSV writer: ``;`` and a decimal comma unless the box is cleared (then
+``,`` and a decimal point).  The file is written by :func:`sferum_tui.core.outputs.export.export` in a thread worker; the
 notification names the full path.  An existing file is replaced only after a second press; any
 error is a notification and the dialog stays open.  In a browser (``textual serve``) the file
 is also handed to the user with ``App.deliver_binary``.
@@ -42,12 +44,13 @@ __all__ = ["ExportDialog", "EXPORT_FORMATS", "default_export_path", "slug"]
 
 #: (format key of core.export, label, extension)
 EXPORT_FORMATS: tuple[tuple[str, str, str], ...] = (
-    ("csv", "CSV (Excel)", "csv"),
     ("xlsx", "XLSX", "xlsx"),
+    ("csv", "CSV (Excel)", "csv"),
     ("md", "Markdown", "md"),
     ("json", "JSON", "json"),
 )
 _EXTENSIONS = {f".{ext}" for _, _, ext in EXPORT_FORMATS}
+DEFAULT_FORMAT = "xlsx"
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -175,7 +178,7 @@ class ExportDialog(ModalScreen["Path | None"]):
         week_label: Any = None,
         filter_text: str = "",
         *,
-        fmt: str = "csv",
+        fmt: str = DEFAULT_FORMAT,
         folder: str | os.PathLike | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 - Textual's name
@@ -188,7 +191,7 @@ class ExportDialog(ModalScreen["Path | None"]):
         self.df = df
         self.week_label = week_label
         self.filter_text = filter_text or ""
-        self.fmt = fmt if fmt in {f for f, _, _ in EXPORT_FORMATS} else "csv"
+        self.fmt = fmt if fmt in {f for f, _, _ in EXPORT_FORMATS} else DEFAULT_FORMAT
         self.folder = Path(folder).expanduser() if folder is not None else None
         self._confirm_replace: Path | None = None
         self._busy = False
@@ -212,8 +215,10 @@ class ExportDialog(ModalScreen["Path | None"]):
             with RadioSet(id="export-format", compact=True):
                 for key, label, _ in EXPORT_FORMATS:
                     yield RadioButton(label, value=key == self.fmt, id=f"fmt-{key}")
-            yield Checkbox(tr("Десятичная запятая в CSV", "Decimal comma in CSV"),
-                           value=False, id="export-comma", compact=True)
+            yield Checkbox(tr("CSV: «;» и десятичная запятая (Excel с русскими настройками)",
+                              "CSV: “;” and a decimal comma (Excel with Russian settings)"),
+                           value=True, id="export-comma", compact=True,
+                           disabled=self.fmt != "csv")
             yield Label(tr("Файл:", "File:"))
             yield Input(_shown(path), id="export-path",
                         placeholder=tr("путь к файлу", "path of the file"))
@@ -239,7 +244,7 @@ class ExportDialog(ModalScreen["Path | None"]):
     def _format_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         button_id = event.pressed.id or ""
-        self.fmt = button_id.removeprefix("fmt-") or "csv"
+        self.fmt = button_id.removeprefix("fmt-") or DEFAULT_FORMAT
         ext = dict((f, e) for f, _, e in EXPORT_FORMATS)[self.fmt]
         field = self.query_one("#export-path", Input)
         text = field.value.strip()
@@ -296,10 +301,14 @@ class ExportDialog(ModalScreen["Path | None"]):
             self._status(tr("Файл уже есть. Нажмите «Выгрузить» ещё раз, чтобы заменить его.",
                             "The file exists. Press Export again to replace it."))
             return
+        from sferum_tui.core.outputs.export import format_for_path
+
+        fmt = format_for_path(path) if path.suffix.lower() in _EXTENSIONS else None
+        fmt = fmt or self.fmt  # «list.csv» typed over the default «….xlsx» writes CSV
         self._busy = True
         self._status(tr("Выгружаю…", "Exporting…"))
-        comma = self.query_one("#export-comma", Checkbox).value and self.fmt == "csv"
-        self.run_export(path, self.fmt, comma)
+        comma = self.query_one("#export-comma", Checkbox).value
+        self.run_export(path, fmt, comma)
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, path: Path, fmt: str, decimal_comma: bool) -> None:

@@ -223,6 +223,41 @@ def _scope_mask(frame: "pd.DataFrame", cfg: "Config") -> np.ndarray | None:
     return mask
 
 
+def _fill_region(frame: "pd.DataFrame", store: "Store", cfg: "Config | None",
+                 reg_id: int | None, *, in_scope: np.ndarray | None = None) -> None:
+    """Every row gets a region (in place): the file's region column, else the registry's
+    region of the organisation, else the configured scope's region (``cfg`` None: the scope
+    does not apply, as for the demo store; ``in_scope``: only those rows may take it).  A
+    weekly file without a region column would otherwise leave ``region`` empty in every
+    in-file row while the header names the region."""
+    if not len(frame):
+        return
+    import pandas as pd
+
+    region = frame["region"].to_numpy(dtype=object).copy()
+    empty = np.asarray(pd.isna(region) | (region == ""), dtype=bool)
+    if not empty.any():
+        return
+    if reg_id is not None:
+        reg = store.registry_frame(copy=False)
+        if len(reg):
+            ruids = reg["org_uid"].to_numpy(dtype=np.int64)
+            order = np.argsort(ruids, kind="stable")
+            rvals = reg["region"].to_numpy(dtype=object)[order]
+            found, hit = _st.lookup(ruids[order], rvals, frame["org_uid"].to_numpy(dtype=np.int64),
+                                    fill=None)
+            known = np.asarray(~(pd.isna(found) | (found == "")), dtype=bool)
+            take = empty & hit & known
+            region[take] = found[take]
+            empty &= ~take
+    fallback = getattr(getattr(cfg, "scope", None), "region", "") if cfg is not None else ""
+    if fallback and in_scope is not None:
+        empty &= np.asarray(in_scope, dtype=bool)
+    if fallback and empty.any():
+        region[empty] = fallback
+    frame["region"] = region
+
+
 def _missing_rows(store: "Store", snapshot_id: int, present: np.ndarray) -> "pd.DataFrame":
     import pandas as pd
 
@@ -289,6 +324,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
             missing = missing[mask]
             scoped = True
     _st.fill_staff(frame, staff)
+    _fill_region(frame, store, cfg if scope else None, reg_id)
     cols = evaluate_frame(frame, cfg, missing=missing)
     uids = frame["org_uid"].to_numpy(dtype=np.int64)
     _, in_registry = _st.lookup(staff[0], staff[1], uids)
@@ -974,6 +1010,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
                                                    errors="coerce").astype(float)
     frame["row"] = pd.array(pd.to_numeric(frame["row"], errors="coerce"), dtype="Int64")
     frame["org_uid"] = uid
+    _fill_region(frame, store, cfg, _st.registry_id(store), in_scope=_scope_mask(frame, cfg))
     if reg_staff is not None:
         gap = frame["staff_total"].isna()
         frame.loc[gap, "staff_total"] = int(reg_staff)

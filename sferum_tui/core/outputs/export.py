@@ -5,9 +5,11 @@ shortlist joined to it) to a file; :func:`render` returns the same bytes for a f
 delivers them itself (the console's ``deliver_binary``). Every export carries the week, the
 filter used and each school's reasons.
 
-* **csv** — UTF-8 with a BOM, ``;`` between fields, CRLF line ends, so Excel with Russian
-  settings opens it with Cyrillic and columns intact; shares as percent numbers (``12.5``, or
-  ``12,5`` with ``decimal_comma``); the week and the filter are columns of every row.
+* **csv** — through the one CSV writer (:mod:`sferum_tui.core.outputs.csvout`): UTF-8 with a
+  BOM, CRLF line ends; by default ``;`` between fields and a decimal comma (``12,5``), so Excel
+  with Russian settings opens it with Cyrillic, columns and numbers intact;
+  ``decimal_comma=False`` (``--decimal-point``) writes ``,`` and ``12.5``. Shares as percent
+  numbers; the week and the filter are columns of every row.
 * **xlsx** — written with xlsxwriter: counts are numbers, shares are numbers in a percent
   format, a block above the table with the week, the filter and the time of export, a frozen
   header (and the ИНН and name columns), an autofilter, column widths; a second sheet repeats
@@ -17,11 +19,11 @@ filter used and each school's reasons.
   with the canonical field names (``core/fields.py``) and the indicators' names, shares as
   fractions 0..1, reasons as a list.
 
-Column headers follow the interface language (Russian by default). Text cells that begin with
-``=``, ``+``, ``-``, ``@``, a tab or a CR are prefixed with ``'`` in CSV and XLSX, so no
-spreadsheet takes them for a formula; XLSX strings are always written as strings. The file is
-written to a temporary file beside the target and renamed over it, so a failed export leaves no
-half-written file.
+Column headers follow the interface language (Russian by default). CSV text cells that begin
+with ``=``, ``+``, ``-``, ``@``, a tab or a CR get a leading ``'`` (numbers never do); XLSX text
+cells hold exactly the source text, written with ``write_string`` so they can never be formulas;
+Markdown cells escape ``\\``, ``|``, ``&``, ``<`` and ``>``. The file is written to a temporary
+file beside the target and renamed over it, so a failed export leaves no half-written file.
 
 Headless: imports neither Textual nor (at import time) pandas.
 """
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from sferum_tui.core.errors import UserError
+from sferum_tui.core.outputs.csvout import neutralize, render_csv
 from sferum_tui.core.fields import ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
 from sferum_tui.i18n import get_language, tr
 
@@ -53,7 +56,6 @@ __all__ = [
 FORMATS = ("csv", "xlsx", "md", "json")
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md",
              ".json": "json"}
-_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAX_TEXT = 32767
 
 
@@ -144,14 +146,6 @@ def _any_value(series) -> bool:
 # --------------------------------------------------------------------------------------------
 # Values
 # --------------------------------------------------------------------------------------------
-
-def neutralize(text: str) -> str:
-    """``text`` made safe for a spreadsheet cell: one that begins with ``=``, ``+``, ``-``,
-    ``@``, a tab or a CR gets a leading ``'``, so it is never run as a formula."""
-    if text and text.startswith(_DANGEROUS_START):
-        return "'" + text
-    return text
-
 
 def is_blank(v: Any) -> bool:
     """None, NaN, pandas NA/NaT (lists and other containers are never blank)."""
@@ -444,7 +438,7 @@ def check_format(fmt: str | None) -> str:
 
 
 def render(df: "pd.DataFrame", fmt: str, *, week: Any = None, filter_text: str = "",
-           decimal_comma: bool = False, exported_at: datetime | None = None,
+           decimal_comma: bool = True, exported_at: datetime | None = None,
            title: str | None = None) -> bytes:
     """The bytes of an export (see the module docstring); ``df`` is left unchanged."""
     fmt = check_format(fmt)
@@ -456,13 +450,14 @@ def render(df: "pd.DataFrame", fmt: str, *, week: Any = None, filter_text: str =
 
 
 def export(df: "pd.DataFrame", path: str | os.PathLike, fmt: str | None = None, *, week: Any = None,
-           filter_text: str = "", decimal_comma: bool = False,
+           filter_text: str = "", decimal_comma: bool = True,
            exported_at: datetime | None = None, title: str | None = None) -> ExportResult:
     """Write ``df`` to ``path`` as ``fmt`` (None: from the file name), atomically.
 
     ``week`` is the ``SnapshotInfo`` of the week (or a ``(start, end)`` pair), ``filter_text``
-    the filter in words (see :func:`describe_filter`). A path that cannot be written is a
-    one-line :class:`UserError`, and no file is left behind.
+    the filter in words (see :func:`describe_filter`). ``decimal_comma`` (CSV only): ``;`` and
+    ``12,5`` (the default, Russian Excel), else ``,`` and ``12.5``. A path that cannot be
+    written is a one-line :class:`UserError`, and no file is left behind.
     """
     path = Path(path).expanduser()
     if fmt is None:
@@ -548,26 +543,28 @@ def _records(df: "pd.DataFrame", keys: list[str]) -> list[tuple]:
 # CSV
 # --------------------------------------------------------------------------------------------
 
-def _render_csv(df, ctx: _Ctx) -> bytes:
-    import csv
+def _csv_value(col: Column, v: Any) -> Any:
+    """A cell for the CSV writer: counts as ``int``, shares as percent ``float`` (two
+    decimals), empty as None, everything else as its text."""
+    if col.kind in ("int", "dint", "share", "dshare"):
+        x = _number(v)
+        if x is None:
+            return None
+        return int(round(x)) if col.kind in ("int", "dint") else round(x * 100, 2)
+    return _text_value(col, v, decimal_comma=False)
 
+
+def _render_csv(df, ctx: _Ctx) -> bytes:
     cols = _columns_of(df)
     extra_week = [c for c in (_BY_KEY["week_start"], _BY_KEY["week_end"]) if c.key not in df.columns]
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([neutralize(h) for h in
-                headers_for(cols + extra_week + [_FILTER_COLUMN], percent_suffix=True)])
+    header = headers_for(cols + extra_week + [_FILTER_COLUMN], percent_suffix=True)
     week_cells = [ctx.week.start.isoformat() if ctx.week.start else "",
                   (ctx.week.end or ctx.week.start).isoformat() if ctx.week.start else ""]
     week_cells = week_cells[2 - len(extra_week):] if extra_week else []
-    filter_cell = neutralize(_one_line(ctx.filter_text))
-    for rec in _records(df, [c.key for c in cols]):
-        cells = []
-        for col, v in zip(cols, rec):
-            text = _one_line(_text_value(col, v, decimal_comma=ctx.decimal_comma))
-            cells.append(neutralize(text) if col.kind in ("text", "reasons", "status") else text)
-        w.writerow(cells + week_cells + [filter_cell])
-    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+    tail = week_cells + [ctx.filter_text]
+    rows = ([_csv_value(col, v) for col, v in zip(cols, rec)] + tail
+            for rec in _records(df, [c.key for c in cols]))
+    return render_csv(header, rows, decimal_comma=ctx.decimal_comma)
 
 
 def _one_line(text: str) -> str:
@@ -594,7 +591,8 @@ _MIN_WIDTHS = {"org_id": 12, "org_name": 32, "municipality": 20, "reasons": 40, 
 
 
 def _xlsx_text(text: str) -> str:
-    text = neutralize(text)
+    """The source text as it is (an XLSX string cell is never a formula), cut to Excel's
+    32,767 characters."""
     return text if len(text) <= _XLSX_MAX_TEXT else text[: _XLSX_MAX_TEXT - 1] + "…"
 
 
@@ -720,9 +718,14 @@ def _render_xlsx(df, ctx: _Ctx) -> bytes:
 # Markdown
 # --------------------------------------------------------------------------------------------
 
+_MD_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
 def _md_cell(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """A Markdown table cell: on one line (line breaks and runs of spaces fold to one space),
+    ``\\`` and ``|`` backslash-escaped, ``&``, ``<`` and ``>`` as entities, so a name can
+    neither break the table nor become HTML."""
+    return " ".join(str(text).split()).translate(_MD_ESCAPES)
 
 
 def _render_md(df, ctx: _Ctx) -> bytes:
