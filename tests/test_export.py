@@ -167,7 +167,7 @@ def test_xlsx_in_english(tmp_path, week):
     snap, df = week
     set_language("en")
     out = tmp_path / "en.xlsx"
-    ex.export(df, out, "xlsx", week=snap, filter_text=ex.describe_filter(inactive=True))
+    ex.export(df, out, "xlsx", week=snap, filter_text="inactive")
     ws = openpyxl.load_workbook(out).worksheets[0]
     header = [c.value for c in ws[5]]
     assert "Organisation" in header and "Teacher messaging share" in header and "Reasons" in header
@@ -274,15 +274,21 @@ def test_render_matches_export(tmp_path, week):
     assert (tmp_path / "a.json").read_bytes() == data
 
 
-def test_describe_filter():
-    assert ex.describe_filter() == "все организации"
-    text = ex.describe_filter(shortlist="Отстающие", inactive=True, low_messaging=True,
-                              low_threshold=0.3, municipality="Левашинский район", search="СОШ")
-    assert text == ("список «Отстающие»; неактивные; доля пишущих учителей ниже 30\u00a0%; "
-                    "муниципалитет «Левашинский район»; поиск «СОШ»")
-    assert "ниже 12,5" in ex.describe_filter(low_messaging=0.125)
+def test_filter_words_come_from_the_one_filter_spec():
+    """Export headers describe the filter with FilterSpec.describe (the console's chips, the
+    CLI's «Фильтр:» line): one wording everywhere."""
+    from sferum_tui.core.config import Config
+    from sferum_tui.service.filters import FilterSpec
+
+    cfg = Config.default()
+    assert FilterSpec().describe(cfg) == "все организации"
+    spec = FilterSpec.parse(inactive=True, low_messaging=True, municipality="Левашинский район",
+                            search="СОШ")
+    assert spec.describe(cfg, shortlist="Отстающие") == (
+        "список «Отстающие»; неактивные; пишут < 30%; Левашинский район; поиск «СОШ»")
+    assert "пишут < 12,5%" in FilterSpec.parse(low_messaging="12,5").describe(cfg)
     set_language("en")
-    assert ex.describe_filter(low_messaging=0.3) == "teacher messaging below 30%"
+    assert FilterSpec.parse(low_messaging="30").describe(cfg) == "messaging < 30%"
 
 
 def test_neutralize():

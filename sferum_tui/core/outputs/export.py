@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.outputs.csvout import neutralize, render_csv
 from sferum_tui.core.fields import ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
+from sferum_tui.core import vocab
 from sferum_tui.i18n import get_language, tr
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS", "Column", "COLUMNS", "ExportResult", "WeekLabel", "export", "render",
-    "format_for_path", "check_format", "describe_filter", "neutralize", "headers_for", "is_blank",
+    "format_for_path", "check_format", "neutralize", "headers_for", "is_blank",
 ]
 
 FORMATS = ("csv", "xlsx", "md", "json")
@@ -250,14 +251,13 @@ def _floats(series) -> "Any":
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _plain_number(x: float, decimals: int, *, decimal_comma: bool, signed: bool = False) -> str:
+def _plain_number(x: float, decimals: int, *, decimal_comma: bool) -> str:
+    """A number for a machine-read cell (no thousands separator, no sign for positives)."""
     text = f"{x:.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
-    if signed and x > 0 and text != "0":
-        text = "+" + text
     return text.replace(".", ",") if decimal_comma else text
 
 
@@ -282,19 +282,20 @@ def _text_value(col: Column, v: Any, *, decimal_comma: bool, for_md: bool = Fals
         return "" if m is None else (m.strftime("%d.%m.%Y %H:%M") if for_md else m.isoformat(sep=" "))
     x = _number(v)
     if x is None:
-        return "" if not for_md else "—"
+        return "" if not for_md else vocab.MISSING
+    if for_md:   # a document for people: the one text vocabulary, as the console writes it
+        if kind == "int":
+            return vocab.integer(x)
+        if kind == "dint":
+            return vocab.signed_int(x)
+        if kind == "share":
+            return vocab.percent(x, 1)
+        if kind == "dshare":
+            return vocab.signed_pp(x, unit=True)
     if kind in ("int", "dint"):
-        n = int(round(x))
-        text = str(n)
-        if for_md and abs(n) >= 10000:
-            text = f"{n:,}".replace(",", tr("\u00a0", ","))
-        return ("+" + text) if kind == "dint" and n > 0 and for_md else text
-    if kind == "share":
-        text = _plain_number(x * 100, 1 if for_md else 2, decimal_comma=decimal_comma)
-        return text + (tr("\u00a0%", "%") if for_md else "")
-    if kind == "dshare":
-        text = _plain_number(x * 100, 1 if for_md else 2, decimal_comma=decimal_comma, signed=for_md)
-        return text + (tr("\u00a0п. п.", " pp") if for_md else "")
+        return str(int(round(x)))
+    if kind in ("share", "dshare"):
+        return _plain_number(x * 100, 2, decimal_comma=decimal_comma)
     return str(v)  # pragma: no cover
 
 
@@ -367,48 +368,6 @@ class WeekLabel:
                 "label": self.label, "snapshot_id": self.snapshot_id, "source": self.source_name}
 
 
-def _percent(x: float) -> str:
-    text = _plain_number(x * 100, 1, decimal_comma=get_language() == "ru")
-    return text + tr("\u00a0%", "%")
-
-
-def describe_filter(*, shortlist: str | None = None, inactive: bool = False,
-                    low_messaging: bool | float | None = None, unregistered: bool = False,
-                    missing: bool = False, municipality: str | None = None,
-                    search: str | None = None, changed: bool = False,
-                    low_threshold: float | None = None) -> str:
-    """The filter of a table in words, one line (``все организации`` with none).
-
-    ``low_messaging`` is False/None (off), True (below ``low_threshold``, the configured one) or a
-    share 0..1.
-    """
-    parts: list[str] = []
-    if shortlist:
-        parts.append(tr("список «{n}»", "list “{n}”", n=shortlist))
-    if inactive:
-        parts.append(tr("неактивные", "inactive"))
-    if low_messaging is not None and low_messaging is not False:
-        limit = low_threshold if low_messaging is True else float(low_messaging)
-        if limit is None:
-            parts.append(tr("мало пишущих учителей", "low teacher messaging"))
-        else:
-            parts.append(tr("доля пишущих учителей ниже {p}", "teacher messaging below {p}",
-                            p=_percent(limit)))
-    if unregistered:
-        parts.append(tr("зарегистрированы не все сотрудники", "staff not all registered"))
-    if missing:
-        parts.append(tr("нет в файле недели", "missing from the week"))
-    if changed:
-        parts.append(tr("изменились за неделю", "changed this week"))
-    if municipality:
-        parts.append(tr("муниципалитет «{m}»", "municipality “{m}”", m=municipality))
-    if search:
-        parts.append(tr("поиск «{s}»", "search “{s}”", s=search))
-    if not parts:
-        return tr("все организации", "all organisations")
-    return "; ".join(parts)
-
-
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
@@ -442,7 +401,7 @@ def render(df: "pd.DataFrame", fmt: str, *, week: Any = None, filter_text: str =
            title: str | None = None) -> bytes:
     """The bytes of an export (see the module docstring); ``df`` is left unchanged."""
     fmt = check_format(fmt)
-    ctx = _Ctx(WeekLabel.of(week), filter_text or describe_filter(),
+    ctx = _Ctx(WeekLabel.of(week), filter_text or tr("все организации", "all organisations"),
                (exported_at or datetime.now(timezone.utc)), decimal_comma, title)
     writer: Callable[[Any, _Ctx], bytes] = {"csv": _render_csv, "xlsx": _render_xlsx,
                                            "md": _render_md, "json": _render_json}[fmt]
@@ -455,7 +414,7 @@ def export(df: "pd.DataFrame", path: str | os.PathLike, fmt: str | None = None, 
     """Write ``df`` to ``path`` as ``fmt`` (None: from the file name), atomically.
 
     ``week`` is the ``SnapshotInfo`` of the week (or a ``(start, end)`` pair), ``filter_text``
-    the filter in words (see :func:`describe_filter`). ``decimal_comma`` (CSV only): ``;`` and
+    the filter in words (``service.filters.FilterSpec.describe``). ``decimal_comma`` (CSV only): ``;`` and
     ``12,5`` (the default, Russian Excel), else ``,`` and ``12.5``. A path that cannot be
     written is a one-line :class:`UserError`, and no file is left behind.
     """
