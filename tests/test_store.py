@@ -13,6 +13,7 @@ import pytest
 
 from filemaker import write_csv, write_merged_xlsx
 from sferum_tui.core.store import db as store_mod
+from sferum_tui.core.store import schema as store_schema
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import ROW_FIELDS
 from sferum_tui.core.ingest.reader import read_weekly
@@ -323,7 +324,7 @@ def test_reading_an_absent_store_creates_nothing(home):
 def test_an_old_schema_is_migrated_and_a_newer_one_refused(tmp_path, home):
     home.mkdir()
     con = sqlite3.connect(home / "store.sqlite")
-    for stmt in store_mod._split_sql(store_mod.MIGRATIONS[1]):
+    for stmt in store_schema.split_sql(store_schema.MIGRATIONS[1]):
         con.execute(stmt)
     con.execute("PRAGMA user_version = 1")
     con.commit()

@@ -73,6 +73,8 @@ def run(args: argparse.Namespace, ctx) -> int:
         if value is not None and value < 0:
             raise UserError(tr("{f}: нужно неотрицательное число", "{f}: expected a number ≥ 0",
                                f=flag))
+    if not args.dry_run:     # a read-only store: one line before anything is downloaded
+        ctx.store().require_writable()
     config = _load_config(ctx)
     settings = core.settings_from_config(
         config, timeout=args.timeout, retries=args.retries, wait_max_tries=args.wait_tries,
