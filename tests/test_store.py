@@ -19,32 +19,7 @@ from sferum_tui.core.fields import ROW_FIELDS
 from sferum_tui.core.ingest.reader import read_weekly
 from sferum_tui.core.store import Store
 
-HEAD = ["Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи", "Классы", "Учителя",
-        "Учителя, написавшие более 3 сообщений"]
-
-# municipality, ИНН, name, status, users, classes, teachers, teachers active
-WEEK = [
-    ("Кизлярский район", "0517000001", "МКОУ «Александрийская СОШ»", "Активна", 310, 11, 30, 2),
-    ("Кизлярский район", "", "МКОУ «Ахтынская СОШ №2»", "Не активна", 2, 0, 5, 0),
-    ("ГО «город Махачкала»", "0571000001", "МБОУ «Гимназия №7»", "Активна", 900, 40, 60, 10),
-]
-
-
-def week_file(path: Path, start: date, rows=WEEK, *, title: bool = True, total: bool = True,
-              head=HEAD) -> Path:
-    end = start + timedelta(days=6)
-    out: list[list] = []
-    if title:
-        out.append([f"Мониторинг использования ИКОП «Сферум» за период с {start:%d.%m.%Y} по {end:%d.%m.%Y}"])
-    out.append(list(head))
-    out.extend(list(r) for r in rows)
-    if total:
-        out.append(["Итого", "", "", "", sum(r[4] for r in rows), sum(r[5] for r in rows), "", ""])
-    return write_csv(path, out)
-
-
-W1 = date(2023, 4, 15)
-W2 = date(2023, 4, 22)
+from store_support import HEAD, REG_HEAD, W1, W2, WEEK, registry_file, week_file  # noqa: F401
 
 
 @pytest.fixture
@@ -267,13 +242,6 @@ def test_find_orgs_by_inn_prefix_and_name_fragment(tmp_path, store):
 
 
 # -- registry ----------------------------------------------------------------------------------
-
-REG_HEAD = ["ИНН", "Наименование организации", "Муниципальное образование", "Численность сотрудников", "Тип ОО"]
-
-
-def registry_file(path: Path, rows) -> Path:
-    return write_csv(path, [REG_HEAD, *[list(r) for r in rows]])
-
 
 def test_registry_and_missing_organisations_per_week(tmp_path, store):
     s1 = store.import_file(week_file(tmp_path / "w1.csv", W1)).snapshot

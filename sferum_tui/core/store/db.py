@@ -239,9 +239,10 @@ class Store:
         if con is not None:
             if write and local.mode != "rw":
                 raise StoreError(self.read_only_message())
-            if local.mode != "immutable" or not self._shm_path().exists():
+            if local.mode != "immutable" or local.stamp == self._immutable_stamp():
                 return con
-            # a writer has opened the store since: read through the WAL from now on
+            # a writer (another account) has the store open now, or has changed it since:
+            # open again (through its WAL while it is open), never read stale pages
             self._forget(con)
         if write:
             self.require_writable()
@@ -269,6 +270,7 @@ class Store:
                 raise self._db_error(exc) from exc
             raise
         local.con, local.mode = con, mode
+        local.stamp = self._immutable_stamp() if mode == "immutable" else None
         with self._lock:
             self._connections.append(con)
         return con
@@ -288,8 +290,15 @@ class Store:
         con.close()
         self._local.con = None
 
-    def _shm_path(self) -> Path:
-        return Path(str(self.db_path) + "-shm")
+    def _immutable_stamp(self) -> tuple | None:
+        """What tells an ``immutable=1`` connection that it must be opened again: the store
+        file's identity, size and time of change, and whether a ``-shm`` exists (a process has
+        the store open).  One or two ``stat`` calls per query, on a read-only store only."""
+        try:
+            st = os.stat(self.db_path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns, os.path.exists(str(self.db_path) + "-shm"))
 
     def _open_read_only(self) -> tuple[sqlite3.Connection, str]:
         """A connection for an account that cannot write the data folder.
@@ -305,17 +314,22 @@ class Store:
         gone) is refused rather than read past.
         """
         base = self.db_path.resolve().as_uri()
+        con = None
         try:
+            # the first statement reads the schema, which is where a missing -shm shows:
+            # SQLITE_READONLY_CANTINIT ("attempt to write a readonly database") or CANTOPEN
             con = self._connect(base + "?mode=ro", uri=True)
-        except sqlite3.OperationalError as exc:
-            raise self._db_error(exc) from exc
-        try:
             schema.check_readable(con, self.db_path)
             return con, "ro"
         except sqlite3.OperationalError as exc:
-            con.close()
+            if con is not None:
+                con.close()
             if "unable to open" not in str(exc) and "readonly" not in str(exc):
                 raise
+        except BaseException:
+            if con is not None:
+                con.close()
+            raise
         wal = Path(str(self.db_path) + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(tr(
