@@ -313,3 +313,4 @@ def test_unknown_snapshot_is_a_user_error(store, tmp_path):
     store.import_file(week_file(tmp_path / "w1.csv", W1))
     with pytest.raises(StoreError, match="нет снимка №99"):
         store.week_frame(99)
+

@@ -206,9 +206,13 @@ class Store:
         return self.db_path.exists()
 
     def check(self) -> None:
-        """Refuse, with one line naming it, a store file that is not a SQLite database (empty,
-        truncated, something else); it is never replaced by a new empty store."""
-        schema.check_file(self.db_path)
+        """Open the store once (when it exists) and close it again: a file that is not a
+        store (empty, garbage, another program's database, a newer schema) is refused with one
+        line naming it, and is never replaced by a new empty store."""
+        try:
+            self.read_connection()
+        finally:
+            self.close()
 
     @property
     def read_only(self) -> bool:
@@ -259,6 +263,7 @@ class Store:
                 # each thread uses only its own connection; check_same_thread=False lets close()
                 # (from whichever thread) close them all
                 con = self._connect(self.db_path)
+                schema.check_store(con, self.db_path)
                 if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     con.execute("PRAGMA journal_mode = WAL")
                 con.execute("PRAGMA synchronous = FULL")

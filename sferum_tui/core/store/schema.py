@@ -300,6 +300,15 @@ def _refuse_foreign(con: sqlite3.Connection, version: int, path: Path) -> None:
             "{p}: a SQLite database, but not a sferum-tui store; it will not be changed", p=path))
 
 
+def check_store(con: sqlite3.Connection, path: Path) -> int:
+    """Refuse a database made by a newer sferum-tui or by another program (before anything,
+    even the journal mode, is changed in it); its schema version."""
+    version = user_version(con)
+    _refuse_newer(version, path)
+    _refuse_foreign(con, version, path)
+    return version
+
+
 def migrate(con: sqlite3.Connection, path: Path) -> None:
     """Bring the schema to :data:`SCHEMA_VERSION` (one transaction)."""
     version = user_version(con)
@@ -328,9 +337,7 @@ def migrate(con: sqlite3.Connection, path: Path) -> None:
 def check_readable(con: sqlite3.Connection, path: Path) -> None:
     """For a store opened read-only (no migration possible): its schema must be one this
     version can read as it is."""
-    version = user_version(con)
-    _refuse_newer(version, path)
-    _refuse_foreign(con, version, path)
+    version = check_store(con, path)
     if version < READABLE_FROM:
         raise StoreError(tr(
             "хранилище {p} в старом формате (схема {v}) и доступно только для чтения; "
