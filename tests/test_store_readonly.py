@@ -10,6 +10,7 @@ exit 1, and leave the store unchanged.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -127,6 +128,8 @@ def ro_store(world):
     reference = {json.dumps(c): run_cli("--home", home, *c) for c in READS}
     assert all(r[0] == 0 for r in reference.values()), {k: v for k, v in reference.items() if v[0]}
     assert run_cli("--home", home, "export", "--format", "csv", "-o", world / "out" / "ref.csv")[0] == 0
+    gc.collect()        # a command that leaves its Store to the garbage collector (as a
+    # short-lived process may) keeps the store open, and its -shm, until then
     _set_writable(home, False)
     assert not Path(str(home / "store.sqlite") + "-shm").exists()
     return home, reference
