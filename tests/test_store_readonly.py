@@ -248,7 +248,35 @@ def test_a_week_imported_by_the_owner_appears_for_the_reader(world, writer_open)
         assert mode == ("ro" if writer_open else "immutable")
 
 
-def test_the_console_says_the_store_is_read_only(ro_store):
+def _console_session(home: Path) -> list:
+    """Open the console on ``home`` headless: (notifications, organisations in the table)."""
+    import asyncio
+
+    from sferum_tui.cli import Context
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.tui.app import make_app
+    from sferum_tui.tui.main_screen import MainScreen
+
+    async def session():
+        ctx = Context(paths=resolve_paths(str(home)), lang="ru", demo=False, config_path=None,
+                      theme=None, home_arg=str(home))
+        app = make_app(ctx, prefetch=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(500):
+                if isinstance(app.screen, MainScreen) and app.screen.ready:
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+            return [[n.message for n in app._notifications], app.screen.table.row_count]
+
+    return asyncio.run(session())
+
+
+def test_the_console_opens_with_a_read_only_notice(ro_store, world):
     home, _ = ro_store
-    assert as_reader(lambda: Store(home).read_only) is True
+    notices, rows = _console_session(home)          # as the owner (and to load the modules)
+    assert not any("только для чтения" in n for n in notices)
+    notices, ro_rows = as_reader(_console_session, home)
+    assert any("Хранилище только для чтения" in n for n in notices), notices
+    assert ro_rows == rows > 0
     assert Store(home.parent / "no-such-home").read_only is False
