@@ -44,12 +44,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.fields import (
-    COUNT_FIELDS,
-    SHARE_FIELDS,
-    STATUS_ACTIVE,
-    STATUS_INACTIVE,
-)
+from sferum_tui.core.fields import COUNT_FIELDS, SHARE_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:
@@ -215,7 +210,10 @@ _ensure_lock = threading.Lock()
 def _write_connection(store: "Store") -> sqlite3.Connection | None:
     """A short-timeout connection of its own (a busy store is skipped, not waited for); None
     for a read-only store, or one whose schema has no cache table yet."""
-    if store.read_only or not _table_exists(store):
+    try:
+        if store.read_only or not _table_exists(store):
+            return None
+    except UserError:
         return None
     try:
         con = sqlite3.connect(store.db_path, timeout=WRITE_TIMEOUT_S, isolation_level=None)

@@ -22,6 +22,7 @@ queries.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ import secrets
 import sqlite3
 import tempfile
 import threading
+import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -359,6 +361,10 @@ class Store:
             raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
                                 "cannot create the data folder {p}: {e}",
                                 p=self.home, e=exc.strerror or exc))
+        for stale in self.home.glob(".store-new-*.sqlite*"):   # a creation killed midway
+            with contextlib.suppress(OSError):
+                if stale.stat().st_mtime < time.time() - blobs.STALE_TMP_S:
+                    stale.unlink()
         tmp = self.home / f".store-new-{os.getpid()}-{secrets.token_hex(4)}.sqlite"
         try:
             con = sqlite3.connect(tmp, isolation_level=None)
