@@ -130,6 +130,8 @@ def ro_store(world):
     assert run_cli("--home", home, "export", "--format", "csv", "-o", world / "out" / "ref.csv")[0] == 0
     gc.collect()        # a command that leaves its Store to the garbage collector (as a
     # short-lived process may) keeps the store open, and its -shm, until then
+    with Store(home) as s, s.transaction() as con:     # the reader computes the flags again
+        assert con.execute("DELETE FROM ind_week_flags").rowcount > 0   # and cannot cache them
     _set_writable(home, False)
     assert not Path(str(home / "store.sqlite") + "-shm").exists()
     return home, reference
