@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_console(ctx: Context) -> int:
+    ctx.store().check()     # a damaged store file: one line here, not an error inside the console
     try:
         from sferum_tui.tui.app import run_console
     except ModuleNotFoundError:

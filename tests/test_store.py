@@ -13,37 +13,13 @@ import pytest
 
 from filemaker import write_csv, write_merged_xlsx
 from sferum_tui.core.store import db as store_mod
+from sferum_tui.core.store import schema as store_schema
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import ROW_FIELDS
 from sferum_tui.core.ingest.reader import read_weekly
 from sferum_tui.core.store import Store
 
-HEAD = ["Муниципалитет", "ИНН", "Наименование ОО", "Статус", "Пользователи", "Классы", "Учителя",
-        "Учителя, написавшие более 3 сообщений"]
-
-# municipality, ИНН, name, status, users, classes, teachers, teachers active
-WEEK = [
-    ("Кизлярский район", "0517000001", "МКОУ «Александрийская СОШ»", "Активна", 310, 11, 30, 2),
-    ("Кизлярский район", "", "МКОУ «Ахтынская СОШ №2»", "Не активна", 2, 0, 5, 0),
-    ("ГО «город Махачкала»", "0571000001", "МБОУ «Гимназия №7»", "Активна", 900, 40, 60, 10),
-]
-
-
-def week_file(path: Path, start: date, rows=WEEK, *, title: bool = True, total: bool = True,
-              head=HEAD) -> Path:
-    end = start + timedelta(days=6)
-    out: list[list] = []
-    if title:
-        out.append([f"Мониторинг использования ИКОП «Сферум» за период с {start:%d.%m.%Y} по {end:%d.%m.%Y}"])
-    out.append(list(head))
-    out.extend(list(r) for r in rows)
-    if total:
-        out.append(["Итого", "", "", "", sum(r[4] for r in rows), sum(r[5] for r in rows), "", ""])
-    return write_csv(path, out)
-
-
-W1 = date(2023, 4, 15)
-W2 = date(2023, 4, 22)
+from store_support import HEAD, REG_HEAD, W1, W2, WEEK, registry_file, week_file  # noqa: F401
 
 
 @pytest.fixture
@@ -267,13 +243,6 @@ def test_find_orgs_by_inn_prefix_and_name_fragment(tmp_path, store):
 
 # -- registry ----------------------------------------------------------------------------------
 
-REG_HEAD = ["ИНН", "Наименование организации", "Муниципальное образование", "Численность сотрудников", "Тип ОО"]
-
-
-def registry_file(path: Path, rows) -> Path:
-    return write_csv(path, [REG_HEAD, *[list(r) for r in rows]])
-
-
 def test_registry_and_missing_organisations_per_week(tmp_path, store):
     s1 = store.import_file(week_file(tmp_path / "w1.csv", W1)).snapshot
     reg = registry_file(tmp_path / "reg.csv", [
@@ -323,7 +292,7 @@ def test_reading_an_absent_store_creates_nothing(home):
 def test_an_old_schema_is_migrated_and_a_newer_one_refused(tmp_path, home):
     home.mkdir()
     con = sqlite3.connect(home / "store.sqlite")
-    for stmt in store_mod._split_sql(store_mod.MIGRATIONS[1]):
+    for stmt in store_schema.split_sql(store_schema.MIGRATIONS[1]):
         con.execute(stmt)
     con.execute("PRAGMA user_version = 1")
     con.commit()
@@ -344,3 +313,4 @@ def test_unknown_snapshot_is_a_user_error(store, tmp_path):
     store.import_file(week_file(tmp_path / "w1.csv", W1))
     with pytest.raises(StoreError, match="нет снимка №99"):
         store.week_frame(99)
+

@@ -11,7 +11,7 @@ import pytest
 
 from filemaker import write_csv
 from sferum_tui.cli import main
-from test_store import W1, W2, WEEK, registry_file, week_file
+from store_support import W1, W2, WEEK, registry_file, week_file
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -9,7 +9,6 @@ says so through a marker file; the parent then kills it or starts a rival.
 from __future__ import annotations
 
 import gzip
-
 import os
 import signal
 import sqlite3
@@ -20,10 +19,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from filemaker import write_csv
-from sferum_tui.core.store import db as store_mod
+
 from sferum_tui.core.store import Store
+from sferum_tui.core.store import db as store_mod
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and fork semantics")
 
@@ -98,6 +97,15 @@ def tables(dump: dict) -> dict:
     return {k: v for k, v in dump.items() if k != "blobs"}
 
 
+def unnamed_files(home: Path) -> list[str]:
+    """Files under blobs/ that no snapshot or registry names (orphans, temp parts)."""
+    con = sqlite3.connect(home / "store.sqlite")
+    named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM registries")}
+    con.close()
+    return sorted(str(p.relative_to(home)) for p in (home / "blobs").rglob("*")
+                  if p.is_file() and str(p.relative_to(home)) not in named)
+
+
 W1, W2, W3 = date(2023, 4, 15), date(2023, 4, 22), date(2023, 4, 29)
 N = store_mod.FACT_CHUNK + 500
 
@@ -132,6 +140,43 @@ def test_kill_9_inside_the_transaction_leaves_the_store_as_it_was(tmp_path, stor
         assert len(s.week_frame(out.snapshot.id)) == N
 
 
+def test_the_copy_left_by_a_kill_9_mid_import_is_swept_by_the_next_import(tmp_path):
+    home = tmp_path / "home"
+    with Store(home) as s:
+        s.import_file(big_week(tmp_path / "w1.csv", W1, 300))
+    f2 = big_week(tmp_path / "w2.csv", W2, N)
+    marker = tmp_path / "marker"
+    proc = child(home, "import", f2, marker=marker, pause="facts")
+    wait_for(marker, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    orphans = unnamed_files(home)
+    assert len(orphans) == 1 and orphans[0].endswith(".csv.gz")   # w2's copy, no row names it
+    proc = child(home, "import", big_week(tmp_path / "w3.csv", W3, 100))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert unnamed_files(home) == []
+    with Store(home) as s:
+        assert [x.period_start for x in s.snapshots()] == [W1, W3]
+        assert all(x.blob_path.exists() for x in s.snapshots())
+
+
+def test_ctrl_c_mid_import_leaves_the_store_and_its_files_as_they_were(tmp_path, store_dump):
+    home = tmp_path / "home"
+    with Store(home) as s:
+        s.import_file(big_week(tmp_path / "w1.csv", W1, 50))
+    before = store_dump(home)
+    marker = tmp_path / "marker"
+    proc = child(home, "import", big_week(tmp_path / "w2.csv", W2, N), marker=marker, pause="facts")
+    wait_for(marker, proc)
+    assert unnamed_files(home) != []           # the copy is written inside the transaction
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Прервано" in err and "Traceback" not in err
+    assert store_dump(home) == before           # no row, and the copy it made is gone again
+    assert unnamed_files(home) == []
+
+
 def test_kill_9_while_the_file_copy_is_written_is_harmless(tmp_path, store_dump):
     home = tmp_path / "home"
     with Store(home) as s:
@@ -150,6 +195,7 @@ def test_kill_9_while_the_file_copy_is_written_is_harmless(tmp_path, store_dump)
     proc = child(home, "import", f2)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
+    assert unnamed_files(home) == []        # the temp part is swept, however young
     with Store(home) as s:
         snap = s.snapshots()[-1]
         assert snap.period_start == W2 and gzip.decompress(snap.blob_path.read_bytes()) == f2.read_bytes()

@@ -131,6 +131,8 @@ def run(args: argparse.Namespace, ctx) -> int:
     for value in (args.timeout, args.retries, args.wait_tries, args.wait_interval):
         if isinstance(value, _Refused):
             raise UserError(value.message())
+    if not args.dry_run:     # a read-only store: one line before anything is downloaded
+        ctx.store().require_writable()
     config = _load_config(ctx)
     settings = core.settings_from_config(
         config, timeout=args.timeout, retries=args.retries, wait_max_tries=args.wait_tries,

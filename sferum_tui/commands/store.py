@@ -134,6 +134,7 @@ def cmd_import(args, ctx) -> int:
     failed = 0
     changed = False
     with Store(ctx.paths.home) as store:
+        store.require_writable()        # one line for the run, not one per file
         for name in args.files:
             try:
                 outcome = store.import_file(name, period=args.period, replace=args.replace,
@@ -224,6 +225,7 @@ def cmd_registry_import(args, ctx) -> int:
     from sferum_tui.core.store import Store
 
     with Store(ctx.paths.home) as store:
+        store.require_writable()
         try:
             cfg = ctx.config()
             outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg))

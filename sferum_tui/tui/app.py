@@ -191,6 +191,10 @@ class SferumApp(App[int]):
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
         self.push_screen(MainScreen(self.api))
+        if self.api.store.read_only:
+            self.notify(tr("Хранилище только для чтения: просмотр работает, импорт и списки — нет.",
+                           "The store is read-only: viewing works, importing and lists do not."),
+                        severity="warning", markup=False, timeout=10)
         self.set_interval(self.poll_seconds, self.check_store, name="store-watch")
         minutes = float(getattr(self.api.cfg.fetch, "auto_interval_minutes", 0) or 0)
         if minutes > 0 and self.api.has_sources():

@@ -6,8 +6,8 @@ and, for streaks ("weeks in a row below target"), one code per organisation, ind
 over the whole history.  Loading the 6 million facts of a country store into pandas for that would
 take seconds and gigabytes, so the codes are cached:
 
-``ind_week_flags`` (added to ``store.sqlite`` by this module with ``CREATE TABLE IF NOT EXISTS``;
-the store's schema version is not touched, and the store never reads it)::
+``ind_week_flags`` (a table of ``store.sqlite`` declared by the store's schema,
+:mod:`sferum_tui.core.store.schema` version 5, that only this module reads and writes)::
 
     config_key  TEXT     hash of everything the codes depend on: the indicators (rule or
                          numerator/denominator, target, low, direction), the activity rule, the
@@ -26,7 +26,7 @@ Rows are indexed by uid, so a streak step is one gather (``words[uids]``) and a 
 operations over 40,000 integers, with no join and no pandas.  A week's
 row is computed the first time a streak walks over it (≈0.1–0.2 s for 40,000 organisations: the
 SQLite read dominates) and then read back as one array (≈120 KB).  Writing is best effort: a store that is busy or
-read-only simply gets the codes computed again next time.  Rows of other config keys beyond the
+read-only (:attr:`Store.read_only`) simply gets the codes computed again next time.  Rows of other config keys beyond the
 four most recent, and of superseded snapshots, are pruned when rows are written.
 """
 
@@ -59,19 +59,6 @@ WRITE_TIMEOUT_S = 2.0
 BATCH_WEEKS = 12
 NUMERIC_FIELDS = COUNT_FIELDS + SHARE_FIELDS
 _STATUS_TEXT = {1: STATUS_ACTIVE, 0: STATUS_INACTIVE}
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS ind_week_flags (
-    config_key  TEXT NOT NULL,
-    snapshot_id INTEGER NOT NULL,
-    n_uid       INTEGER NOT NULL,
-    n_ind       INTEGER NOT NULL,
-    codes       BLOB NOT NULL,
-    created_at  TEXT NOT NULL,
-    PRIMARY KEY (config_key, snapshot_id)
-)
-"""
-
 
 @dataclass(frozen=True)
 class HeldWeek:
@@ -220,17 +207,17 @@ _ensured: set[str] = set()
 _ensure_lock = threading.Lock()
 
 
-_COLUMNS = ["config_key", "snapshot_id", "n_uid", "n_ind", "codes", "created_at"]
-
-
 def _write_connection(store: "Store") -> sqlite3.Connection | None:
+    """A short-timeout connection of its own (a busy store is skipped, not waited for); None
+    for a read-only store, or one whose schema has no cache table yet."""
+    try:
+        if store.read_only or not _table_exists(store):
+            return None
+    except UserError:
+        return None
     try:
         con = sqlite3.connect(store.db_path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(WRITE_TIMEOUT_S * 1000)}")
-        have = [r[1] for r in con.execute("PRAGMA table_info(ind_week_flags)")]
-        if have and have != _COLUMNS:       # a cache of an older layout: it is only a cache
-            con.execute("DROP TABLE ind_week_flags")
-        con.execute(_DDL)
         return con
     except sqlite3.Error:
         return None

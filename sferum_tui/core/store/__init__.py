@@ -1,23 +1,30 @@
-"""The store: the one owner of the database (schema and migrations, imported files' copies, the
-identity resolver, the per-week column copies and the queries).
+"""The store: the one owner of the database, split by responsibility.
 
-``db`` holds the :class:`Store` itself; ``identity`` how organisations are told apart;
-``shortlists`` the named lists kept beside the weeks.
+- ``schema``: DDL and migrations of every table in ``store.sqlite`` (also the shortlists' and
+  the indicators' flag cache tables), the file check;
+- ``blobs``: the copies of imported files and the sweep of interrupted imports' leftovers;
+- ``identity`` (keys) and ``resolver``: how organisations are told apart across weeks;
+- ``columns``: the per-week Arrow column copies;
+- ``db``: the :class:`Store` itself — connections (read-write or read-only), imports, queries;
+- ``shortlists``: the named lists kept beside the weeks;
+- ``formatting``: period / integer / "N organisations" text shared with the commands.
+
+See ``docs/store.md``.
 """
 
 from sferum_tui.core.store.db import (  # noqa: F401 - the package's public surface
-    MIGRATIONS,
-    SCHEMA_VERSION,
     ImportOutcome,
     RegistryInfo,
     RegistryOutcome,
     SnapshotInfo,
     Store,
-    _split_sql,
-    format_int,
-    format_period,
-    orgs_phrase,
 )
+from sferum_tui.core.store.formatting import format_int, format_period, orgs_phrase  # noqa: F401
+from sferum_tui.core.store.schema import (  # noqa: F401
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
+from sferum_tui.core.store.schema import split_sql as _split_sql  # noqa: F401
 
 __all__ = [
     "Store", "SnapshotInfo", "ImportOutcome", "RegistryInfo", "RegistryOutcome",

@@ -1,39 +1,60 @@
 """The durable, week-by-week history: one SQLite file (``store.sqlite``) plus the original files.
 
-Layout of the data folder (``Store(home)``)::
+Layout of the data folder (``Store(home)``; see also ``docs/store.md``)::
 
-    home/store.sqlite            WAL mode; schema version in PRAGMA user_version
-    home/blobs/ab/abcdef….xlsx   every imported file, content-addressed by its sha256
+    home/store.sqlite            WAL mode; schema version in PRAGMA user_version (schema.py)
+    home/blobs/ab/abcdef….xlsx   every imported file, content-addressed by its sha256 (blobs.py)
 
 One weekly file is one *snapshot*. Every import runs in one ``BEGIN IMMEDIATE`` transaction
 (parsing happens before it), so a second process waits for the first, and a process killed
 midway leaves the store as it was. Organisations get a stable ``uid`` across weeks (ИНН, else
-normalised name + municipality, see :mod:`sferum_tui.core.store.identity`).
+normalised name + municipality: ``resolver.py``, ``identity.py``).
 
 The facts table is compact on purpose (country scale is 40,000 organisations × 150 weeks): one
 ``WITHOUT ROWID`` row of small integers per organisation and week; names, municipalities and
-regions are interned in their own tables.
+regions are interned in their own tables; each week is also kept as an Arrow column copy
+(``columns.py``).
+
+This module holds the :class:`Store` itself: its connections (read-write, or read-only when the
+account cannot write the data folder, see :meth:`Store._open_read_only`), the imports and the
+queries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import tempfile
 import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from sferum_tui.core.store import identity
 from sferum_tui.core.errors import InputFileError, StoreError
-from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
-from sferum_tui.i18n import plural_ru, tr
+from sferum_tui.core.fields import (
+    COUNT_FIELDS,
+    ROW_FIELDS,
+    STATUS_ACTIVE,
+    STATUS_INACTIVE,
+)
+from sferum_tui.core.store import blobs, columns, schema
+from sferum_tui.core.store.blobs import BLOB_DIR, STALE_TMP_S  # noqa: F401 - long-standing names
+from sferum_tui.core.store.formatting import (
+    format_int,
+    format_period,
+    orgs_phrase,
+    rows_skipped_phrase,
+)
+from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
+from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
+from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
     import pandas as pd
@@ -44,165 +65,13 @@ __all__ = [
 ]
 
 DB_NAME = "store.sqlite"
-BLOB_DIR = "blobs"
 BUSY_TIMEOUT_S = 60.0
 FACT_CHUNK = 5000
-STALE_TMP_S = 3600.0
 
-_STATUS_CODE = {STATUS_ACTIVE: 1, STATUS_INACTIVE: 0}
-# _prepare spells the count fields out (speed); this guards the order against fields.py changing
+# prepare() spells the count fields out (speed); this guards the order against fields.py changing
 assert COUNT_FIELDS == ("users_total", "staff_total", "teachers", "students", "parents",
                         "classes", "chats", "teachers_active")
 _STATUS_TEXT = {1: STATUS_ACTIVE, 0: STATUS_INACTIVE}
-
-# --------------------------------------------------------------------------------------------
-# Schema and migrations
-# --------------------------------------------------------------------------------------------
-
-_SCHEMA_V1 = """
-CREATE TABLE regions        (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE municipalities (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE org_names      (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-
--- one row per organisation ever seen (in a week or in the registry)
-CREATE TABLE orgs (
-    uid             INTEGER PRIMARY KEY,
-    key             TEXT NOT NULL UNIQUE,     -- 'inn:<ИНН>' or 'name:[region|]municipality|name'
-    inn             TEXT UNIQUE,              -- ИНН as text (leading zeros kept)
-    name_id         INTEGER,                  -- latest spelling (→ org_names)
-    municipality_id INTEGER,                  -- → municipalities
-    region_id       INTEGER,                  -- → regions
-    first_seen      TEXT,                     -- period_start of its first current snapshot
-    last_seen       TEXT,                     -- period_end of its last current snapshot
-    created_at      TEXT NOT NULL
-);
-
--- normalised name keys → organisation, so other spellings of a school find it again
-CREATE TABLE org_keys (
-    key     TEXT PRIMARY KEY,                 -- 'm:muni|name' or 'r:region|muni|name'
-    org_uid INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX org_keys_org ON org_keys(org_uid);
-
-CREATE TABLE snapshots (
-    id            INTEGER PRIMARY KEY,
-    period_start  TEXT NOT NULL,              -- ISO dates
-    period_end    TEXT NOT NULL,
-    source_name   TEXT NOT NULL,
-    sha256        TEXT NOT NULL,
-    blob          TEXT NOT NULL,              -- path of the kept copy, relative to home
-    imported_at   TEXT NOT NULL,              -- UTC ISO
-    rows          INTEGER NOT NULL,
-    skipped       INTEGER NOT NULL,
-    skipped_json  TEXT NOT NULL,
-    warnings_json TEXT NOT NULL,
-    columns_json  TEXT NOT NULL,
-    sheet         TEXT,
-    period_hint   TEXT,                       -- --period given at import, for re-reading
-    aliases_json  TEXT,                       -- extra header aliases used, for re-reading
-    superseded_by INTEGER REFERENCES snapshots(id)
-);
-CREATE UNIQUE INDEX snapshots_current_start ON snapshots(period_start) WHERE superseded_by IS NULL;
-CREATE INDEX snapshots_sha ON snapshots(sha256);
-
-CREATE TABLE facts (
-    snapshot_id     INTEGER NOT NULL,
-    org_uid         INTEGER NOT NULL,
-    row             INTEGER NOT NULL,         -- 1-based spreadsheet row
-    name_id         INTEGER,                  -- name as written that week
-    municipality_id INTEGER,
-    region_id       INTEGER,
-    status          INTEGER,                  -- 1 active, 0 inactive, NULL not stated
-    users_total     INTEGER,
-    staff_total     INTEGER,
-    teachers        INTEGER,
-    students        INTEGER,
-    parents         INTEGER,
-    classes         INTEGER,
-    chats           INTEGER,
-    teachers_active INTEGER,
-    teachers_active_share REAL,
-    PRIMARY KEY (snapshot_id, org_uid)
-) WITHOUT ROWID;
-CREATE INDEX facts_org ON facts(org_uid, snapshot_id);
-
-CREATE TABLE registries (
-    id            INTEGER PRIMARY KEY,
-    source_name   TEXT NOT NULL,
-    sha256        TEXT NOT NULL,
-    blob          TEXT NOT NULL,
-    imported_at   TEXT NOT NULL,
-    rows          INTEGER NOT NULL,
-    skipped       INTEGER NOT NULL,
-    skipped_json  TEXT NOT NULL,
-    warnings_json TEXT NOT NULL,
-    columns_json  TEXT NOT NULL,
-    sheet         TEXT,
-    aliases_json  TEXT,
-    replaced_by   INTEGER REFERENCES registries(id)   -- NULL: the current registry
-);
-
-CREATE TABLE registry_rows (
-    registry_id     INTEGER NOT NULL,
-    org_uid         INTEGER NOT NULL,
-    row             INTEGER NOT NULL,
-    name_id         INTEGER,
-    municipality_id INTEGER,
-    region_id       INTEGER,
-    staff_total     INTEGER,
-    kind            TEXT,
-    PRIMARY KEY (registry_id, org_uid)
-) WITHOUT ROWID;
-
--- registry organisations absent from a snapshot, counted when either side is imported
-CREATE TABLE missing_counts (
-    registry_id INTEGER NOT NULL,
-    snapshot_id INTEGER NOT NULL,
-    missing     INTEGER NOT NULL,
-    PRIMARY KEY (registry_id, snapshot_id)
-) WITHOUT ROWID;
-"""
-
-# Whole weeks are read far more often than they are written: each snapshot also keeps its facts
-# as one compressed Arrow IPC stream, so a 40,000-row week loads without 700,000 Python objects.
-_SCHEMA_V2 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE snapshot_columns (
-    snapshot_id INTEGER PRIMARY KEY,
-    data        BLOB NOT NULL                 -- Arrow IPC stream (zstd) of the snapshot's facts
-);
-"""
-
-# An index on facts(org_uid, …) gets one new entry per organisation per week scattered over the
-# whole index, so every import rewrote all of it (imports slowed down week after week). A history
-# is read instead by probing the primary key (snapshot_id, org_uid) once per snapshot, and name
-# search goes through this small table of every spelling seen per organisation.
-_SCHEMA_V3 = """
-DROP INDEX IF EXISTS facts_org;
-CREATE TABLE org_spellings (
-    name_id INTEGER NOT NULL,
-    org_uid INTEGER NOT NULL,
-    PRIMARY KEY (name_id, org_uid)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO org_spellings SELECT DISTINCT name_id, org_uid FROM facts WHERE name_id IS NOT NULL;
-INSERT OR IGNORE INTO org_spellings SELECT DISTINCT name_id, org_uid FROM registry_rows WHERE name_id IS NOT NULL;
-INSERT OR IGNORE INTO org_spellings SELECT name_id, uid FROM orgs WHERE name_id IS NOT NULL;
-"""
-
-# The column copy now carries the texts of the week too (names as written, municipality, region,
-# key and ИНН as of the import), so reading a week needs no lookup of 40,000 names; orgs that get
-# an ИНН later are patched in through orgs.key_version.
-def _migrate_v4(con: sqlite3.Connection) -> None:
-    con.execute("ALTER TABLE orgs ADD COLUMN key_version INTEGER NOT NULL DEFAULT 0")
-    con.execute("DELETE FROM snapshot_columns")
-    for (sid,) in con.execute("SELECT id FROM snapshots").fetchall():
-        _rebuild_columns(con, sid)
-
-
-# version → SQL script (or a callable taking the connection) bringing the schema from
-# version-1 to version; all of them run in one transaction.
-MIGRATIONS: dict[int, Any] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _migrate_v4}
-SCHEMA_VERSION = max(MIGRATIONS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,113 +134,6 @@ class RegistryOutcome:
     message: str
 
 
-# --------------------------------------------------------------------------------------------
-# Formatting helpers shared with the commands
-# --------------------------------------------------------------------------------------------
-
-def format_period(start: date, end: date) -> str:
-    """``15.04–21.04.2023``; ``29.12.2023–04.01.2024`` across a year."""
-    if start == end:
-        return start.strftime("%d.%m.%Y")
-    if start.year == end.year:
-        return f"{start:%d.%m}–{end:%d.%m.%Y}"
-    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
-
-
-def format_int(n: int | None) -> str:
-    """``1 402`` (Russian: a non-breaking space between thousands) or ``1,402`` (English)."""
-    if n is None:
-        return "—"
-    text = f"{n:,}"
-    return text.replace(",", tr("\u00a0", ","))
-
-
-def orgs_phrase(n: int) -> str:
-    return tr("{n} " + plural_ru(n, "организация", "организации", "организаций"),
-              "{n} organisation" + ("" if n == 1 else "s"), n=format_int(n))
-
-
-def _rows_skipped_phrase(n: int) -> str:
-    return tr("пропущено строк: {n}", "{n} row" + ("" if n == 1 else "s") + " skipped",
-              n=format_int(n))
-
-
-# --------------------------------------------------------------------------------------------
-# Prepared rows (computed before the transaction)
-# --------------------------------------------------------------------------------------------
-
-class _Prepared:
-    """One row of a file, ready for the store; name keys are computed only when needed."""
-
-    __slots__ = ("row", "inn", "name", "municipality", "region", "values", "_keys", "ids")
-
-    def __init__(self, row, inn, name, municipality, region, values):
-        self.row = row
-        self.inn = inn
-        self.name = name
-        self.municipality = municipality
-        self.region = region
-        self.values = values   # status code, counts…, share (facts) or staff_total, kind (registry)
-        self._keys = None
-        self.ids = (None, None, None)   # interned (name_id, municipality_id, region_id)
-
-    @property
-    def keys(self) -> tuple[str | None, str | None]:
-        """(name key with region, name key without region)."""
-        if self._keys is None:
-            self._keys = identity.name_keys(self.name, self.municipality, self.region)
-        return self._keys
-
-
-def _clean_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    text = str(value).strip()
-    if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text:
-        text = " ".join(text.split())
-    return text or None
-
-
-def _text(value) -> str | None:
-    """The reader hands over clean text already; anything else goes through _clean_text."""
-    if value is None or (type(value) is str and value and value[0] != " " and value[-1] != " "):
-        return value
-    return _clean_text(value)
-
-
-def _prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[_Prepared], list[dict]]:
-    prepared: list[_Prepared] = []
-    skipped: list[dict] = []
-    normalize_inn = identity.normalize_inn
-    status_code = _STATUS_CODE.get
-    for r in rows:
-        get = r.get
-        inn = normalize_inn(get("org_id"))
-        p = _Prepared(int(get("row") or 0), inn, _text(get("org_name")),
-                      _text(get("municipality")), _text(get("region")), None)
-        if inn is None and p.keys[1] is None:
-            skipped.append({"row": get("row"),
-                            "reason": tr("нет ни ИНН, ни наименования организации",
-                                         "neither an ИНН nor an organisation name")})
-            continue
-        if registry:
-            p.values = (get("staff_total"), _text(get("kind")))
-        else:
-            status = get("status")
-            share = get("teachers_active_share")
-            p.values = (status_code(status) if status is not None else None,
-                        get("users_total"), get("staff_total"), get("teachers"), get("students"),
-                        get("parents"), get("classes"), get("chats"), get("teachers_active"),
-                        float(share) if share is not None else None)
-        prepared.append(p)
-    return prepared, skipped
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
 
 def _parse_day(day: str | date) -> date:
     if isinstance(day, date):
@@ -407,6 +169,9 @@ class Store:
 
     Safe to use from several threads (one SQLite connection per thread) and from several
     processes (SQLite locking; writers wait up to ``BUSY_TIMEOUT_S``).
+
+    When this account cannot write the data folder (or the store file), the store is
+    :attr:`read_only`: every read works, every write is refused with one line.
     """
 
     def __init__(self, home: str | os.PathLike):
@@ -416,7 +181,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._lookups = {t: _Lookup(t) for t in ("org_names", "municipalities", "regions")}
+        self._lookups = {t: Lookup(t) for t in ("org_names", "municipalities", "regions")}
         # the current registry as a frame, keyed by (registry id, keys_version): registry rows
         # never change under an id (a new file gets a new id), only orgs' keys can
         self._registry_memo: tuple[tuple[int, int], "pd.DataFrame"] | None = None
@@ -442,42 +207,191 @@ class Store:
     def exists(self) -> bool:
         return self.db_path.exists()
 
+    def check(self) -> None:
+        """Open the store once (when it exists) and close it again: a file that is not a
+        store (empty, garbage, another program's database, a newer schema) is refused with one
+        line naming it, and is never replaced by a new empty store."""
+        try:
+            self.read_connection()
+        finally:
+            self.close()
+
+    @property
+    def read_only(self) -> bool:
+        """True when this account cannot write the data folder or the store file (a read-only
+        mount, ``chmod a-w``, a folder of another account): reads work, writes are refused."""
+        home = self.home
+        if not home.exists():
+            return False            # nothing to read; a write says why it cannot create it
+        if not os.access(home, os.W_OK | os.X_OK):
+            return True
+        return self.db_path.exists() and not os.access(self.db_path, os.W_OK)
+
+    def read_only_message(self) -> str:
+        return tr("хранилище {p} доступно только для чтения (нет права записи в папку данных); "
+                  "изменить его нельзя",
+                  "the store {p} is read-only (no write permission on the data folder); "
+                  "it cannot be changed", p=self.home)
+
+    def require_writable(self) -> None:
+        """Raise the one-line ``StoreError`` of a read-only store (commands that would write call
+        it before they start)."""
+        if self.read_only:
+            raise StoreError(self.read_only_message())
+
     def _connection(self, *, write: bool) -> sqlite3.Connection | None:
-        con = getattr(self._local, "con", None)
+        local = self._local
+        con = getattr(local, "con", None)
         if con is not None:
-            return con
+            if write and local.mode != "rw":
+                raise StoreError(self.read_only_message())
+            if local.mode != "immutable" or local.stamp == self._immutable_stamp():
+                return con
+            # a writer (another account) has the store open now, or has changed it since:
+            # open again (through its WAL while it is open), never read stale pages
+            self._forget(con)
+        if write:
+            self.require_writable()
         if not self.db_path.exists():
             if not write:
                 return None
-            try:
-                self.home.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
-                                    "cannot create the data folder {p}: {e}",
-                                    p=self.home, e=exc.strerror or exc))
-        con = None
+            self._create()
+        schema.check_file(self.db_path)
+        con, mode = None, "rw"
         try:
-            # each thread uses only its own connection; check_same_thread=False lets close()
-            # (from whichever thread) close them all
-            con = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                  check_same_thread=False)
-            con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = FULL")
-            con.execute("PRAGMA cache_size = -65536")
-            con.execute("PRAGMA temp_store = MEMORY")
-            self._migrate(con)
+            if self.read_only:
+                con, mode = self._open_read_only()
+            else:
+                # each thread uses only its own connection; check_same_thread=False lets close()
+                # (from whichever thread) close them all
+                con = self._connect(self.db_path)
+                schema.check_store(con, self.db_path)
+                if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    con.execute("PRAGMA journal_mode = WAL")
+                con.execute("PRAGMA synchronous = FULL")
+                schema.migrate(con, self.db_path)
         except BaseException as exc:
             if con is not None:
                 con.close()
             if isinstance(exc, sqlite3.DatabaseError):
                 raise self._db_error(exc) from exc
             raise
-        self._local.con = con
+        local.con, local.mode = con, mode
+        local.stamp = self._immutable_stamp() if mode == "immutable" else None
         with self._lock:
             self._connections.append(con)
         return con
+
+    def _connect(self, target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
+        con = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                              check_same_thread=False, uri=uri)
+        con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        con.execute("PRAGMA cache_size = -65536")
+        con.execute("PRAGMA temp_store = MEMORY")
+        return con
+
+    def _forget(self, con: sqlite3.Connection) -> None:
+        with self._lock:
+            if con in self._connections:
+                self._connections.remove(con)
+        con.close()
+        self._local.con = None
+
+    def _immutable_stamp(self) -> tuple | None:
+        """What tells an ``immutable=1`` connection that it must be opened again: the store
+        file's identity, size and time of change, and whether a ``-shm`` exists (a process has
+        the store open).  One or two ``stat`` calls per query, on a read-only store only."""
+        try:
+            st = os.stat(self.db_path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns, os.path.exists(str(self.db_path) + "-shm"))
+
+    def _open_read_only(self) -> tuple[sqlite3.Connection, str]:
+        """A connection for an account that cannot write the data folder.
+
+        ``mode=ro`` first: it reads through the WAL, so weeks another account imports appear at
+        the next query. It needs the ``-shm`` file, which SQLite cannot create in a read-only
+        folder; the file exists whenever some process has the store open (and SQLite makes it
+        readable wherever the store file is). When it does not exist, no process has the store
+        open and everything committed is in the main file, so it is opened ``immutable=1`` (no
+        locks, no ``-shm``). Should a writer (another account) open the store later, its
+        ``-shm`` appears, and the next query reopens with ``mode=ro`` (see :meth:`_connection`).
+        A ``-wal`` holding commits that only its owner can apply (a writer killed, its ``-shm``
+        gone) is refused rather than read past.
+        """
+        base = self.db_path.resolve().as_uri()
+        con = None
+        try:
+            # the first statement reads the schema, which is where a missing -shm shows:
+            # SQLITE_READONLY_CANTINIT ("attempt to write a readonly database") or CANTOPEN
+            con = self._connect(base + "?mode=ro", uri=True)
+            schema.check_readable(con, self.db_path)
+            return con, "ro"
+        except sqlite3.OperationalError as exc:
+            if con is not None:
+                con.close()
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+        except BaseException:
+            if con is not None:
+                con.close()
+            raise
+        wal = Path(str(self.db_path) + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(tr(
+                "хранилище {p} доступно только для чтения, а его журнал {w} не применён; "
+                "выполните любую команду от имени владельца папки",
+                "the store {p} is read-only and its journal {w} has not been applied; "
+                "run any command as the owner of the folder", p=self.db_path, w=wal.name))
+        con = self._connect(base + "?immutable=1", uri=True)
+        try:
+            schema.check_readable(con, self.db_path)
+        except BaseException:
+            con.close()
+            raise
+        return con, "immutable"
+
+    def _create(self) -> None:
+        """Make a new store file atomically: built complete under a temporary name, then linked
+        into place, so ``store.sqlite`` never exists half-made (an empty one is refused)."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
+                                "cannot create the data folder {p}: {e}",
+                                p=self.home, e=exc.strerror or exc))
+        for stale in self.home.glob(".store-new-*.sqlite*"):   # a creation killed midway
+            with contextlib.suppress(OSError):
+                if stale.stat().st_mtime < time.time() - blobs.STALE_TMP_S:
+                    stale.unlink()
+        tmp = self.home / f".store-new-{os.getpid()}-{secrets.token_hex(4)}.sqlite"
+        try:
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode = WAL")
+                schema.migrate(con, self.db_path)
+            finally:
+                con.close()
+            try:
+                os.link(tmp, self.db_path)
+            except FileExistsError:
+                pass                    # another process made it first: that one is used
+            except OSError:             # no hard links on this file system
+                if not self.db_path.exists():
+                    os.replace(tmp, self.db_path)
+        except sqlite3.DatabaseError as exc:
+            raise self._db_error(exc) from exc
+        except OSError as exc:
+            raise StoreError(tr("не удаётся создать хранилище {p}: {e}",
+                                "cannot create the store {p}: {e}",
+                                p=self.db_path, e=exc.strerror or exc))
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                try:
+                    leftover.unlink()
+                except OSError:
+                    pass
 
     def _db_error(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
@@ -485,34 +399,16 @@ class Store:
             return StoreError(tr("хранилище {p} занято другим процессом дольше {s} с; повторите позже",
                                  "the store {p} was busy in another process for over {s} s; try again later",
                                  p=self.db_path, s=int(BUSY_TIMEOUT_S)))
+        if "readonly" in text or "read-only" in text:
+            return StoreError(self.read_only_message())
+        if "not a database" in text or "malformed" in text:
+            return StoreError(tr(
+                "{p}: файл хранилища повреждён ({e}); он не будет заменён — восстановите его из "
+                "резервной копии",
+                "{p}: the store file is damaged ({e}); it will not be replaced — restore it from "
+                "a backup", p=self.db_path, e=text))
         return StoreError(tr("ошибка хранилища {p}: {e}", "store error in {p}: {e}",
                              p=self.db_path, e=text))
-
-    def _migrate(self, con: sqlite3.Connection) -> None:
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise StoreError(tr(
-                "хранилище {p} создано более новой версией sferum-tui (схема {v}, эта версия знает {k}); обновите программу",
-                "the store {p} was made by a newer sferum-tui (schema {v}, this version knows {k}); please upgrade",
-                p=self.db_path, v=version, k=SCHEMA_VERSION))
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                step = MIGRATIONS[target]
-                if callable(step):
-                    step(con)
-                else:
-                    for statement in _split_sql(step):
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version = {target}")
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -549,8 +445,9 @@ class Store:
             raise self._db_error(exc) from exc
 
     # -- for core modules that keep their own tables in the store --------------------------
-    # (shortlists, the indicators' flag cache): the same connections, transactions and error
-    # messages as the store's own code, without reaching into its private helpers.
+    # (shortlists, the indicators' flag cache; their tables are declared in schema.py): the
+    # same connections, transactions and error messages as the store's own code, without
+    # reaching into its private helpers.
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         """All rows of a read query on this thread's connection; ``[]`` before the store
@@ -563,7 +460,8 @@ class Store:
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """``with store.transaction() as con:`` — one write transaction (``BEGIN IMMEDIATE``),
-        committed at the end of the block, rolled back on any exception."""
+        committed at the end of the block, rolled back on any exception.  A read-only store
+        refuses with one line (``StoreError``)."""
         return self._write()
 
     def error(self, exc: sqlite3.Error) -> StoreError:
@@ -573,57 +471,30 @@ class Store:
 
     # -- blobs -------------------------------------------------------------------------------
 
-    def _blob_rel(self, sha: str, source: Path, data: bytes | None = None) -> str:
-        ext = source.suffix.lower()
-        if not ext or len(ext) > 8 or not ext[1:].isalnum():
-            ext = ".bin"
-        if data is not None and _compressible(data):
-            ext += ".gz"
-        return f"{BLOB_DIR}/{sha[:2]}/{sha}{ext}"
+    def _keep_copy(self, con: sqlite3.Connection, data: bytes, rel: str) -> bool:
+        """Inside an import's write transaction: sweep leftovers of interrupted imports, then
+        write the copy of the file (True when this call made it)."""
+        named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM registries")}
+        named.add(rel)
+        blobs.sweep_orphans(self.home, named)
+        return blobs.write_blob(self.home, data, rel)
 
-    @staticmethod
-    def _blob_bytes(data: bytes, rel: str) -> bytes:
-        """What goes on disk: text files (CSV) gzip-compressed — a national CSV week is ~7 MB,
-        ~1 MB compressed, which keeps 150 weeks of copies well inside the disk budget."""
-        if rel.endswith(".gz"):
-            import gzip
-
-            return gzip.compress(data, compresslevel=5, mtime=0)
-        return data
-
-    def _write_blob(self, data: bytes, rel: str) -> None:
-        """Write the file copy atomically: temp file in the same folder, fsync, rename."""
-        data = self._blob_bytes(data, rel)
-        final = self.home / rel
-        folder = final.parent
+    @contextmanager
+    def _copy_guard(self) -> Iterator[list[str]]:
+        """Around an import's write transaction: the copies it made (appended to the yielded
+        list) are removed again when it fails, so a refused file leaves no orphan."""
+        made: list[str] = []
         try:
-            if final.exists() and final.stat().st_size == len(data):
-                return
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, final)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-            _fsync_dir(folder)
-            _remove_stale_temps(folder)
-        except OSError as exc:
-            raise StoreError(tr("не удаётся сохранить копию файла в {p}: {e}",
-                                "cannot keep a copy of the file in {p}: {e}",
-                                p=folder, e=exc.strerror or exc))
+            yield made
+        except BaseException:
+            for rel in made:
+                blobs.remove_blob(self.home, rel)
+            raise
 
     # -- identity ------------------------------------------------------------------------------
 
-    def _resolver(self, con: sqlite3.Connection) -> "_Resolver":
-        return _Resolver(con, self._lookups)
+    def _resolver(self, con: sqlite3.Connection) -> Resolver:
+        return Resolver(con, self._lookups)
 
     # -- weekly import -------------------------------------------------------------------------
 
@@ -653,12 +524,12 @@ class Store:
             raise InputFileError(tr("{f}: файл изменился во время чтения; повторите импорт",
                                     "{f}: the file changed while it was read; import it again",
                                     f=source_name), source=str(path))
-        prepared, skipped_here = _prepare(res.rows, registry=False)
+        prepared, skipped_here = prepare(res.rows, registry=False)
         skipped_rows = list(res.skipped) + skipped_here
         start, end = res.period.start, res.period.end
-        rel = self._blob_rel(sha, path, data)
+        rel = blobs.blob_rel(sha, path, data)
 
-        with self._write() as con:
+        with self._copy_guard() as made, self._write() as con:
             row = con.execute("SELECT id FROM snapshots WHERE sha256 = ? AND superseded_by IS NULL",
                               (sha,)).fetchone()
             if row is not None:  # another process imported the same file meanwhile
@@ -677,7 +548,8 @@ class Store:
                         "{f}: the week {p} is already held from “{o}” (snapshot #{i}, {op}); this is a different file — add --replace to replace it",
                         f=source_name, p=format_period(start, end), o=other[1], i=other[0],
                         op=format_period(date.fromisoformat(other[2]), date.fromisoformat(other[3]))))
-                self._write_blob(data, rel)
+                if self._keep_copy(con, data, rel):
+                    made.append(rel)
                 snap_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
                 old_ids = [c[0] for c in clashes]
                 if old_ids:
@@ -693,13 +565,13 @@ class Store:
                     "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
                     "period_hint, aliases_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (snap_id, start.isoformat(), end.isoformat(), source_name, sha, rel,
-                     _utc_now(), len(facts), len(skipped_rows),
+                     utc_now(), len(facts), len(skipped_rows),
                      _dumps(skipped_rows), _dumps(warnings), _dumps(res.columns), res.sheet,
                      hint,
                      _dumps(extra_aliases) if extra_aliases else None))
                 self._insert_facts(con, snap_id, facts)
                 con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                            (snap_id, _columns_blob(facts, texts, _meta(con, "keys_version"))))
+                            (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
                 self._touch_orgs(con, snap_id, start, end)
                 if old_ids:
                     self._recompute_orgs(con, old_ids, snap_id, same_period=all(
@@ -709,7 +581,7 @@ class Store:
         if unchanged:
             return self._unchanged(held)
         n_skipped = held.skipped
-        tail = orgs_phrase(held.rows) + (", " + _rows_skipped_phrase(n_skipped) if n_skipped else "")
+        tail = orgs_phrase(held.rows) + (", " + rows_skipped_phrase(n_skipped) if n_skipped else "")
         if old_ids:
             olds = ", ".join(tr("№{i}", "#{i}", i=i) for i in old_ids)
             return ImportOutcome("replaced", held, tr(
@@ -806,12 +678,10 @@ class Store:
         aliases = json.loads(aliases_json) if aliases_json else None
         if info.blob_path.suffix != ".gz":
             return read_weekly(info.blob_path, period_hint=hint, extra_aliases=aliases, strict=True)
-        import gzip
-
         with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
             name = Path(info.source_name or "snapshot").name or "snapshot"
             plain = Path(tmp) / (name if Path(name).suffix else name + info.blob_path.with_suffix("").suffix)
-            plain.write_bytes(gzip.decompress(info.blob_path.read_bytes()))
+            plain.write_bytes(blobs.read_blob(info.blob_path))
             return read_weekly(plain, period_hint=hint, extra_aliases=aliases, strict=True)
 
     # -- snapshots -----------------------------------------------------------------------------
@@ -871,7 +741,7 @@ class Store:
         "f.parents, f.classes, f.chats, f.teachers_active, f.teachers_active_share, f.row")
     _FACT_COLUMNS = ("org_uid", "org_key", *ROW_FIELDS, "row")
 
-    def _texts(self) -> dict[str, "_Lookup"]:
+    def _texts(self) -> dict[str, Lookup]:
         """Lookups for the interned columns, refreshed from the database."""
         con = self._connection(write=False)
         lk = self._lookups
@@ -897,14 +767,9 @@ class Store:
     def _columns_table(self, snapshot_id: int) -> "Any":
         """The snapshot's column copy as an Arrow table, or None (no copy, or an older
         layout: the caller reads the facts table)."""
-        import pyarrow as pa
-
         blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
                            (int(snapshot_id),))
-        if not blob:
-            return None
-        table = pa.ipc.open_stream(blob[0][0]).read_all()
-        return table if (table.schema.metadata or {}).get(b"format") == _COLUMNS_FORMAT else None
+        return columns.read_table(blob[0][0]) if blob else None
 
     def _frame_from_columns(self, table: "Any") -> "pd.DataFrame":
         import numpy as np
@@ -925,7 +790,7 @@ class Store:
                 mask = col.is_null().to_numpy(zero_copy_only=False)
                 out[name] = pd.arrays.IntegerArray(values, mask)
             else:
-                out[name] = pd.Series(_strings(col), dtype=object)
+                out[name] = pd.Series(columns.strings(col), dtype=object)
         out["row"] = table.column("row").to_numpy().astype(np.int64)
         frame = pd.DataFrame(out, columns=list(self._FACT_COLUMNS))
         # organisations that got their ИНН after this week was imported
@@ -1036,19 +901,20 @@ class Store:
         from sferum_tui.core.ingest.reader import read_registry
 
         res = read_registry(path, extra_aliases=extra_aliases)
-        prepared, skipped_here = _prepare(res.rows, registry=True)
+        prepared, skipped_here = prepare(res.rows, registry=True)
         skipped_rows = list(res.skipped) + skipped_here
         if not prepared:
             raise InputFileError(tr("{f}: в справочнике нет ни одной организации",
                                     "{f}: the registry holds no organisation", f=source_name),
                                  source=str(path))
-        rel = self._blob_rel(sha, path, data)
-        with self._write() as con:
+        rel = blobs.blob_rel(sha, path, data)
+        with self._copy_guard() as made, self._write() as con:
             row = con.execute(f"SELECT {self._REGISTRY_COLS} FROM registries WHERE replaced_by IS NULL"
                               ).fetchone()
             if row is not None and row[2] == sha:
                 return self._registry_unchanged(self._registry_from_row(row))
-            self._write_blob(data, rel)
+            if self._keep_copy(con, data, rel):
+                made.append(rel)
             reg_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM registries").fetchone()[0]
             warnings = list(res.warnings)
             resolver = self._resolver(con)
@@ -1062,7 +928,7 @@ class Store:
                 "INSERT INTO registries (id, source_name, sha256, blob, imported_at, rows, skipped, "
                 "skipped_json, warnings_json, columns_json, sheet, aliases_json) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (reg_id, source_name, sha, rel, _utc_now(), len(entries), len(skipped_rows),
+                (reg_id, source_name, sha, rel, utc_now(), len(entries), len(skipped_rows),
                  _dumps(skipped_rows), _dumps(warnings), _dumps(res.columns), res.sheet,
                  _dumps(extra_aliases) if extra_aliases else None))
             con.executemany(
@@ -1071,7 +937,7 @@ class Store:
             self._count_missing(con, registry_id=reg_id)
             info = self._registry_from_row(con.execute(
                 f"SELECT {self._REGISTRY_COLS} FROM registries WHERE id = ?", (reg_id,)).fetchone())
-        tail = orgs_phrase(info.rows) + (", " + _rows_skipped_phrase(info.skipped) if info.skipped else "")
+        tail = orgs_phrase(info.rows) + (", " + rows_skipped_phrase(info.skipped) if info.skipped else "")
         status = "replaced" if row is not None else "imported"
         message = (tr("справочник заменён: {t}", "registry replaced: {t}", t=tail) if row is not None
                    else tr("справочник импортирован: {t}", "registry imported: {t}", t=tail))
@@ -1188,287 +1054,11 @@ class Store:
 
 
 # --------------------------------------------------------------------------------------------
-# Identity resolution inside a write transaction
-# --------------------------------------------------------------------------------------------
-
-class _Lookup:
-    """``id → text`` of an intern table (org_names, municipalities, regions).
-
-    Those tables are append-only, so a per-Store cache is extended with ``WHERE id > last``
-    and never goes stale. Ids written by a transaction that may still roll back are never put
-    here (the resolver keeps them to itself).
-    """
-
-    def __init__(self, table: str):
-        self.table = table
-        self.by_id: list[str | None] = [None]   # index 0: missing
-        self.by_text: dict[str, int] = {}
-        self._array = None
-        self._lock = threading.Lock()
-
-    def refresh(self, con: sqlite3.Connection) -> "_Lookup":
-        with self._lock:
-            rows = con.execute(f"SELECT id, name FROM {self.table} WHERE id > ? ORDER BY id",
-                               (len(self.by_id) - 1,)).fetchall()
-            if rows:
-                by_id = self.by_id
-                for i, name in rows:
-                    while len(by_id) < i:      # a gap (never expected): keep indexes aligned
-                        by_id.append(None)
-                    by_id.append(name)
-                    self.by_text[name] = i
-                self._array = None
-        return self
-
-    def array(self):
-        import numpy as np
-
-        with self._lock:
-            if self._array is None or len(self._array) != len(self.by_id):
-                arr = np.empty(len(self.by_id), dtype=object)
-                arr[:] = self.by_id
-                self._array = arr
-            return self._array
-
-
-class _Resolver:
-    """Maps prepared rows to organisation uids, creating organisations and name keys as needed.
-
-    Works on in-memory maps loaded once per import (fast at country scale) and writes the new
-    organisations, keys and interned texts back before returning.
-    """
-
-    def __init__(self, con: sqlite3.Connection, lookups: dict[str, _Lookup]):
-        self.con = con
-        self.lookups = {t: lk.refresh(con) for t, lk in lookups.items()}
-        self.inn_to_uid: dict[str, int] = {}
-        self.uid_inn: dict[int, str] = {}
-        self.spelling: dict[int, tuple] = {}
-        self.org_key: dict[int, str] = {}
-        for uid, key, inn, n, m, r in con.execute(
-                "SELECT uid, key, inn, name_id, municipality_id, region_id FROM orgs"):
-            self.spelling[uid] = (n, m, r)
-            self.org_key[uid] = key
-            if inn is not None:
-                self.inn_to_uid[inn] = uid
-                self.uid_inn[uid] = inn
-        self.keys: dict[str, int | None] = {}     # name keys looked up so far (None: absent)
-        self.has_region: dict[int, bool] = {}     # uid → has a key with region
-        self.next_uid = con.execute("SELECT coalesce(max(uid), 0) + 1 FROM orgs").fetchone()[0]
-        self.new_orgs: list[tuple] = []          # (uid, key, inn)
-        self.new_keys: list[tuple[str, int]] = []
-        self.inn_attached: list[tuple[str, str, int]] = []
-        self.new_spellings: list[tuple[int, int]] = []
-        self.texts: list[tuple] = []   # after resolve(): (region, municipality, name, key, ИНН) per row
-
-    # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
-
-    def _prefetch(self, keys: set[str]) -> None:
-        wanted = [k for k in keys if k is not None and k not in self.keys]
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            for k in chunk:
-                self.keys[k] = None
-            marks = ",".join("?" * len(chunk))
-            self.keys.update(self.con.execute(
-                f"SELECT key, org_uid FROM org_keys WHERE key IN ({marks})", chunk))
-
-    def _key(self, key: str) -> int | None:
-        if key not in self.keys:
-            self._prefetch({key})
-        return self.keys[key]
-
-    def _region_keyed(self, uid: int) -> bool:
-        hit = self.has_region.get(uid)
-        if hit is None:
-            hit = self.con.execute(
-                "SELECT EXISTS (SELECT 1 FROM org_keys WHERE org_uid = ? AND key LIKE 'r:%')",
-                (uid,)).fetchone()[0] == 1
-            self.has_region[uid] = hit
-        return hit
-
-    # interning ------------------------------------------------------------------------------
-
-    def _intern(self, table: str, values: set) -> dict[str, int]:
-        """``text → id`` for every value, inserting the new ones (ids local to this transaction)."""
-        known = self.lookups[table].by_text
-        out = {v: known[v] for v in values if v is not None and v in known}
-        new = sorted(v for v in values if v is not None and v not in known)
-        if new:
-            start = self.con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
-            rows = [(start + i, v) for i, v in enumerate(new)]
-            self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)", rows)
-            out.update((v, i) for i, v in rows)
-        return out
-
-    # resolution -----------------------------------------------------------------------------
-
-    def _by_name(self, key_r: str | None, key_m: str | None) -> int | None:
-        if key_r is not None:
-            uid = self._key(key_r)
-            if uid is not None:
-                return uid
-        if key_m is None:
-            return None
-        uid = self._key(key_m)
-        if uid is not None and (key_r is None or not self._region_keyed(uid)):
-            return uid
-        return None
-
-    def _new_org(self, key: str, inn: str | None) -> int:
-        uid = self.next_uid
-        self.next_uid += 1
-        self.new_orgs.append((uid, key, inn))
-        if inn:
-            self.inn_to_uid[inn] = uid
-            self.uid_inn[uid] = inn
-        return uid
-
-    def _note_spelling(self, uid: int, p: _Prepared) -> None:
-        if p.ids[0] is not None:
-            self.new_spellings.append((p.ids[0], uid))
-
-    def _map_keys(self, uid: int, key_r: str | None, key_m: str | None) -> None:
-        for k in (key_r, key_m):
-            if k is not None and self._key(k) is None:
-                self.keys[k] = uid
-                self.new_keys.append((k, uid))
-                if k.startswith("r:"):
-                    self.has_region[uid] = True
-
-    def resolve(self, prepared: list[_Prepared], *, registry: bool,
-                source: str = "") -> tuple[list[tuple], list[str]]:
-        """Returns the rows to insert (facts or registry rows, without the snapshot id) and
-        notes about duplicates for the snapshot's warnings."""
-        names = self._intern("org_names", {p.name for p in prepared})
-        munis = self._intern("municipalities", {p.municipality for p in prepared})
-        regions = self._intern("regions", {p.region for p in prepared})
-        for p in prepared:
-            p.ids = (names.get(p.name), munis.get(p.municipality), regions.get(p.region))
-
-        # the name keys this file needs, fetched in a few queries
-        self._prefetch({k for p in prepared
-                        if not p.inn or p.inn not in self.inn_to_uid
-                        or self.spelling.get(self.inn_to_uid[p.inn]) != p.ids
-                        for k in p.keys})
-        notes: list[str] = []
-        used: dict[int, int] = {}     # uid → row that took it in this file
-        assigned: list[tuple[_Prepared, int]] = []
-        # ИНН rows first, so a row known only by name cannot take an organisation that the same
-        # file names by its ИНН further down.
-        for p in prepared:
-            if not p.inn:
-                continue
-            uid = self.inn_to_uid.get(p.inn)
-            if uid is None:
-                cand = self._by_name(*p.keys)
-                if cand is not None and cand not in self.uid_inn and cand not in used:
-                    uid = cand                       # a name-only organisation gets its ИНН
-                    self.uid_inn[uid] = p.inn
-                    self.inn_to_uid[p.inn] = uid
-                    self.inn_attached.append((p.inn, identity.inn_key(p.inn), uid))
-                else:
-                    uid = self._new_org(identity.inn_key(p.inn), p.inn)
-            if uid in used:
-                if not registry:
-                    raise InputFileError(tr(
-                        "{f}: строки {a} и {b}: один и тот же ИНН {i}",
-                        "{f}: rows {a} and {b}: the same ИНН {i}",
-                        f=source, a=used[uid], b=p.row, i=p.inn),
-                        source=source, row=p.row, column="org_id")
-                notes.append(tr("строка {b}: ИНН {i} уже был в строке {a}; строка пропущена",
-                                "row {b}: ИНН {i} already in row {a}; row skipped",
-                                a=used[uid], b=p.row, i=p.inn))
-                continue
-            if self.spelling.get(uid) != p.ids:     # a spelling not keyed yet (cheap check first)
-                self._map_keys(uid, *p.keys)
-                self._note_spelling(uid, p)
-            used[uid] = p.row
-            assigned.append((p, uid))
-        for p in prepared:
-            if p.inn:
-                continue
-            key_r, key_m = p.keys
-            uid = self._by_name(key_r, key_m)
-            n = 1
-            while uid is not None and uid in used:
-                # a second organisation of the same name in one municipality in one file:
-                # keep it apart, under a numbered key that the next week's file will match again
-                n += 1
-                key_r = f"{p.keys[0]}#{n}" if p.keys[0] else None
-                key_m = f"{p.keys[1]}#{n}"
-                uid = self._by_name(key_r, key_m)
-            if n > 1:
-                notes.append(tr("строка {b}: организация «{o}» уже была в строке {a}; учтена как отдельная",
-                                "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
-                                b=p.row, o=p.name, a=_first_row_named(assigned, p.keys[1])))
-            if uid is None:
-                uid = self._new_org(identity.display_key_of(key_r, key_m), None)
-            self._map_keys(uid, key_r, key_m)
-            if self.spelling.get(uid) != p.ids:
-                self._note_spelling(uid, p)
-            used[uid] = p.row
-            assigned.append((p, uid))
-
-        self._flush(assigned)
-        assigned.sort(key=lambda a: a[0].row)
-        out = [(uid, p.row, *p.ids, *p.values) for p, uid in assigned]
-        self.texts = [(p.region, p.municipality, p.name, self.org_key[uid], self.uid_inn.get(uid))
-                      for p, uid in assigned]
-        return out, notes
-
-    def _flush(self, assigned) -> None:
-        con = self.con
-        if self.inn_attached:
-            version = _bump(con, "keys_version")
-            con.executemany("UPDATE orgs SET inn = ?, key = ?, key_version = ? WHERE uid = ?",
-                            [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
-            for inn, key, uid in self.inn_attached:
-                self.org_key[uid] = key
-        if self.new_orgs:
-            wanted = [key for _, key, _ in self.new_orgs]
-            taken = set()
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
-                taken.update(k for (k,) in con.execute(
-                    f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(chunk))})", chunk))
-            renamed = []
-            for uid, key, inn in self.new_orgs:
-                if key in taken:        # never expected; keep the key unique all the same
-                    key = f"{key}#{uid}"
-                taken.add(key)
-                renamed.append((uid, key, inn))
-            self.new_orgs = renamed
-            self.org_key.update((uid, key) for uid, key, _ in renamed)
-            first = {}
-            for p, uid in assigned:
-                first.setdefault(uid, p)
-            now = _utc_now()
-            con.executemany(
-                "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(uid, key, inn, *first[uid].ids, now) for uid, key, inn in self.new_orgs])
-        if self.new_keys:
-            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)", self.new_keys)
-        if self.new_spellings:
-            con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
-                            self.new_spellings)
-        self.new_orgs, self.new_keys, self.inn_attached, self.new_spellings = [], [], [], []
-
-
-def _first_row_named(assigned, key_m) -> int | str:
-    for p, _ in assigned:
-        if p.keys[1] == key_m:
-            return p.row
-    return "?"
-
-
-# --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
 
 def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
-                 texts: dict[str, _Lookup] | None = None) -> "pd.DataFrame":
+                 texts: dict[str, Lookup] | None = None) -> "pd.DataFrame":
     """A DataFrame of fact-shaped rows: counts as nullable ``Int64``, share as float, status as
     text, ``org_uid``/``row`` as int64, interned ids (columns in ``texts``) turned back into
     text, ISO dates into ``date``; empty input keeps the columns."""
@@ -1500,89 +1090,6 @@ def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
     return pd.DataFrame(data, columns=list(columns))
 
 
-_COLUMNS_FORMAT = b"sferum-week-2"
-
-
-def _compressible(data: bytes) -> bool:
-    """Text (CSV) copies are worth compressing; xlsx/ods (zip) and xls (OLE) already are."""
-    return not data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0"))
-
-
-def _columns_blob(facts: list[tuple], texts: list[tuple], keys_version: int) -> bytes:
-    """One snapshot as a zstd-compressed Arrow IPC stream: the week exactly as
-    :meth:`Store.week_frame` returns it. ``facts`` are the rows of the facts table (without the
-    snapshot id), ``texts`` the matching (region, municipality, name, key, ИНН)."""
-    import pyarrow as pa
-
-    n_fact = 6 + len(COUNT_FIELDS)
-    fcols = list(zip(*facts)) if facts else [() for _ in range(n_fact)]
-    tcols = list(zip(*texts)) if texts else [() for _ in range(5)]
-    region, muni, name, key, inn = tcols
-    arrays = {
-        "org_uid": pa.array(fcols[0], type=pa.int32()),
-        "org_key": pa.array(key, type=pa.string()),
-        "region": pa.array(region, type=pa.string()).dictionary_encode(),
-        "municipality": pa.array(muni, type=pa.string()).dictionary_encode(),
-        "org_id": pa.array(inn, type=pa.string()),
-        "org_name": pa.array(name, type=pa.string()),
-        "status": pa.array(fcols[5], type=pa.int8()),
-    }
-    for i, field_name in enumerate(COUNT_FIELDS):
-        arrays[field_name] = pa.array(fcols[6 + i], type=pa.int64())
-    arrays["teachers_active_share"] = pa.array(fcols[6 + len(COUNT_FIELDS)], type=pa.float64())
-    arrays["row"] = pa.array(fcols[1], type=pa.int32())
-    table = pa.table(arrays).replace_schema_metadata(
-        {"format": _COLUMNS_FORMAT, "keys_version": str(keys_version)})
-    sink = pa.BufferOutputStream()
-    codec = "zstd" if pa.Codec.is_available("zstd") else None
-    with pa.ipc.new_stream(sink, table.schema,
-                           options=pa.ipc.IpcWriteOptions(compression=codec)) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _rebuild_columns(con: sqlite3.Connection, snap_id: int) -> None:
-    """(Re)write the column copy of one snapshot from the facts table."""
-    rows = con.execute(
-        "SELECT f.org_uid, f.row, f.name_id, f.municipality_id, f.region_id, f.status, "
-        + ", ".join(f"f.{c}" for c in COUNT_FIELDS) + ", f.teachers_active_share, "
-        "r.name, m.name, n.name, o.key, o.inn "
-        "FROM facts f JOIN orgs o ON o.uid = f.org_uid "
-        "LEFT JOIN org_names n ON n.id = f.name_id "
-        "LEFT JOIN municipalities m ON m.id = f.municipality_id "
-        "LEFT JOIN regions r ON r.id = f.region_id "
-        "WHERE f.snapshot_id = ? ORDER BY f.row", (snap_id,)).fetchall()
-    n_fact = 7 + len(COUNT_FIELDS)
-    blob = _columns_blob([r[:n_fact] for r in rows], [r[n_fact:] for r in rows],
-                         _meta(con, "keys_version"))
-    con.execute("INSERT OR REPLACE INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                (snap_id, blob))
-
-
-def _strings(col) -> "Any":
-    """An Arrow (dictionary) string column as a numpy object array (None for null)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(col.type):
-        col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
-        dictionary = np.array(col.dictionary.to_pylist() + [None], dtype=object)
-        idx = col.indices.fill_null(len(dictionary) - 1).to_numpy().astype(np.int64)
-        return dictionary[idx]
-    return col.to_numpy(zero_copy_only=False)
-
-
-def _meta(con: sqlite3.Connection, key: str) -> int:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _bump(con: sqlite3.Connection, key: str) -> int:
-    con.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
-                "ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
-    return _meta(con, key)
-
-
 def _date_or_none(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -1595,38 +1102,3 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _split_sql(script: str) -> list[str]:
-    statements, buf = [], []
-    for line in script.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("--") or not stripped:
-            continue
-        buf.append(line)
-        if sqlite3.complete_statement("\n".join(buf)):
-            statements.append("\n".join(buf))
-            buf = []
-    return statements
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove_stale_temps(folder: Path) -> None:
-    """Temp files of imports killed before their rename; anything this old is nobody's."""
-    cutoff = time.time() - STALE_TMP_S
-    for tmp in folder.glob(".tmp-*.part"):
-        try:
-            if tmp.stat().st_mtime < cutoff:
-                tmp.unlink()
-        except OSError:
-            pass

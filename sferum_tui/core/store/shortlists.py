@@ -6,8 +6,8 @@ and exports or shows them with the week's figures. A list holds organisations by
 The ИНН, name and municipality are copied in when an organisation is added, so a list still reads
 if the organisation later changes its name or leaves the files.
 
-The tables are this module's own (``CREATE TABLE IF NOT EXISTS``, made on the first write), so
-the store's schema version does not change. Every change is one ``BEGIN IMMEDIATE`` transaction
+The tables (``shortlists``, ``shortlist_members``) are declared by the store's schema
+(:mod:`sferum_tui.core.store.schema`, version 5). Every change is one ``BEGIN IMMEDIATE`` transaction
 on the store's connection (WAL): a second process — the console holding the store open, a
 script — waits its turn and sees the change once it is committed.
 
@@ -40,29 +40,6 @@ MAX_NAME_LENGTH = 80
 #: Columns of :meth:`Shortlists.members`, in order.
 MEMBER_COLUMNS = ("org_uid", "org_key", "org_id", "org_name", "municipality", "region",
                   "added_at", "note")
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS shortlists (
-        id          INTEGER PRIMARY KEY,
-        name        TEXT NOT NULL,            -- as the user wrote it
-        name_key    TEXT NOT NULL UNIQUE,     -- casefolded, ё = е, spaces collapsed
-        created_at  TEXT NOT NULL,            -- UTC ISO
-        updated_at  TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS shortlist_members (
-        list_id      INTEGER NOT NULL,        -- → shortlists(id)
-        org_uid      INTEGER NOT NULL,        -- → orgs(uid)
-        seq          INTEGER NOT NULL,        -- order of adding inside the list
-        added_at     TEXT NOT NULL,           -- UTC ISO
-        note         TEXT,
-        inn          TEXT,                    -- kept as they were when added, so the list reads
-        org_name     TEXT,                    -- even if the organisation changes or disappears
-        municipality TEXT,
-        region       TEXT,
-        PRIMARY KEY (list_id, org_uid)
-    ) WITHOUT ROWID""",
-)
-
 
 @dataclass(frozen=True)
 class ShortlistInfo:
@@ -146,11 +123,8 @@ class Shortlists:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _ensure(self, con: sqlite3.Connection) -> None:
-        for statement in _SCHEMA:
-            con.execute(statement)
-
     def _tables_exist(self, con: sqlite3.Connection) -> bool:
+        # a read-only store of schema 4 (which cannot be migrated) has no shortlist tables
         return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
                            "AND name IN ('shortlists', 'shortlist_members')").fetchone()[0] == 2
 
@@ -251,7 +225,6 @@ class Shortlists:
         """Make an empty list (nothing happens if it exists); returns its name as kept."""
         name = clean_name(name)
         with self.store.transaction() as con:
-            self._ensure(con)
             return self._create_in(con, name)
 
     def _create_in(self, con: sqlite3.Connection, name: str) -> str:
@@ -275,7 +248,6 @@ class Shortlists:
         uids = _uids(org_uids)
         note = _clean_note(note)
         with self.store.transaction() as con:
-            self._ensure(con)
             self._create_in(con, name)
             list_id = self._list_id(con, name)
             known = self._org_details(con, uids)
@@ -307,7 +279,6 @@ class Shortlists:
     def set_note(self, name: str, org_uid: int, note: str | None) -> None:
         """Change (or with None/empty, remove) one member's note."""
         with self.store.transaction() as con:
-            self._ensure(con)
             list_id = self._require(con, name)
             cur = con.execute("UPDATE shortlist_members SET note = ? WHERE list_id = ? AND org_uid = ?",
                               (_clean_note(note), list_id, int(org_uid)))
@@ -320,7 +291,6 @@ class Shortlists:
         """Take organisations out of the list; returns how many were in it."""
         uids = _uids(org_uids)
         with self.store.transaction() as con:
-            self._ensure(con)
             list_id = self._require(con, name)
             removed = 0
             for uid in uids:
@@ -333,7 +303,6 @@ class Shortlists:
     def clear(self, name: str) -> int:
         """Empty the list (it stays, with no members); returns how many were removed."""
         with self.store.transaction() as con:
-            self._ensure(con)
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
             self._touch(con, list_id, _utc_now())
@@ -342,7 +311,6 @@ class Shortlists:
     def delete(self, name: str) -> int:
         """Delete the list and its members; returns how many members it had."""
         with self.store.transaction() as con:
-            self._ensure(con)
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
             con.execute("DELETE FROM shortlists WHERE id = ?", (list_id,))
@@ -352,7 +320,6 @@ class Shortlists:
         """Rename a list; a different list already named ``new`` is a :class:`UserError`."""
         new = clean_name(new)
         with self.store.transaction() as con:
-            self._ensure(con)
             list_id = self._require(con, old)
             other = self._list_id(con, new)
             if other is not None and other != list_id:
