@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sferum_tui import __version__
-from sferum_tui.core.errors import UserError
-from sferum_tui.core.paths import Paths, resolve_paths
+from sferum_tui.service.errors import UserError
+from sferum_tui.service.config import Paths, resolve_paths
 from sferum_tui.i18n import set_language, tr
 
 COMMAND_MODULES = (
@@ -41,13 +41,13 @@ class Context:
 
     def config(self):
         """The validated configuration (raises ConfigError with a one-line message)."""
-        from sferum_tui.core.config import load_config
+        from sferum_tui.service.config import load_config
 
         return load_config(self.config_path or self.paths.config_file,
                            explicit=self.config_path is not None)
 
     def store(self):
-        from sferum_tui.core.store import Store
+        from sferum_tui.service.store import Store
 
         return Store(self.paths.home)
 

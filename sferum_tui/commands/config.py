@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
 
 
@@ -69,7 +69,7 @@ def _show(args, ctx) -> int:
     else:
         print(tr("# Файла {p} нет: действуют значения по умолчанию",
                  "# {p} does not exist: these are the defaults", p=path))
-    from sferum_tui.core.config import ENV_CLOUD_BASE
+    from sferum_tui.service.config import ENV_CLOUD_BASE
 
     if os.environ.get(ENV_CLOUD_BASE):
         print(tr("# fetch.cloud_base задан переменной {e}", "# fetch.cloud_base comes from {e}",
@@ -80,7 +80,7 @@ def _show(args, ctx) -> int:
 
 
 def _init(args, ctx) -> int:
-    from sferum_tui.core.config import default_config_text
+    from sferum_tui.service.config import default_config_text
 
     path = config_file(ctx)
     if path.is_dir():

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import plural_ru, tr
 
 DEFAULT_SCALE = "region"
@@ -107,10 +107,10 @@ def _progress_done() -> None:
 
 
 def cmd_demo(args: argparse.Namespace, ctx) -> int:
-    from sferum_tui.core import demo
-    from sferum_tui.core.paths import resolve_paths
-    from sferum_tui.core.config import Config
-    from sferum_tui.core.store import Store
+    from sferum_tui.service import demo
+    from sferum_tui.service.config import resolve_paths
+    from sferum_tui.service.config import Config
+    from sferum_tui.service.store import Store
     from sferum_tui.service.vocab import integer, percent, weeks
 
     if not 1 <= args.weeks <= MAX_WEEKS:

@@ -47,7 +47,7 @@ def _ranged(flag: str, low: float, high: float, *, whole: bool = False,
     anything else (``nan``, ``inf``, ``-1``, ``1e308``, ``abc``) becomes a :class:`_Refused`."""
 
     def parse(text: str) -> Any:
-        from sferum_tui.core.text import one_line
+        from sferum_tui.service.vocab import one_line
 
         shown = one_line(text, 40)
         refused = _Refused(flag, shown, low, high, whole, above_low)
@@ -65,7 +65,7 @@ def _ranged(flag: str, low: float, high: float, *, whole: bool = False,
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
-    from sferum_tui.core import config as C
+    from sferum_tui.service import config as C
 
     p = subparsers.add_parser(
         "fetch", parents=[common],
@@ -122,8 +122,8 @@ def _load_config(ctx) -> Any:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    from sferum_tui.core.acquire import fetch as core
-    from sferum_tui.core.errors import UserError
+    from sferum_tui.service import acquire as core
+    from sferum_tui.service.errors import UserError
 
     if args.wait and args.dry_run:
         raise UserError(tr("--wait и --dry-run вместе не используются",
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if not args.quiet or report.new or report.errors:
         print(report.summary(), flush=True)
     if report.new and not args.dry_run:  # as after ``import``: the indicator cache filled
-        from sferum_tui.core.indicators import refresh_cache
+        from sferum_tui.service.indicators import refresh_cache
 
         with ctx.store() as store:
             refresh_cache(store, config)

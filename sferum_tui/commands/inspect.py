@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
 
 FIELD_TITLES = {
@@ -42,7 +42,7 @@ def _aliases(ctx) -> dict:
 
 
 def run(args, ctx) -> int:
-    from sferum_tui.core.ingest.reader import read_weekly
+    from sferum_tui.service.ingest import read_weekly
 
     aliases = _aliases(ctx)
     status = 0

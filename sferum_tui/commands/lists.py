@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import datetime
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
 
 def register(sub, common) -> None:
@@ -164,7 +164,7 @@ def _print_json(value) -> None:
 def _resolve_orgs(store, texts: list[str]) -> list[int]:
     """ORG arguments → uids, in order, without repeats (``indicators.find_org``, as ``history``
     resolves its ORG: an ambiguous fragment is a one-line error listing the candidates)."""
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service import indicators as ind
 
     out: list[int] = []
     for text in texts:
@@ -175,7 +175,7 @@ def _resolve_orgs(store, texts: list[str]) -> list[int]:
 
 
 def cmd_add(args, ctx) -> int:
-    from sferum_tui.core.store.shortlists import Shortlists, clean_name
+    from sferum_tui.service.store import Shortlists, clean_name
 
     name = clean_name(args.name)
     _spec(args)
@@ -209,7 +209,7 @@ def cmd_add(args, ctx) -> int:
 def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
     """ORGs for ``remove``: a fragment that names several organisations but only one member of
     the list means that member."""
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service import indicators as ind
 
     members = lists.contains(name)
     out: list[int] = []
@@ -227,7 +227,7 @@ def _resolve_members(store, lists, name: str, texts: list[str]) -> list[int]:
 
 
 def cmd_remove(args, ctx) -> int:
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.store import Shortlists
 
     _spec(args)
     if not args.orgs and not _filters_given(args):
@@ -254,7 +254,7 @@ def cmd_remove(args, ctx) -> int:
 
 def _member_table(store, cfg, name: str, week_spec, ctx):
     """``(snapshot or None, rows)``: the list's members beside the week's table."""
-    from sferum_tui.core.store.shortlists import Shortlists, join_members
+    from sferum_tui.service.store import Shortlists, join_members
 
     members = Shortlists(store).members(name)
     if not store.snapshots():
@@ -268,7 +268,7 @@ def _member_table(store, cfg, name: str, week_spec, ctx):
     scoped = bool(getattr(scope, "region", "") or getattr(scope, "municipalities", ()))
     if scoped and len(rows) and not bool(rows["in_week"].all()):
         # a member outside the configured scope still shows its figures
-        from sferum_tui.core import indicators as ind
+        from sferum_tui.service import indicators as ind
 
         rows = join_members(members, ind.week_table(store, cfg, snap.id, scope=False))
     return snap, rows
@@ -293,8 +293,8 @@ def _short(text, limit: int) -> str:
 
 def cmd_show(args, ctx) -> int:
     from sferum_tui.commands.store import render_table
-    from sferum_tui.core.outputs.export import render
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.outputs import render
+    from sferum_tui.service.store import Shortlists
 
     if args.format not in ("table", "json"):
         raise UserError(tr("--format: ожидается table или json, получено «{v}»",
@@ -346,7 +346,7 @@ def _local(iso: str) -> str:
 
 def cmd_list(args, ctx) -> int:
     from sferum_tui.commands.store import render_table
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.store import Shortlists
 
     with ctx.store() as store:
         infos = Shortlists(store).lists()
@@ -364,7 +364,7 @@ def cmd_list(args, ctx) -> int:
 
 
 def cmd_clear(args, ctx) -> int:
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.store import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -376,7 +376,7 @@ def cmd_clear(args, ctx) -> int:
 
 
 def cmd_delete(args, ctx) -> int:
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.store import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -388,7 +388,7 @@ def cmd_delete(args, ctx) -> int:
 
 
 def cmd_rename(args, ctx) -> int:
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service.store import Shortlists
 
     with ctx.store() as store:
         lists = Shortlists(store)
@@ -401,8 +401,8 @@ def cmd_rename(args, ctx) -> int:
 # -- export ---------------------------------------------------------------------------------
 
 def cmd_export(args, ctx) -> int:
-    from sferum_tui.core.outputs import export as ex
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service import outputs as ex
+    from sferum_tui.service.store import Shortlists
 
     _spec(args)
     shortlist = None

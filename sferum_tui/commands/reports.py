@@ -1,6 +1,6 @@
 """Report commands for scripts and meetings: ``summary``, ``schools``, ``history``, ``changes``.
 
-All numbers come from :mod:`sferum_tui.core.indicators` (the console shows the same ones).
+All numbers come from :mod:`sferum_tui.service` (the console shows the same ones).
 Tables fit the terminal (80 columns when piped); ``--format csv|json`` print every indicator
 column under its stable snake_case name (see docs/indicators.md).
 
@@ -18,7 +18,7 @@ import textwrap
 import unicodedata
 from datetime import date
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
 
 FORMATS = ("table", "csv", "json")
@@ -221,7 +221,7 @@ def render_table(headers: list[str], rows: list[list[str]], *, right: set[int] =
 
 
 def _name_cell(name) -> str:
-    from sferum_tui.core.indicators import short_name
+    from sferum_tui.service.indicators import short_name
 
     return short_name(name) if isinstance(name, str) else "—"
 
@@ -273,8 +273,8 @@ def _decimal_point_arg(p: argparse.ArgumentParser) -> None:
 def _print_csv(df, columns: list[str], args, *, first: tuple[str, list] | None = None) -> None:
     """Rows as CSV on standard output through the one CSV writer (``core/outputs/csvout``):
     the columns under their snake_case names; ``first``: a leading column (name, values)."""
-    from sferum_tui.core.indicators import json_records
-    from sferum_tui.core.outputs.csvout import write_csv
+    from sferum_tui.service.indicators import json_records
+    from sferum_tui.service.outputs import write_csv
 
     records = json_records(df, columns)
     header = ([first[0]] if first else []) + columns
@@ -292,7 +292,7 @@ def _print_csv(df, columns: list[str], args, *, first: tuple[str, list] | None =
 # --------------------------------------------------------------------------------------------
 
 def cmd_schools(args, ctx) -> int:
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service import indicators as ind
 
     if args.limit is not None and args.limit < 0:
         raise UserError(tr("--limit: ожидается число не меньше 0", "--limit: expected a number of at least 0"))
@@ -399,7 +399,7 @@ def _wrap_lines(lines: list[str], width: int) -> list[str]:
 def _parse_today(text: str | None) -> date | None:
     if not text:
         return None
-    from sferum_tui.core.indicators import _parse_day
+    from sferum_tui.service.indicators import parse_day as _parse_day
 
     day = _parse_day(text.strip())
     if day is None:
@@ -523,7 +523,7 @@ def _rollup_table(roll, cfg, width: int, show_region: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 def cmd_history(args, ctx) -> int:
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service import indicators as ind
 
     store = ctx.store()
     cfg = ctx.config()
@@ -590,7 +590,7 @@ def _history_table(hist, width: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 def cmd_changes(args, ctx) -> int:
-    from sferum_tui.core import indicators as ind
+    from sferum_tui.service import indicators as ind
 
     if args.limit < 0:
         raise UserError(tr("--limit: ожидается число не меньше 0", "--limit: expected a number of at least 0"))

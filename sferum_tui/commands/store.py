@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
 
 
@@ -126,8 +126,8 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 # -- import ---------------------------------------------------------------------------------
 
 def cmd_import(args, ctx) -> int:
-    from sferum_tui.core.indicators import refresh_cache
-    from sferum_tui.core.store import Store
+    from sferum_tui.service.indicators import refresh_cache
+    from sferum_tui.service.store import Store
 
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
@@ -156,7 +156,9 @@ def cmd_import(args, ctx) -> int:
 # -- weeks ----------------------------------------------------------------------------------
 
 def cmd_weeks(args, ctx) -> int:
-    from sferum_tui.core.store import Store, format_int, orgs_phrase
+    from sferum_tui.service.store import Store
+    from sferum_tui.service.vocab import integer as format_int
+    from sferum_tui.service.vocab import orgs as orgs_phrase
 
     with Store(ctx.paths.home) as store:
         snaps = store.snapshots(include_superseded=args.all)
@@ -221,8 +223,8 @@ def _registry_usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_registry_import(args, ctx) -> int:
-    from sferum_tui.core.indicators import refresh_cache
-    from sferum_tui.core.store import Store
+    from sferum_tui.service.indicators import refresh_cache
+    from sferum_tui.service.store import Store
 
     with Store(ctx.paths.home) as store:
         store.require_writable()
@@ -259,7 +261,7 @@ def _isna(v) -> bool:
 
 
 def _org_table(records: list[dict]) -> str:
-    from sferum_tui.core.store import format_int
+    from sferum_tui.service.vocab import integer as format_int
 
     headers = [tr("Стр.", "Row"), tr("ИНН", "ИНН"), tr("Организация", "Organisation"),
                tr("Муниципалитет", "Municipality"), tr("Сотрудников", "Staff")]
@@ -271,7 +273,8 @@ def _org_table(records: list[dict]) -> str:
 
 
 def cmd_registry_show(args, ctx) -> int:
-    from sferum_tui.core.store import Store, format_int
+    from sferum_tui.service.store import Store
+    from sferum_tui.service.vocab import integer as format_int
 
     with Store(ctx.paths.home) as store:
         info = store.registry()
@@ -327,7 +330,8 @@ def _pick_week(store, week: str | None):
 
 
 def cmd_registry_missing(args, ctx) -> int:
-    from sferum_tui.core.store import Store, format_int
+    from sferum_tui.service.store import Store
+    from sferum_tui.service.vocab import integer as format_int
 
     with Store(ctx.paths.home) as store:
         if store.registry() is None:

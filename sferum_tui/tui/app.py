@@ -28,7 +28,7 @@ from sferum_tui.tui.main_screen import MainScreen, MainState
 from sferum_tui.tui.widgets import StatusLine, language_name
 
 if TYPE_CHECKING:
-    from sferum_tui.core.paths import Paths
+    from sferum_tui.service.config import Paths
 
 __all__ = ["SferumApp", "make_app", "run_console", "SferumCommands"]
 
@@ -437,13 +437,13 @@ class SferumApp(App[int]):
 
 
 def _orgs(n: int) -> str:
-    from sferum_tui.core.store import orgs_phrase
+    from sferum_tui.service.vocab import orgs as orgs_phrase
 
     return orgs_phrase(n)
 
 
 def _size(n: int | None) -> str:
-    from sferum_tui.core.acquire.fetch import format_size
+    from sferum_tui.service.acquire import format_size
 
     return format_size(n)
 
@@ -453,8 +453,8 @@ def _size(n: int | None) -> str:
 
 def _default_context() -> Any:
     """What the CLI would build with no flags (for ``make_app()`` without a context)."""
-    from sferum_tui.core.config import load_config
-    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.service.config import load_config
+    from sferum_tui.service.config import resolve_paths
 
     paths = resolve_paths(None, demo=bool(os.environ.get("SFERUM_TUI_DEMO")))
     lang = os.environ.get("SFERUM_TUI_LANG") or None
@@ -475,7 +475,7 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     if hasattr(ctx, "config"):
         cfg = ctx.config()
     else:
-        from sferum_tui.core.config import load_config
+        from sferum_tui.service.config import load_config
 
         cfg = load_config(ctx.paths.config_file)
     lang = getattr(ctx, "lang", None) or getattr(cfg.ui, "language", None) or "ru"

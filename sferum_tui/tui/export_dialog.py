@@ -89,7 +89,7 @@ def _week_text(week: Any) -> str:
     if info is not None:
         return _week_text(info)
     if isinstance(week, (tuple, list)) and len(week) == 2:
-        from sferum_tui.core.store import format_period
+        from sferum_tui.service.vocab import period as format_period
 
         return format_period(week[0], week[1])
     return str(week)
@@ -200,7 +200,7 @@ class ExportDialog(ModalScreen["Path | None"]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        from sferum_tui.core.store import orgs_phrase
+        from sferum_tui.service.vocab import orgs as orgs_phrase
 
         ext = dict((f, e) for f, _, e in EXPORT_FORMATS)[self.fmt]
         path = default_export_path(self.week_label, self.filter_text, ext, self.folder)
@@ -301,7 +301,7 @@ class ExportDialog(ModalScreen["Path | None"]):
             self._status(tr("Файл уже есть. Нажмите «Выгрузить» ещё раз, чтобы заменить его.",
                             "The file exists. Press Export again to replace it."))
             return
-        from sferum_tui.core.outputs.export import format_for_path
+        from sferum_tui.service.outputs import format_for_path
 
         fmt = format_for_path(path) if path.suffix.lower() in _EXTENSIONS else None
         fmt = fmt or self.fmt  # «list.csv» typed over the default «….xlsx» writes CSV
@@ -312,7 +312,7 @@ class ExportDialog(ModalScreen["Path | None"]):
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, path: Path, fmt: str, decimal_comma: bool) -> None:
-        from sferum_tui.core.outputs.export import export
+        from sferum_tui.service.outputs import export
 
         try:
             week = self._week_for_export()

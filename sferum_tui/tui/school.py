@@ -149,7 +149,7 @@ def _short_date(day: Any) -> str:
 
 
 def _period(start: Any, end: Any) -> str:
-    from sferum_tui.core.store import format_period
+    from sferum_tui.service.vocab import period as format_period
 
     if isinstance(start, date) and isinstance(end, date):
         return format_period(start, end)
@@ -270,8 +270,8 @@ def load_school(api: Any, org_uid: int, week_id: Any,
                 history: "pd.DataFrame | None" = None) -> SchoolData:
     """Read one organisation's history through the core (runs in a worker thread);
     ``history``: ``org_history`` already read (the screen starts that read when it is built)."""
-    from sferum_tui.core import indicators
-    from sferum_tui.core.store.shortlists import Shortlists
+    from sferum_tui.service import indicators
+    from sferum_tui.service.store import Shortlists
 
     store, cfg = api.store, api.cfg
     if history is None:
@@ -888,7 +888,7 @@ class SchoolScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="school-mark")
     def toggle_mark(self, list_name: str, mark: bool) -> None:
-        from sferum_tui.core.store.shortlists import Shortlists
+        from sferum_tui.service.store import Shortlists
 
         try:
             lists = Shortlists(self.api.store)

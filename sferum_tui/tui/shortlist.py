@@ -262,7 +262,7 @@ class ShortlistScreen(Screen[None]):
     def _show(self, data: ShortlistData) -> None:
         if not self.is_attached:
             return
-        from sferum_tui.core.store import orgs_phrase
+        from sferum_tui.service.vocab import orgs as orgs_phrase
 
         self.data = data
         self.list_name = data.name
@@ -320,7 +320,7 @@ class ShortlistScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="shortlist-write")
     def remove_member(self, uid: int, label: str) -> None:
-        from sferum_tui.core.store.shortlists import Shortlists
+        from sferum_tui.service.store import Shortlists
 
         name = self.list_name
         try:
@@ -342,7 +342,7 @@ class ShortlistScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="shortlist-pick")
     def pick_list(self) -> None:
-        from sferum_tui.core.store.shortlists import Shortlists
+        from sferum_tui.service.store import Shortlists
 
         try:
             infos = self.api.call(Shortlists(self.api.store).lists)
@@ -398,6 +398,6 @@ class ShortlistScreen(Screen[None]):
 
 
 def _orgs(n: int) -> str:
-    from sferum_tui.core.store import orgs_phrase
+    from sferum_tui.service.vocab import orgs as orgs_phrase
 
     return orgs_phrase(n)

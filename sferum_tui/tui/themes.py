@@ -45,7 +45,7 @@ from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import BUILTIN_THEMES, Theme
 
-from sferum_tui.core.errors import ConfigError
+from sferum_tui.service.errors import ConfigError
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.widgets import StatusLine
 
 if TYPE_CHECKING:
-    from sferum_tui.core.paths import Paths
+    from sferum_tui.service.config import Paths
     from sferum_tui.service.console import ConsoleAPI
 
 __all__ = ["WelcomeScreen", "welcome_markdown"]

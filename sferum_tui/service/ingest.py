@@ -1,0 +1,5 @@
+"""Reading weekly files and registries (the core's reader, through the one door)."""
+
+from sferum_tui.core.ingest.reader import read_registry, read_table, read_weekly
+
+__all__ = ["read_weekly", "read_registry", "read_table"]
