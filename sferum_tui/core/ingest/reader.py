@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest.period import (
@@ -221,31 +222,6 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
     return kind, sheets
 
 
-def _decode_text(path: str, data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
-    enc16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
-    if enc16:
-        try:
-            return data.decode(enc16), enc16
-        except UnicodeDecodeError:
-            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError:
-        raise _fail(path, "не удалось определить кодировку текста (ожидались UTF-8 или Windows-1251)",
-                    "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
-
-
 def _choose_delimiter(text: str) -> str:
     sample = text[:200_000].splitlines()[:60]
     best, best_score = ";", -1
@@ -267,17 +243,14 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
-def _load_csv(path: str, data: bytes) -> tuple[str, list[Sheet]]:
-    text, encoding = _decode_text(path, data)
-    delim = _choose_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    except csv.Error as exc:
-        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
+    from sferum_tui.core.ingest.csv_stream import read_csv_rows
+
+    encoding, delim, rows = read_csv_rows(path, data, limits)
     return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
 
 
-def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
+def load_sheets(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet], bytes]:
     """(format, sheets, raw bytes) of a file, or a one-line InputFileError."""
     spath = str(path)
     p = Path(path)
@@ -294,7 +267,7 @@ def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
                     detail=exc.strerror or exc) from None
     fmt = _detect_format(spath, data[:8192], p.suffix.lower())
     if fmt == "csv":
-        kind, sheets = _load_csv(spath, data)
+        kind, sheets = _load_csv(spath, data, limits)
     else:
         kind, sheets = _load_workbook(spath, data, fmt)
     return kind, sheets, data
