@@ -22,6 +22,7 @@ import io
 from itertools import chain
 
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.rowtable import gc_paused
 from sferum_tui.i18n import tr
 
 __all__ = ["read_csv_rows"]
@@ -136,6 +137,14 @@ def read_csv_rows(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tu
                     "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
 
 
+def _rows(reader, share: bool) -> list[list[str]]:
+    if not share:
+        return list(reader)
+    shared: dict[str, str] = {}
+    keep = shared.setdefault
+    return [list(map(keep, row, row)) for row in reader]
+
+
 def _read(path, data, codec, errors, start, name, limits, choose_delimiter):
     delim = choose_delimiter(_sample(data, codec, errors, start))
     counter = [0]
@@ -144,12 +153,8 @@ def _read(path, data, codec, errors, start, name, limits, choose_delimiter):
     try:
         reader = csv.reader(chain.from_iterable(_lines(path, data, codec, errors, start, limits, counter)),
                             delimiter=delim)
-        if len(data) > SHARE_CELLS_ABOVE:
-            shared: dict[str, str] = {}
-            keep = shared.setdefault
-            rows = [list(map(keep, row, row)) for row in reader]
-        else:
-            rows = list(reader)
+        with gc_paused():  # lists of texts hold no cycles
+            rows = _rows(reader, len(data) > SHARE_CELLS_ABOVE)
     except UnicodeDecodeError:
         if codec in ("utf-16", "utf-16-le", "utf-16-be"):
             raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import operator
 import os
 import re
 import zipfile
@@ -35,6 +36,7 @@ from pathlib import Path
 
 from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest.period import (
@@ -85,7 +87,7 @@ class ReadResult:
     source: str
     period: Period | None
     columns: dict[str, str | None]
-    rows: list[dict]
+    rows: RowTable | list[dict]   # a RowTable from the reader: a sequence of dicts
     skipped: list[dict]
     warnings: list[str]
     errors: list[str] = field(default_factory=list)
@@ -99,7 +101,7 @@ class ReadResult:
             "source": self.source,
             "period": self.period.to_json() if self.period else None,
             "columns": self.columns,
-            "rows": self.rows,
+            "rows": list(self.rows),
             "skipped": self.skipped,
             "warnings": self.warnings,
         }
@@ -476,7 +478,7 @@ class _Extractor:
         self.headers = headers
         self.registry = registry
         self.multi = len(headers) > 1
-        self.rows: list[dict] = []
+        self.rows = RowTable()
         self.skipped: list[dict] = []
         self.warnings: list[str] = []
         self.errors: list[str] = []
@@ -521,7 +523,7 @@ class _Extractor:
                     for c in range(c0, min(c1, width - 1) + 1):
                         if (r, c) != (r0, c0):
                             fill[(r - h.data_start, c)] = value
-        if fill or any(len(r) < width for r in data):
+        if fill or (data and min(map(len, data)) < width):
             padded = []
             for i, row in enumerate(data):
                 if len(row) < width or fill:
@@ -550,8 +552,10 @@ class _Extractor:
             ident = [a or b for a, b in zip(ident, mask)]
         suspicious: set[int] = set()
         for c in label_cols:
-            suspicious.update(i for i, v in enumerate(cols[c])
-                              if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v))
+            # each distinct text once: a region or municipality column repeats a few words
+            totals = {v for v in set(cols[c]) if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
+            if totals:
+                suspicious.update(i for i, v in enumerate(cols[c]) if v in totals)
         if ident_cols:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
@@ -652,6 +656,7 @@ class _Extractor:
         rownums = [base + i for i in kept]
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
         parsed_cols = []
+        pick = operator.itemgetter(*kept)
         for f in fields:
             c = col.get(f)
             if c is None:
@@ -660,16 +665,15 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            vals = cols[c]
-            values = [vals[i] for i in kept]
+            values = pick(cols[c]) if len(kept) > 1 else [cols[c][i] for i in kept]
             parsed_cols.append(self._parse_column(f, values, h, c, rownums))
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
-            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, [name] * len(kept), *parsed_cols))
+            self.rows.add(keys, [rownums, [name] * len(kept), *parsed_cols])
         else:
             keys = ("row",) + tuple(fields)
-            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, *parsed_cols))
+            self.rows.add(keys, [rownums, *parsed_cols])
 
     @staticmethod
     def _sections_for(rownums: list[int], sections: list[tuple[int, str]]) -> list:
@@ -684,6 +688,25 @@ class _Extractor:
         return out
 
     def _parse_column(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+        """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
+        repeating few distinct values has each distinct text parsed once and the result shared.
+        Whenever that reports anything (an error, a warning that counts cells), the column is
+        parsed cell by cell instead, so every message names its own row."""
+        n = len(values)
+        if n < 256 or f in ("org_name", "org_id") or set(map(type, values)) != {str}:
+            return self._parse_cells(f, values, h, c, rownums)
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) * 2 > n:
+            return self._parse_cells(f, values, h, c, rownums)
+        errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
+        parsed = self._parse_cells(f, distinct, h, c, rownums)
+        if self.error_count != errors or len(self.warnings) != warnings:
+            self.error_count = errors
+            del self.errors[kept:], self.warnings[warnings:]
+            return self._parse_cells(f, values, h, c, rownums)
+        return list(map(dict(zip(distinct, parsed)).__getitem__, values))
+
+    def _parse_cells(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
         src_row = rownums.__getitem__
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
@@ -783,7 +806,7 @@ class _Extractor:
     def _check_duplicates(self) -> None:
         seen: dict[str, int] = {}
         names: dict[str, int] = {}
-        for o in self.rows:
+        for o in self.rows.select("row", "org_id", "org_name", "municipality", "region"):
             inn = o.get("org_id")
             if inn:
                 if inn in seen:
@@ -858,7 +881,8 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                     "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
                     n=HEADER_SEARCH_ROWS)
     ex = _Extractor(spath, headers, registry)
-    ex.run()
+    with gc_paused():
+        ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
         for c, (lab, f) in enumerate(zip(h.labels, h.fields)):
