@@ -804,6 +804,9 @@ class _Extractor:
         return [parse_text(v) for v in values]
 
     def _check_duplicates(self) -> None:
+        inns = self.rows.column("org_id")
+        if None not in inns and len(set(inns)) == len(inns):
+            return  # every row has an ИНН of its own (a national file): nothing to compare
         seen: dict[str, int] = {}
         names: dict[str, int] = {}
         for o in self.rows.select("row", "org_id", "org_name", "municipality", "region"):
