@@ -693,10 +693,11 @@ class _Extractor:
         Whenever that reports anything (an error, a warning that counts cells), the column is
         parsed cell by cell instead, so every message names its own row."""
         n = len(values)
-        if n < 256 or f in ("org_name", "org_id") or set(map(type, values)) != {str}:
+        if n < 256 or f in ("org_name", "org_id"):
             return self._parse_cells(f, values, h, c, rownums)
         distinct = list(dict.fromkeys(values))
-        if len(distinct) * 2 > n:
+        # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
+        if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
             return self._parse_cells(f, values, h, c, rownums)
         errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
         parsed = self._parse_cells(f, distinct, h, c, rownums)
