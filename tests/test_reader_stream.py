@@ -113,3 +113,21 @@ def test_windows_1251_found_after_the_first_chunk(tmp_path):
     enc, delim, got = read_csv_rows("w.csv", data)
     assert enc == "cp1251" and delim == ";"
     assert got[-1] == ["Школа", "1"]
+
+
+def test_a_table_over_the_cell_limit_is_refused(tmp_path):
+    """Empty lines and empty fields cost memory too: the CSV's cells count against the same
+    sheet-area limit as a workbook's."""
+    from sferum_tui.core.errors import InputFileError
+    from sferum_tui.core.ingest.reader import load_sheets
+
+    path = tmp_path / "empty_lines.csv"
+    path.write_bytes(b"a;b\r\n" + b"\r\n" * 20_000)
+    load_sheets(path)
+    try:
+        load_sheets(path, Limits(max_sheet_cells=10_000))
+    except InputFileError as exc:
+        assert str(path) in exc.message and "limits.max_sheet_cells" in exc.message
+        assert exc.message.count("\n") == 0
+    else:
+        raise AssertionError("20,001 rows passed a 10,000-cell limit")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from itertools import chain
+from itertools import chain, islice
 
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
 from sferum_tui.core.ingest.rowtable import gc_paused
@@ -32,6 +32,8 @@ CHUNK = 1 << 20
 SHARE_CELLS_ABOVE = 16 * (1 << 20)
 """Files above this size share equal cell texts (costs ~1 µs a cell, saves ~4× the file size)."""
 SNIFF_CHARS = 200_000
+BATCH = 4096
+"""Rows read between two checks of the cell count."""
 
 
 class _Retry(Exception):
@@ -137,12 +139,27 @@ def read_csv_rows(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tu
                     "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
 
 
-def _rows(reader, share: bool) -> list[list[str]]:
-    if not share:
-        return list(reader)
+def _rows(path: str, reader, share: bool, limits: Limits) -> list:
+    """The rows, read BATCH at a time so that the cell count is checked as they come (a row
+    costs at least one cell, even an empty one).  A large file's rows are tuples of shared texts."""
+    rows: list = []
+    cells = 0
+    limit = limits.max_sheet_cells
     shared: dict[str, str] = {}
     keep = shared.setdefault
-    return [list(map(keep, row, row)) for row in reader]
+    while True:
+        batch = list(islice(reader, BATCH))
+        if not batch:
+            return rows
+        cells += sum(map(len, batch)) + batch.count([])
+        if cells > limit:
+            raise _fail(path, "в таблице больше {limit} ячеек (limits.max_sheet_cells), строка {line}",
+                        "the table has more than {limit} cells (limits.max_sheet_cells), line {line}",
+                        limit=f"{limit:,}".replace(",", "\u00a0"), line=reader.line_num)
+        if share:
+            rows.extend([tuple(map(keep, row, row)) for row in batch])
+        else:
+            rows.extend(batch)
 
 
 def _read(path, data, codec, errors, start, name, limits, choose_delimiter):
@@ -154,7 +171,7 @@ def _read(path, data, codec, errors, start, name, limits, choose_delimiter):
         reader = csv.reader(chain.from_iterable(_lines(path, data, codec, errors, start, limits, counter)),
                             delimiter=delim)
         with gc_paused():  # lists of texts hold no cycles
-            rows = _rows(reader, len(data) > SHARE_CELLS_ABOVE)
+            rows = _rows(path, reader, len(data) > SHARE_CELLS_ABOVE, limits)
     except UnicodeDecodeError:
         if codec in ("utf-16", "utf-16-le", "utf-16-be"):
             raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
