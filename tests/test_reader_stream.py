@@ -131,3 +131,20 @@ def test_a_table_over_the_cell_limit_is_refused(tmp_path):
         assert exc.message.count("\n") == 0
     else:
         raise AssertionError("20,001 rows passed a 10,000-cell limit")
+
+
+def test_rows_read_as_columns_behave_as_a_list_of_dicts(tmp_path, capsys):
+    from sferum_tui.cli import main
+    from sferum_tui.core.ingest.reader import read_weekly
+
+    path = write_csv(tmp_path / "w.csv", simple_rows(share=True))
+    res = read_weekly(path)
+    rows = list(res.rows)
+    assert len(res.rows) == 5 and res.rows == rows and rows == res.rows
+    assert res.rows[-1] == rows[4] and res.rows[1:3] == rows[1:3] and res.rows[::2] == rows[::2]
+    assert res.rows[0]["org_name"] == "МКОУ «Сергокалинская СОШ №1»" and res.rows[0]["users_total"] == 1234
+    assert res.rows.column("status") == [r["status"] for r in rows]
+    assert main(["inspect", "--json", str(path)]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["rows"] == rows
