@@ -22,8 +22,8 @@ import io
 from itertools import chain, islice
 
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.reader import _choose_delimiter, _fail, _utf16_without_bom
 from sferum_tui.core.ingest.rowtable import gc_paused
-from sferum_tui.i18n import tr
 
 __all__ = ["read_csv_rows"]
 
@@ -40,12 +40,6 @@ class _Retry(Exception):
     """UTF-8 failed somewhere in the file: read it again as Windows-1251."""
 
 
-def _fail(path: str, ru: str, en: str, **kw):
-    from sferum_tui.core.ingest.reader import _fail as fail
-
-    return fail(path, ru, en, **kw)
-
-
 def _size(n: int) -> str:
     """A byte count as people write it: «1 MiB», «64 KiB», «500 B»."""
     for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -56,8 +50,6 @@ def _size(n: int) -> str:
 
 def _encoding(path: str, data: bytes) -> tuple[str, str, int, str]:
     """(codec, errors, bytes to skip, name shown) of the text; UTF-8 is tried first, then cp1251."""
-    from sferum_tui.core.ingest.reader import _utf16_without_bom
-
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8", "replace", 3, "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -81,7 +73,11 @@ def _decoded_chunks(data: bytes, codec: str, errors: str, start: int):
         pos = nxt
 
 
-def _lines(path: str, data: bytes, codec: str, errors: str, start: int, limits: Limits, counter: list):
+def _encoded_len(text: str, codec: str) -> int:
+    return len(text.encode("utf-16-le" if codec == "utf-16" else codec, "replace"))
+
+
+def _lines(path: str, data: bytes, codec: str, errors: str, start: int, limits: Limits):
     """Lists of lines (with their ends), chunk by chunk; refuses a line over the limit."""
     max_line = limits.max_csv_line
     carry = ""
@@ -97,17 +93,15 @@ def _lines(path: str, data: bytes, codec: str, errors: str, start: int, limits: 
                 carry = lines.pop()   # unfinished, or a «\r» whose «\n» may come next
         if lines and max(map(len, lines)) * 4 > max_line:
             for k, line in enumerate(lines):
-                if len(line) * 4 > max_line and len(line.encode(codec if codec != "utf-16" else "utf-16-le", "replace")) > max_line:
+                if len(line) * 4 > max_line and _encoded_len(line, codec) > max_line:
                     raise _line_too_long(path, done + k + 1, limits)
         if len(carry) > max_line:
             raise _line_too_long(path, done + 1, limits)
         done += len(lines)
-        counter[0] = done
         yield lines
     if carry:
-        if len(carry) * 4 > max_line and len(carry.encode(codec if codec != "utf-16" else "utf-16-le", "replace")) > max_line:
+        if len(carry) * 4 > max_line and _encoded_len(carry, codec) > max_line:
             raise _line_too_long(path, done + 1, limits)
-        counter[0] = done + 1
         yield [carry]
 
 
@@ -123,17 +117,16 @@ def _sample(data: bytes, codec: str, errors: str, start: int) -> str:
     return decoder.decode(data[start: start + SNIFF_CHARS * 4], False)[:SNIFF_CHARS]
 
 
-def read_csv_rows(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str, list[list[str]]]:
-    """(encoding name, delimiter, rows of cell texts) of CSV bytes, or a one-line InputFileError."""
-    from sferum_tui.core.ingest.reader import _choose_delimiter
-
+def read_csv_rows(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str, list]:
+    """(encoding name, delimiter, rows of cell texts) of CSV bytes, or a one-line InputFileError.
+    A row is a list of texts (a tuple in a file over SHARE_CELLS_ABOVE)."""
     codec, errors, start, name = _encoding(path, data)
     try:
-        return _read(path, data, codec, errors, start, name, limits, _choose_delimiter)
+        return _read(path, data, codec, errors, start, name, limits)
     except _Retry:
         pass
     try:
-        return _read(path, data, "cp1251", "strict", 0, "cp1251", limits, _choose_delimiter)
+        return _read(path, data, "cp1251", "strict", 0, "cp1251", limits)
     except _Retry:
         raise _fail(path, "не удалось определить кодировку текста (ожидались UTF-8 или Windows-1251)",
                     "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
@@ -162,13 +155,12 @@ def _rows(path: str, reader, share: bool, limits: Limits) -> list:
             rows.extend(batch)
 
 
-def _read(path, data, codec, errors, start, name, limits, choose_delimiter):
-    delim = choose_delimiter(_sample(data, codec, errors, start))
-    counter = [0]
+def _read(path: str, data: bytes, codec: str, errors: str, start: int, name: str, limits: Limits):
+    delim = _choose_delimiter(_sample(data, codec, errors, start))
     saved = csv.field_size_limit()
     csv.field_size_limit(limits.max_csv_field)
     try:
-        reader = csv.reader(chain.from_iterable(_lines(path, data, codec, errors, start, limits, counter)),
+        reader = csv.reader(chain.from_iterable(_lines(path, data, codec, errors, start, limits)),
                             delimiter=delim)
         with gc_paused():  # lists of texts hold no cycles
             rows = _rows(path, reader, len(data) > SHARE_CELLS_ABOVE, limits)
