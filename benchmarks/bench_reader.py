@@ -117,8 +117,8 @@ def main() -> int:
             f"pd.read_excel({str(files['xlsx'])!r}, header=None); print(time.perf_counter()-t)")
     t, m = median_of(lambda: run_child([sys.executable, "-c", code])[:2], opts.pandas_runs)
     results.append(("pandas.read_excel xlsx (openpyxl, process)", t, m, "baseline"))
-    code_csv = ("import io, pandas as pd; from sferum_tui.core.ingest.reader import _decode_text, _choose_delimiter; "
-                f"data=open({str(files['csv'])!r},'rb').read(); text,_=_decode_text('', data); "
+    code_csv = ("import io, pandas as pd; from sferum_tui.core.ingest.reader import _choose_delimiter; "
+                f"data=open({str(files['csv'])!r},'rb').read(); text=data.decode('utf-8-sig'); "
                 "pd.read_csv(io.StringIO(text), sep=_choose_delimiter(text), header=None, dtype=str, "
                 "on_bad_lines='skip', engine='python')")
     t, m = median_of(lambda: run_child([sys.executable, "-c", code_csv])[:2], opts.pandas_runs)

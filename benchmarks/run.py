@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {
     "reader": ["bench_reader.py", "--full"],
+    "csv": ["bench_csv.py"],
     "indicators": ["bench_indicators.py"],
     "table": ["bench_table.py"],
     "console": ["bench_console.py"],

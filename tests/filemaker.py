@@ -138,3 +138,34 @@ def write_ods(path: Path, rows: list[list]) -> Path:
     doc.spreadsheet.addElement(table)
     doc.save(str(path))
     return path
+
+
+def write_big_csv(path: Path, target_bytes: int, encoding: str = "utf-8-sig") -> int:
+    """A national-scale CSV of about ``target_bytes``: a title row, a header, municipalities of
+    200 schools each closed by a subtotal row, numbers with (non-breaking) thousands spaces,
+    shares as «3,5%», placeholders «-» and «—».  Returns the number of organisation rows."""
+    head = ("Мониторинг использования ИКОП «Сферум» за период с 15.04.2023 по 21.04.2023\r\n"
+            "№ п/п;Муниципалитет;ИНН;Наименование ОО;Статус;Всего пользователей;Учителя;Ученики;"
+            "Родители;Классы;Чаты;Доля учителей, написавших более 3 сообщений, %\r\n")
+    statuses = ("Активна", "Не активна", "активен", "НЕАКТИВНА")
+    size = orgs = k = 0
+    with open(path, "wb") as fh:
+        block = [head]
+        while size < target_bytes:
+            muni = f"Муниципальный район №{k // 200 + 1}"
+            for _ in range(200):
+                users = 900 + k % 2000
+                users_text = f"{users // 1000}\u00a0{users % 1000:03d}" if users >= 1000 else str(users)
+                share = "-" if k % 17 == 0 else f"{k % 10},{k % 7}%"
+                block.append(
+                    f"{orgs + 1};{muni};{1_000_000_000 + k};МКОУ «Средняя общеобразовательная школа №{k}» с. Образцовое;"
+                    f"{statuses[k % 4]};{users_text};{k % 90};{k % 700};{'—' if k % 13 == 0 else k % 500};"
+                    f"{k % 30};{k % 40};{share}\r\n")
+                k += 1
+                orgs += 1
+            block.append(f";Итого по району «{muni}»;;;;{200 * 900};;;;;;\r\n")
+            data = "".join(block).encode(encoding if size == 0 else encoding.replace("-sig", ""))
+            fh.write(data)
+            size += len(data)
+            block = []
+    return orgs

@@ -88,7 +88,8 @@ def print_report(result, nrows: int = 10) -> None:
     for header, field in result.columns.items():
         out.append(f"  {_cut(header, 60):<{width}}  → {field or tr('(не используется)', '(not used)')}")
     out.append("")
-    statuses = [r.get("status") for r in result.rows]
+    rows = result.rows
+    statuses = rows.column("status") if hasattr(rows, "column") else [r.get("status") for r in rows]
     out.append(tr("Организаций: {n}; активны: {a}; не активны: {i}; строк пропущено: {s}; предупреждений: {w}",
                   "Organisations: {n}; active: {a}; inactive: {i}; rows skipped: {s}; warnings: {w}",
                   n=len(result.rows), a=statuses.count("active"), i=statuses.count("inactive"),

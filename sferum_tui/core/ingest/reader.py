@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import operator
 import os
 import re
 import zipfile
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest.period import (
@@ -84,7 +87,7 @@ class ReadResult:
     source: str
     period: Period | None
     columns: dict[str, str | None]
-    rows: list[dict]
+    rows: RowTable | list[dict]   # a RowTable from the reader: a sequence of dicts
     skipped: list[dict]
     warnings: list[str]
     errors: list[str] = field(default_factory=list)
@@ -98,7 +101,7 @@ class ReadResult:
             "source": self.source,
             "period": self.period.to_json() if self.period else None,
             "columns": self.columns,
-            "rows": self.rows,
+            "rows": list(self.rows),
             "skipped": self.skipped,
             "warnings": self.warnings,
         }
@@ -221,31 +224,6 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
     return kind, sheets
 
 
-def _decode_text(path: str, data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
-    enc16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
-    if enc16:
-        try:
-            return data.decode(enc16), enc16
-        except UnicodeDecodeError:
-            raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError:
-        raise _fail(path, "не удалось определить кодировку текста (ожидались UTF-8 или Windows-1251)",
-                    "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
-
-
 def _choose_delimiter(text: str) -> str:
     sample = text[:200_000].splitlines()[:60]
     best, best_score = ";", -1
@@ -267,17 +245,14 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
-def _load_csv(path: str, data: bytes) -> tuple[str, list[Sheet]]:
-    text, encoding = _decode_text(path, data)
-    delim = _choose_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    except csv.Error as exc:
-        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
+    from sferum_tui.core.ingest.csv_stream import read_csv_rows
+
+    encoding, delim, rows = read_csv_rows(path, data, limits)
     return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
 
 
-def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
+def load_sheets(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet], bytes]:
     """(format, sheets, raw bytes) of a file, or a one-line InputFileError."""
     spath = str(path)
     p = Path(path)
@@ -294,7 +269,7 @@ def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
                     detail=exc.strerror or exc) from None
     fmt = _detect_format(spath, data[:8192], p.suffix.lower())
     if fmt == "csv":
-        kind, sheets = _load_csv(spath, data)
+        kind, sheets = _load_csv(spath, data, limits)
     else:
         kind, sheets = _load_workbook(spath, data, fmt)
     return kind, sheets, data
@@ -503,7 +478,7 @@ class _Extractor:
         self.headers = headers
         self.registry = registry
         self.multi = len(headers) > 1
-        self.rows: list[dict] = []
+        self.rows = RowTable()
         self.skipped: list[dict] = []
         self.warnings: list[str] = []
         self.errors: list[str] = []
@@ -548,7 +523,7 @@ class _Extractor:
                     for c in range(c0, min(c1, width - 1) + 1):
                         if (r, c) != (r0, c0):
                             fill[(r - h.data_start, c)] = value
-        if fill or any(len(r) < width for r in data):
+        if fill or (data and min(map(len, data)) < width):
             padded = []
             for i, row in enumerate(data):
                 if len(row) < width or fill:
@@ -577,8 +552,10 @@ class _Extractor:
             ident = [a or b for a, b in zip(ident, mask)]
         suspicious: set[int] = set()
         for c in label_cols:
-            suspicious.update(i for i, v in enumerate(cols[c])
-                              if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v))
+            # each distinct text once: a region or municipality column repeats a few words
+            totals = {v for v in set(cols[c]) if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
+            if totals:
+                suspicious.update(i for i, v in enumerate(cols[c]) if v in totals)
         if ident_cols:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
@@ -679,6 +656,7 @@ class _Extractor:
         rownums = [base + i for i in kept]
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
         parsed_cols = []
+        pick = operator.itemgetter(*kept)
         for f in fields:
             c = col.get(f)
             if c is None:
@@ -687,16 +665,15 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            vals = cols[c]
-            values = [vals[i] for i in kept]
+            values = pick(cols[c]) if len(kept) > 1 else [cols[c][i] for i in kept]
             parsed_cols.append(self._parse_column(f, values, h, c, rownums))
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
-            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, [name] * len(kept), *parsed_cols))
+            self.rows.add(keys, [rownums, [name] * len(kept), *parsed_cols])
         else:
             keys = ("row",) + tuple(fields)
-            self.rows.extend(dict(zip(keys, t)) for t in zip(rownums, *parsed_cols))
+            self.rows.add(keys, [rownums, *parsed_cols])
 
     @staticmethod
     def _sections_for(rownums: list[int], sections: list[tuple[int, str]]) -> list:
@@ -711,6 +688,26 @@ class _Extractor:
         return out
 
     def _parse_column(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+        """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
+        repeating few distinct values has each distinct text parsed once and the result shared.
+        Whenever that reports anything (an error, a warning that counts cells), the column is
+        parsed cell by cell instead, so every message names its own row."""
+        n = len(values)
+        if n < 256 or f in ("org_name", "org_id"):
+            return self._parse_cells(f, values, h, c, rownums)
+        distinct = list(dict.fromkeys(values))
+        # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
+        if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
+            return self._parse_cells(f, values, h, c, rownums)
+        errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
+        parsed = self._parse_cells(f, distinct, h, c, rownums)
+        if self.error_count != errors or len(self.warnings) != warnings:
+            self.error_count = errors
+            del self.errors[kept:], self.warnings[warnings:]
+            return self._parse_cells(f, values, h, c, rownums)
+        return list(map(dict(zip(distinct, parsed)).__getitem__, values))
+
+    def _parse_cells(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
         src_row = rownums.__getitem__
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
@@ -808,9 +805,12 @@ class _Extractor:
         return [parse_text(v) for v in values]
 
     def _check_duplicates(self) -> None:
+        inns = self.rows.column("org_id")
+        if None not in inns and len(set(inns)) == len(inns):
+            return  # every row has an ИНН of its own (a national file): nothing to compare
         seen: dict[str, int] = {}
         names: dict[str, int] = {}
-        for o in self.rows:
+        for o in self.rows.select("row", "org_id", "org_name", "municipality", "region"):
             inn = o.get("org_id")
             if inn:
                 if inn in seen:
@@ -885,7 +885,8 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                     "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
                     n=HEADER_SEARCH_ROWS)
     ex = _Extractor(spath, headers, registry)
-    ex.run()
+    with gc_paused():
+        ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
         for c, (lab, f) in enumerate(zip(h.labels, h.fields)):

@@ -1,0 +1,197 @@
+"""CSV speed and peak memory per MB of input, against pandas in the same run (issue 10, part 2).
+
+Generates (once, cached under ``benchmarks/_work/csv``):
+
+* the national week as CSV (45,000 organisations, the demo generator's messy layout);
+* a large CSV (``--csv-mb``, 60 MB by default): the national rows repeated with new ИНН;
+* a large workbook (``--xlsx-mb``, 25 MB by default): the same rows written with xlsxwriter.
+
+Then measures, each in a fresh process, medians of ``--runs`` repetitions:
+
+* ``sferum-tui inspect`` of the national CSV (target ≤ 0.3 s for the whole process) against a
+  whole ``python -c "import pandas; pandas.read_csv(...)"`` process on the same file;
+* the peak resident memory (``os.wait4`` rusage) of ``sferum-tui inspect`` of the large CSV and
+  the large workbook, per MB of file, against ``pandas.read_csv`` / ``pandas.read_excel``
+  (engine calamine: openpyxl needs minutes for such a file) on the same files.
+  Bounds: CSV ≤ 3× the file size + 150 MB; a workbook ≤ 50 MB read with a peak ≤ 1.5 GB in ≤ 30 s.
+
+    python benchmarks/bench_csv.py                 # ≈2 minutes the first time (generation)
+    python benchmarks/bench_csv.py --runs 7 --csv-mb 100 --xlsx-mb 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "_work" / "csv"
+sys.path.insert(0, str(ROOT))
+MB = 1 << 20
+
+
+# A child started by vfork inherits its parent's peak memory at exec (Linux keeps the larger
+# high-water mark), and this script holds the national rows while it generates files; so each
+# measured command is started by a small launcher, whose child's peak is the command's own.
+_LAUNCH = """import os, subprocess, sys, time
+t0 = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = child.stderr.read()
+_, status, usage = os.wait4(child.pid, 0)
+elapsed = time.perf_counter() - t0
+with open(sys.argv[1], "w") as fh:
+    fh.write(f"{os.waitstatus_to_exitcode(status)} {elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}\\n"
+             + err.decode(errors="replace"))
+"""
+
+
+def run_child(args: list[str]) -> tuple[float, float, float]:
+    """(seconds, peak RSS MiB, CPU seconds) of a child process that must succeed."""
+    res = WORK / "child.txt"
+    subprocess.run([sys.executable, "-c", _LAUNCH, str(res), *args], check=True)
+    first, _, err = res.read_text().partition("\n")
+    code, elapsed, peak, cpu = first.split()
+    if code != "0":
+        raise SystemExit(f"child failed ({code}): {' '.join(args)}\n{err}")
+    return float(elapsed), int(peak) / 1024.0, float(cpu)
+
+
+def medians(args: list[str], runs: int) -> tuple[float, float, float]:
+    got = [run_child(args) for _ in range(runs)]
+    return tuple(statistics.median(x[i] for x in got) for i in range(3))
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sferum_tui", *args]
+
+
+def national_csv(rows: int) -> Path:
+    from sferum_tui.core.demo import write_country_week
+
+    target = WORK / f"country_{rows}.csv"
+    if not target.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        path = write_country_week(WORK / "gen", fmt="csv", seed=1, rows=rows)
+        shutil.move(str(path), target)
+        shutil.rmtree(WORK / "gen", ignore_errors=True)
+    return target
+
+
+def _table(src: Path) -> tuple[list[str], list[list[str]]]:
+    """(title and header lines, data rows) of the generated national CSV."""
+    text = src.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    start = next(i for i, r in enumerate(rows) if r and r[0].startswith("№"))
+    return rows[: start + 1], rows[start + 1:]
+
+
+def _repeated(src: Path, target_mb: float):
+    """The national rows repeated (with a new ИНН each) until about ``target_mb`` of CSV."""
+    head, body = _table(src)
+    inn = next(c for c, name in enumerate(head[-1]) if name.startswith("ИНН"))
+    per_row = src.stat().st_size / len(body)
+    total = int(target_mb * MB / per_row)
+    yield from head
+    for k in range(total):
+        row = list(body[k % len(body)])
+        if row[inn].isdigit():
+            row[inn] = str(1_000_000_000 + k)
+        yield row
+
+
+def big_csv(src: Path, mb: float) -> Path:
+    target = WORK / f"big_{mb:g}mb.csv"
+    if not target.exists():
+        with open(target, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, delimiter=";").writerows(_repeated(src, mb))
+    return target
+
+
+def big_xlsx(src: Path, mb: float) -> Path:
+    """A workbook of about ``mb`` MB: ~12 bytes of xlsx per CSV byte / 2.3 (measured on the
+    national file: 8.3 MB of CSV → 3.65 MB of xlsx)."""
+    import xlsxwriter
+
+    target = WORK / f"big_{mb:g}mb.xlsx"
+    if not target.exists():
+        wb = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+        ws = wb.add_worksheet("Мониторинг")
+        for r, row in enumerate(_repeated(src, mb * 2.3)):
+            for c, v in enumerate(row):
+                if v.isdigit() and len(v) < 7:
+                    ws.write_number(r, c, int(v))
+                else:
+                    ws.write_string(r, c, v)
+        wb.close()
+    return target
+
+
+def main() -> int:
+    from _setup import compile_package
+
+    compile_package()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=45_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--csv-mb", type=float, default=60)
+    ap.add_argument("--xlsx-mb", type=float, default=25)
+    ap.add_argument("--mem-runs", type=int, default=3)
+    opts = ap.parse_args()
+
+    t0 = time.perf_counter()
+    nat = national_csv(opts.rows)
+    big = big_csv(nat, opts.csv_mb)
+    wbk = big_xlsx(nat, opts.xlsx_mb)
+    print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {big.name}, {wbk.name}", file=sys.stderr)
+
+    def pandas_csv(path: Path) -> list[str]:
+        return [sys.executable, "-c", "import pandas; pandas.read_csv(%r, sep=';', skiprows=2, dtype=str)" % str(path)]
+
+    def pandas_xlsx(path: Path) -> list[str]:
+        return [sys.executable, "-c", "import pandas; pandas.read_excel(%r, header=None, engine='calamine')" % str(path)]
+
+    rows = []  # (step, seconds, peak MiB, MB of file, pandas seconds, pandas peak, target, cpu, pandas cpu)
+    # interleave ours and pandas' runs so both see the same machine load
+    ours, theirs = [], []
+    for _ in range(opts.runs):
+        ours.append(run_child(cli("inspect", str(nat))))
+        theirs.append(run_child(pandas_csv(nat)))
+    med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
+    size = nat.stat().st_size / MB
+    rows.append((f"inspect national csv ({opts.rows} rows)", med(ours, 0), med(ours, 1), size,
+                 med(theirs, 0), med(theirs, 1), "≤ 0.3 s", med(ours, 2), med(theirs, 2)))
+    for label, path, pandas_cmd, bound in (
+        ("inspect large csv", big, pandas_csv, lambda mb: f"≤ {3 * mb + 150:.0f} MiB"),
+        ("inspect large xlsx", wbk, pandas_xlsx, lambda mb: "≤ 1536 MiB, ≤ 30 s"),
+    ):
+        t, m, c = medians(cli("inspect", str(path)), opts.mem_runs)
+        pt, pm, pc = medians(pandas_cmd(path), opts.mem_runs)
+        mb = path.stat().st_size / MB
+        rows.append((label, t, m, mb, pt, pm, bound(mb), c, pc))
+    base_t, base_m, base_c = medians([sys.executable, "-c", "pass"], opts.runs)
+
+    print()
+    print(f"{'step':<34} {'file MB':>7} {'median s':>9} {'cpu s':>6} {'pandas s':>9} {'cpu s':>6} {'vs pandas':>9} "
+          f"{'peak MiB':>9} {'MiB/MB':>7} {'pandas MiB':>10} {'MiB/MB':>7}  target")
+    print("-" * 140)
+    for name, t, m, mb, pt, pm, target, c, pc in rows:
+        print(f"{name:<34} {mb:>7.1f} {t:>9.3f} {c:>6.2f} {pt:>9.3f} {pc:>6.2f} {pt / t:>8.2f}x {m:>9.0f} {m / mb:>7.2f} "
+              f"{pm:>10.0f} {pm / mb:>7.2f}  {target}")
+    print(f"{'(python -c pass)':<34} {'':>7} {base_t:>9.3f} {base_c:>6.2f} {'':>9} {'':>6} {'':>9} {base_m:>9.0f}")
+    print()
+    print("Wall-clock medians of fresh processes; cpu s: user + system time of the same processes (less"
+          " sensitive to a busy machine).  vs pandas: pandas' seconds / ours (above 1: we are faster)."
+          "  MiB/MB: peak resident memory of the whole process per MB of input file.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
