@@ -1109,7 +1109,7 @@ def _derivations_for(cfg_or_parts) -> _Derivations:
         act, inds = cfg_or_parts.activity_rule, cfg_or_parts.all_indicators
     else:
         act, inds = cfg_or_parts
-    pairs = {i.key: (i.numerator, i.denominator) for i in inds if i.is_ratio}
+    pairs = {i.key: (str(i.numerator), str(i.denominator)) for i in inds if i.is_ratio}
     return _Derivations(
         activity=parse_rule(act.expression),
         messaging=pairs.get("teacher_messaging", ("teachers_active", "teachers")),
@@ -1207,8 +1207,8 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
     scope = Scope(region=region, municipalities=tuple(munis))
 
     th_t = _Tbl(_table(w, data, "thresholds", ("low_messaging", "registration_full")), "thresholds")
-    th = Thresholds(low_messaging=_share(w, th_t, "low_messaging", 0.30),
-                    registration_full=_share(w, th_t, "registration_full", 1.0))
+    th = Thresholds(low_messaging=_share(w, th_t, "low_messaging", 0.30) or 0.0,
+                    registration_full=_share(w, th_t, "registration_full", 1.0) or 0.0)
 
     ar_t = _Tbl(_table(w, data, "activity_rule", ("users_more_than", "classes_at_least")), "activity_rule")
     act = ActivityRule(users_more_than=_int(w, ar_t, "users_more_than", 2, maximum=COUNT_MAX),

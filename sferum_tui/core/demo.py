@@ -396,12 +396,12 @@ def build_population(scale: str = "region", seed: int = 1, *, size: int | None =
     muni_sizes_a = np.array(muni_sizes, dtype=np.int64)
     n = int(muni_sizes_a.sum())
     muni_index = np.repeat(np.arange(len(munis)), muni_sizes_a)
-    urban = np.array(urban_flags, dtype=bool)[muni_index]
+    urban_arr = np.array(urban_flags, dtype=bool)[muni_index]
 
     # kinds: mostly schools; kindergartens and colleges mostly in towns
     u = rng.random(n)
-    kind_idx = np.where(u < np.where(urban, 0.09, 0.05), 1,
-                        np.where(u > np.where(urban, 0.95, 0.985), 2, 0))
+    kind_idx = np.where(u < np.where(urban_arr, 0.09, 0.05), 1,
+                        np.where(u > np.where(urban_arr, 0.95, 0.985), 2, 0))
     kind = np.array(KINDS, dtype=object)[kind_idx]
 
     # names per municipality (text: a Python loop, ~40k short strings at country scale)
@@ -414,13 +414,13 @@ def build_population(scale: str = "region", seed: int = 1, *, size: int | None =
         start = stop
     # within a municipality: schools first, in name order, as an official list reads
     name_rank = np.empty(n, dtype=np.int64)
-    name_rank[sorted(range(n), key=lambda i: _natural_key(names[i]))] = np.arange(n)
+    name_rank[sorted(range(n), key=lambda i: _natural_key(str(names[i])))] = np.arange(n)
     order = np.lexsort((name_rank, kind_idx, muni_index))
     names, kind, kind_idx = names[order], kind[order], kind_idx[order]
 
     # staff: lognormal by kind and place
     mean = np.select([kind_idx == 1, kind_idx == 2], [25.0, 110.0],
-                     default=np.where(urban, 85.0, 32.0))
+                     default=np.where(urban_arr, 85.0, 32.0))
     staff = np.maximum(4, np.round(mean * rng.lognormal(-0.08, 0.4, n))).astype(np.int64)
 
     # ИНН: region code + tax office + serial + check digit; unique (distinct within a region,
@@ -447,7 +447,7 @@ def build_population(scale: str = "region", seed: int = 1, *, size: int | None =
     muni_arr = np.array(munis, dtype=object)[muni_index]
     return Population(scale=scale, seed=int(seed), region=region_arr, municipality=muni_arr,
                       org_id=org_id, org_name=names, alt_name=alt, kind=kind,
-                      staff_total=staff, urban=urban, registry_only=registry_only)
+                      staff_total=staff, urban=urban_arr, registry_only=registry_only)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1137,7 +1137,7 @@ def _workbook(path: Path, week: WeekData | None, title: str):
     return wb, fmts
 
 
-def _write_header(ws, top: int, header: list[tuple[str, ...]], fmt) -> int:
+def _write_header(ws, top: int, header: Sequence[tuple[str, ...]], fmt) -> int:
     """Write a header of 1 or 2 rows (merged cells) strictly row by row (constant_memory)."""
     depth = max(len(h) for h in header)
     for c, parts in enumerate(header):
@@ -1189,7 +1189,7 @@ def _write_rows(ws, first: int, table: _Table, total_fmt) -> int:
     return r
 
 
-def _set_widths(ws, header: list[tuple[str, ...]]) -> None:
+def _set_widths(ws, header: Sequence[tuple[str, ...]]) -> None:
     for c, parts in enumerate(header):
         text = parts[-1]
         width = 48 if "Наименование" in text or text == "Организация" else (
@@ -1212,7 +1212,7 @@ def _write_summary_sheet(wb, fmts, week: WeekData) -> None:
         ws.write_string(3, c, h, fmts["head"])
     several = len(set(week.region.tolist())) > 1
     keys = (week.municipality + " (" + week.region + ")") if several else week.municipality
-    order = {}
+    order: dict[str, int] = {}
     code = np.array([order.setdefault(k, len(order)) for k in keys.tolist()], dtype=np.int64)
     m = len(order)
     n_org = np.bincount(code, minlength=m)

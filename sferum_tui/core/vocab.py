@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sferum_tui.core.text import fold
@@ -114,8 +114,10 @@ def signed_pp(delta: Any, digits: int = 1, *, unit: bool = False) -> str:
 def _as_date(value: Any) -> date | None:
     if is_missing(value):
         return None
+    if isinstance(value, datetime):   # a datetime or a pandas Timestamp: its day
+        return value.date()
     if isinstance(value, date):
-        return value.date() if hasattr(value, "to_pydatetime") else value
+        return value
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:

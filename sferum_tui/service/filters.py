@@ -77,6 +77,7 @@ class FilterSpec:
             thr = threshold if isinstance(threshold, float) else parse_threshold(threshold)
         if low and low_messaging is not True:
             thr = parse_threshold(low_messaging)
+        munis: tuple[str, ...]
         if isinstance(municipality, str):
             munis = (municipality,) if municipality.strip() else ()
         else:
@@ -107,7 +108,10 @@ class FilterSpec:
         return replace(self, threshold=max(0.0, min(1.0, thr)))
 
     def toggled(self, name: str) -> "FilterSpec":
-        return replace(self, **{name: not getattr(self, name)})
+        if name not in TOGGLES:
+            raise ValueError(f"not an on/off filter: {name}")
+        flags: dict[str, Any] = {name: not getattr(self, name)}
+        return replace(self, **flags)
 
     def cleared(self) -> "FilterSpec":
         """No filter on; the chosen threshold is kept (it is a setting, not a filter)."""

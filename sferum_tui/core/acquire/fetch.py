@@ -1041,7 +1041,7 @@ class Fetcher:
         from email.utils import parsedate_to_datetime
 
         step = tr("проверка ссылки", "checking the link")
-        resp = self._request(http, src, src.url, step=step, method="HEAD")
+        resp = self._request(http, src, src.url or "", step=step, method="HEAD")
         if resp.status_code in (404, 410):
             raise self._fail(src, step, tr(
                 "файла по ссылке нет (HTTP {c}) — ссылку удалили или в ней ошибка",
@@ -1207,7 +1207,7 @@ class Fetcher:
                 snaps = self._store_obj().snapshots()
             except UserError as exc:
                 raise FetchError(exc.message) from None
-            self._known = {getattr(s, "sha256", None) for s in snaps} - {None}
+            self._known = {s.sha256 for s in snaps if s.sha256}
         return sha in self._known
 
     def _record(self, f: RemoteFile, sha: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -1222,6 +1222,7 @@ class Fetcher:
 
     def _fetch_one(self, src: Source, http, f: RemoteFile, report: FetchReport) -> None:
         downloaded = src.kind != "folder"
+        path: Path | None
         if downloaded:
             path = self._download(src, http, f)
         else:

@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -341,7 +341,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     source = _st.CodeSource(store, cfg)
     prev = _previous_week(weeks, snap.period_start)
     prev_num = np.full((n, len(NUMERIC_FIELDS)), np.nan)
-    prev_status = np.full(n, None, dtype=object)
+    prev_status: Any = np.full(n, None, dtype=object)
     in_previous = np.zeros(n, dtype=bool)
     prev_inactive = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     prev_msg = np.full(n, np.nan)
@@ -353,8 +353,9 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
         source.put(prev.id, *_st.with_absent(pframe["org_uid"].to_numpy(dtype=np.int64),
                                              pcols["_codes"], staff))
         pu = pframe["org_uid"].to_numpy(dtype=np.int64)
-        pos = np.minimum(np.searchsorted(pu, uids), max(len(pu) - 1, 0))
-        in_previous = (pu[pos] == uids) if len(pu) else in_previous
+        pos: np.ndarray = np.minimum(np.searchsorted(pu, uids), max(len(pu) - 1, 0))
+        if len(pu):
+            in_previous = pu[pos] == uids
         for j, f in enumerate(NUMERIC_FIELDS):
             prev_num[:, j] = np.where(in_previous, pframe[f].to_numpy(dtype=float)[pos], np.nan)
         prev_status = np.where(in_previous, pframe["status"].to_numpy(dtype=object)[pos], None)
@@ -409,13 +410,13 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     out["prev_status"] = prev_status
     for j, f in enumerate(NUMERIC_FIELDS):
         out[f"prev_{f}"] = prev_num[:, j]
-    out = _object_frame(out)
-    out.attrs.update(snapshot_id=snap.id, week_start=snap.period_start.isoformat(),
-                     week_end=snap.period_end.isoformat(),
-                     previous_id=prev.id if prev else None,
-                     previous_start=prev.start.isoformat() if prev else None,
-                     previous_end=prev.end.isoformat() if prev else None)
-    return out
+    table = _object_frame(out)
+    table.attrs.update(snapshot_id=snap.id, week_start=snap.period_start.isoformat(),
+                       week_end=snap.period_end.isoformat(),
+                       previous_id=prev.id if prev else None,
+                       previous_start=prev.start.isoformat() if prev else None,
+                       previous_end=prev.end.isoformat() if prev else None)
+    return table
 
 
 def _object_frame(data: dict) -> "pd.DataFrame":
@@ -977,8 +978,7 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
     present_ids = hist["snapshot_id"].to_numpy(dtype=np.int64) if hist is not None \
         else np.empty(0, dtype=np.int64)
     if not len(present_ids) and not in_registry:
-        out = pd.DataFrame(columns=output_columns(cfg, history=True))
-        return out
+        return pd.DataFrame(columns=output_columns(cfg, history=True))
     if in_registry or not len(present_ids):
         span = weeks
     else:
@@ -1069,8 +1069,8 @@ def org_history(store: "Store", cfg: "Config", org_uid: int) -> "pd.DataFrame":
         c = codes[r]
         run = np.where(c == 2, run + 1, np.where(c == 1, 0, run))
         streak[r] = run
-    for k, i in enumerate(cfg.indicators):
-        out[f"weeks_below_{i.key}"] = streak[:, k]
+    for k, ind in enumerate(cfg.indicators):
+        out[f"weeks_below_{ind.key}"] = streak[:, k]
     out["weeks_below"] = streak.max(axis=1) if streak.shape[1] else np.zeros(n, dtype=np.int32)
     out["reasons"] = cols["reasons"]
     out["row"] = frame["row"].array

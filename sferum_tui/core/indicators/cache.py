@@ -248,12 +248,12 @@ def pack_codes(uids: np.ndarray, codes: np.ndarray) -> np.ndarray:
     k = codes.shape[1]
     dtype, half, planes = _layout(k)
     size = int(uids.max()) + 1 if len(uids) else 0
-    words = np.zeros((len(uids), planes), dtype=dtype)
+    words: np.ndarray = np.zeros((len(uids), planes), dtype=dtype)
     for j in range(k):
         p, b = divmod(j, half)
         words[:, p] |= ((codes[:, j] == 1).astype(dtype) << dtype(b)) | \
             ((codes[:, j] == 2).astype(dtype) << dtype(b + half))
-    out = np.zeros((size, planes), dtype=dtype)
+    out: np.ndarray = np.zeros((size, planes), dtype=dtype)
     out[uids] = words
     return out
 
@@ -269,7 +269,7 @@ def read_codes(store: "Store", key: str, snapshot_ids: Iterable[int]) -> dict[in
                             f"WHERE config_key = ? AND snapshot_id IN ({marks})", (key, *ids))
     except UserError:
         return {}
-    out = {}
+    out: dict[int, np.ndarray] = {}
     for sid, n, k, blob in rows:
         dtype, _, planes = _layout(k)
         out[sid] = np.frombuffer(blob, dtype=dtype).reshape(n, planes)

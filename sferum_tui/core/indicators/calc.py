@@ -335,6 +335,6 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
 
 def _registration_pair(cfg: "Config") -> tuple[str, str]:
     for ind in cfg.all_indicators:
-        if ind.key == "staff_registration" and ind.is_ratio:
+        if ind.key == "staff_registration" and ind.numerator and ind.denominator:
             return ind.numerator, ind.denominator
     return "teachers", "staff_total"

@@ -743,7 +743,7 @@ def _render_json(df, ctx: _Ctx) -> bytes:
     keys = _json_keys(df)
     rows = []
     for rec in _records(df, keys):
-        obj = {}
+        obj: dict[str, Any] = {}
         for k, v in zip(keys, rec):
             if k == "reasons":
                 obj[k] = _reasons_list(v)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Iterable
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.fields import STATUS_ACTIVE, STATUS_INACTIVE
@@ -254,7 +254,7 @@ class Resolver:
         self._prefetch({k for p in prepared
                         if not p.inn or p.inn not in self.inn_to_uid
                         or self.spelling.get(self.inn_to_uid[p.inn]) != p.ids
-                        for k in p.keys})
+                        for k in p.keys if k is not None})
         notes: list[str] = []
         used: dict[int, int] = {}     # uid → row that took it in this file
         assigned: list[tuple[Prepared, int]] = []
@@ -307,7 +307,7 @@ class Resolver:
                                 "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
                                 b=p.row, o=p.name, a=_first_row_named(assigned, p.keys[1])))
             if uid is None:
-                uid = self._new_org(identity.display_key_of(key_r, key_m), None)
+                uid = self._new_org(identity.display_key_of(key_r, key_m) or "", None)
             self._map_keys(uid, key_r, key_m)
             if self.spelling.get(uid) != p.ids:
                 self._note_spelling(uid, p)
@@ -331,7 +331,7 @@ class Resolver:
                 self.org_key[uid] = key
         if self.new_orgs:
             wanted = [key for _, key, _ in self.new_orgs]
-            taken = set()
+            taken: set[str] = set()
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i:i + 500]
                 taken.update(k for (k,) in con.execute(
@@ -344,7 +344,7 @@ class Resolver:
                 renamed.append((uid, key, inn))
             self.new_orgs = renamed
             self.org_key.update((uid, key) for uid, key, _ in renamed)
-            first = {}
+            first: dict[int, Any] = {}
             for p, uid in assigned:
                 first.setdefault(uid, p)
             now = utc_now()

@@ -249,7 +249,7 @@ class Shortlists:
         note = _clean_note(note)
         with self.store.transaction() as con:
             self._create_in(con, name)
-            list_id = self._list_id(con, name)
+            list_id = self._require(con, name)
             known = self._org_details(con, uids)
             unknown = [u for u in uids if u not in known]
             if unknown:
