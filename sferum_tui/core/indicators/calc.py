@@ -14,7 +14,6 @@ for an "up" share, a zero denominator: a school with 0 teachers is below any mes
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
