@@ -34,6 +34,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from sferum_tui.service.vocab import fold
 from sferum_tui.i18n import tr
 from sferum_tui.tui.school import localize_bindings
 
@@ -56,7 +57,7 @@ DEFAULT_FORMAT = "xlsx"
 def slug(text: str, limit: int = 40) -> str:
     """A file-name-safe piece of ``text``: lower case, letters (Cyrillic kept), digits, dots and
     hyphens; everything else becomes one hyphen."""
-    text = str(text or "").strip().casefold().replace("ё", "е")
+    text = fold(str(text or ""))
     text = re.sub(r"[^\w.]+", "-", text, flags=re.UNICODE).replace("_", "-")
     text = re.sub(r"-{2,}", "-", text).strip("-.")
     return text[:limit].rstrip("-.")

@@ -26,6 +26,7 @@ from sferum_tui.i18n import get_language, plural_ru, tr
 from sferum_tui.service.console import format_share, next_publication
 from sferum_tui.service.vocab import (
     PercentError,
+    fold,
     is_missing,
     parse_percent,
     percent_input,
@@ -399,10 +400,10 @@ class PickerScreen(ModalScreen[Any]):
                 yield Label(self.hint, classes="hint")
 
     def _options(self, needle: str) -> list[Option]:
-        needle = needle.casefold().replace("ё", "е").strip()
+        needle = fold(needle)
         out = []
         for index, (value, text) in enumerate(self.options):
-            if needle and needle not in text.casefold().replace("ё", "е"):
+            if needle and needle not in fold(text):
                 continue
             out.append(Option(text, id=str(index)))
         return out

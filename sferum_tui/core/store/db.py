@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from sferum_tui.core.text import fold
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import (
     COUNT_FIELDS,
@@ -843,9 +844,9 @@ class Store:
             return self._orgs_where("WHERE 0", ())
         if text.isdigit():
             return self._orgs_where("WHERE o.inn LIKE ?", (text + "%",))
-        needle = _fold_ci(text)
+        needle = fold(text)
         names = self._texts()["org_name"].by_id
-        ids = [i for i, name in enumerate(names) if name is not None and needle in _fold_ci(name)]
+        ids = [i for i, name in enumerate(names) if name is not None and needle in fold(name)]
         if not ids:
             return self._orgs_where("WHERE 0", ())
         marks = ",".join(map(str, ids))   # integers from the database itself
@@ -1092,10 +1093,6 @@ def _facts_frame(rows: list[tuple], columns: tuple[str, ...],
 
 def _date_or_none(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _fold_ci(text: str) -> str:
-    return str(text).casefold().replace("ё", "е")
 
 
 def _dumps(value) -> str:

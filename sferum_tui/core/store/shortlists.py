@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
 from sferum_tui.core.errors import UserError
+from sferum_tui.core.text import fold
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ _DEFAULT_NAMES = ("рассылка", "mailing")
 
 
 def _name_key(name: str) -> str:
-    key = " ".join(name.split()).casefold().replace("ё", "е")
+    key = fold(name)
     return _DEFAULT_NAMES[0] if key in _DEFAULT_NAMES else key
 
 
