@@ -1,5 +1,5 @@
 """The report commands (summary, schools, history, changes) through the real CLI, on the
-three-week fixture of test_indicators.py (the expectations there are computed by hand)."""
+three-week fixture of indicators_support.py (the expectations there are computed by hand)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_indicators import ORGS, build_home  # noqa: E402
+from indicators_support import ORGS, build_home  # noqa: E402
 
 from sferum_tui.cli import main  # noqa: E402
 
