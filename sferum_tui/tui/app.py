@@ -392,9 +392,7 @@ class SferumApp(App[int]):
         from sferum_tui.tui.school import drop_kept_school
 
         drop_kept_school(self)  # its tabs and titles are in the old language
-        install_bindings(self, "app")
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        install_bindings(self, "app")  # the keymap (by binding id) still applies
         main = self.main_screen
         if main is not None:
             state: MainState = main.state

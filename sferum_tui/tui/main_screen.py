@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import Filters, format_share, shortlist_title
+from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
@@ -184,10 +185,9 @@ def open_school(app, api: "ConsoleAPI", org_uid: Any, week_id: int | None) -> bo
 class SearchInput(Input):
     """``/``: incremental search by name or ИНН; Esc clears it, Enter/↓ go back to the table."""
 
-    BINDINGS = [
-        Binding("escape", "close(True)", "Clear", show=False, id="search.clear"),
-        Binding("down", "close(False)", "To the table", show=False, id="search.to_table"),
-    ]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        install_bindings(self, "search")
 
     def action_close(self, clear: bool) -> None:
         screen = self.screen
@@ -352,11 +352,10 @@ class MainScreen(Screen):
 
     def _key_hints(self) -> dict[str, str]:
         hints: dict[str, str] = {}
-        for _, binding in self._bindings:
+        for binding in node_bindings(self):
             if binding.id and binding.id not in hints:
                 hints[binding.id] = binding.key_display or self.app.get_key_display(binding)
-        keymap = getattr(self.app, "_keymap", {}) or {}
-        for binding_id, keys in keymap.items():
+        for binding_id, keys in app_keymap(self.app).items():
             first = keys.split(",")[0]
             hints[binding_id] = self.app.get_key_display(Binding(first, ""))
         return hints

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
@@ -35,6 +34,7 @@ from sferum_tui.service.vocab import (
 )
 from sferum_tui.service.headline import OVERDUE_AS_DATE, deadline_text
 from sferum_tui.service.vocab import integer as format_int
+from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI, View
@@ -378,11 +378,10 @@ class PickerScreen(ModalScreen[Any]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="picker.cancel")]
-
     def __init__(self, title: str, options: list[tuple[Any, str]], *, current: Any = None,
                  with_filter: bool = True, hint: str = "") -> None:
         super().__init__()
+        install_bindings(self, "picker")
         self.title_text = title
         self.options = options
         self.current = current
@@ -496,10 +495,9 @@ class ThresholdDialog(ModalScreen[float | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="threshold.cancel")]
-
     def __init__(self, current: float, default: float) -> None:
         super().__init__()
+        install_bindings(self, "threshold")
         self.current = current
         self.default = default
 
