@@ -31,32 +31,16 @@ from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
     ChipBar, HeaderBar, KpiStrip, MunicipalityPicker, PickerScreen, StatusLine,
-    ThresholdDialog, format_delta_pp, format_int,
+    ThresholdDialog, format_delta_pp, format_int, STATE_STYLE, state_text,
 )
 
 if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI, View
 
-__all__ = ["MainScreen", "MainState", "school_columns", "open_school", "push_optional"]
+__all__ = ["MainScreen", "MainState", "school_columns", "push_optional"]
 
 
 # --------------------------------------------------------------------------- columns
-
-STATE_TEXT = {
-    "active": ("активна", "active"),
-    "inactive": ("не активна", "inactive"),
-    "newly_inactive": ("▼ не активна", "▼ inactive"),
-    "recovered": ("▲ активна", "▲ active"),
-    "missing": ("нет в файле", "missing"),
-}
-STATE_STYLE = {"active": "success", "recovered": "success", "inactive": "error",
-               "newly_inactive": "error", "missing": "muted"}
-
-
-def _state_text(value: Any) -> str:
-    ru, en = STATE_TEXT.get(str(value), (str(value), str(value)))
-    return tr(ru, en)
-
 
 def _share(value: Any) -> str:
     return format_share(float(value))
@@ -119,7 +103,7 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
                min_width=12),
         Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
                max_width=12 if narrow else 24, formatter=short_area if narrow else None),
-        Column("state", tr("Статус", "Status"), formatter=_state_text,
+        Column("state", tr("Статус", "Status"), formatter=state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
         Column("messaging_share", tr("Пишут", "Msg"), formatter=_share,
                style_fn=messaging_style, align="right"),
@@ -167,15 +151,6 @@ def push_optional(app, module: str, cls: str, *args, callback=None) -> bool:
                       e=exc), severity="warning", markup=False)
         return False
     app.push_screen(screen_cls(*args), callback=callback)
-    return True
-
-
-def open_school(app, api: "ConsoleAPI", org_uid: Any, week_id: int | None) -> bool:
-    if org_uid is None or week_id is None:
-        return False
-    from sferum_tui.tui.school import open_school_screen
-
-    open_school_screen(app, api, int(org_uid), week_id)  # read first, then one paint
     return True
 
 
@@ -596,10 +571,9 @@ class MainScreen(Screen):
     # -- other views ----------------------------------------------------------------------
 
     def action_open_school(self) -> None:
-        key = self.table.cursor_key
-        if key is None:
-            return
-        open_school(self.app, self.api, key, self.state.week_id)
+        from sferum_tui.tui.school import open_school
+
+        open_school(self.app, self.api, self.table.cursor_key, self.state.week_id)
 
     def action_rollup(self) -> None:
         if self.state.week_id is None:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI
 
 __all__ = [
-    "SchoolScreen", "SchoolData", "load_school", "open_school_screen",
+    "SchoolScreen", "SchoolData", "load_school", "open_school", "open_school_screen",
     "current_shortlist",
     "fmt_share", "fmt_count", "VIEWS",
 ]
@@ -343,6 +343,14 @@ def load_school(api: Any, org_uid: int, week_id: Any,
         messaging_bar=bar_of("teacher_messaging"),
         users_bar=float(act.users_more_than), classes_bar=float(act.classes_at_least),
     )
+
+
+def open_school(app: Any, api: Any, org_uid: Any, week_id: Any) -> bool:
+    """Open the school at a table's cursor (nothing when there is no row or no week)."""
+    if org_uid is None or week_id is None:
+        return False
+    open_school_screen(app, api, int(org_uid), week_id)  # read first, then one paint
+    return True
 
 
 def open_school_screen(app: Any, api: Any, org_uid: int, week_id: Any,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HeaderBar", "KpiStrip", "KpiCard", "ChipBar", "StatusLine", "PickerScreen",
     "MunicipalityPicker", "ThresholdDialog", "format_int", "format_delta_pp", "weekday_short",
+    "STATE_STYLE", "state_text",
 ]
 
 WEEKDAYS = (("пн", "Mon"), ("вт", "Tue"), ("ср", "Wed"), ("чт", "Thu"), ("пт", "Fri"),
@@ -56,6 +57,23 @@ def weekday_short(d: datetime) -> str:
 def format_delta_pp(delta: float | None, digits: int = 1) -> str:
     """A KPI's change in percentage points (``▲1,2`` / ``▼0,4`` / ``=``); "" when unknown."""
     return "" if is_missing(delta) else signed_pp(delta, digits)
+
+
+# A school's state in the schools and changes tables: its words, and its theme style.
+STATE_TEXT = {
+    "active": ("активна", "active"),
+    "inactive": ("не активна", "inactive"),
+    "newly_inactive": ("▼ не активна", "▼ inactive"),
+    "recovered": ("▲ активна", "▲ active"),
+    "missing": ("нет в файле", "missing"),
+}
+STATE_STYLE = {"active": "success", "recovered": "success", "inactive": "error",
+               "newly_inactive": "error", "missing": "muted"}
+
+
+def state_text(value: Any) -> str:
+    ru, en = STATE_TEXT.get(str(value), (str(value), str(value)))
+    return tr(ru, en)
 
 
 def _ago(then: datetime, now: datetime) -> str:
