@@ -335,7 +335,7 @@ async def test_palette_runs_console_commands(home):
         await pilot.press(*"неактив")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.state.filters.inactive and screen.loads >= 2)
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.filters.inactive)
         from sferum_tui.tui.app import SferumCommands
 
         titles = [t for t, _, _ in SferumCommands(screen)._commands()]

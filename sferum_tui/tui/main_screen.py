@@ -198,9 +198,7 @@ class MainScreen(Screen):
         self.view: "View | None" = None
         self.marks: set[int] = set()
         self.ready = False
-        """True once a view has been shown (tests and the benchmark wait for it)."""
-        self.loads = 0
-        """How many views have been shown (tests wait for the next one)."""
+        """True once a view has been shown (until then there is no chrome to draw)."""
         self._generation = 0
         self._pending_sort = self.state.sort
         self._saving_marks = 0
@@ -305,10 +303,9 @@ class MainScreen(Screen):
             table.move_cursor_to_key(keep)
         table.loading = False
         self._show_chrome()
-        self.ready = True
-        self.loads += 1
-        if self.loads == 1:
+        if not self.ready:  # the first table is up
             self.set_timer(1.0, _settle_garbage)
+        self.ready = True
         if week_changed:
             week_id = view.week.info.id
             neighbours = [i for i in (self.api.neighbour(week_id, -1),
@@ -667,21 +664,16 @@ class MainScreen(Screen):
         self.app.start_fetch()
 
 
-_settled = False
-
-
 def _settle_garbage() -> None:
     """Once the first table is up: collect start-up garbage, then move everything alive (modules,
     classes, the app's widgets) out of the collector's sight (``gc.freeze``), so that a full
     collection later walks only what came after.  Without it a full collection while a new
     week was being drawn took ~60 ms of the ≤300 ms a week may take.  A week's tables hold no
     reference cycles, so weeks dropped from the cache are still freed."""
-    global _settled
     import gc
 
-    if _settled:  # once per process (a test session runs many apps)
+    if gc.get_freeze_count():  # once per process (a language switch makes a new screen)
         return
-    _settled = True
     gc.collect()
     gc.freeze()
 

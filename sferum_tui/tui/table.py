@@ -343,8 +343,6 @@ class FrameTable(ScrollView, can_focus=True):
         self._line_width = 0
         self._na: tuple[Any, ...] = ()
         self._ready = False  # mounted: sizes known, messages can be posted
-        self.render_line_count = 0
-        """How many lines this widget has rendered (for tests and benchmarks)."""
         self.precompute_sort_keys = True
         """Rank the text columns of a big new frame in a worker thread after it is shown."""
 
@@ -997,7 +995,6 @@ class FrameTable(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        self.render_line_count += 1
         width = self._line_width or self.scrollable_content_region.width
         if y == 0:
             return self._render_header(width)
