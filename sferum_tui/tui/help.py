@@ -1,11 +1,13 @@
 """The console's keys, in one table, and the F1 help screen built from it.
 
-Every key binding of the app and its screens is declared here as data (:data:`KEYS`): an ``id``
+Every key binding of the app, its screens, dialogs and widgets (the tables, the search field)
+is declared here as data (:data:`KEYS`), and nowhere else: an ``id``
 (what ``[keys]`` in the config remaps), the keys on a Latin layout, the action, and the
 description in both languages.  From it come:
 
-* the ``Binding`` objects of each screen (:func:`bindings`), built when the screen is made so the
-  descriptions follow the interface language, with each letter key's **Russian-layout twin**
+* the ``Binding`` objects of each screen or widget (:func:`bindings`, given to it by
+  :func:`install_bindings` through :mod:`sferum_tui.tui.bindings_shim`), built when it is made
+  so the descriptions follow the interface language, with each letter key's **Russian-layout twin**
   added (``q`` → ``q,й``): officials type on ЙЦУКЕН and Textual matches the character typed, so
   the twin is the key in the same physical place;
 * the keymap from the config (:func:`keymap_from_config`): a remapped letter gets its twin too;
