@@ -129,9 +129,9 @@ def watch_views(app, probe: Probe) -> None:
     original = MainScreen.on_main_screen_view_ready
 
     def on_view_ready(self, message):
-        before = self.loads
+        before = self.view
         original(self, message)
-        if self.loads > before and getattr(app, "_bench_waiting", False):
+        if self.view is not before and getattr(app, "_bench_waiting", False):
             app._bench_waiting = False
             probe.arm()
 
@@ -159,7 +159,7 @@ def child_first_paint(home: str, timeout: float) -> None:
     from sferum_tui.tui.main_screen import MainScreen
 
     imported = time.time()
-    app = make_app(context(Path(home)), poll_seconds=3600, prefetch=True)  # as run_console
+    app = make_app(context(Path(home)), poll_seconds=3600)  # as run_console
     probe = Probe(app)
     app._bench_waiting = True
     watch_views(app, probe)
@@ -203,7 +203,7 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
     from sferum_tui.tui.app import make_app
     from sferum_tui.tui.main_screen import MainScreen
 
-    app = make_app(context(Path(home)), poll_seconds=3600, prefetch=True)  # as run_console
+    app = make_app(context(Path(home)), poll_seconds=3600)  # as run_console
     probe = Probe(app)
     app._bench_waiting = True
     watch_views(app, probe)

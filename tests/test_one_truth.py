@@ -134,7 +134,7 @@ async def _console_numbers(home: Path, back: int) -> dict:
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60, prefetch=True)
+    app = make_app(ctx, poll_seconds=60)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         for _ in range(back):
@@ -214,16 +214,16 @@ async def test_the_same_threshold_selects_the_same_schools_everywhere(env, capsy
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60, prefetch=True)
+    app = make_app(ctx, poll_seconds=60)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         await pilot.press("t")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ThresholdDialog")
         field = app.screen.query_one("#threshold-input")
         field.value = text
-        before = screen.loads
+        before = screen.view
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.loads > before and screen.view is not None
+        await wait_for(pilot, lambda: screen.view is not before and screen.view is not None
                        and screen.view.filters.low_messaging)
         view = screen.view
         shown = set(view.week.frame["org_uid"].to_numpy()[view.rows].tolist())

@@ -262,7 +262,7 @@ def _console_session(home: Path) -> list:
     async def session():
         ctx = Context(paths=resolve_paths(str(home)), lang="ru", demo=False, config_path=None,
                       theme=None, home_arg=str(home))
-        app = make_app(ctx, prefetch=True)
+        app = make_app(ctx)
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(500):
                 if isinstance(app.screen, MainScreen) and app.screen.ready:

@@ -335,7 +335,7 @@ async def test_palette_runs_console_commands(home):
         await pilot.press(*"неактив")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.state.filters.inactive and screen.loads >= 2)
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.filters.inactive)
         from sferum_tui.tui.app import SferumCommands
 
         titles = [t for t, _, _ in SferumCommands(screen)._commands()]
@@ -681,3 +681,33 @@ def test_kpi_card_deadline_line(days, expected):
                           delta=None, days_left=days, deadline=date(2023, 4, 27))
     third = KpiCard.render_kpi(kpi, 40).split("\n")[2]
     assert Text.from_markup(third.replace("$text-", "")).plain == expected
+
+
+async def test_config_keys_reach_the_school_screen_and_labels_follow_the_language(home):
+    """The drill-down's keys come from the one KEYS table: a [keys] remap reaches them (with
+    the Russian twin), F1 lists them as remapped, and a language switch relabels its footer."""
+    from textual.widgets._footer import FooterKey
+
+    from sferum_tui.tui.help import key_table
+    from sferum_tui.tui.school import SchoolScreen
+
+    (home / "config.toml").write_text('[keys]\n"school.next_view" = "n"\n', encoding="utf-8")
+    app = console(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        assert "| `n` `т` | Следующий вид" in key_table(app)
+        app.switch_language("en")
+        await wait_ready(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SchoolScreen) and app.screen.charts_ready)
+        school = app.screen
+        assert school.view == "history"
+        await pilot.press("n")
+        assert school.view == "messaging"
+        await pilot.press("т")                               # n's place on ЙЦУКЕН
+        assert school.view == "users"
+        await pilot.press("v")                               # the old key is free now
+        assert school.view == "users"
+        await wait_for(pilot, lambda: "View" in {str(k.description) for k in school.query(FooterKey)})
+        labels = {str(k.description) for k in school.query(FooterKey)}
+        assert {"Back", "Mark", "View"} <= labels and "Назад" not in labels

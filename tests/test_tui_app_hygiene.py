@@ -55,3 +55,49 @@ def test_the_console_module_does_import_textual(name):
     _, textual_modules, code, err = _imports_of(name)
     assert code == 0, err
     assert "textual" in textual_modules.split(",")
+
+
+def _tui_import_graph() -> dict[str, set[str]]:
+    """Console module → the console modules it imports, lazily too (imports inside functions,
+    and module names given as strings to ``importlib``)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import sferum_tui.tui
+
+    folder = Path(sferum_tui.tui.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.update(re.findall(r"^sferum_tui\.tui\.\w+$", node.value))
+        graph[path.stem] = {name.split(".")[2] for name in found
+                            if name.startswith("sferum_tui.tui.") and name.count(".") >= 2} - {path.stem}
+    return graph
+
+
+def test_console_modules_import_each_other_without_a_cycle():
+    graph = _tui_import_graph()
+    assert "changes" in graph["main_screen"]  # the probe sees lazy imports
+
+    cycles: list[list[str]] = []
+
+    def walk(node: str, trail: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in trail:
+                cycles.append(trail[trail.index(nxt):] + [nxt])
+            elif len(trail) < len(graph):
+                walk(nxt, trail + [nxt])
+
+    for start in graph:
+        walk(start, [start])
+    assert not cycles, "import cycles between console modules: " + "; ".join(
+        " → ".join(c) for c in cycles[:5])

@@ -41,12 +41,12 @@ def test_main_screen_filtered(snap_compare, snapshot_home, lang, size):
 
     async def run_before(pilot) -> None:
         screen = await wait_ready(pilot)
-        loads = screen.loads
+        before = screen.view
         await pilot.press("w")
-        await wait_for(pilot, lambda: screen.loads > loads)
-        loads = screen.loads
+        await wait_for(pilot, lambda: screen.view is not before)
+        before = screen.view
         await pilot.press("c")
-        await wait_for(pilot, lambda: screen.loads > loads)
+        await wait_for(pilot, lambda: screen.view is not before)
         screen.table.sort_by("messaging_share")
         await pilot.pause(0.1)
 

@@ -102,8 +102,23 @@ def console(home: Path, lang: str = "ru", theme: str | None = None, poll: float 
     """The app exactly as ``sferum-tui`` builds it, with the clock pinned."""
     from sferum_tui.tui.app import make_app
 
-    return make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll,
-                    prefetch=True)
+    app = make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll)
+    record_notices(app)
+    return app
+
+
+def record_notices(app) -> list[str]:
+    """Keep the text of every notification the app shows in ``app.notices`` (a toast leaves
+    the screen after a few seconds; the tests check what it said)."""
+    app.notices = []
+    show = app.notify
+
+    def notify(message: str, *, title: str = "", **kwargs: Any) -> None:
+        app.notices.append(f"{title}: {message}" if title else message)
+        show(message, title=title, **kwargs)
+
+    app.notify = notify
+    return app.notices
 
 
 async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -128,9 +143,9 @@ async def wait_ready(pilot) -> Any:
 async def press_and_reload(pilot, *keys: str) -> None:
     """Press keys on the main screen and wait for the table to show the result."""
     main_screen = pilot.app.main_screen
-    before = main_screen.loads
+    before = main_screen.view  # each view shown is a new one
     await pilot.press(*keys)
-    await wait_for(pilot, lambda: main_screen.loads > before)
+    await wait_for(pilot, lambda: main_screen.view is not before)
 
 
 def screen_text(app) -> str:

@@ -169,8 +169,6 @@ class SferumApp(App[int]):
         self._signature: StoreSignature | None = None
         self._fetch_cancel: threading.Event | None = None
         self.fetching = False
-        self.notices: list[str] = []
-        """Texts of the notifications shown (tests read them)."""
         install_bindings(self, "app")
 
     # -- start-up ---------------------------------------------------------------------------
@@ -205,11 +203,6 @@ class SferumApp(App[int]):
         if self._fetch_cancel is not None:
             self._fetch_cancel.set()
         self.api.close()
-
-    def notify(self, message: str, *, title: str = "", severity="information",
-               timeout: float | None = None, markup: bool = True) -> None:
-        self.notices.append(f"{title}: {message}" if title else message)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- screens ----------------------------------------------------------------------------
 
@@ -392,9 +385,7 @@ class SferumApp(App[int]):
         from sferum_tui.tui.school import drop_kept_school
 
         drop_kept_school(self)  # its tabs and titles are in the old language
-        install_bindings(self, "app")
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        install_bindings(self, "app")  # the keymap (by binding id) still applies
         main = self.main_screen
         if main is not None:
             state: MainState = main.state
@@ -463,13 +454,13 @@ def _default_context() -> Any:
 
 
 def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
-             poll_seconds: float = POLL_SECONDS, prefetch: bool = False) -> SferumApp:
+             poll_seconds: float = POLL_SECONDS) -> SferumApp:
     """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
     ``theme`` and ``config()``), the tests and ``textual serve`` alike.
 
     A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
-    ``now`` pins the clock (snapshot tests).  ``prefetch`` (``sferum-tui`` itself) starts
-    reading the latest week on the store's thread at once, while Textual starts up.
+    ``now`` pins the clock (snapshot tests).  The latest week starts being read on the
+    store's thread at once, while Textual starts up.
     """
     ctx = ctx if ctx is not None else _default_context()
     if hasattr(ctx, "config"):
@@ -482,13 +473,12 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     set_language(lang)
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
     api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
-    if prefetch:
-        api.submit(api.warm_latest)
+    api.submit(api.warm_latest)
     return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds)
 
 
 def run_console(ctx: Any) -> int:
     """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
-    app = make_app(ctx, prefetch=True)
+    app = make_app(ctx)
     result = app.run()
     return int(result or 0)

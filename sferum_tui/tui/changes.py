@@ -16,9 +16,9 @@ from textual.worker import get_current_worker
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import format_share
 from sferum_tui.tui.help import install_bindings
-from sferum_tui.tui.main_screen import STATE_STYLE, _state_text, open_school
+from sferum_tui.tui.school import open_school
 from sferum_tui.tui.table import Column, FrameTable
-from sferum_tui.tui.widgets import format_delta_pp, format_int
+from sferum_tui.tui.widgets import STATE_STYLE, format_delta_pp, format_int, state_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,7 @@ def _sign_style(v: Any) -> str | None:
 def change_columns(frame: "pd.DataFrame") -> list[Column]:
     candidates = [
         Column("org_name", tr("Организация", "Organisation"), max_width=30, min_width=12),
-        Column("state", tr("Статус", "Status"), formatter=_state_text,
+        Column("state", tr("Статус", "Status"), formatter=state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
         Column("d_messaging_share", tr("Изм. пишут", "Msg chg"),
                formatter=lambda v: format_delta_pp(float(v)) or "—", style_fn=_sign_style,

@@ -25,18 +25,17 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from sferum_tui.service.vocab import fold
 from sferum_tui.i18n import tr
-from sferum_tui.tui.school import localize_bindings
+from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,11 +114,6 @@ def _shown(path: Path) -> str:
 class ExportDialog(ModalScreen["Path | None"]):
     """Choose a format and a path, then export through the core (see the module docstring)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel"),
-        Binding("ctrl+s", "export", "Export", id="export.run"),
-    ]
-
     DEFAULT_CSS = """
     ExportDialog {
         align: center middle;
@@ -186,8 +180,7 @@ class ExportDialog(ModalScreen["Path | None"]):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        localize_bindings(self, {"export.cancel": ("Отмена", "Cancel"),
-                                 "export.run": ("Выгрузить", "Export")})
+        install_bindings(self, "export")
         self.api = api
         self.df = df
         self.week_label = week_label

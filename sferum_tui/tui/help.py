@@ -1,11 +1,13 @@
 """The console's keys, in one table, and the F1 help screen built from it.
 
-Every key binding of the app and its screens is declared here as data (:data:`KEYS`): an ``id``
+Every key binding of the app, its screens, dialogs and widgets (the tables, the search field)
+is declared here as data (:data:`KEYS`), and nowhere else: an ``id``
 (what ``[keys]`` in the config remaps), the keys on a Latin layout, the action, and the
 description in both languages.  From it come:
 
-* the ``Binding`` objects of each screen (:func:`bindings`), built when the screen is made so the
-  descriptions follow the interface language, with each letter key's **Russian-layout twin**
+* the ``Binding`` objects of each screen or widget (:func:`bindings`, given to it by
+  :func:`install_bindings` through :mod:`sferum_tui.tui.bindings_shim`), built when it is made
+  so the descriptions follow the interface language, with each letter key's **Russian-layout twin**
   added (``q`` → ``q,й``): officials type on ЙЦУКЕН and Textual matches the character typed, so
   the twin is the key in the same physical place;
 * the keymap from the config (:func:`keymap_from_config`): a remapped letter gets its twin too;
@@ -19,12 +21,13 @@ from importlib import resources
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
 from sferum_tui.i18n import get_language, tr
+from sferum_tui.tui.bindings_shim import app_keymap, set_bindings
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -59,7 +62,7 @@ class Key:
     action: str
     ru: str
     en: str
-    screen: str = "main"      # app | main | rollup | changes | welcome | help
+    screen: str = "main"      # where it works: a key of WHERE
     show: bool = True         # in the Footer
     priority: bool = False
     section: str = "view"     # for the help's tables
@@ -99,6 +102,8 @@ SECTIONS = {
     "week": ("Недели", "Weeks"),
     "list": ("Списки, выгрузка, загрузка", "Lists, export, fetch"),
     "app": ("Общие", "General"),
+    "screens": ("Экраны школы, списка, выгрузки и выбора", "School, list, export and picker screens"),
+    "cursor": ("Курсор и поле поиска", "Cursor and the search field"),
 }
 
 KEYS: tuple[Key, ...] = (
@@ -200,7 +205,90 @@ KEYS: tuple[Key, ...] = (
     # -- the help itself
     Key("help_close", "escape,q,f1", "close", "Закрыть", "Close", "help", section="app",
         display="Esc", long_ru="Закрыть справку", long_en="Close the help"),
+    # -- the school screen (the drill-down)
+    Key("school.back", "escape", "back", "Назад", "Back", "school", section="screens",
+        long_ru="Назад к таблице школ", long_en="Back to the schools table"),
+    Key("school.mark", "space", "toggle_mark", "В список", "Mark", "school", section="screens",
+        long_ru="Отметить школу в текущий список / снять отметку",
+        long_en="Mark the school into the current list / unmark it"),
+    Key("school.next_view", "v", "next_view", "Вид", "View", "school", section="screens",
+        long_ru="Следующий вид: история, сообщения, пользователи, классы",
+        long_en="Next view: history, messaging, users, classes"),
+    Key("school.view_history", "1", "show_view('history')", "История", "History", "school",
+        show=False, section="screens", long_ru="Вид «История»", long_en="The history view"),
+    Key("school.view_messaging", "2", "show_view('messaging')", "Сообщения", "Messaging",
+        "school", show=False, section="screens", long_ru="Вид «Сообщения»",
+        long_en="The messaging view"),
+    Key("school.view_users", "3", "show_view('users')", "Пользователи", "Users", "school",
+        show=False, section="screens", long_ru="Вид «Пользователи»", long_en="The users view"),
+    Key("school.view_classes", "4", "show_view('classes')", "Классы", "Classes", "school",
+        show=False, section="screens", long_ru="Вид «Классы»", long_en="The classes view"),
+    # -- the shortlist screen and its list picker
+    Key("shortlist.back", "escape", "back", "Назад", "Back", "shortlist", section="screens",
+        long_ru="Назад к таблице школ", long_en="Back to the schools table"),
+    Key("shortlist.remove", "x,delete", "remove", "Убрать", "Remove", "shortlist",
+        section="screens", long_ru="Убрать школу из списка", long_en="Remove the school from the list"),
+    Key("shortlist.switch", "l", "switch", "Списки", "Lists", "shortlist", section="screens",
+        long_ru="Выбрать другой список или создать новый",
+        long_en="Pick another list or make a new one"),
+    Key("shortlist.export", "e", "export", "Выгрузить", "Export", "shortlist", section="screens",
+        long_ru="Выгрузить список (CSV, XLSX, Markdown)",
+        long_en="Export the list (CSV, XLSX, Markdown)"),
+    Key("shortlist.copy", "c", "copy", "Копировать", "Copy", "shortlist", section="screens",
+        long_ru="Копировать список текстом", long_en="Copy the list as text"),
+    Key("shortlist_picker.cancel", "escape", "cancel", "Отмена", "Cancel", "shortlist_picker",
+        section="screens", long_ru="Закрыть выбор списка", long_en="Close the list picker"),
+    # -- the export dialog and the pickers
+    Key("export.cancel", "escape", "cancel", "Отмена", "Cancel", "export", section="screens",
+        long_ru="Закрыть выгрузку, ничего не записав", long_en="Close the export, writing nothing"),
+    Key("export.run", "ctrl+s", "export", "Выгрузить", "Export", "export", section="screens",
+        long_ru="Выгрузить в выбранный файл", long_en="Export to the chosen file"),
+    Key("picker.cancel", "escape", "cancel", "Отмена", "Cancel", "picker", show=False,
+        section="screens", long_ru="Закрыть выбор (недели, муниципалитета, сортировки)",
+        long_en="Close the picker (week, municipality, sort)"),
+    Key("threshold.cancel", "escape", "cancel", "Отмена", "Cancel", "threshold", show=False,
+        section="screens", long_ru="Закрыть ввод порога, не меняя его",
+        long_en="Close the threshold dialog, changing nothing"),
+    # -- the search field and the cursor in every table
+    Key("search.clear", "escape", "close(True)", "Сброс", "Clear", "search", show=False,
+        section="cursor", long_ru="Очистить поиск и вернуться к таблице",
+        long_en="Clear the search and go back to the table"),
+    Key("search.to_table", "down", "close(False)", "К таблице", "To the table", "search",
+        show=False, section="cursor", display="↓", long_ru="Из поиска — к таблице (также Enter)",
+        long_en="From the search to the table (also Enter)"),
+    Key("frametable.cursor_up", "up,k", "cursor_up", "Вверх", "Up", "frametable", show=False,
+        section="cursor", long_ru="Строка вверх", long_en="Row up"),
+    Key("frametable.cursor_down", "down,j", "cursor_down", "Вниз", "Down", "frametable",
+        show=False, section="cursor", long_ru="Строка вниз", long_en="Row down"),
+    Key("frametable.page_up", "pageup", "page_up", "Стр. вверх", "Page up", "frametable",
+        show=False, section="cursor", long_ru="Страница вверх", long_en="Page up"),
+    Key("frametable.page_down", "pagedown", "page_down", "Стр. вниз", "Page down", "frametable",
+        show=False, section="cursor", long_ru="Страница вниз", long_en="Page down"),
+    Key("frametable.first_row", "home", "first_row", "В начало", "First row", "frametable",
+        show=False, section="cursor", long_ru="Первая строка", long_en="First row"),
+    Key("frametable.last_row", "end", "last_row", "В конец", "Last row", "frametable",
+        show=False, section="cursor", long_ru="Последняя строка", long_en="Last row"),
+    Key("frametable.left", "left", "scroll_column_left", "Влево", "Left", "frametable",
+        show=False, section="cursor", long_ru="На столбец влево", long_en="One column left"),
+    Key("frametable.right", "right", "scroll_column_right", "Вправо", "Right", "frametable",
+        show=False, section="cursor", long_ru="На столбец вправо", long_en="One column right"),
+    Key("frametable.select", "enter", "select_row", "Открыть", "Open", "frametable", show=False,
+        section="cursor", long_ru="Открыть строку под курсором", long_en="Open the row at the cursor"),
 )
+
+# The screens whose footer starts with F1 (the app's own bindings come last in a footer).
+_F1_FIRST = ("main", "rollup", "changes", "welcome")
+
+# Where a key works, as the help's «Где» column says it.
+WHERE: dict[str, tuple[str, str]] = {
+    "app": ("везде", "everywhere"), "main": ("таблица школ", "schools table"),
+    "rollup": ("муниципалитеты", "municipalities"), "changes": ("изменения", "changes"),
+    "welcome": ("приветствие", "welcome"), "help": ("справка", "help"),
+    "school": ("школа", "school"), "shortlist": ("список", "list"),
+    "shortlist_picker": ("выбор списка", "list picker"), "export": ("выгрузка", "export"),
+    "picker": ("выбор из списка", "pickers"), "threshold": ("порог", "threshold"),
+    "search": ("поле поиска", "search field"), "frametable": ("любая таблица", "any table"),
+}
 
 
 def bindings(screen: str, narrow: bool = False) -> list[Binding]:
@@ -208,7 +296,7 @@ def bindings(screen: str, narrow: bool = False) -> list[Binding]:
     ``narrow``: the Footer of an 80-column terminal (keys marked ``narrow=False`` hidden)."""
     out = []
     chosen = [k for k in KEYS if k.screen == screen]
-    if screen not in ("app", "help"):  # F1 first in every footer
+    if screen in _F1_FIRST:  # F1 first in the footer
         chosen = [k for k in KEYS if k.id == "help"] + chosen
     groups: dict[tuple[str, str], Binding.Group] = {}
     for key in chosen:
@@ -223,55 +311,18 @@ def bindings(screen: str, narrow: bool = False) -> list[Binding]:
 
 
 def install_bindings(node, screen: str, narrow: bool = False) -> None:
-    """Give ``node`` (a screen or the app) the bindings of ``screen`` in the current language.
+    """Give ``node`` (the app, a screen or a widget) the bindings of ``screen`` from
+    :data:`KEYS` in the current language, besides its class's own (Tab, Ctrl+C …).
 
-    Textual keeps a per-instance copy of the class's bindings (``_bindings``); replacing it when
-    the node is made lets the Footer descriptions follow the language chosen at run time, while
-    the class's own bindings (Tab, Ctrl+C …) stay.
+    Called when the node is made, and again after a language switch or a resize that changes
+    the footer; see :mod:`sferum_tui.tui.bindings_shim` for why this is not class-level
+    ``BINDINGS``.
     """
-    base = node._merged_bindings or BindingsMap()
-    node._bindings = BindingsMap.merge([base, BindingsMap(bindings(screen, narrow))])
-
-
-# The screens written beside this module: (module, class, where ru/en); their bindings carry
-# ids too, and the help lists them (descriptions from the module's ``_BINDING_TEXTS``).
-OTHER_SCREENS = (
-    ("sferum_tui.tui.school", "SchoolScreen", ("школа", "school")),
-    ("sferum_tui.tui.shortlist", "ShortlistScreen", ("список", "list")),
-    ("sferum_tui.tui.export_dialog", "ExportDialog", ("выгрузка", "export")),
-)
-OWN_WIDGET_IDS = ("frametable.cursor_up", "frametable.cursor_down", "frametable.page_up",
-                  "frametable.page_down", "frametable.first_row", "frametable.last_row",
-                  "frametable.left", "frametable.right", "frametable.select", "picker.cancel",
-                  "threshold.cancel", "search.clear", "search.to_table")
-
-
-def other_screen_bindings() -> list[tuple[str, Binding, str]]:
-    """``(where, binding with its description in the current language, id)`` of the other
-    screens' keys (those that cannot be imported are skipped)."""
-    import importlib
-
-    rows: list[tuple[str, Binding, str]] = []
-    for module_name, class_name, (ru, en) in OTHER_SCREENS:
-        try:
-            module = importlib.import_module(module_name)
-            cls = getattr(module, class_name)
-        except (ImportError, AttributeError):
-            continue
-        texts = dict(getattr(module, "_BINDING_TEXTS", {}) or {})
-        texts.update({"export.cancel": ("Отмена", "Cancel"), "export.run": ("Выгрузить", "Export")})
-        for binding in cls.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.id:
-                continue
-            description = tr(*texts[binding.id]) if binding.id in texts else binding.description
-            rows.append((tr(ru, en), Binding(binding.key, binding.action, description,
-                                             id=binding.id), binding.id))
-    return rows
+    set_bindings(node, bindings(screen, narrow))
 
 
 def known_binding_ids() -> set[str]:
-    return ({k.id for k in KEYS} | set(OWN_WIDGET_IDS)
-            | {binding_id for _, _, binding_id in other_screen_bindings()})
+    return {k.id for k in KEYS}
 
 
 def keymap_from_config(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -312,13 +363,8 @@ def _display_keys(app: "App | None", keys: str, action: str) -> str:
 
 def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None) -> str:
     """Markdown tables of every key, by section, with the keys as they are now bound."""
-    keymap = keymap if keymap is not None else (getattr(app, "_keymap", None) or {})
-    where = {
-        "app": tr("везде", "everywhere"), "main": tr("таблица школ", "schools table"),
-        "rollup": tr("муниципалитеты", "municipalities"),
-        "changes": tr("изменения", "changes"), "welcome": tr("приветствие", "welcome"),
-        "help": tr("справка", "help"),
-    }
+    keymap = keymap if keymap is not None else app_keymap(app)
+    where = {screen: tr(ru, en) for screen, (ru, en) in WHERE.items()}
     lines: list[str] = []
     for section, (ru, en) in SECTIONS.items():
         rows = [k for k in KEYS if k.section == section]
@@ -332,20 +378,6 @@ def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None)
             lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} "
                          f"| `{k.id}` |")
         lines.append("")
-    others = other_screen_bindings()
-    if others:
-        lines.append(f"### {tr('Экраны школы, списка и выгрузки', 'School, list and export screens')}")
-        lines.append("")
-        lines.append(tr("| Клавиши | Действие | Где | id |", "| Keys | Action | Where | id |"))
-        lines.append("|---|---|---|---|")
-        for where_text, binding, binding_id in others:
-            keys = keymap.get(binding_id) or binding.key
-            lines.append(f"| {_display_keys(app, keys, binding.action)} | {binding.description} "
-                         f"| {where_text} | `{binding_id}` |")
-        lines.append("")
-    lines.append(tr(
-        "Курсор: `↑` `↓` (и `k` `j` / `л` `о`), `PgUp` `PgDn`, `Home` `End`; `←` `→` — столбцы.",
-        "Cursor: `↑` `↓` (and `k` `j`), `PgUp` `PgDn`, `Home` `End`; `←` `→` move by column."))
     return "\n".join(lines)
 
 

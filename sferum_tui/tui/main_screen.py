@@ -26,36 +26,21 @@ from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import Filters, format_share, shortlist_title
+from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
     ChipBar, HeaderBar, KpiStrip, MunicipalityPicker, PickerScreen, StatusLine,
-    ThresholdDialog, format_delta_pp, format_int,
+    ThresholdDialog, format_delta_pp, format_int, STATE_STYLE, state_text,
 )
 
 if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI, View
 
-__all__ = ["MainScreen", "MainState", "school_columns", "open_school", "push_optional"]
+__all__ = ["MainScreen", "MainState", "school_columns", "push_optional"]
 
 
 # --------------------------------------------------------------------------- columns
-
-STATE_TEXT = {
-    "active": ("активна", "active"),
-    "inactive": ("не активна", "inactive"),
-    "newly_inactive": ("▼ не активна", "▼ inactive"),
-    "recovered": ("▲ активна", "▲ active"),
-    "missing": ("нет в файле", "missing"),
-}
-STATE_STYLE = {"active": "success", "recovered": "success", "inactive": "error",
-               "newly_inactive": "error", "missing": "muted"}
-
-
-def _state_text(value: Any) -> str:
-    ru, en = STATE_TEXT.get(str(value), (str(value), str(value)))
-    return tr(ru, en)
-
 
 def _share(value: Any) -> str:
     return format_share(float(value))
@@ -118,7 +103,7 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
                min_width=12),
         Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
                max_width=12 if narrow else 24, formatter=short_area if narrow else None),
-        Column("state", tr("Статус", "Status"), formatter=_state_text,
+        Column("state", tr("Статус", "Status"), formatter=state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
         Column("messaging_share", tr("Пишут", "Msg"), formatter=_share,
                style_fn=messaging_style, align="right"),
@@ -169,25 +154,15 @@ def push_optional(app, module: str, cls: str, *args, callback=None) -> bool:
     return True
 
 
-def open_school(app, api: "ConsoleAPI", org_uid: Any, week_id: int | None) -> bool:
-    if org_uid is None or week_id is None:
-        return False
-    from sferum_tui.tui.school import open_school_screen
-
-    open_school_screen(app, api, int(org_uid), week_id)  # read first, then one paint
-    return True
-
-
 # --------------------------------------------------------------------------- the screen
 
 
 class SearchInput(Input):
     """``/``: incremental search by name or ИНН; Esc clears it, Enter/↓ go back to the table."""
 
-    BINDINGS = [
-        Binding("escape", "close(True)", "Clear", show=False, id="search.clear"),
-        Binding("down", "close(False)", "To the table", show=False, id="search.to_table"),
-    ]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        install_bindings(self, "search")
 
     def action_close(self, clear: bool) -> None:
         screen = self.screen
@@ -223,9 +198,7 @@ class MainScreen(Screen):
         self.view: "View | None" = None
         self.marks: set[int] = set()
         self.ready = False
-        """True once a view has been shown (tests and the benchmark wait for it)."""
-        self.loads = 0
-        """How many views have been shown (tests wait for the next one)."""
+        """True once a view has been shown (until then there is no chrome to draw)."""
         self._generation = 0
         self._pending_sort = self.state.sort
         self._saving_marks = 0
@@ -330,10 +303,9 @@ class MainScreen(Screen):
             table.move_cursor_to_key(keep)
         table.loading = False
         self._show_chrome()
-        self.ready = True
-        self.loads += 1
-        if self.loads == 1:
+        if not self.ready:  # the first table is up
             self.set_timer(1.0, _settle_garbage)
+        self.ready = True
         if week_changed:
             week_id = view.week.info.id
             neighbours = [i for i in (self.api.neighbour(week_id, -1),
@@ -352,11 +324,10 @@ class MainScreen(Screen):
 
     def _key_hints(self) -> dict[str, str]:
         hints: dict[str, str] = {}
-        for _, binding in self._bindings:
+        for binding in node_bindings(self):
             if binding.id and binding.id not in hints:
                 hints[binding.id] = binding.key_display or self.app.get_key_display(binding)
-        keymap = getattr(self.app, "_keymap", {}) or {}
-        for binding_id, keys in keymap.items():
+        for binding_id, keys in app_keymap(self.app).items():
             first = keys.split(",")[0]
             hints[binding_id] = self.app.get_key_display(Binding(first, ""))
         return hints
@@ -597,10 +568,9 @@ class MainScreen(Screen):
     # -- other views ----------------------------------------------------------------------
 
     def action_open_school(self) -> None:
-        key = self.table.cursor_key
-        if key is None:
-            return
-        open_school(self.app, self.api, key, self.state.week_id)
+        from sferum_tui.tui.school import open_school
+
+        open_school(self.app, self.api, self.table.cursor_key, self.state.week_id)
 
     def action_rollup(self) -> None:
         if self.state.week_id is None:
@@ -694,21 +664,16 @@ class MainScreen(Screen):
         self.app.start_fetch()
 
 
-_settled = False
-
-
 def _settle_garbage() -> None:
     """Once the first table is up: collect start-up garbage, then move everything alive (modules,
     classes, the app's widgets) out of the collector's sight (``gc.freeze``), so that a full
     collection later walks only what came after.  Without it a full collection while a new
     week was being drawn took ~60 ms of the ≤300 ms a week may take.  A week's tables hold no
     reference cycles, so weeks dropped from the cache are still freed."""
-    global _settled
     import gc
 
-    if _settled:  # once per process (a test session runs many apps)
+    if gc.get_freeze_count():  # once per process (a language switch makes a new screen)
         return
-    _settled = True
     gc.collect()
     gc.freeze()
 

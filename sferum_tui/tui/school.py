@@ -23,16 +23,14 @@ this module only formats them.  Loading and the shortlist write run in thread wo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.content import Content
-from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Tab, Tabs
@@ -41,6 +39,7 @@ from sferum_tui.i18n import tr
 from sferum_tui.service.console import shortlist_title
 from sferum_tui.service.vocab import clean_text
 from sferum_tui.tui.charts import HistoryChart
+from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI
 
 __all__ = [
-    "SchoolScreen", "SchoolData", "load_school", "open_school_screen", "localize_bindings",
+    "SchoolScreen", "SchoolData", "load_school", "open_school", "open_school_screen",
     "current_shortlist",
     "fmt_share", "fmt_count", "VIEWS",
 ]
@@ -65,20 +64,6 @@ WIDE_MIN_HEIGHT = 34
 # --------------------------------------------------------------------------------------------
 # Small shared helpers (also used by the shortlist screen and the export dialog)
 # --------------------------------------------------------------------------------------------
-
-def localize_bindings(node: DOMNode, texts: dict[str, tuple[str, str]]) -> None:
-    """Give ``node``'s bindings their descriptions in the current language.
-
-    Class-level ``BINDINGS`` are built when the module is imported, before ``--lang`` is known;
-    this replaces the description of each binding whose ``id`` is in ``texts`` with
-    ``tr(ru, en)`` on this instance only (ids, keys and a user's keymap stay as they are).
-    """
-    mapping = node._bindings.key_to_bindings
-    for key, bindings in list(mapping.items()):
-        mapping[key] = [
-            replace(b, description=tr(*texts[b.id])) if b.id in texts else b for b in bindings
-        ]
-
 
 def current_shortlist(api: "ConsoleAPI") -> str:
     """The name of the shortlist marks go to (the console's choice, by default «Рассылка»)."""
@@ -360,6 +345,14 @@ def load_school(api: Any, org_uid: int, week_id: Any,
     )
 
 
+def open_school(app: Any, api: Any, org_uid: Any, week_id: Any) -> bool:
+    """Open the school at a table's cursor (nothing when there is no row or no week)."""
+    if org_uid is None or week_id is None:
+        return False
+    open_school_screen(app, api, int(org_uid), week_id)  # read first, then one paint
+    return True
+
+
 def open_school_screen(app: Any, api: Any, org_uid: int, week_id: Any,
                        callback: Callable[[Any], None] | None = None) -> None:
     """Read the school in a worker, then push its screen with the data (one paint, no
@@ -423,17 +416,6 @@ def drop_kept_school(app: Any) -> None:
 # The screen
 # --------------------------------------------------------------------------------------------
 
-_BINDING_TEXTS: dict[str, tuple[str, str]] = {
-    "school.back": ("Назад", "Back"),
-    "school.mark": ("В список", "Mark"),
-    "school.next_view": ("Вид", "View"),
-    "school.view_history": ("История", "History"),
-    "school.view_messaging": ("Сообщения", "Messaging"),
-    "school.view_users": ("Пользователи", "Users"),
-    "school.view_classes": ("Классы", "Classes"),
-}
-
-
 def _history_columns() -> list[Column]:
     return [
         Column("week", tr("Неделя", "Week"), max_width=23),
@@ -453,17 +435,6 @@ def _history_columns() -> list[Column]:
 
 class SchoolScreen(Screen[None]):
     """One organisation over the weeks.  See the module's docstring."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="school.back"),
-        Binding("space", "toggle_mark", "Mark", id="school.mark"),
-        Binding("v,м", "next_view", "View", id="school.next_view"),
-        Binding("1", "show_view('history')", "History", show=False, id="school.view_history"),
-        Binding("2", "show_view('messaging')", "Messaging", show=False,
-                id="school.view_messaging"),
-        Binding("3", "show_view('users')", "Users", show=False, id="school.view_users"),
-        Binding("4", "show_view('classes')", "Classes", show=False, id="school.view_classes"),
-    ]
 
     DEFAULT_CSS = """
     SchoolScreen {
@@ -566,7 +537,7 @@ class SchoolScreen(Screen[None]):
         """``preloaded``: the school's data read before the screen was pushed
         (:func:`open_school_screen`): the first paint then shows it, with no loading frame."""
         super().__init__(name=name, id=id, classes=classes)
-        localize_bindings(self, _BINDING_TEXTS)
+        install_bindings(self, "school")
         from sferum_tui.i18n import get_language
 
         self.api = api

@@ -19,11 +19,10 @@ workers through ``api.call`` (the console's store thread) when the facade has on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -41,8 +40,8 @@ from sferum_tui.tui.school import (
     fmt_count,
     fmt_share,
     fmt_status,
-    localize_bindings,
 )
+from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 
 if TYPE_CHECKING:
@@ -63,10 +62,6 @@ shortlist_text = letter_text
 
 class ShortlistPicker(ModalScreen["str | None"]):
     """Choose a list, or type the name of a new one; dismissed with the name or ``None``."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="shortlist_picker.cancel"),
-    ]
 
     DEFAULT_CSS = """
     ShortlistPicker {
@@ -94,7 +89,7 @@ class ShortlistPicker(ModalScreen["str | None"]):
 
     def __init__(self, lists: list[tuple[str, int]], current: str) -> None:
         super().__init__()
-        localize_bindings(self, {"shortlist_picker.cancel": ("Отмена", "Cancel")})
+        install_bindings(self, "shortlist_picker")
         self.lists = lists
         self.current = current
 
@@ -139,15 +134,6 @@ class ShortlistPicker(ModalScreen["str | None"]):
 # The screen
 # --------------------------------------------------------------------------------------------
 
-_BINDING_TEXTS: dict[str, tuple[str, str]] = {
-    "shortlist.back": ("Назад", "Back"),
-    "shortlist.remove": ("Убрать", "Remove"),
-    "shortlist.switch": ("Списки", "Lists"),
-    "shortlist.export": ("Выгрузить", "Export"),
-    "shortlist.copy": ("Копировать", "Copy"),
-}
-
-
 def _columns() -> list[Column]:
     return [
         Column("_n", "№", width=3),
@@ -165,14 +151,6 @@ def _columns() -> list[Column]:
 
 class ShortlistScreen(Screen[None]):
     """A shortlist with the latest figures and reasons.  See the module's docstring."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="shortlist.back"),
-        Binding("x,ч,delete", "remove", "Remove", id="shortlist.remove"),
-        Binding("l,д", "switch", "Switch list", id="shortlist.switch"),
-        Binding("e,у", "export", "Export", id="shortlist.export"),
-        Binding("c,с", "copy", "Copy", id="shortlist.copy"),
-    ]
 
     DEFAULT_CSS = """
     ShortlistScreen {
@@ -219,7 +197,7 @@ class ShortlistScreen(Screen[None]):
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        localize_bindings(self, _BINDING_TEXTS)
+        install_bindings(self, "shortlist")
         self.api = api
         self.list_name: str = name or api.shortlist_name
         self.week_id = week_id   # the week being viewed (None: the latest)

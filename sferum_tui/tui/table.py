@@ -31,7 +31,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -39,6 +38,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sferum_tui.i18n import tr
+from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:  # pandas/numpy are imported lazily: the module loads before any data.
     import numpy as np
@@ -199,18 +199,6 @@ class FrameTable(ScrollView, can_focus=True):
         null_rep: Text of a missing value.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k,л", "cursor_up", "Up", show=False, id="frametable.cursor_up"),
-        Binding("down,j,о", "cursor_down", "Down", show=False, id="frametable.cursor_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="frametable.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="frametable.page_down"),
-        Binding("home", "first_row", "First row", show=False, id="frametable.first_row"),
-        Binding("end", "last_row", "Last row", show=False, id="frametable.last_row"),
-        Binding("left", "scroll_column_left", "Left", show=False, id="frametable.left"),
-        Binding("right", "scroll_column_right", "Right", show=False, id="frametable.right"),
-        Binding("enter", "select_row", "Open", show=False, id="frametable.select"),
-    ]
-
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "frametable--header",
         "frametable--header-sorted",
@@ -322,6 +310,7 @@ class FrameTable(ScrollView, can_focus=True):
         disabled: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        install_bindings(self, "frametable")
         self._columns: list[Column] | None = list(columns) if columns is not None else None
         self.key_column = key_column
         self.show_marks = show_marks
@@ -354,8 +343,6 @@ class FrameTable(ScrollView, can_focus=True):
         self._line_width = 0
         self._na: tuple[Any, ...] = ()
         self._ready = False  # mounted: sizes known, messages can be posted
-        self.render_line_count = 0
-        """How many lines this widget has rendered (for tests and benchmarks)."""
         self.precompute_sort_keys = True
         """Rank the text columns of a big new frame in a worker thread after it is shown."""
 
@@ -1008,7 +995,6 @@ class FrameTable(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        self.render_line_count += 1
         width = self._line_width or self.scrollable_content_region.width
         if y == 0:
             return self._render_header(width)

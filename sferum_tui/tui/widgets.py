@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
@@ -36,6 +35,7 @@ from sferum_tui.service.vocab import (
 )
 from sferum_tui.service.headline import OVERDUE_AS_DATE, deadline_text
 from sferum_tui.service.vocab import integer as format_int
+from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:
     from sferum_tui.service.console import ConsoleAPI, View
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HeaderBar", "KpiStrip", "KpiCard", "ChipBar", "StatusLine", "PickerScreen",
     "MunicipalityPicker", "ThresholdDialog", "format_int", "format_delta_pp", "weekday_short",
+    "STATE_STYLE", "state_text",
 ]
 
 WEEKDAYS = (("пн", "Mon"), ("вт", "Tue"), ("ср", "Wed"), ("чт", "Thu"), ("пт", "Fri"),
@@ -57,6 +58,23 @@ def weekday_short(d: datetime) -> str:
 def format_delta_pp(delta: float | None, digits: int = 1) -> str:
     """A KPI's change in percentage points (``▲1,2`` / ``▼0,4`` / ``=``); "" when unknown."""
     return "" if is_missing(delta) else signed_pp(delta, digits)
+
+
+# A school's state in the schools and changes tables: its words, and its theme style.
+STATE_TEXT = {
+    "active": ("активна", "active"),
+    "inactive": ("не активна", "inactive"),
+    "newly_inactive": ("▼ не активна", "▼ inactive"),
+    "recovered": ("▲ активна", "▲ active"),
+    "missing": ("нет в файле", "missing"),
+}
+STATE_STYLE = {"active": "success", "recovered": "success", "inactive": "error",
+               "newly_inactive": "error", "missing": "muted"}
+
+
+def state_text(value: Any) -> str:
+    ru, en = STATE_TEXT.get(str(value), (str(value), str(value)))
+    return tr(ru, en)
 
 
 def _ago(then: datetime, now: datetime) -> str:
@@ -379,11 +397,10 @@ class PickerScreen(ModalScreen[Any]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="picker.cancel")]
-
     def __init__(self, title: str, options: list[tuple[Any, str]], *, current: Any = None,
                  with_filter: bool = True, hint: str = "") -> None:
         super().__init__()
+        install_bindings(self, "picker")
         self.title_text = title
         self.options = options
         self.current = current
@@ -497,10 +514,9 @@ class ThresholdDialog(ModalScreen[float | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="threshold.cancel")]
-
     def __init__(self, current: float, default: float) -> None:
         super().__init__()
+        install_bindings(self, "threshold")
         self.current = current
         self.default = default
 
