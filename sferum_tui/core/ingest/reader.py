@@ -27,7 +27,6 @@ import hashlib
 import io
 import os
 import re
-import zipfile
 from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,9 @@ from pathlib import Path
 from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
+from sferum_tui.core.ingest import guard, textcheck
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.text import clean_text, shown_path
 from sferum_tui.core.ingest.period import (
     Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
 )
@@ -62,6 +64,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (rows-relative)
     visible: bool = True
     has_merge_info: bool = False
+    warnings: list[str] = field(default_factory=list)   # what loading repaired (mixed encodings)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class ReadResult:
 # --------------------------------------------------------------------------- file loading
 
 def _fail(path: str, ru: str, en: str, **kw) -> InputFileError:
-    return InputFileError(f"{path}: " + tr(ru, en, **kw), source=path)
+    return InputFileError(f"{shown_path(path)}: " + tr(ru, en, **kw), source=path)
 
 
 def _detect_format(path: str, head: bytes, ext: str) -> str:
@@ -164,31 +167,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
+def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
     from python_calamine import CalamineWorkbook
 
     kind = fmt
     if fmt == "xls" and "EncryptedPackage".encode("utf-16-le") in data:
         raise _fail(path, "книга защищена паролем (зашифрована); откройте её в Excel, снимите пароль и сохраните заново",
                     "the workbook is password-protected (encrypted); open it in Excel, remove the password and save it again")
+    # the limits, before python-calamine allocates (it aborts the process on a huge sheet area)
     if fmt == "zip":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                bad = None
-        except zipfile.BadZipFile:
-            raise _fail(path, "файл повреждён или обрезан (архив книги не читается); скачайте его заново",
-                        "the file is damaged or cut short (the workbook archive cannot be read); download it again") from None
-        if bad is not None:
-            raise _fail(path, "файл повреждён: часть «{part}» книги не читается; скачайте его заново",
-                        "the file is damaged: part {part!r} of the workbook cannot be read; download it again", part=bad)
-        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            kind = "xlsx"
-        elif "content.xml" in names:
-            kind = "ods"
-        else:
-            raise _fail(path, "это ZIP-архив, но не книга Excel или ODS",
-                        "this is a ZIP archive but not an Excel or ODS workbook")
+        kind = guard.check_zip(path, data, limits)
+    else:
+        guard.check_xls(path, data, limits)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets: list[Sheet] = []
@@ -209,7 +199,7 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
             has_info = raw_merges is not None and kind in ("xlsx", "xls", "ods")
             for (r0, c0), (r1, c1) in raw_merges or []:
                 merges.append((r0 - r_off, c0 - c_off, r1 - r_off, c1 - c_off))
-            sheets.append(Sheet(name, rows, r_off, c_off, merges, visible, has_info))
+            sheets.append(Sheet(clean_text(name), rows, r_off, c_off, merges, visible, has_info))
         wb.close()
     except UserError:
         raise
@@ -221,7 +211,8 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
     return kind, sheets
 
 
-def _decode_text(path: str, data: bytes) -> tuple[str, str]:
+def _decode_text(path: str, data: bytes, notes: list[str] | None = None) -> tuple[str, str]:
+    """(text, encoding); a repair of mixed encodings is told in ``notes`` (see textcheck)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -235,15 +226,10 @@ def _decode_text(path: str, data: bytes) -> tuple[str, str]:
             return data.decode(enc16), enc16
         except UnicodeDecodeError:
             raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError:
-        raise _fail(path, "не удалось определить кодировку текста (ожидались UTF-8 или Windows-1251)",
-                    "cannot tell the text encoding (expected UTF-8 or Windows-1251)") from None
+    text, encoding, warning = textcheck.decode_8bit(path, data)
+    if warning and notes is not None:
+        notes.append(warning)
+    return text, encoding
 
 
 def _choose_delimiter(text: str) -> str:
@@ -267,36 +253,39 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
-def _load_csv(path: str, data: bytes) -> tuple[str, list[Sheet]]:
-    text, encoding = _decode_text(path, data)
+def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
+    notes: list[str] = []
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        textcheck.check_line_length(path, data, limits.max_csv_line)
+    text, encoding = _decode_text(path, data, notes)
+    textcheck.check_nul(path, text)
     delim = _choose_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    old_limit = csv.field_size_limit(limits.max_csv_field)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        rows = list(reader)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _fail(path, "строка {line}: поле длиннее {limit} символов ([limits] max_csv_field); это не таблица CSV",
+                        "line {line}: a field longer than {limit} characters ([limits] max_csv_field); this is not a CSV table",
+                        line=reader.line_num, limit=limits.max_csv_field) from None
         raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
-    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
+    finally:
+        csv.field_size_limit(old_limit)
+    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes)]
 
 
-def load_sheets(path: str | os.PathLike) -> tuple[str, list[Sheet], bytes]:
-    """(format, sheets, raw bytes) of a file, or a one-line InputFileError."""
+def load_sheets(path: str | os.PathLike, limits: Limits | None = None) -> tuple[str, list[Sheet], bytes]:
+    """(format, sheets, raw bytes) of a file, or a one-line InputFileError.  ``limits`` (the
+    config's ``[limits]``; the defaults without it) are checked before any parser allocates."""
     spath = str(path)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise _fail(spath, "это папка, а не файл", "this is a folder, not a file")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise _fail(spath, "файл не найден", "file not found") from None
-    except PermissionError:
-        raise _fail(spath, "нет прав на чтение файла", "permission denied: the file cannot be read") from None
-    except OSError as exc:
-        raise _fail(spath, "файл не читается: {detail}", "the file cannot be read: {detail}",
-                    detail=exc.strerror or exc) from None
-    fmt = _detect_format(spath, data[:8192], p.suffix.lower())
+    limits = limits or DEFAULT_LIMITS
+    data = guard.read_input(spath, limits)
+    fmt = _detect_format(spath, data[:8192], Path(spath).suffix.lower())
     if fmt == "csv":
-        kind, sheets = _load_csv(spath, data)
+        kind, sheets = _load_csv(spath, data, limits)
     else:
-        kind, sheets = _load_workbook(spath, data, fmt)
+        kind, sheets = _load_workbook(spath, data, fmt, limits)
     return kind, sheets, data
 
 
@@ -807,26 +796,33 @@ class _Extractor:
             return out
         return [parse_text(v) for v in values]
 
+    def _pair(self, a: dict, b: dict) -> str:
+        """«строки 17 и 40», or with several sheets «лист «A», строка 17 и лист «B», строка 17»."""
+        if not self.multi:
+            return tr("строки {a} и {b}", "rows {a} and {b}", a=a["row"], b=b["row"])
+        return tr("лист «{sa}», строка {a} и лист «{sb}», строка {b}", "sheet «{sa}», row {a} and sheet «{sb}», row {b}",
+                  sa=a.get("sheet"), a=a["row"], sb=b.get("sheet"), b=b["row"])
+
     def _check_duplicates(self) -> None:
-        seen: dict[str, int] = {}
-        names: dict[str, int] = {}
+        seen: dict[str, dict] = {}
+        names: dict[str, dict] = {}
         for o in self.rows:
             inn = o.get("org_id")
             if inn:
                 if inn in seen:
-                    self.error(tr("строки {a} и {b}: один и тот же ИНН {inn}; ожидалась одна строка на организацию",
-                                  "rows {a} and {b}: the same ИНН {inn}; expected one row per organisation",
-                                  a=seen[inn], b=o["row"], inn=inn))
+                    self.error(tr("{rows}: один и тот же ИНН {inn}; ожидалась одна строка на организацию",
+                                  "{rows}: the same ИНН {inn}; expected one row per organisation",
+                                  rows=self._pair(seen[inn], o), inn=inn))
                 else:
-                    seen[inn] = o["row"]
+                    seen[inn] = o
             elif o.get("org_name"):
                 key = (o.get("region") or "") + "|" + _name_key(o.get("org_name"), o.get("municipality"))
                 if key in names:
-                    self.error(tr("строки {a} и {b}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
-                                  "rows {a} and {b}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
-                                  a=names[key], b=o["row"], name=o["org_name"]))
+                    self.error(tr("{rows}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
+                                  "{rows}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
+                                  rows=self._pair(names[key], o), name=o["org_name"]))
                 else:
-                    names[key] = o["row"]
+                    names[key] = o
 
 
 # --------------------------------------------------------------------------- public API
@@ -864,9 +860,9 @@ def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tu
 
 def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: str | None = None,
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-               need_period: bool = False) -> ReadResult:
+               need_period: bool = False, limits: Limits | None = None) -> ReadResult:
     spath = str(path)
-    kind, sheets, data = load_sheets(path)
+    kind, sheets, data = load_sheets(path, limits)
     try:
         mapper = HeaderMapper(extra_aliases)
     except ValueError as exc:
@@ -884,7 +880,9 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         raise _fail(spath, "не найдена строка заголовков таблицы в первых {n} строках: ожидались столбцы вроде «Наименование ОО» или «ИНН» и хотя бы один показатель",
                     "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
                     n=HEADER_SEARCH_ROWS)
-    ex = _Extractor(spath, headers, registry)
+    ex = _Extractor(shown_path(spath), headers, registry)
+    for sheet in sheets:
+        ex.warnings.extend(sheet.warnings)
     ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
@@ -982,7 +980,7 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
             else:
                 ex.warnings.append(msg)
     if ex.error_count > len(ex.errors):
-        ex.errors.append(f"{spath}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
+        ex.errors.append(f"{shown_path(spath)}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
     result = ReadResult(
         source=spath, period=period, columns=columns, rows=ex.rows, skipped=ex.skipped,
         warnings=ex.warnings, errors=ex.errors, sheet=headers[0].sheet.name if kind != "csv" and not kind.startswith("csv") else None,
@@ -998,14 +996,16 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
 
 
 def read_weekly(path: str | os.PathLike, *, period_hint: str | None = None,
-                extra_aliases: Mapping[str, str] | None = None, strict: bool = True) -> ReadResult:
+                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
+                limits: Limits | None = None) -> ReadResult:
     """Read one weekly monitoring file.  ``strict`` raises the first problem as InputFileError,
-    and then also requires a period (title row, file name or ``period_hint``)."""
+    and then also requires a period (title row, file name or ``period_hint``).  ``limits``: the
+    config's ``[limits]`` (the defaults without it)."""
     return read_table(path, registry=False, period_hint=period_hint, extra_aliases=extra_aliases,
-                      strict=strict, need_period=strict)
+                      strict=strict, need_period=strict, limits=limits)
 
 
 def read_registry(path: str | os.PathLike, *, extra_aliases: Mapping[str, str] | None = None,
-                  strict: bool = True) -> ReadResult:
+                  strict: bool = True, limits: Limits | None = None) -> ReadResult:
     """Read a registry of organisations (справочник ОО: ИНН, name, municipality, staff, kind)."""
-    return read_table(path, registry=True, extra_aliases=extra_aliases, strict=strict)
+    return read_table(path, registry=True, extra_aliases=extra_aliases, strict=strict, limits=limits)
