@@ -88,6 +88,7 @@ class FetchSettings:
     wait_max_tries: int = 12
     wait_interval_minutes: float = 15.0
     wait_interval_max_minutes: float = 60.0
+    limits: Any = None                  # the config's [limits] for the import (None: the defaults)
 
     def backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * (2 ** attempt))
@@ -103,7 +104,7 @@ def settings_from_config(config: Any = None, *, timeout: float | None = None,
                          wait_interval_minutes: float | None = None) -> FetchSettings:
     """Settings from ``config.fetch`` (any object with those attributes), then the environment
     (``SFERUM_TUI_CLOUD_BASE``, ``SFERUM_TUI_FETCH_BACKOFF``), then the explicit overrides."""
-    s = FetchSettings()
+    s = FetchSettings(limits=getattr(config, "limits", None))
     section = getattr(config, "fetch", None)
     if section is not None:
         s.cloud_base = str(getattr(section, "cloud_base", None) or s.cloud_base)
@@ -952,7 +953,8 @@ class Fetcher:
         store = self._store_obj()
         step = tr("импорт «{f}»", "importing “{f}”", f=f.rel_path)
         try:
-            outcome = store.import_file(path, source_name=src.name)
+            limits = {"limits": self.settings.limits} if self.settings.limits is not None else {}
+            outcome = store.import_file(path, source_name=src.name, **limits)
         except UserError as exc:
             kept = self._keep_rejected(path, sha) if downloaded else path
             self.state.add(self._record(f, sha, "rejected", message=exc.message, kept=str(kept)))

@@ -151,7 +151,8 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
         for info in infos:
             if info.is_dir():
                 continue
-            scan = _XlsxScan(limits.max_sheet_cells) if kind == "xlsx" and info.filename.endswith(".xml") else \
+            budget = limits.max_sheet_cells - area  # what the sheets read so far leave
+            scan = _XlsxScan(budget) if kind == "xlsx" and info.filename.endswith(".xml") else \
                 _OdsScan() if kind == "ods" and info.filename == "content.xml" else None
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
@@ -211,7 +212,9 @@ def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
     except InputFileError:
         raise
     except (zipfile.BadZipFile, zlibError, EOFError, OSError, ValueError):
-        raise _damaged(spath) from None
+        raise _fail(spath, "часть книги «{part}» повреждена: её размер или контрольная сумма не совпадают с оглавлением архива; скачайте файл заново",
+                    "part {part!r} of the workbook is damaged: its size or checksum does not match the archive's directory; download the file again",
+                    part=shown_path(info.filename)) from None
     except (RuntimeError, NotImplementedError):  # an encrypted part, an unknown compression
         raise _fail(spath, "часть книги «{part}» зашифрована или сжата неизвестным способом; сохраните книгу заново без пароля",
                     "part {part!r} of the workbook is encrypted or compressed in an unknown way; save the workbook again without a password",
@@ -309,18 +312,12 @@ class _XlsxScan:
         self._compile()
 
     def _compile(self) -> None:
-        """The pattern a later piece is checked against: the columns seen, and rows up to the
-        loosest bound that keeps the area within the limit (45 274 → 99 999 for a national
-        file; a prefix of the digits is kept only when the area needs it)."""
+        """The pattern a later piece is checked against: the columns seen, and rows with no
+        more digits than seen (45 274 → up to 99 999 for a national file), or, when that bound
+        would pass the limit, as many digits with a prefix no larger."""
         top = str(self._seen_row).encode()
         n = len(top)
         cols = max(self.max_col, 1)
-        # the most digits a row may have within the limit (a national file: 6 → 999 999 rows)
-        k = n
-        while (10 ** (k + 1) - 1) * cols <= self._max_cells and k < 12:
-            k += 1
-        if k > n:
-            n, top = k, b""
         for k in range(n, -1, -1):   # k trailing digits left free
             prefix = top[: n - k]
             bound = (int(prefix) + 1) * 10 ** k - 1 if prefix else 10 ** k - 1
