@@ -149,6 +149,29 @@ def write_sheet_bomb_xlsx(path: Path, expanded: int = 3 * 1024 ** 3, lie: bool =
     return _zip(path, entries)
 
 
+def write_shared_string_bomb_xlsx(path: Path, cells: int = 2000) -> Path:
+    """A ~450 KB workbook whose ``cells`` cells all refer to one 512 KB shared string (the
+    library copies it into each: 1 GB for 2 000 cells).  The string is not repetitive, so the
+    compression ratio does not give it away."""
+    import random
+
+    rnd = random.Random(1)
+    big = "".join(rnd.choice("абвгдежзийклмнопрстуфхцчшщыэюя") for _ in range(512 * 1024))
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+           f"<si><t>{big}</t></si></sst>")
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}" t="s"><v>0</v></c>' for c in range(50)) + "</row>"
+                   for r in range(10, 10 + cells // 50))
+    sheet = sheet_rows_xml(weekly_rows()).replace("</sheetData>", rows + "</sheetData>")
+    rels = _WB_RELS.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    ct = _CT.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                     'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    return _zip(path, [_plain_entry("[Content_Types].xml", ct), _plain_entry("_rels/.rels", _RELS),
+                       _plain_entry("xl/workbook.xml", _WB), _plain_entry("xl/_rels/workbook.xml.rels", rels),
+                       _plain_entry("xl/sharedStrings.xml", sst), _plain_entry("xl/worksheets/sheet1.xml", sheet)])
+
+
 # -- ods -----------------------------------------------------------------------------------------
 
 _ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '

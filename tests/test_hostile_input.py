@@ -76,6 +76,8 @@ def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
         ("noref.xlsx", "max_sheet_cells"))
     out["xlsx sheet XML of 3 GB"] = (H.write_sheet_bomb_xlsx(d / "bomb.xlsx"), ("bomb.xlsx", "max_unzipped_mb"))
     out["xlsx whose zip directory lies"] = (H.write_sheet_bomb_xlsx(d / "lie.xlsx", lie=True), ("lie.xlsx", "sheet1.xml"))
+    out["xlsx cells copying one big shared string"] = (H.write_shared_string_bomb_xlsx(d / "shared.xlsx"),
+                                                      ("shared.xlsx", "max_unzipped_mb"))
     out["ods with a huge area"] = (H.write_huge_area_ods(d / "area.ods"), ("area.ods", "max_sheet_cells"))
     out["xls cell at column 65535"] = (H.write_far_cell_xls(d / "far.xls"), ("far.xls", "max_sheet_cells"))
     fifo = d / "fifo.csv"
@@ -113,7 +115,8 @@ def held_store(tmp_path_factory) -> Path:
 
 
 CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell without a reference",
-         "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "ods with a huge area",
+         "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "xlsx cells copying one big shared string",
+         "ods with a huge area",
          "xls cell at column 65535", "fifo", "/dev/zero", "file over the size limit",
          "csv with a 2 MB line", "NUL after 4 KB", "file name with a newline and ESC"]
 
@@ -240,3 +243,22 @@ def test_legitimate_layouts_pass_the_guard(tmp_path):
     # a dimension element that claims the whole sheet is not believed either way
     claimed = H.sheet_rows_xml(H.weekly_rows(), dimension="A1:XFD1048576")
     assert len(read_weekly(H.write_xlsx(tmp_path / "dim.xlsx", claimed)).rows) == 3
+
+
+def test_one_long_shared_string_among_many_cells_is_read(tmp_path):
+    """The cheap bound (longest shared string × cells) is passed, the exact sum is not."""
+    import xlsxwriter
+
+    from sferum_tui.core.ingest.reader import read_weekly
+
+    path = tmp_path / "instructions.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    cover = wb.add_worksheet("Инструкция")
+    cover.write_string(0, 0, "Порядок заполнения. " * 15_000)  # 300 KB of text, once
+    ws = wb.add_worksheet("ОО")
+    for r, row in enumerate(H.weekly_rows()):
+        ws.write_row(r, 0, row)
+    for r in range(5, 1005):
+        ws.write_row(r, 0, [f"05{r:08d}", f"Школа {r}", "Район", "Активна", 10, 1])
+    wb.close()
+    assert len(read_weekly(path).rows) == 1003

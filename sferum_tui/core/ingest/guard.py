@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+from array import array
 import re
 import stat
 import struct
@@ -148,6 +149,7 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
         for info in infos:  # the directory first: nothing is inflated for a declared bomb
             _check_part_header(spath, info, limits)
         area = 0
+        sheets: list[tuple[zipfile.ZipInfo, _XlsxScan]] = []
         for info in infos:
             if info.is_dir():
                 continue
@@ -159,7 +161,59 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
                 area += scan.area()
                 if area > limits.max_sheet_cells:
                     raise _area_refusal(spath, area, limits)
+                if isinstance(scan, _XlsxScan):
+                    sheets.append((info, scan))
+        if kind == "xlsx":
+            _check_shared_strings(spath, zf, sheets, limits)
     return kind
+
+
+def _shared_text_refusal(spath: str, total: int, limits: Limits) -> InputFileError:
+    return _fail(spath, "ячейки ссылаются на общие строки общим объёмом {size} МБ, допустимо {limit} МБ ([limits] max_unzipped_mb): похоже на бомбу",
+                 "the cells refer to shared strings of {size} MB in all, at most {limit} MB allowed ([limits] max_unzipped_mb): it looks like a bomb",
+                 size=_mb(total), limit=_mb(limits.max_unzipped_bytes // 2))
+
+
+_SHARED_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
+_V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)")
+_T_SHARED = re.compile(rb"""\bt\s*=\s*["']s["']""")
+
+
+def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits: Limits) -> None:
+    """python-calamine copies a shared string into every cell that refers to it: a 400 KB file
+    whose 2 000 cells all point at one 512 KB string took 4 GB.  Bound the text the cells
+    expand to: cheaply (longest string × cells), and exactly when that bound is passed."""
+    sst = [scan for _, scan in sheets if scan.shared is not None]
+    if not sst:
+        return
+    lengths = sst[0].shared
+    if len(lengths) > limits.max_sheet_cells // 4:
+        raise _fail(spath, "в книге {n} общих строк, допустимо {limit}", "the workbook holds {n} shared strings, at most {limit} allowed",
+                    n=_cells(len(lengths)), limit=_cells(limits.max_sheet_cells // 4))
+    budget = limits.max_unzipped_bytes // 2
+    cells = sum(scan.cells for _, scan in sheets if scan.shared is None)
+    if not lengths or max(lengths) * cells <= budget:
+        return
+    total = 0
+    for info, scan in sheets:
+        if scan.shared is not None or not scan.cells:
+            continue
+        carry = b""
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(CHUNK)
+                buf = carry + chunk
+                cut = buf.rfind(b"</c>") + 4 if chunk else len(buf)
+                piece, carry = buf[:cut], buf[cut:]
+                for attrs, body in _SHARED_CELL.findall(piece):
+                    v = _V.search(body) if _T_SHARED.search(attrs) else None
+                    if v is not None:
+                        i = int(v.group(1))
+                        total += lengths[i] if i < len(lengths) else 0
+                if total > budget:
+                    raise _shared_text_refusal(spath, total, limits)
+                if not chunk:
+                    break
 
 
 def _check_part_header(spath: str, info: zipfile.ZipInfo, limits: Limits) -> None:
@@ -209,6 +263,8 @@ def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                         raise _area_refusal(spath, scan.area(), limits)
             if carry and scan is not None:
                 scan.feed(carry)
+            if isinstance(scan, _XlsxScan):
+                scan.finish()
     except InputFileError:
         raise
     except (zipfile.BadZipFile, zlibError, EOFError, OSError, ValueError):
@@ -265,6 +321,7 @@ def _letters_upto(value: int) -> bytes:
 
 
 _CELL_REF = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 _PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
@@ -279,6 +336,10 @@ class _XlsxScan:
     reference-less cells goes through a tag walk (positions counted as the library counts them)."""
 
     def __init__(self, max_cells: int) -> None:
+        self.cells = 0            # «<c» tags: an upper bound of the cells
+        self.shared: array | None = None   # a shared-strings part: each item's length in bytes
+        self._sst_at = 0          # offset of the piece fed next, and of the last item's start
+        self._sst_last = -1
         self.max_row = 0          # rows a cell may reach (the bound of the pattern)
         self.max_col = 0
         self._seen_row = 0        # largest row actually read
@@ -291,7 +352,25 @@ class _XlsxScan:
     def area(self) -> int:
         return self.max_row * self.max_col
 
+    def _feed_shared(self, piece: bytes) -> None:
+        for m in _SI.finditer(piece):
+            at = self._sst_at + m.start()
+            if self._sst_last >= 0:
+                self.shared.append(at - self._sst_last)
+            self._sst_last = at
+        self._sst_at += len(piece)
+
+    def finish(self) -> None:
+        if self.shared is not None and self._sst_last >= 0:
+            self.shared.append(self._sst_at - self._sst_last)
+
     def feed(self, piece: bytes) -> None:
+        if self.shared is None and not self.cells and not self.max_col and b"<sst" in piece[:4096]:
+            self.shared = array("I")
+        if self.shared is not None:
+            self._feed_shared(piece)
+            return
+        self.cells += piece.count(b"<c")
         if not self._slow and b":c" in piece and _PREFIXED_C.search(piece):
             self._slow = True
             self._cur_row = self.max_row

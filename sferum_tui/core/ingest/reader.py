@@ -37,7 +37,7 @@ from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest import guard, textcheck
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
-from sferum_tui.core.text import clean_text, shown_path
+from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.core.ingest.period import (
     Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
 )
@@ -204,7 +204,7 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
     except UserError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
-        detail = " ".join(str(exc).split())[:160]
+        detail = one_line(exc, 160)
         raise _fail(path, "файл не читается как таблица {kind} ({detail}); возможно, он повреждён или обрезан",
                     "the file cannot be read as an {kind} spreadsheet ({detail}); it may be damaged or cut short",
                     kind=kind, detail=detail) from None
@@ -313,7 +313,7 @@ def _label(v) -> str:
         return v.strftime("%d.%m.%Y")
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return " ".join(str(v).split())
+    return " ".join(clean_text(str(v)).split())
 
 
 def _filled_grid(sheet: Sheet, nrows: int, width: int) -> list[list[str]]:
@@ -506,7 +506,7 @@ class _Extractor:
     def error(self, text: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(f"{self.source}: {text}")
+            self.errors.append(f"{self.source}: {one_line(text)}")
 
     def skip(self, h: Header, excel_row: int, reason: str) -> None:
         item = {"row": excel_row, "reason": reason}
@@ -618,10 +618,10 @@ class _Extractor:
                     total_text = v
                     break
             if total_text is not None:
-                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(total_text)[:60]))
                 continue
             if i in lone_name and (not has_muni or inn_col is not None):
-                text = " ".join(str(data[i][name_col]).split())
+                text = _label(data[i][name_col])
                 if not has_muni:
                     section = text
                     sections.append((excel_row, section))
@@ -644,16 +644,16 @@ class _Extractor:
                 continue
             first = nonblank[0]
             if isinstance(first, str) and _TOTAL_RE.match(first):
-                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(first.split())[:60]))
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(first)[:60]))
                 continue
             texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
             if len(nonblank) == 1 and texts and not has_muni:
-                section = " ".join(texts[0].split())
+                section = _label(texts[0])
                 sections.append((excel_row, section))
                 self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
                                            "section heading «{t}» (municipality for the rows below)", t=section[:60]))
             elif len(nonblank) == 1 and texts:
-                self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
+                self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=_label(texts[0])[:60]))
             elif not texts and len(nonblank) >= 2:
                 # figures only, no name, ИНН or word: a total row whose label was left out
                 self.skip(h, excel_row, tr("итоговая строка без подписи (только числа, нет наименования и ИНН)",
@@ -981,6 +981,7 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                 ex.warnings.append(msg)
     if ex.error_count > len(ex.errors):
         ex.errors.append(f"{shown_path(spath)}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
+    ex.warnings = [one_line(w) for w in ex.warnings]
     result = ReadResult(
         source=spath, period=period, columns=columns, rows=ex.rows, skipped=ex.skipped,
         warnings=ex.warnings, errors=ex.errors, sheet=headers[0].sheet.name if kind != "csv" and not kind.startswith("csv") else None,
