@@ -150,11 +150,12 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
             _check_part_header(spath, info, limits)
         area = 0
         sheets: list[tuple[zipfile.ZipInfo, _XlsxScan]] = []
+        has_sst = kind == "xlsx" and _has_shared_strings(zf, names)
         for info in infos:
             if info.is_dir():
                 continue
             budget = limits.max_sheet_cells - area  # what the sheets read so far leave
-            scan = _XlsxScan(budget) if kind == "xlsx" and info.filename.endswith(".xml") else \
+            scan = _XlsxScan(budget, has_sst) if kind == "xlsx" and info.filename.endswith(".xml") else \
                 _OdsScan() if kind == "ods" and info.filename == "content.xml" else None
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
@@ -166,6 +167,22 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
         if kind == "xlsx":
             _check_shared_strings(spath, zf, sheets, limits)
     return kind
+
+
+def _has_shared_strings(zf: zipfile.ZipFile, names: set[str]) -> bool:
+    """Whether the workbook has a shared-strings part (by its usual name or in its relations)."""
+    if any(n.lower().endswith("sharedstrings.xml") for n in names):
+        return True
+    try:
+        info = zf.getinfo("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return False
+    if info.file_size > 1024 * 1024:
+        return True
+    try:
+        return b"sharedstrings" in zf.read(info).lower()
+    except Exception:
+        return True  # a damaged relation part: count the cells anyway
 
 
 def _shared_text_refusal(spath: str, total: int, limits: Limits) -> InputFileError:
@@ -191,12 +208,12 @@ def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits:
         raise _fail(spath, "в книге {n} общих строк, допустимо {limit}", "the workbook holds {n} shared strings, at most {limit} allowed",
                     n=_cells(len(lengths)), limit=_cells(limits.max_sheet_cells // 4))
     budget = limits.max_unzipped_bytes // 2
-    cells = sum(scan.cells for _, scan in sheets if scan.shared is None)
+    cells = sum(max(scan.cells, 0) for _, scan in sheets if scan.shared is None)
     if not lengths or max(lengths) * cells <= budget:
         return
     total = 0
     for info, scan in sheets:
-        if scan.shared is not None or not scan.cells:
+        if scan.shared is not None or scan.cells <= 0:
             continue
         carry = b""
         with zf.open(info) as f:
@@ -239,7 +256,7 @@ def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
         with zf.open(info) as f:
             first = True
             while True:
-                chunk = f.read(256 * 1024 if first else CHUNK)
+                chunk = f.read(64 * 1024 if first else CHUNK)
                 first = False
                 if not chunk:
                     break
@@ -335,8 +352,9 @@ class _XlsxScan:
     seen so far, and only such a piece is scanned exactly.  A piece with prefixed or
     reference-less cells goes through a tag walk (positions counted as the library counts them)."""
 
-    def __init__(self, max_cells: int) -> None:
-        self.cells = 0            # «<c» tags: an upper bound of the cells
+    def __init__(self, max_cells: int, count_cells: bool = False) -> None:
+        self.cells = 0 if count_cells else -1   # «<c» tags (an upper bound of the cells), when asked
+        self._fed = False
         self.shared: array | None = None   # a shared-strings part: each item's length in bytes
         self._sst_at = 0          # offset of the piece fed next, and of the last item's start
         self._sst_last = -1
@@ -365,12 +383,15 @@ class _XlsxScan:
             self.shared.append(self._sst_at - self._sst_last)
 
     def feed(self, piece: bytes) -> None:
-        if self.shared is None and not self.cells and not self.max_col and b"<sst" in piece[:4096]:
-            self.shared = array("I")
+        if not self._fed:
+            self._fed = True
+            if b"<sst" in piece[:4096]:
+                self.shared = array("I")
         if self.shared is not None:
             self._feed_shared(piece)
             return
-        self.cells += piece.count(b"<c")
+        if self.cells >= 0:
+            self.cells += piece.count(b"<c")
         if not self._slow and b":c" in piece and _PREFIXED_C.search(piece):
             self._slow = True
             self._cur_row = self.max_row
@@ -397,6 +418,13 @@ class _XlsxScan:
         top = str(self._seen_row).encode()
         n = len(top)
         cols = max(self.max_col, 1)
+        # up to two more digits while cheap (a quarter of the budget), so that a sheet whose
+        # rows grow is not read exactly again at every power of ten
+        extra = 0
+        while extra < 2 and (10 ** (n + extra + 1) - 1) * cols <= self._max_cells // 4:
+            extra += 1
+        if extra:
+            n, top = n + extra, b""
         for k in range(n, -1, -1):   # k trailing digits left free
             prefix = top[: n - k]
             bound = (int(prefix) + 1) * 10 ** k - 1 if prefix else 10 ** k - 1

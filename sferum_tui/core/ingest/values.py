@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sferum_tui.core.text import clean_text, has_control
+from sferum_tui.core.text import CONTROL_RE, clean_text
 
 # Placeholders the ministry and officials use for "no value".
 MISSING_MARKERS = frozenset({
@@ -182,6 +182,7 @@ def parse_status(value) -> str | None:
 
 
 _text_cache: dict[str, str | None] = {}
+_UNTIDY = re.compile("  |\u00a0|" + CONTROL_RE.pattern)
 
 
 def parse_text(value) -> str | None:
@@ -190,10 +191,8 @@ def parse_text(value) -> str | None:
         if hit is not None:
             return hit
         text = value.strip()
-        if has_control(text):  # ESC, a bidi override …, and tabs and line breaks
+        if _UNTIDY.search(text):  # runs of spaces, and controls: ESC, a bidi override, line breaks …
             text = " ".join(clean_text(text).split())
-        elif "  " in text or "\u00a0" in text:
-            text = " ".join(text.split())
         if not text or text.lower() in MISSING_MARKERS:
             return None
         if len(_text_cache) < 20_000:
