@@ -262,3 +262,15 @@ def test_one_long_shared_string_among_many_cells_is_read(tmp_path):
         ws.write_row(r, 0, [f"05{r:08d}", f"Школа {r}", "Район", "Активна", 10, 1])
     wb.close()
     assert len(read_weekly(path).rows) == 1003
+
+
+def test_fetch_from_a_folder_refuses_the_bomb_and_imports_the_rest(files, tmp_path):
+    src = tmp_path / "inbox"
+    src.mkdir()
+    (src / "far.xlsx").write_bytes(files["xlsx one cell at XFD1048576"][0].read_bytes())
+    (src / "good.csv").write_text("\n".join(";".join(map(str, r)) for r in H.weekly_rows()), encoding="utf-8")
+    run = cli(tmp_path / "home", "fetch", str(src))
+    assert_refused(run, "far.xlsx", "max_sheet_cells")
+    assert "good.csv" in run.out
+    weeks = cli(tmp_path / "home", "weeks", "--json")
+    assert weeks.code == 0 and len(json.loads(weeks.out)) == 1
