@@ -246,3 +246,22 @@ def write_far_cell_xls(path: Path) -> Path:
     struct.pack_into("<HH", data, at - 6, 0xFFFF, 0xFFFF)  # row, column of the NUMBER record
     path.write_bytes(bytes(data))
     return path
+
+
+def write_far_dimensions_xls(path: Path) -> Path:
+    """A legacy .xls whose DIMENSIONS record claims 4 billion rows (the library reserves room
+    for the whole claimed area from it)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Лист1")
+    for r, row in enumerate(weekly_rows()):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    wb.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes: rwMic, rwMac (u32), colMic, colMac
+    assert at > 0
+    struct.pack_into("<IIHH", data, at + 4, 0, 0xFFFFFFF0, 0, 0xFFF0)
+    path.write_bytes(bytes(data))
+    return path

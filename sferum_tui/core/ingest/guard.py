@@ -588,6 +588,7 @@ class _OdsScan:
 
 _XLS_CELLS = {0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6, 0x0406, 0x0206}
 _XLS_MULTI = {0x00BD, 0x00BE}
+_XLS_HEAD = struct.Struct("<HHHH")
 XLS_MAX_ROWS = 65_536
 XLS_MAX_COLS = 256
 
@@ -614,26 +615,31 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
         ole.close()
     max_row = max_col = widest = 0
     total = 0
-    unpack = struct.unpack_from
-    pos, end = 0, len(stream) - 4
+    head = _XLS_HEAD.unpack_from            # record id, size, and a cell's row and column
+    stream += b"\x00" * 8                   # so the last record's head can always be read
+    pos, end = 0, len(stream) - 12
     cells, multi = _XLS_CELLS, _XLS_MULTI
     while pos <= end:
-        rid, size = unpack("<HH", stream, pos)
-        body = pos + 4
-        pos = body + size
+        rid, size, row, col = head(stream, pos)
+        pos += 4 + size
         if rid in cells:
             if size >= 4:
-                row, col = unpack("<HH", stream, body)
                 if row >= max_row:
                     max_row = row + 1
                 if col >= max_col:
                     max_col = col + 1
         elif rid in multi:
-            if size >= 6 and pos <= len(stream):
-                row, = unpack("<H", stream, body)
-                last, = unpack("<H", stream, pos - 2)
+            if size >= 6 and pos <= end:
+                last, = struct.unpack_from("<H", stream, pos - 2)
                 max_row = max(max_row, row + 1)
                 max_col = max(max_col, last + 1)
+        elif rid == 0x0200 and size >= 10:  # DIMENSIONS: the library reserves room from it
+            if size >= 14:
+                _lo, rows, _c0, cols = struct.unpack_from("<IIHH", stream, pos - size)
+            else:
+                _lo, rows, _c0, cols = struct.unpack_from("<HHHH", stream, pos - size)
+            max_row = max(max_row, rows)
+            max_col = max(max_col, cols)
         elif rid == 0x0809 and max_row:  # BOF of the next sheet: sum the areas
             total += max_row * max_col
             widest = max(widest, max_col)
