@@ -5,9 +5,13 @@ layout the ministry sent this week, into rows of canonical fields (see ``fields.
 reporting period, the column mapping, the rows it skipped and why, and warnings.
 
 The steps:
+0. check the file against the input limits before any parser allocates (``guard.py``: a
+   regular file, its size, the zip parts and the sheet area; ``textcheck.py`` for a CSV: the
+   longest line, a NUL, mixed encodings);
 1. detect the format from the bytes, not the name (a text file called ``.xlsx`` or an HTML
    login page is refused with a message); read every sheet with python-calamine, or decode a
-   CSV (UTF-8, UTF-8 with BOM, Windows-1251; ``,`` ``;`` or tab);
+   CSV (UTF-8, UTF-8 with BOM, Windows-1251; ``,`` ``;`` or tab); every text kept passes
+   ``core.text.clean_text`` and every message names the file with ``shown_path``;
 2. on each sheet, find the header block among the leading rows (one to three rows, joining
    headers merged over several rows) that maps the most columns to canonical fields through
    ``aliases.HeaderMapper``; take the sheet(s) with organisation rows;
