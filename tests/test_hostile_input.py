@@ -207,7 +207,10 @@ def _mixed(tmp_path: Path, majority: str) -> Path:
     rows = _plain_rows()
     lines = [";".join(map(str, r)) for r in rows]
     minority = "utf-8" if majority == "cp1251" else "cp1251"
-    data = b"\r\n".join(line.encode(minority if i == 3 else majority) for i, line in enumerate(lines))
+    data = b"\r\n".join(line.encode(minority if i == 3 else majority.replace("-sig", ""))
+                         for i, line in enumerate(lines))
+    if majority == "utf-8-sig":
+        data = b"\xef\xbb\xbf" + data
     p = tmp_path / f"mixed_{majority}.csv"
     p.write_bytes(data)
     return p
@@ -217,7 +220,7 @@ def _plain_rows() -> list[list]:
     return H.weekly_rows() + [["0521004322", "МБОУ «Цудахарская школа»", "Левашинский район", "Активна", 40, 3]]
 
 
-@pytest.mark.parametrize("majority", ["cp1251", "utf-8"])
+@pytest.mark.parametrize("majority", ["cp1251", "utf-8", "utf-8-sig"])
 def test_mixed_encodings_are_repaired_with_a_warning_naming_the_line(majority, tmp_path, capsys):
     path = _mixed(tmp_path, majority)
     home = tmp_path / "home"

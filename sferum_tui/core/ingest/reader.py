@@ -218,7 +218,10 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
 def _decode_text(path: str, data: bytes, notes: list[str] | None = None) -> tuple[str, str]:
     """(text, encoding); a repair of mixed encodings is told in ``notes`` (see textcheck)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        text, encoding, warning = textcheck.decode_8bit(path, data[3:])
+        if warning and notes is not None:
+            notes.append(warning)
+        return text, "utf-8-sig" if encoding == "utf-8" else encoding
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
