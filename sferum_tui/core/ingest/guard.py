@@ -9,9 +9,12 @@ parser allocates for it.
   the declared size and checks the CRC, so a directory that lies is caught), and the sheets'
   cell references are scanned on the way to bound the sheet area.  python-calamine allocates
   the whole area of a sheet at once (rows × columns, 32 bytes a cell) and aborts the process
-  when it cannot: one cell at XFD1048576 in a 6 KB file did that.
-* :func:`check_xls` — a legacy .xls (BIFF8): its cell records are walked for the same bound
-  (a real .xls has at most 65 536 rows × 256 columns; a patched record can claim 65 535 × 65 535).
+  when it cannot: one cell at XFD1048576 in a 6 KB file did that.  An .ods's area counts its
+  ``number-rows/columns-repeated`` (empty repeats to the sheet's edge take no room, as in the
+  library).  The text an .xlsx's cells copy out of its shared strings is bounded too.
+* :func:`check_xls` — a legacy .xls (BIFF8): its cell records and DIMENSIONS records are walked
+  for the same bound (a real .xls has at most 65 536 rows × 256 columns; a patched record can
+  claim 65 535 × 65 535, or DIMENSIONS 4 billion rows, from which the library reserves room).
 
 Each refusal is an :class:`InputFileError` of one line naming the file and the limit.
 """
@@ -21,11 +24,11 @@ from __future__ import annotations
 import io
 import operator
 import os
-from array import array
 import re
 import stat
 import struct
 import zipfile
+from array import array
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.ingest.limits import MB, Limits
@@ -37,6 +40,7 @@ __all__ = ["read_input", "check_zip", "check_xls"]
 MAX_ZIP_ENTRIES = 10_000
 RATIO_MIN_BYTES = 1 * MB          # the compression ratio is judged on parts above this size
 CHUNK = 4 * MB
+
 
 def _fail(path, ru: str, en: str, **kw) -> InputFileError:
     return InputFileError(f"{shown_path(path)}: " + tr(ru, en, **kw), source=str(path))
