@@ -270,21 +270,28 @@ def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                     raise _fail(spath, "часть книги «{part}» распаковывается больше чем в {limit} МБ ([limits] max_unzipped_mb)",
                                 "part {part!r} of the workbook unpacks to more than {limit} MB ([limits] max_unzipped_mb)",
                                 part=shown_path(info.filename), limit=_mb(limits.max_unzipped_bytes))
-                buf = carry + chunk
-                cut = buf.rfind(b">") + 1
-                if cut == 0:
-                    if len(buf) > CHUNK * 2:
-                        cut = len(buf)
-                    else:
-                        carry = buf
+                if scan is None:
+                    continue
+                # pieces end at a «>», so no tag is cut; the chunk itself is scanned in place
+                start = 0
+                if carry:
+                    start = chunk.find(b">") + 1
+                    if start == 0:
+                        carry += chunk
+                        if len(carry) > CHUNK * 2:
+                            scan.feed(carry, 0, len(carry))
+                            carry = b""
                         continue
-                piece, carry = buf[:cut], buf[cut:]
-                if scan is not None:
-                    scan.feed(piece)
-                    if scan.area() > limits.max_sheet_cells:
-                        raise _area_refusal(spath, scan.area(), limits)
+                    head = carry + chunk[:start]
+                    scan.feed(head, 0, len(head))
+                end = chunk.rfind(b">") + 1
+                if end > start:
+                    scan.feed(chunk, start, end)
+                carry = chunk[max(start, end):]
+                if scan.area() > limits.max_sheet_cells:
+                    raise _area_refusal(spath, scan.area(), limits)
             if carry and scan is not None:
-                scan.feed(carry)
+                scan.feed(carry, 0, len(carry))
             if isinstance(scan, _XlsxScan):
                 scan.finish()
     except InputFileError:
@@ -387,29 +394,30 @@ class _XlsxScan:
         if self.shared is not None and self._sst_last >= 0:
             self.shared.append(self._sst_at - self._sst_last)
 
-    def feed(self, piece: bytes) -> None:
+    def feed(self, buf: bytes, start: int, end: int) -> None:
+        """Scan ``buf[start:end]`` (whole tags), without copying it on the fast path."""
         if not self._fed:
             self._fed = True
-            if b"<sst" in piece[:4096]:
+            if b"<sst" in buf[start:start + 4096]:
                 self.shared = array("I")
         if self.shared is not None:
-            self._feed_shared(piece)
+            self._feed_shared(buf[start:end])
             return
         if self.cells >= 0:
-            self.cells += piece.count(b"<c")
-        if not self._slow and b":c" in piece and _PREFIXED_C.search(piece):
+            self.cells += buf.count(b"<c", start, end)
+        if not self._slow and buf.find(b":c", start, end) >= 0 and _PREFIXED_C.search(buf, start, end):
             self._slow = True
             self._cur_row = self.max_row
         if self._slow:
-            self._walk(piece)
+            self._walk(buf[start:end])
             return
-        if self._pattern is not None and self._pattern.search(piece) is None:
+        if self._pattern is not None and self._pattern.search(buf, start, end) is None:
             return  # every cell within the bound already counted
-        refs = _CELL_REF.findall(piece)
-        if len(refs) != piece.count(b"<c") - piece.count(b"<co"):
+        refs = _CELL_REF.findall(buf, start, end)
+        if len(refs) != buf.count(b"<c", start, end) - buf.count(b"<co", start, end):
             self._slow = True   # a cell without a leading reference, or another <c…> element
             self._cur_row = self.max_row
-            self._walk(piece)
+            self._walk(buf[start:end])
             return
         if refs:
             self.max_col = max(self.max_col, max(_col_number(x) for x in {r[0] for r in refs}))
@@ -490,9 +498,10 @@ class _OdsScan:
     def area(self) -> int:
         return self.total + self.max_area_rows * self.max_area_cols
 
-    def feed(self, piece: bytes) -> None:
+    def feed(self, buf: bytes, start: int, end: int) -> None:
         """The fast path: cut at the row tags; a plain row (no repeats, no table boundary)
         counts its cell tags (all taken as content); anything else goes through the tag walk."""
+        piece = buf if start == 0 and end == len(buf) else buf[start:end]
         if self._standard is None:
             self._standard = piece.count(_ODS_TABLE_NS) == 1 and b"xmlns:table=" + _ODS_TABLE_NS in piece
         if not self._standard:
