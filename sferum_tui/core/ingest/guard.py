@@ -78,11 +78,14 @@ def read_input(path: str | os.PathLike, limits: Limits) -> bytes:
         raise _fail(spath, "файл не читается: {detail}", "the file cannot be read: {detail}",
                     detail=exc.strerror or exc) from None
     try:
-        _check_stat(spath, os.fstat(fd), limits)  # the same, regular file (not swapped for a FIFO)
+        st = os.fstat(fd)
+        _check_stat(spath, st, limits)  # the same, regular file (not swapped for a FIFO)
         bound = limits.max_file_bytes
         with os.fdopen(fd, "rb", closefd=True) as f:
             fd = -1
-            data = f.read(bound + 1)
+            data = f.read(st.st_size + 1)  # a buffer of the file's size, not of the bound
+            if len(data) > st.st_size:  # it grows under us: read on, up to the bound
+                data += f.read(bound + 1 - len(data))
     except OSError as exc:
         raise _fail(spath, "файл не читается: {detail}", "the file cannot be read: {detail}",
                     detail=exc.strerror or exc) from None
