@@ -149,10 +149,10 @@ def write_sheet_bomb_xlsx(path: Path, expanded: int = 3 * 1024 ** 3, lie: bool =
     return _zip(path, entries)
 
 
-def write_shared_string_bomb_xlsx(path: Path, cells: int = 2000) -> Path:
+def write_shared_string_bomb_xlsx(path: Path, cells: int = 2000, part: str = "sharedStrings.xml") -> Path:
     """A ~450 KB workbook whose ``cells`` cells all refer to one 512 KB shared string (the
     library copies it into each: 1 GB for 2 000 cells).  The string is not repetitive, so the
-    compression ratio does not give it away."""
+    compression ratio does not give it away.  ``part``: where the strings live, under xl/."""
     import random
 
     rnd = random.Random(1)
@@ -164,12 +164,12 @@ def write_shared_string_bomb_xlsx(path: Path, cells: int = 2000) -> Path:
                    for r in range(10, 10 + cells // 50))
     sheet = sheet_rows_xml(weekly_rows()).replace("</sheetData>", rows + "</sheetData>")
     rels = _WB_RELS.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
-                            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-    ct = _CT.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                            f'officeDocument/2006/relationships/sharedStrings" Target="{part}"/></Relationships>')
+    ct = _CT.replace("</Types>", f'<Override PartName="/xl/{part}" ContentType="application/'
                      'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
     return _zip(path, [_plain_entry("[Content_Types].xml", ct), _plain_entry("_rels/.rels", _RELS),
                        _plain_entry("xl/workbook.xml", _WB), _plain_entry("xl/_rels/workbook.xml.rels", rels),
-                       _plain_entry("xl/sharedStrings.xml", sst), _plain_entry("xl/worksheets/sheet1.xml", sheet)])
+                       _plain_entry(f"xl/{part}", sst), _plain_entry("xl/worksheets/sheet1.xml", sheet)])
 
 
 # -- ods -----------------------------------------------------------------------------------------

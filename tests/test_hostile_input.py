@@ -78,6 +78,8 @@ def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
     out["xlsx whose zip directory lies"] = (H.write_sheet_bomb_xlsx(d / "lie.xlsx", lie=True), ("lie.xlsx", "sheet1.xml"))
     out["xlsx cells copying one big shared string"] = (H.write_shared_string_bomb_xlsx(d / "shared.xlsx"),
                                                       ("shared.xlsx", "max_unzipped_mb"))
+    out["xlsx shared strings under another name"] = (
+        H.write_shared_string_bomb_xlsx(d / "shared2.xlsx", part="data/strings.xml"), ("shared2.xlsx", "max_unzipped_mb"))
     out["ods with a huge area"] = (H.write_huge_area_ods(d / "area.ods"), ("area.ods", "max_sheet_cells"))
     out["xls cell at column 65535"] = (H.write_far_cell_xls(d / "far.xls"), ("far.xls", "max_sheet_cells"))
     out["xls claiming 4 billion rows"] = (H.write_far_dimensions_xls(d / "dims.xls"), ("dims.xls", "max_sheet_cells"))
@@ -117,7 +119,7 @@ def held_store(tmp_path_factory) -> Path:
 
 CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell without a reference",
          "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "xlsx cells copying one big shared string",
-         "ods with a huge area",
+         "xlsx shared strings under another name", "ods with a huge area",
          "xls cell at column 65535", "xls claiming 4 billion rows", "fifo", "/dev/zero", "file over the size limit",
          "csv with a 2 MB line", "NUL after 4 KB", "file name with a newline and ESC"]
 

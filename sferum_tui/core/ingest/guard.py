@@ -158,12 +158,14 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
             _check_part_header(spath, info, limits)
         area = 0
         sheets: list[tuple[zipfile.ZipInfo, _XlsxScan]] = []
-        has_sst = kind == "xlsx" and _has_shared_strings(zf, names)
+        sheet_parts, has_sst = _xlsx_parts(zf, names) if kind == "xlsx" else (None, False)
         for info in infos:
             if info.is_dir():
                 continue
             budget = limits.max_sheet_cells - area  # what the sheets read so far leave
-            scan = _XlsxScan(budget, has_sst) if kind == "xlsx" and info.filename.endswith(".xml") else \
+            as_sheet = kind == "xlsx" and info.filename.endswith(".xml") and (
+                sheet_parts is None or info.filename in sheet_parts or info.filename.lower().endswith("sharedstrings.xml"))
+            scan = _XlsxScan(budget, has_sst) if as_sheet else \
                 _OdsScan() if kind == "ods" and info.filename == "content.xml" else None
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
@@ -177,20 +179,49 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
     return kind
 
 
-def _has_shared_strings(zf: zipfile.ZipFile, names: set[str]) -> bool:
-    """Whether the workbook has a shared-strings part (by its usual name or in its relations)."""
-    if any(n.lower().endswith("sharedstrings.xml") for n in names):
-        return True
+_REL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
+_REL_TYPE = re.compile(rb"""\bType\s*=\s*["']([^"']*)["']""")
+_REL_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
+
+
+def _xlsx_parts(zf: zipfile.ZipFile, names: set[str]) -> tuple[set[str] | None, bool]:
+    """(the parts the library may read as sheets or shared strings, or None for «scan every
+    .xml part»; whether there is a shared-strings part), from the workbook's relations.  Parts such as calcChain.xml
+    hold ``<c r="…">`` too, but are no sheet: counting them would double a sheet's area."""
+    has_sst = any(n.lower().endswith("sharedstrings.xml") for n in names)
     try:
         info = zf.getinfo("xl/_rels/workbook.xml.rels")
+        if info.file_size > 1024 * 1024:
+            return None, True
+        rels = zf.read(info)
     except KeyError:
-        return False
-    if info.file_size > 1024 * 1024:
-        return True
-    try:
-        return b"sharedstrings" in zf.read(info).lower()
+        return None, has_sst
     except Exception:
-        return True  # a damaged relation part: count the cells anyway
+        return None, True  # a damaged relation part: scan and count everything
+    sheets = {n for n in names if n.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/"))}
+    for m in _REL.finditer(rels):
+        kind = _REL_TYPE.search(m.group(1))
+        target = _REL_TARGET.search(m.group(1))
+        if kind is None or target is None:
+            return None, True
+        kind_name = kind.group(1).rsplit(b"/", 1)[-1].lower()
+        path = target.group(1).decode("utf-8", "replace")
+        path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+        parts: list[str] = []
+        for seg in path.split("/"):
+            if seg == "..":
+                if parts:
+                    parts.pop()
+            elif seg and seg != ".":
+                parts.append(seg)
+        path = "/".join(parts)
+        if kind_name == b"sharedstrings":
+            has_sst = True
+            sheets.add(path)  # scanned for its strings' lengths
+        elif kind_name not in (b"styles", b"theme", b"calcchain", b"externallink", b"connections",
+                               b"customxml", b"vbaproject", b"pivotcachedefinition", b"volatiledependencies"):
+            sheets.add(path)  # a worksheet, or a relation nobody listed: scanned
+    return sheets, has_sst
 
 
 def _shared_text_refusal(spath: str, total: int, limits: Limits) -> InputFileError:
