@@ -100,6 +100,9 @@ def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
     p.write_bytes((body + "\n" + filler + "\n0500000999;Школа\x00 с NUL;Район;Активна;5;1\n").encode())
     assert p.read_bytes().index(b"\x00") > 4096
     out["NUL after 4 KB"] = (p, ("nul.csv", "NUL"))
+    p = H.write_xlsx(d / "nul.xlsx", H.sheet_rows_xml(
+        H.weekly_rows([["0527001234", "Школа\x00 №1", "Район", "Активна", 120, 11]])))  # as _x0000_
+    out["xlsx with a NUL in a name"] = (p, ("nul.xlsx", "NUL", "строка 3"))
     p = d / "bad\nname\x1b[31m.xlsx"
     H.write_far_cell_xlsx(p)
     out["file name with a newline and ESC"] = (p, ("bad\\nname[31m.xlsx", "max_sheet_cells"))
@@ -121,7 +124,7 @@ CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell
          "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "xlsx cells copying one big shared string",
          "xlsx shared strings under another name", "ods with a huge area",
          "xls cell at column 65535", "xls claiming 4 billion rows", "fifo", "/dev/zero", "file over the size limit",
-         "csv with a 2 MB line", "NUL after 4 KB", "file name with a newline and ESC"]
+         "csv with a 2 MB line", "NUL after 4 KB", "xlsx with a NUL in a name", "file name with a newline and ESC"]
 
 
 @pytest.mark.parametrize("case", CASES)

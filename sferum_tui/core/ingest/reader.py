@@ -801,7 +801,17 @@ class _Extractor:
                     "column «{label}»: a leading zero was restored in {n} ИНН (the cells were numbers)",
                     label=h.labels[c], n=restored))
             return out
-        return [parse_text(v) for v in values]
+        try:
+            return [parse_text(v) for v in values]
+        except CellError:  # a NUL inside a text cell (an .xlsx can carry one as _x0000_)
+            for k, v in enumerate(values):
+                try:
+                    out[k] = parse_text(v)
+                except CellError:
+                    self.error(tr("{where}: нулевой байт (NUL) в тексте ячейки; файл повреждён или подделан",
+                                  "{where}: a NUL byte in the cell's text; the file is damaged or forged",
+                                  where=self.where(h, src_row(k), c)))
+            return out
 
     def _pair(self, a: dict, b: dict) -> str:
         """«строки 17 и 40», or with several sheets «лист «A», строка 17 и лист «B», строка 17»."""

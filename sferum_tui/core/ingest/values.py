@@ -192,6 +192,8 @@ def parse_text(value) -> str | None:
             return hit
         text = value.strip()
         if _UNTIDY.search(text):  # runs of spaces, and controls: ESC, a bidi override, line breaks …
+            if "\x00" in text:
+                raise CellError("text without NUL bytes", text)
             text = " ".join(clean_text(text).split())
         if not text or text.lower() in MISSING_MARKERS:
             return None
