@@ -512,8 +512,7 @@ _ROWS_REP = re.compile(rb'number-rows-repeated\s*=\s*["\']([0-9]+)')
 _COLS_REP = re.compile(rb'number-columns-repeated\s*=\s*["\']([0-9]+)')
 _VALUE = re.compile(rb"value-type\s*=")
 _ODS_REP_CELL = re.compile(rb'<table:(?:covered-)?table-cell\b([^>]*?number-columns-repeated="([0-9]+)"[^>]*)>')
-_ODS_SELF_CLOSED_ROW = re.compile(rb"<table:table-row\b[^>]*/>")
-_count_cells = operator.methodcaller("count", b"<table:table-cell")
+_count_tags = operator.methodcaller("count", b"<table:")
 _ODS_TABLE_NS = b'"urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
 
 
@@ -547,13 +546,12 @@ class _OdsScan:
         segments = piece.split(b"<table:table-row")
         self._walk(segments[0])
         rest = segments[1:]
-        if len(rest) > 2 and not (b"repeated" in piece or b"<table:table " in piece or b"<table:table>" in piece
-                                  or b"</table:table>" in piece or b"covered-table-cell" in piece
-                                  or b"<table:table-rows" in piece or b"<table:table-row-group" in piece
-                                  or _ODS_SELF_CLOSED_ROW.search(piece)):
-            # the usual piece: plain rows only; the widest counts (every cell taken as content)
+        if len(rest) > 2 and b"repeated" not in piece:
+            # the usual piece, no repeats: every row counts, as wide as its «<table:» tags (cells,
+            # covered cells, anything nested: all taken as content).  A second table or a row
+            # group read as more rows of the same table only makes the bound larger.
             middle, rest = rest[:-1], rest[-1:]
-            widest = max(map(_count_cells, middle))
+            widest = max(map(_count_tags, middle))
             if widest:
                 self.max_area_rows = self._row + len(middle)
                 self.max_area_cols = max(self.max_area_cols, widest)
