@@ -246,6 +246,15 @@ def test_legitimate_layouts_pass_the_guard(tmp_path):
 
     # LibreOffice pads a sheet with empty rows and columns repeated to its edge
     assert len(read_weekly(H.write_trailing_empty_ods(tmp_path / "libre.ods")).rows) == 3
+    # equal neighbours written once with a repeat count, as LibreOffice does
+    row = ('<table:table-row><table:table-cell office:value-type="string"><text:p>0500000777</text:p>'
+           '</table:table-cell><table:table-cell office:value-type="string"><text:p>Школа с повтором</text:p>'
+           '</table:table-cell><table:table-cell office:value-type="string"><text:p>Район</text:p></table:table-cell>'
+           '<table:table-cell office:value-type="string"><text:p>Активна</text:p></table:table-cell>'
+           '<table:table-cell office:value-type="float" office:value="7" table:number-columns-repeated="2">'
+           '<text:p>7</text:p></table:table-cell></table:table-row>')
+    res = read_weekly(H.write_ods_xml(tmp_path / "repeats.ods", H.weekly_rows(), row))
+    assert res.rows[-1]["users_total"] == 7 and res.rows[-1]["classes"] == 7
     # cells written without references (allowed by the format) are counted by position
     plain = H.sheet_rows_xml(H.weekly_rows()).replace(' r="', ' x="')
     assert len(read_weekly(H.write_xlsx(tmp_path / "noref.xlsx", plain)).rows) == 3
