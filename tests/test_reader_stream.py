@@ -127,7 +127,7 @@ def test_a_table_over_the_cell_limit_is_refused(tmp_path):
     try:
         load_sheets(path, Limits(max_sheet_cells=10_000))
     except InputFileError as exc:
-        assert str(path) in exc.message and "limits.max_sheet_cells" in exc.message
+        assert str(path) in exc.message and "[limits] max_sheet_cells" in exc.message
         assert exc.message.count("\n") == 0
     else:
         raise AssertionError("20,001 rows passed a 10,000-cell limit")

@@ -6,6 +6,7 @@ import json
 import sys
 
 from sferum_tui.service.errors import UserError
+from sferum_tui.service.vocab import shown_path
 from sferum_tui.i18n import tr
 
 FIELD_TITLES = {
@@ -33,22 +34,24 @@ def register(sub, common) -> None:
     p.set_defaults(handler=run)
 
 
-def _aliases(ctx) -> dict:
+def _config(ctx):
     try:
-        cfg = ctx.config()
+        return ctx.config()
     except ImportError:
-        return {}
-    return dict(getattr(cfg, "aliases", {}) or {})
+        return None
 
 
 def run(args, ctx) -> int:
     from sferum_tui.service.ingest import read_weekly
 
-    aliases = _aliases(ctx)
+    cfg = _config(ctx)
+    aliases = dict(getattr(cfg, "aliases", {}) or {})
+    limits = getattr(cfg, "limits", None)
     status = 0
     for path in args.files:
         try:
-            result = read_weekly(path, period_hint=args.period, extra_aliases=aliases, strict=False)
+            result = read_weekly(path, period_hint=args.period, extra_aliases=aliases, strict=False,
+                                 limits=limits)
         except UserError as err:
             print(f"sferum-tui: {err.message}", file=sys.stderr)
             status = 1
@@ -72,7 +75,7 @@ def _cut(text: str, width: int) -> str:
 
 def print_report(result, nrows: int = 10) -> None:
     out = []
-    out.append(f"{tr('Файл', 'File')}: {result.source}  [{result.file_format}"
+    out.append(f"{tr('Файл', 'File')}: {shown_path(result.source)}  [{result.file_format}"
                + (f", {tr('лист', 'sheet')} «{result.sheet}»" if result.sheet else "") + "]")
     if result.period:
         origin = {"title": tr("из заголовка", "from the title"), "filename": tr("из имени файла", "from the file name"),

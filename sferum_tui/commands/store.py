@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sferum_tui.service.errors import UserError
+from sferum_tui.service.vocab import one_line, shown_path
 from sferum_tui.i18n import tr
 
 
@@ -75,7 +76,8 @@ def _extra_aliases(cfg) -> dict | None:
 
 
 def _fail_line(path: str, message: str) -> str:
-    name = Path(path).name
+    name, path = shown_path(Path(path).name), shown_path(path)
+    message = one_line(message)
     if name and (name in message or path in message):
         return f"sferum-tui: {message}"
     return f"sferum-tui: {path}: {message}"
@@ -138,13 +140,13 @@ def cmd_import(args, ctx) -> int:
         for name in args.files:
             try:
                 outcome = store.import_file(name, period=args.period, replace=args.replace,
-                                            extra_aliases=aliases)
+                                            extra_aliases=aliases, limits=cfg.limits)
             except UserError as err:
                 failed += 1
                 print(_fail_line(name, err.message), file=sys.stderr)
                 continue
             changed |= outcome.status != "unchanged"
-            print(f"{Path(name).name}: {outcome.message}")
+            print(f"{shown_path(Path(name).name)}: {outcome.message}")
             sys.stdout.flush()
         if changed:
             # the next report or console start finds every week's indicator codes cached
@@ -230,11 +232,11 @@ def cmd_registry_import(args, ctx) -> int:
         store.require_writable()
         try:
             cfg = ctx.config()
-            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg))
+            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg), limits=cfg.limits)
         except UserError as err:
             print(_fail_line(args.file, err.message), file=sys.stderr)
             return err.exit_code
-        print(f"{Path(args.file).name}: {outcome.message}", flush=True)
+        print(f"{shown_path(Path(args.file).name)}: {outcome.message}", flush=True)
         if outcome.status != "unchanged":  # staff counts feed every week's registration codes
             refresh_cache(store, cfg)
     return 0

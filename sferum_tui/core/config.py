@@ -65,6 +65,7 @@ from sferum_tui.core.indicators.rules import (  # noqa: F401 - the config's publ
     parse_rule,
 )
 from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, MB, Limits
 from sferum_tui.i18n import tr
 
 __all__ = [
@@ -231,6 +232,7 @@ class Config:
     sources: tuple[Source, ...]
     fetch: FetchConfig
     keys: dict[str, str]
+    limits: Limits = DEFAULT_LIMITS
     path: Path | None = field(default=None, compare=False)
     exists: bool = field(default=False, compare=False)
 
@@ -288,13 +290,14 @@ class Config:
                       "deadline_seconds": self.fetch.deadline_seconds,
                       "min_kb_per_second": self.fetch.min_kb_per_second},
             "keys": dict(self.keys),
+            "limits": _limits_dict(self.limits),
         }
 
     def to_toml(self) -> str:
         """The effective configuration as TOML that loads back to an equal Config."""
         d = self.to_dict()
         lines: list[str] = []
-        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch"):
+        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch", "limits"):
             lines.append(f"[{section}]")
             for k, v in d[section].items():
                 lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
@@ -359,7 +362,7 @@ def _toml_value(v: Any) -> str:
 # --------------------------------------------------------------------------- validation
 
 _SECTIONS = ("ui", "scope", "thresholds", "activity_rule", "indicators", "aliases", "sources",
-             "fetch", "keys")
+             "fetch", "keys", "limits")
 _INDICATOR_KEYS = ("key", "title", "rule", "numerator", "denominator", "target", "deadline",
                    "direction", "low", "enabled")
 _SOURCE_KEYS = ("name", "url", "path", "kind", "pattern", "proxy", "timeout", "enabled")
@@ -793,10 +796,52 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
             w.expected(_key("keys", k), "клавиша, например \"f5\" или \"ctrl+r\"",
                        'a key such as "f5" or "ctrl+r"', v)
 
+    limits = _limits(w, data)
+
     derive = _derivations_for((act, indicators))
     indicators = tuple(replace(i, derivations=derive) for i in indicators)
     return Config(ui=ui, scope=scope, thresholds=th, activity_rule=act, all_indicators=indicators,
-                  aliases=aliases, sources=sources, fetch=fetch, keys=keys, path=path, exists=exists)
+                  aliases=aliases, sources=sources, fetch=fetch, keys=keys, limits=limits,
+                  path=path, exists=exists)
+
+
+# [limits]: key → (Limits field, unit in bytes or 1, lowest, highest, whole numbers only)
+_LIMIT_KEYS: dict[str, tuple[str, int, float, float, bool]] = {
+    "max_file_mb": ("max_file_bytes", MB, 1, 4096, True),
+    "max_unzipped_mb": ("max_unzipped_bytes", MB, 1, 4096, True),
+    "max_zip_ratio": ("max_zip_ratio", 1, 10, 10_000, False),
+    "max_sheet_cells": ("max_sheet_cells", 1, 1000, 100_000_000, True),
+    "max_csv_line_kb": ("max_csv_line", 1024, 1, 65_536, True),
+    "max_csv_field": ("max_csv_field", 1, 100, 16_777_216, True),
+}
+
+
+def _limits(w: _Where, data: dict) -> Limits:
+    """The ``[limits]`` table: input bounds checked before a file is parsed (see ingest/limits.py)."""
+    t = _Tbl(_table(w, data, "limits", tuple(_LIMIT_KEYS)), "limits")
+    values: dict[str, Any] = {}
+    for key, (name, unit, lo, hi, whole) in _LIMIT_KEYS.items():
+        if key not in t:
+            continue
+        v = t[key]
+        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi
+        if ok and whole and not isinstance(v, int):
+            ok = False
+        if not ok:
+            kind = ("целое число от {lo} до {hi}", "a whole number from {lo} to {hi}") if whole else \
+                ("число от {lo} до {hi}", "a number from {lo} to {hi}")
+            w.expected(key_path(t, key), kind[0].format(lo=f"{lo:g}" if lo < 1e6 else int(lo), hi=int(hi)),
+                       kind[1].format(lo=f"{lo:g}" if lo < 1e6 else int(lo), hi=int(hi)), v)
+        values[name] = v * unit if whole else float(v)
+    return replace(DEFAULT_LIMITS, **values)
+
+
+def _limits_dict(limits: Limits) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, (name, unit, _lo, _hi, whole) in _LIMIT_KEYS.items():
+        v = getattr(limits, name)
+        out[key] = v // unit if whole and v % unit == 0 else v / unit
+    return out
 
 
 # --------------------------------------------------------------------------- loading
@@ -1014,4 +1059,19 @@ min_kb_per_second = 1
 [keys]
 # Переназначение клавиш консоли: id действия = клавиша. Console key remapping: binding id = key.
 # fetch = "f5"
+
+[limits]
+# Пределы для входных файлов: проверяются до разбора, файл сверх предела отклоняется одной строкой.
+# Input file limits, checked before a file is parsed; a file over one is refused in one line.
+# Наибольший файл (МБ). Largest input file (MB).
+max_file_mb = 200
+# xlsx/ods: наибольший размер одной части архива после распаковки (МБ) и степень сжатия.
+# xlsx/ods: largest unpacked size of one part of the zip (MB), and its compression ratio.
+max_unzipped_mb = 512
+max_zip_ratio = 200
+# Наибольшая площадь листов (строки × столбцы, всех листов вместе). Largest sheet area (all sheets).
+max_sheet_cells = 20000000
+# CSV: самая длинная строка (КБ) и самое длинное поле (символов). Longest line (KB) and field (chars).
+max_csv_line_kb = 1024
+max_csv_field = 65536
 '''

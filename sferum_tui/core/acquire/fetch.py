@@ -113,6 +113,7 @@ class FetchSettings:
     listing_max_bytes: int = LISTING_MAX_BYTES
     retry_after_max: float = RETRY_AFTER_MAX
     jitter: float = JITTER
+    limits: Any = None                  # the config's [limits] for the import (None: the defaults)
 
     def backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * (2 ** min(attempt, 30)))
@@ -135,7 +136,7 @@ def settings_from_config(config: Any = None, *, timeout: float | None = None,
                          wait_interval_minutes: float | None = None) -> FetchSettings:
     """Settings from ``config.fetch`` (any object with those attributes), then the environment
     (``SFERUM_TUI_CLOUD_BASE``, ``SFERUM_TUI_FETCH_BACKOFF``), then the explicit overrides."""
-    s = FetchSettings()
+    s = FetchSettings(limits=getattr(config, "limits", None))
     section = getattr(config, "fetch", None)
     if section is not None:
         s.cloud_base = str(getattr(section, "cloud_base", None) or s.cloud_base)
@@ -1254,7 +1255,9 @@ class Fetcher:
         pending = self._record(f, sha, "importing", kept=str(path))
         self.state.add(pending)
         try:
-            extra = {"extra_aliases": self.aliases} if self.aliases else {}
+            extra: dict[str, Any] = {"extra_aliases": self.aliases} if self.aliases else {}
+            if self.settings.limits is not None:
+                extra["limits"] = self.settings.limits
             outcome = store.import_file(path, source_name=src.name, **extra)
         except Exception as exc:  # noqa: BLE001 - a refusal, or a reader that failed
             if isinstance(exc, UserError):

@@ -55,6 +55,7 @@ from sferum_tui.core.store.formatting import (
 )
 from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
 from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
+from sferum_tui.core.text import clean_text
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
@@ -146,19 +147,13 @@ def _parse_day(day: str | date) -> date:
                             "expected a date YYYY-MM-DD, got “{v}”", v=day))
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(tr("{f}: файл не найден", "{f}: file not found", f=path),
-                             source=str(path))
-    except IsADirectoryError:
-        raise InputFileError(tr("{f}: это папка, а не файл", "{f}: is a folder, not a file",
-                                f=path), source=str(path))
-    except OSError as exc:
-        raise InputFileError(tr("{f}: не удаётся прочитать файл ({e})",
-                                "{f}: cannot read the file ({e})", f=path,
-                                e=exc.strerror or exc), source=str(path))
+def _read_bytes(path: Path, limits=None) -> bytes:
+    """The file's bytes through the reader's input guard: a regular file within the config's
+    ``[limits]`` (a FIFO or /dev/zero is refused before it is read)."""
+    from sferum_tui.core.ingest.guard import read_input
+    from sferum_tui.core.ingest.limits import DEFAULT_LIMITS
+
+    return read_input(path, limits or DEFAULT_LIMITS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,12 +496,13 @@ class Store:
 
     def import_file(self, path: str | os.PathLike, *, period: str | date | None = None,
                     replace: bool = False, source_name: str | None = None,
-                    extra_aliases=None) -> ImportOutcome:
-        """Import one weekly file as one snapshot (see the module docstring)."""
+                    extra_aliases=None, limits=None) -> ImportOutcome:
+        """Import one weekly file as one snapshot (see the module docstring); ``limits``: the
+        config's ``[limits]`` (the defaults without it)."""
         path = Path(path)
-        source_name = source_name or path.name
+        source_name = clean_text(source_name or path.name)
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
-        data = _read_bytes(path)
+        data = _read_bytes(path, limits)
         sha = hashlib.sha256(data).hexdigest()
 
         held = self._current_by_sha(sha)
@@ -515,7 +511,7 @@ class Store:
 
         from sferum_tui.core.ingest.reader import read_weekly
 
-        res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True)
+        res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True, limits=limits)
         if res.period is None:
             raise InputFileError(tr(
                 "{f}: не найден отчётный период (ни в заголовке, ни в имени файла); укажите --period ГГГГ-ММ-ДД",
@@ -888,12 +884,12 @@ class Store:
         return [self._registry_from_row(r) for r in rows]
 
     def import_registry(self, path: str | os.PathLike, extra_aliases=None, *,
-                        source_name: str | None = None) -> RegistryOutcome:
+                        source_name: str | None = None, limits=None) -> RegistryOutcome:
         """Replace the registry of organisations (справочник ОО) as a whole, in one transaction;
         the previous one stays listed (with its file copy) as replaced."""
         path = Path(path)
-        source_name = source_name or path.name
-        data = _read_bytes(path)
+        source_name = clean_text(source_name or path.name)
+        data = _read_bytes(path, limits)
         sha = hashlib.sha256(data).hexdigest()
         current = self.registry()
         if current is not None and current.sha256 == sha:
@@ -901,7 +897,7 @@ class Store:
 
         from sferum_tui.core.ingest.reader import read_registry
 
-        res = read_registry(path, extra_aliases=extra_aliases)
+        res = read_registry(path, extra_aliases=extra_aliases, limits=limits)
         prepared, skipped_here = prepare(res.rows, registry=True)
         skipped_rows = list(res.skipped) + skipped_here
         if not prepared:
