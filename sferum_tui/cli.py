@@ -224,10 +224,11 @@ def _open_console(ctx: Context, *, no_terminal_code: int = 2) -> int:
     """The full-screen console; with no terminal (standard input or output redirected) a
     one-line hint instead, and ``no_terminal_code``."""
     if _no_terminal():
+        example = "sferum-tui --demo summary" if ctx.demo else "sferum-tui summary"
         print(tr("sferum-tui: консоли нужен терминал (стандартный ввод и вывод); без него "
-                 "используйте команды, например: sferum-tui summary (список: sferum-tui --help)",
+                 "используйте команды, например: {e} (список: sferum-tui --help)",
                  "sferum-tui: the console needs a terminal (standard input and output); without "
-                 "one use a command, e.g. sferum-tui summary (all of them: sferum-tui --help)"),
+                 "one use a command, e.g. {e} (all of them: sferum-tui --help)", e=example),
               file=sys.stderr)
         return no_terminal_code
     ctx.store().check()     # a damaged store file: one line here, not an error inside the console
