@@ -223,6 +223,7 @@ def _no_terminal() -> bool:
 def _open_console(ctx: Context, *, no_terminal_code: int = 2) -> int:
     """The full-screen console; with no terminal (standard input or output redirected) a
     one-line hint instead, and ``no_terminal_code``."""
+    ctx.store().check()     # a damaged store file: one line here, not an error inside the console
     if _no_terminal():
         example = "sferum-tui --demo summary" if ctx.demo else "sferum-tui summary"
         print(tr("sferum-tui: консоли нужен терминал (стандартный ввод и вывод); без него "
@@ -231,7 +232,6 @@ def _open_console(ctx: Context, *, no_terminal_code: int = 2) -> int:
                  "one use a command, e.g. {e} (all of them: sferum-tui --help)", e=example),
               file=sys.stderr)
         return no_terminal_code
-    ctx.store().check()     # a damaged store file: one line here, not an error inside the console
     try:
         from sferum_tui.tui.app import run_console
     except ModuleNotFoundError:
