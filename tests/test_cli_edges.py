@@ -298,3 +298,18 @@ async def test_a_failing_worker_in_the_console_is_logged_and_notified(console_ho
     text = log_file.read_text(encoding="utf-8")
     assert "unexpected error in the console" in text and "RuntimeError: the disk said no" in text
     assert logging.getLogger("sferum_tui").level == logging.INFO
+
+
+async def test_a_failing_handler_closes_the_console_with_one_line(console_home, tmp_path, capsys):
+    log_file = logs.setup(tmp_path / "logs")
+    app = console(console_home)
+    with pytest.raises(ZeroDivisionError):           # Pilot hands the bug to the test
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_ready(pilot)
+            app.call_later(lambda: 1 / 0)
+            await wait_for(pilot, lambda: app.return_code == 1)
+    assert app.return_code == 1
+    shown = "".join(capsys.readouterr().err.split())       # as wrapped to the test's width
+    assert shown == "".join(f"sferum-tui: непредвиденная ошибка (ZeroDivisionError: division by "
+                            f"zero); подробности — в журнале {log_file}".split())
+    assert "ZeroDivisionError: division by zero" in log_file.read_text(encoding="utf-8")

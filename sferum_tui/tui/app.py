@@ -224,7 +224,9 @@ class SferumApp(App[int]):
         if self._exception is None:   # Pilot tests re-raise it
             self._exception = error
             self._exception_event.set()
-        self.exit(return_code=1, message=f"sferum-tui: {line}")
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"sferum-tui: {line}"))   # no markup in it
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = True) -> None:
