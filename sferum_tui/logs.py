@@ -40,6 +40,21 @@ class _FolderFileHandler(RotatingFileHandler):
         pass
 
 
+class _Stderr(logging.StreamHandler):
+    """stderr as it is when a record arrives (the console redirects it while it draws)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def setup(log_dir: Path | None, *, debug: bool = False) -> Path | None:
     """Send the program's records to ``log_dir/sferum-tui.log`` (rotating, 1 MB × 3) and, with
     ``debug``, every debug record to stderr too.  Calling it again replaces the earlier set-up."""
@@ -58,7 +73,7 @@ def setup(log_dir: Path | None, *, debug: bool = False) -> Path | None:
         fh.setLevel(logging.DEBUG)
         _handlers.append(fh)
     if debug:
-        sh = logging.StreamHandler(sys.stderr)
+        sh = _Stderr()
         sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         sh.setLevel(logging.DEBUG)
         _handlers.append(sh)

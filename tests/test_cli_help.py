@@ -84,6 +84,13 @@ def test_language_from_the_environment_and_from_the_config(capsys, tmp_path, mon
     _, out, _ = run(capsys, "--home", str(tmp_path), "--lang", "en", "weeks", "--help")
     assert out.startswith("usage:")                      # the flag beats both
 
+    monkeypatch.delenv("SFERUM_TUI_LANG")
+    monkeypatch.setenv("SFERUM_TUI_HOME", str(tmp_path))  # the config of the home folder
+    _, out, _ = run(capsys, "weeks", "--help")
+    assert out.startswith("usage:")
+    code, _, err = run(capsys, "--lang", "de", "weeks")   # not a language: the config's, and 2
+    assert code == 2 and "error: argument --lang: invalid choice: 'de'" in err
+
 
 def test_language_from_a_config_given_with_config_flag(capsys, tmp_path):
     cfg = tmp_path / "elsewhere.toml"
