@@ -9,6 +9,8 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
+from sferum_tui.commands.stdin import (STDIN, add_stdin_name_arg, check_files, stdin_file,
+                                      stdin_name)
 from sferum_tui.service.errors import UserError
 from sferum_tui.service.vocab import one_line, shown_path
 from sferum_tui.i18n import tr
@@ -21,10 +23,12 @@ def register(sub, common) -> None:
         description=tr(
             "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией).",
             "Imports each file as the snapshot of one week (each in its own transaction)."))
-    p.add_argument("files", nargs="+", metavar="FILE", help=tr("недельный файл", "weekly file"))
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=tr("недельный файл («-» — стандартный ввод)", "weekly file (“-”: standard input)"))
     p.add_argument("--period", metavar="YYYY-MM-DD",
                    help=tr("начало отчётной недели, если в файле его нет",
                            "start of the reporting week when the file does not say"))
+    add_stdin_name_arg(p)
     p.add_argument("--replace", action="store_true",
                    help=tr("заменить уже загруженную неделю (прежний снимок сохраняется как заменённый)",
                            "replace a week already held (the previous snapshot is kept as superseded)"))
@@ -131,6 +135,7 @@ def cmd_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
     from sferum_tui.service.store import Store
 
+    check_files(args.files)
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
     failed = 0
@@ -138,15 +143,22 @@ def cmd_import(args, ctx) -> int:
     with Store(ctx.paths.home) as store:
         store.require_writable()        # one line for the run, not one per file
         for name in args.files:
+            shown = stdin_name(args.name) if name == STDIN else name
             try:
-                outcome = store.import_file(name, period=args.period, replace=args.replace,
-                                            extra_aliases=aliases, limits=cfg.limits)
+                if name == STDIN:
+                    with stdin_file(ctx.paths.cache_dir, args.name) as tmp:
+                        outcome = store.import_file(tmp, period=args.period, replace=args.replace,
+                                                    source_name=shown, extra_aliases=aliases,
+                                                    limits=cfg.limits)
+                else:
+                    outcome = store.import_file(name, period=args.period, replace=args.replace,
+                                                extra_aliases=aliases, limits=cfg.limits)
             except UserError as err:
                 failed += 1
-                print(_fail_line(name, err.message), file=sys.stderr)
+                print(_fail_line(shown, err.message), file=sys.stderr)
                 continue
             changed |= outcome.status != "unchanged"
-            print(f"{shown_path(Path(name).name)}: {outcome.message}")
+            print(f"{shown_path(Path(shown).name)}: {outcome.message}")
             sys.stdout.flush()
         if changed:
             # the next report or console start finds every week's indicator codes cached

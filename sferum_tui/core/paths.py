@@ -2,7 +2,8 @@
 
 Order of precedence for the home folder: ``--home DIR``, then ``SFERUM_TUI_HOME``, then the
 platformdirs user data folder.  ``--demo`` uses a ``demo`` sub-folder of whichever home applies,
-so demo data never mixes with the user's own snapshots.
+so demo data never mixes with the user's own snapshots.  The log goes to ``<home>/logs`` with a
+home folder, else to the platformdirs user log folder (demo or not).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Paths:
     home: Path          # data folder: store.sqlite, blobs/
     config_dir: Path
     cache_dir: Path
+    log_dir: Path | None = None     # the rotating log (sferum_tui/logs.py)
 
     @property
     def db(self) -> Path:
@@ -41,6 +43,7 @@ def resolve_paths(home: str | os.PathLike | None = None, demo: bool = False) -> 
         base = Path(home).expanduser().resolve()
         config_dir = base
         cache_dir = base / "cache"
+        log_dir = base / "logs"
         data = base
     else:
         import platformdirs
@@ -48,7 +51,8 @@ def resolve_paths(home: str | os.PathLike | None = None, demo: bool = False) -> 
         data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
         config_dir = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
         cache_dir = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+        log_dir = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     if demo:
         data = data / "demo"
         cache_dir = cache_dir / "demo"
-    return Paths(home=data, config_dir=config_dir, cache_dir=cache_dir)
+    return Paths(home=data, config_dir=config_dir, cache_dir=cache_dir, log_dir=log_dir)

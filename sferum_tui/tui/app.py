@@ -204,6 +204,28 @@ class SferumApp(App[int]):
             self._fetch_cancel.set()
         self.api.close()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug (Textual's hook for an exception nobody caught): the traceback goes to the log
+        (sferum_tui/logs.py) and the user sees one line naming it.  A failed worker leaves the
+        console usable, so it is a notification; a failed handler has stopped its widget, so
+        the console closes with that line (exit code 1) instead of a screen of traceback."""
+        from textual.worker import WorkerFailed
+
+        from sferum_tui import logs
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        line = logs.report_unexpected(cause, "the console")
+        if isinstance(error, WorkerFailed) and not self._exit:
+            self.notify(line, title=tr("Ошибка", "Error"), severity="error", markup=False,
+                        timeout=30)
+            return
+        if self._exception is None:   # Pilot tests re-raise it
+            self._exception = error
+            self._exception_event.set()
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"sferum-tui: {line}"))   # no markup in it
+
     # -- screens ----------------------------------------------------------------------------
 
     @property
@@ -481,4 +503,4 @@ def run_console(ctx: Any) -> int:
     """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
     app = make_app(ctx)
     result = app.run()
-    return int(result or 0)
+    return int(result or app.return_code or 0)
