@@ -70,6 +70,8 @@ JITTER = 0.25                           # a retry waits up to 25 % longer, at ra
 NAME_MAX_BYTES = 200                    # a stored file name (UTF-8), well under the usual 255
 
 EXIT_NEW, EXIT_ERROR, EXIT_NOTHING = 0, 1, 3
+#: an import that brought new data: a new week, a replaced week, files added to a week
+NEW_STATUSES = ("imported", "replaced", "merged")
 
 
 # --------------------------------------------------------------------------- errors
@@ -281,7 +283,7 @@ class FetchReport:
 
     @property
     def new(self) -> list[FileResult]:
-        return [r for r in self.results if r.status in ("imported", "replaced")]
+        return [r for r in self.results if r.status in NEW_STATUSES]
 
     @property
     def planned(self) -> list[FileResult]:
@@ -368,7 +370,7 @@ class FetchState:
 
     def known_sha(self, sha: str) -> dict[str, Any] | None:
         for r in reversed(self.records):
-            if r.get("sha256") == sha and r.get("status") in ("imported", "replaced", "unchanged"):
+            if r.get("sha256") == sha and r.get("status") in (*NEW_STATUSES, "unchanged"):
                 return r
         return None
 
@@ -1207,7 +1209,8 @@ class Fetcher:
                 snaps = self._store_obj().snapshots()
             except UserError as exc:
                 raise FetchError(exc.message) from None
-            self._known = {s.sha256 for s in snaps if s.sha256}
+            self._known = {f.sha256 for s in snaps for f in (getattr(s, "files", ()) or [s])
+                           if f.sha256}
         return sha in self._known
 
     def _record(self, f: RemoteFile, sha: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -1255,7 +1258,13 @@ class Fetcher:
         self.state.add(pending)
         try:
             extra = {"extra_aliases": self.aliases} if self.aliases else {}
-            outcome = store.import_file(path, source_name=src.name, **extra)
+            if hasattr(store, "add_files"):
+                # the --add path: a file of a week already held (another municipality's file,
+                # fetched now or on an earlier run) joins that week when its organisations are
+                # new to it, and is refused naming both rows when they overlap
+                outcome = store.add_files([path], names=[f.rel_path], label=src.name, **extra)
+            else:
+                outcome = store.import_file(path, source_name=src.name, **extra)
         except Exception as exc:  # noqa: BLE001 - a refusal, or a reader that failed
             if isinstance(exc, UserError):
                 reason = one_line(exc.message, 300)
@@ -1281,7 +1290,7 @@ class Fetcher:
         if downloaded:
             shutil.rmtree(path.parent, ignore_errors=True)
         message = one_line(getattr(outcome, "message", "") or "")
-        kind = "imported" if status in ("imported", "replaced") else "unchanged"
+        kind = "imported" if status in NEW_STATUSES else "unchanged"
         if message:
             text = f"«{f.rel_path}»: {message}"
         elif kind == "imported":
