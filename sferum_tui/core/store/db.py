@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
     import pandas as pd
 
 __all__ = [
-    "Store", "SnapshotInfo", "SnapshotFile", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
+    "Store", "SnapshotInfo", "SnapshotFile", "WeekFile", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
     "SCHEMA_VERSION", "format_period", "format_int", "orgs_phrase",
 ]
 
@@ -155,8 +155,9 @@ class RegistryOutcome:
 
 
 @dataclass
-class _Part:
-    """One weekly file of a merge (:meth:`Store.add_files`), read before the transaction."""
+class WeekFile:
+    """One weekly file read for a merge (:meth:`Store.read_week_file`), before any transaction;
+    ``period`` is the reporting week it holds."""
     name: str
     data: bytes
     sha: str
@@ -166,6 +167,11 @@ class _Part:
     skipped_rows: list[dict]
     seq: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.res.period.start, self.res.period.end
+
 
 
 def _parse_day(day: str | date) -> date:
@@ -638,7 +644,21 @@ class Store:
 
     # -- a week from several files ------------------------------------------------------------
 
-    def add_files(self, paths: Iterable[str | os.PathLike], *, names: Iterable[str] | None = None,
+    def read_week_file(self, path: str | os.PathLike, *, name: str | None = None,
+                       period: str | date | None = None, extra_aliases=None) -> WeekFile:
+        """Run the reader on one weekly file for :meth:`add_files` (``read=``), outside any
+        transaction: a caller that merges files as they arrive (``fetch``) learns each file's
+        week first and reads it only once."""
+        path = Path(path)
+        name = name or path.name
+        hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
+        data = _read_bytes(path)
+        sha = hashlib.sha256(data).hexdigest()
+        res, prepared, skipped_rows = self._read_week(path, name, sha, hint, extra_aliases)
+        return WeekFile(name, data, sha, blobs.blob_rel(sha, path, data), res, prepared, skipped_rows)
+
+    def add_files(self, paths: Iterable[str | os.PathLike] = (), *,
+                  names: Iterable[str] | None = None, read: Iterable[WeekFile] = (),
                   label: str | None = None, period: str | date | None = None,
                   replace: bool = False, replace_rows: bool = False,
                   extra_aliases=None) -> ImportOutcome:
@@ -652,18 +672,22 @@ class Store:
         - ``replace``: the rows of the week held whose municipality is one of the new files'
           municipalities are dropped first (a corrected municipality file).
         - ``names``: the files' names for the list of files and the messages (default: the file
-          names); ``label``: the snapshot's ``source_name`` when the week is new (default: the
-          first file's name).
+          names); ``read``: files read already (:meth:`read_week_file`), merged after ``paths``;
+          ``label``: the snapshot's ``source_name`` when the week is new (default: the first
+          file's name).
         """
         paths = [Path(p) for p in paths]
         names = list(names) if names is not None else [p.name for p in paths]
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
-        parts: list[_Part] = []
+        parts: list[WeekFile] = []
         held_files: list[tuple[str, SnapshotInfo]] = []
         seen: set[str] = set()
-        for path, name in zip(paths, names):
-            data = _read_bytes(path)
-            sha = hashlib.sha256(data).hexdigest()
+        for path, name in [*zip(paths, names), *((w, w.name) for w in read)]:
+            if isinstance(path, WeekFile):
+                data, sha = path.data, path.sha
+            else:
+                data = _read_bytes(path)
+                sha = hashlib.sha256(data).hexdigest()
             if sha in seen:                      # the same file given twice
                 continue
             seen.add(sha)
@@ -671,9 +695,12 @@ class Store:
             if held is not None:
                 held_files.append((name, held))
                 continue
+            if isinstance(path, WeekFile):
+                parts.append(path)
+                continue
             res, prepared, skipped_rows = self._read_week(path, name, sha, hint, extra_aliases)
-            parts.append(_Part(name, data, sha, blobs.blob_rel(sha, path, data), res, prepared,
-                               skipped_rows))
+            parts.append(WeekFile(name, data, sha, blobs.blob_rel(sha, path, data), res, prepared,
+                                  skipped_rows))
         weeks: dict[tuple[date, date], str] = {}
         for name, held in held_files:
             weeks.setdefault((held.period_start, held.period_end), name)
@@ -687,7 +714,9 @@ class Store:
                 "files of different weeks cannot be merged into one (--add): {l}; import them "
                 "separately", l=listing))
         if not parts:
-            return self._unchanged(held_files[0][1]) if held_files else self._nothing()
+            if not held_files:
+                raise StoreError(tr("не указан ни один файл", "no file given"))
+            return self._unchanged(held_files[0][1])
         (start, end), = weeks
         first_sha = parts[0].sha
         with self._copy_guard() as made, self._write() as con:
@@ -729,10 +758,7 @@ class Store:
             "as superseded){x}", p=held.period_label, a=added, t=tail, n=len(held.files),
             i=held.id, o=base, x=extra), superseded=(base,))
 
-    def _nothing(self) -> ImportOutcome:   # pragma: no cover - add_files always gets a file
-        raise StoreError(tr("не указан ни один файл", "no file given"))
-
-    def _merge(self, con: sqlite3.Connection, made: list[str], parts: list["_Part"],
+    def _merge(self, con: sqlite3.Connection, made: list[str], parts: list["WeekFile"],
                start: date, end: date, *, label: str | None, hint: str | None, replace: bool,
                replace_rows: bool, extra_aliases) -> tuple[SnapshotInfo, int | None, int, int]:
         """Inside :meth:`add_files`' transaction: the new snapshot, the superseded one (or
