@@ -170,6 +170,24 @@ def test_replace_add_replaces_one_municipality_only(tmp_path, cli):
     assert old["superseded_by"] == current["id"] and old["rows"] == 5
 
 
+def test_the_merged_week_has_its_own_column_copy_and_indicator_codes(tmp_path, cli, home):
+    a = write_csv(tmp_path / "sergokala.csv", simple_rows(orgs=SERGO))
+    assert cli("import", a)[0] == 0
+    b = write_csv(tmp_path / "levashi.csv", simple_rows(orgs=LEVASHI))
+    assert cli("import", "--add", b)[0] == 0
+    current, = weeks_json(cli)
+    con = sqlite3.connect(home / "store.sqlite")
+    try:
+        copies = dict(con.execute("SELECT snapshot_id, length(data) FROM snapshot_columns"))
+        cached = {sid for (sid,) in con.execute("SELECT DISTINCT snapshot_id FROM ind_week_flags")}
+    finally:
+        con.close()
+    assert current["id"] in copies and cached == {current["id"]}   # the superseded week's pruned
+    code, out, _ = cli("summary", "--format", "json")
+    assert code == 0 and current["period"]["start"] in out
+    assert len(schools(cli)) == 5
+
+
 def test_files_of_different_weeks_are_refused_in_one_line(tmp_path, cli, home, store_dump):
     a = write_csv(tmp_path / "a.csv", simple_rows(orgs=SERGO))
     b = write_csv(tmp_path / "b.csv", simple_rows(title=NEXT_TITLE, orgs=LEVASHI))

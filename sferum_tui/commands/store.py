@@ -18,8 +18,10 @@ def register(sub, common) -> None:
         "import", parents=[common],
         help=tr("импортировать недельные файлы в хранилище", "import weekly files into the store"),
         description=tr(
-            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией).",
-            "Imports each file as the snapshot of one week (each in its own transaction)."))
+            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией). "
+            "С --add все файлы одной недели становятся одним снимком (одна транзакция).",
+            "Imports each file as the snapshot of one week (each in its own transaction). "
+            "With --add the files of one week become one snapshot (one transaction)."))
     p.add_argument("files", nargs="+", metavar="FILE", help=tr("недельный файл", "weekly file"))
     p.add_argument("--period", metavar="YYYY-MM-DD",
                    help=tr("начало отчётной недели, если в файле его нет",
