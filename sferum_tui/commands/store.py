@@ -21,8 +21,10 @@ def register(sub, common) -> None:
         "import", parents=[common],
         help=tr("импортировать недельные файлы в хранилище", "import weekly files into the store"),
         description=tr(
-            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией).",
-            "Imports each file as the snapshot of one week (each in its own transaction)."))
+            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией). "
+            "С --add все файлы одной недели становятся одним снимком (одна транзакция).",
+            "Imports each file as the snapshot of one week (each in its own transaction). "
+            "With --add the files of one week become one snapshot (one transaction)."))
     p.add_argument("files", nargs="+", metavar="FILE",
                    help=tr("недельный файл («-» — стандартный ввод)", "weekly file (“-”: standard input)"))
     p.add_argument("--period", metavar="YYYY-MM-DD",
@@ -32,6 +34,18 @@ def register(sub, common) -> None:
     p.add_argument("--replace", action="store_true",
                    help=tr("заменить уже загруженную неделю (прежний снимок сохраняется как заменённый)",
                            "replace a week already held (the previous snapshot is kept as superseded)"))
+    p.add_argument("--add", action="store_true",
+                   help=tr("объединить файлы одной недели в один снимок (например, по файлу на "
+                           "муниципалитет) или добавить их к уже загруженной неделе; с --replace "
+                           "файл заменяет строки только своих муниципалитетов",
+                           "merge files of one week into one snapshot (e.g. one file per "
+                           "municipality) or add them to the week held; with --replace a file "
+                           "replaces the rows of its own municipalities only"))
+    p.add_argument("--replace-rows", action="store_true",
+                   help=tr("с --add: организация, которая есть в двух файлах, берётся из более "
+                           "позднего (без него такие файлы не объединяются)",
+                           "with --add: an organisation in two files is taken from the later "
+                           "file (without it such files are refused)"))
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("weeks", parents=[common],
@@ -140,8 +154,13 @@ def cmd_import(args, ctx) -> int:
     aliases = _extra_aliases(cfg)
     failed = 0
     changed = False
+    if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
+        raise UserError(tr("--replace-rows действует только вместе с --add",
+                           "--replace-rows works only together with --add"))
     with Store(ctx.paths.home) as store:
         store.require_writable()        # one line for the run, not one per file
+        if getattr(args, "add", False):
+            return _import_add(args, ctx, store, cfg, aliases)
         for name in args.files:
             shown = stdin_name(args.name) if name == STDIN else name
             try:
@@ -167,6 +186,28 @@ def cmd_import(args, ctx) -> int:
     return 1 if failed else 0
 
 
+def _import_add(args, ctx, store, cfg, aliases) -> int:
+    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none)."""
+    from sferum_tui.service.indicators import refresh_cache
+
+    if STDIN in args.files:
+        raise UserError(tr("--add читает файлы, не стандартный ввод («-»)",
+                           "--add reads files, not standard input (“-”)"))
+    names = ", ".join(shown_path(Path(n).name) for n in args.files)
+    try:
+        outcome = store.add_files(args.files, period=args.period, replace=args.replace,
+                                  replace_rows=args.replace_rows, extra_aliases=aliases,
+                                  limits=cfg.limits)
+    except UserError as err:
+        print(_fail_line(args.files[0] if len(args.files) == 1 else names, err.message),
+              file=sys.stderr)
+        return 1
+    print(f"{names}: {outcome.message}", flush=True)
+    if outcome.status != "unchanged":
+        refresh_cache(store, cfg)
+    return 0
+
+
 # -- weeks ----------------------------------------------------------------------------------
 
 def cmd_weeks(args, ctx) -> int:
@@ -187,6 +228,9 @@ def cmd_weeks(args, ctx) -> int:
             "superseded_by": s.superseded_by,
             "missing": missing.get(s.id) if registry is not None and s.current else None,
             "blob": str(s.blob_path),
+            "files": [{"name": f.source_name, "sha256": f.sha256, "blob": str(f.blob_path),
+                       "sheet": f.sheet, "rows": f.rows, "skipped": f.skipped,
+                       "added_at": f.added_at} for f in s.files],
         } for s in snaps])
         return 0
     if not snaps:
@@ -211,6 +255,14 @@ def cmd_weeks(args, ctx) -> int:
             state = f"⚠ {len(s.warnings)}"
         row += [_local_time(s.imported_at, short=True), state]
         rows.append(row)
+        if len(s.files) > 1:
+            # a week of several files: its files on the lines under it
+            row[2] = tr("файлов: {n}", "{n} files", n=len(s.files))
+            for f in s.files:
+                sub = ["", "", f"  └ {f.source_name}", format_int(f.rows), format_int(f.skipped)]
+                if registry is not None:
+                    sub.append("")
+                rows.append(sub + [_local_time(f.added_at, short=True), ""])
     # the file name takes what the terminal has left (readable at 80 columns)
     import shutil as _shutil
 

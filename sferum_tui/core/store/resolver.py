@@ -164,6 +164,9 @@ class Resolver:
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings: list[tuple[int, int]] = []
         self.texts: list[tuple] = []   # after resolve(): (region, municipality, name, key, ИНН) per row
+        # texts this transaction interned (ids that may still roll back, so never put in the
+        # shared lookups): a merge resolves several files with one resolver
+        self.interned: dict[str, dict[str, int]] = {}
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
@@ -196,13 +199,16 @@ class Resolver:
     def _intern(self, table: str, values: set) -> dict[str, int]:
         """``text → id`` for every value, inserting the new ones (ids local to this transaction)."""
         known = self.lookups[table].by_text
-        out = {v: known[v] for v in values if v is not None and v in known}
-        new = sorted(v for v in values if v is not None and v not in known)
+        mine = self.interned.setdefault(table, {})   # inserted by an earlier resolve() call
+        out = {v: known[v] if v in known else mine[v] for v in values
+               if v is not None and (v in known or v in mine)}
+        new = sorted(v for v in values if v is not None and v not in out)
         if new:
             start = self.con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
             rows = [(start + i, v) for i, v in enumerate(new)]
             self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)", rows)
             out.update((v, i) for i, v in rows)
+            mine.update((v, i) for i, v in rows)
         return out
 
     # resolution -----------------------------------------------------------------------------
