@@ -178,6 +178,12 @@ def _target_words(k: KpiLine) -> str:
     return tr("цель {t} к {d}", "target {t} by {d}", t=target, d=vocab.day(k.deadline))
 
 
+def _more_orgs(n: int) -> str:
+    """``… и ещё 77 организаций`` / ``… and 77 more organisations``."""
+    return tr("… и ещё {n}", "… and {k} more organisation" + ("" if n == 1 else "s"),
+              n=vocab.orgs(n), k=vocab.integer(n))
+
+
 def _goal(k: KpiLine) -> str:
     """``цель 100% к 27.04.2023 · просрочено с 27.04.2023`` (no deadline: the target alone)."""
     words = _target_words(k)
@@ -241,7 +247,7 @@ def line_chart_svg(title: str, points: Iterable[tuple[date, date, float | None]]
     desc = "; ".join(f"{vocab.short_day(a)}: {vocab.percent(v, 1)}" for a, _, v in pts)
     desc += "; " + tr("цель {t}", "target {t}", t=vocab.threshold(target))
     head = (f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
+            f'height="{height}">'
             f"<title>{e(title)}</title><desc>{e(desc)}</desc>")
     if not known:
         return head + (f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
@@ -443,7 +449,7 @@ def _schools_table(doc: ReportDoc) -> list[str]:
                    f'<td class="reasons">{_h(_reasons(r) or vocab.MISSING)}</td></tr>')
     out.append("</tbody></table>")
     if more:
-        out.append(f'<p class="more">{_h(tr("… и ещё {n}", "… and {n} more", n=vocab.orgs(more)))}</p>')
+        out.append(f'<p class="more">{_h(_more_orgs(more))}</p>')
     return out
 
 
@@ -460,7 +466,7 @@ def _changes_list(title: str, rows: list[dict], total: int | None) -> list[str]:
         out.append(f"<li>{_h(_text(r.get('org_name')))} <span class=inn>{_h(_text(r.get('municipality')))}</span></li>")
     out.append("</ul>")
     if len(rows) > CHANGES_SHOWN:
-        out.append(f'<p class="more">{_h(tr("… и ещё {n}", "… and {n} more", n=vocab.orgs(len(rows) - CHANGES_SHOWN)))}</p>')
+        out.append(f'<p class="more">{_h(_more_orgs(len(rows) - CHANGES_SHOWN))}</p>')
     out.append("</div>")
     return out
 
@@ -629,8 +635,7 @@ def render_md(doc: ReportDoc) -> bytes:
         lines.append(f"{i}. " + _md_cell(head + (f" — {reasons}" if reasons else "")))
     if len(doc.schools) > len(schools):
         lines.append("")
-        lines.append(_md_cell(tr("… и ещё {n}", "… and {n} more",
-                                 n=vocab.orgs(len(doc.schools) - len(schools)))))
+        lines.append(_md_cell(_more_orgs(len(doc.schools) - len(schools))))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
