@@ -202,7 +202,7 @@ def _text(v: Any) -> str:
 
 def _muni_heads() -> list[str]:
     return [tr("№", "#"), tr("Муниципалитет", "Municipality"), tr("ОО", "Orgs"),
-            tr("Неактивны", "Inactive"), tr("Доля", "Share"), tr("За неделю", "Week"),
+            tr("Неактивны", "Inactive"), tr("Доля", "Share"), tr("За неделю", "Δ week"),
             tr("Нет в файле", "Missing"), tr("Мало пишут", "Low messaging")]
 
 
@@ -487,16 +487,20 @@ def render_html(doc: ReportDoc) -> bytes:
     if doc.packet and doc.region_counts is not None:
         out += _packet_comparison(doc)
 
-    if doc.trends:
+    if doc.trends and len(doc.trends[0].points) < 2:
+        out.append(f'<section><h2>{_h(tr("Динамика", "Trend"))}</h2><p class="more">'
+                   f'{_h(tr("В хранилище одна неделя до этой включительно: графики появятся со второй.", "The store holds one week up to this one: the charts start with the second."))}'
+                   "</p></section>")
+    elif doc.trends:
         n = len(doc.trends[0].points)
-        out.append(f'<section><h2>{_h(tr("Динамика за {n}", "The last {n}", n=vocab.weeks(n)))}</h2>'
+        out.append(f'<section><h2>{_h(tr("Динамика, недель: {n}", "Trend, weeks: {n}", n=vocab.integer(n)))}</h2>'
                    '<div class="trends">')
         for t in doc.trends:
             out.append(f"<figure><figcaption>{_h(t.title)}</figcaption>"
                        f"{line_chart_svg(t.title, t.points, t.target)}</figure>")
         out.append("</div></section>")
 
-    if doc.municipalities:
+    if len(doc.municipalities) > 1:
         show_region = _show_region(doc)
         rows = doc.municipalities[:MUNICIPALITIES_SHOWN]
         out.append(f'<section><h2>{_h(tr("Муниципалитеты: больше всего неактивных сверху", "Municipalities: most inactive first"))}</h2>')
@@ -604,7 +608,7 @@ def render_md(doc: ReportDoc) -> bytes:
                    a=vocab.integer(c.newly_inactive), b=vocab.integer(c.recovered))
     lines += [_md_cell(text + "."), ""]
 
-    if doc.municipalities:
+    if len(doc.municipalities) > 1:
         rows = doc.municipalities[:10]
         lines.append("**" + _md_cell(tr("Муниципалитеты (больше всего неактивных сверху)",
                                         "Municipalities (most inactive first)")) + "**")
