@@ -249,6 +249,16 @@ def test_one_packet_per_municipality_with_safe_names(run, tmp_path):
     sever = (out / f"{SEVER}.html").read_text("utf-8")
     assert "Ахтынская" in sever and "Гимназия" not in sever
     assert "Муниципалитет и регион" in sever and "по региону" in sever
+    assert f"<td>Организаций</td><td class=n>3</td><td class=n>{js['orgs_total']}</td>" in sever
+
+
+def test_packet_of_one_municipality_still_compares_with_the_region(run, tmp_path):
+    js = _summary(run)
+    out = tmp_path / "one"
+    assert run("report", "--by-municipality", "--municipality", SEVER, "-o", str(out))[0] == 0
+    (only,) = out.iterdir()
+    text = only.read_text("utf-8")
+    assert f"<td>Организаций</td><td class=n>3</td><td class=n>{js['orgs_total']}</td>" in text
 
 
 def test_packets_md(run, tmp_path):

@@ -238,7 +238,8 @@ def build_packets(store: "Store", cfg: "Config", week: Any = None, *,
     from sferum_tui.core.indicators import filter_schools
     from sferum_tui.service.weeks import load_week
 
-    full = narrow(load_week(store, cfg, week, scope=scope), cfg, _spec(municipality))
+    whole = load_week(store, cfg, week, scope=scope)
+    full = narrow(whole, cfg, _spec(municipality))
     if not len(full.frame):
         raise UserError(tr("--municipality «{m}»: в неделе {w} нет организаций этого муниципалитета",
                            "--municipality “{m}”: the week {w} has no organisations of that "
@@ -246,25 +247,21 @@ def build_packets(store: "Store", cfg: "Config", week: Any = None, *,
     s = summary(store, cfg, week=full, today=today)
     moment = _now(now)
     regions = sorted({str(r) for r in s.rollup["region"].dropna().tolist() if r})
-    several = len(regions) > 1
-    # the region's figures: the scope itself when it is one region
+    several = len(regions) > 1 or (bool(municipality) and len(
+        {str(r) for r in whole.frame["region"].dropna().tolist() if r}) > 1)
+    # the region's figures: the whole week when it is one region, else each region's part of it
     region_frames: dict[str, pd.DataFrame] = {}
     region_heads: dict[str, Headline] = {}
-    if not several or municipality:
-        label = regions[0] if len(regions) == 1 else tr("все данные", "all data")
+    label = regions[0] if len(regions) == 1 else tr("все данные", "all data")
     for r in regions if several else []:
-        region_frames[r] = filter_schools(s.frame, region=r)
+        region_frames[r] = filter_schools(whole.frame, region=r)
         region_heads[r] = headline(region_frames[r], cfg, today=today)
-    if municipality and not several:
-        whole = load_week(store, cfg, week, scope=scope)
-        region_head = headline(whole.frame, cfg, today=today)
-    else:
-        region_head = s.headline
+    region_head = headline(whole.frame, cfg, today=today) if municipality else s.headline
     out: list[tuple[str, ReportDoc]] = []
     for row in _municipalities(s.rollup):
         name = str(row.get("municipality") or "")
         region = str(row.get("region") or "")
-        base_frame = region_frames.get(region, s.frame) if several else s.frame
+        base_frame = s.frame if municipality or not several else region_frames.get(region, s.frame)
         mspec = FilterSpec(municipality=(name,), region=region or None)
         frame = mspec.apply(base_frame, cfg) if name else base_frame.iloc[0:0]
         if not len(frame):
