@@ -266,3 +266,12 @@ def test_packets_md(run, tmp_path):
     assert run("--lang", "en", "report", "--by-municipality", "--format", "md", "-o", str(out))[0] == 0
     texts = [p.read_text("utf-8") for p in out.iterdir()]
     assert len(texts) == 6 and all("; region " in t for t in texts)
+
+
+def test_format_errors_are_one_line_before_any_work(run, tmp_path):
+    code, _, err = run("report", "-o", str(tmp_path / "r.pdf"))
+    assert code == 1 and "--format" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run("report", "--format", "xlsx", "-o", "-")
+    assert code == 1 and out == "" and "XLSX" in err
+    code, out, err = run("report", "-o", "-")                    # html to standard output
+    assert code == 0 and out.startswith("<!DOCTYPE html>")

@@ -71,9 +71,12 @@ def cmd_report(args, ctx) -> int:
             raise UserError(tr("{f}: ожидается число не меньше 0", "{f}: expected a number of at least 0",
                                f=flag))
     out = args.output
-    fmt = args.format or ("html" if args.by_municipality or out == "-" else None)
-    fmt = rep.check_format(fmt, None if args.by_municipality else out) if fmt or out != "-" \
-        else "html"
+    # the format: given, else html for a folder or standard output, else from the file name
+    fmt = rep.check_format(args.format or ("html" if args.by_municipality or out == "-" else None),
+                           None if args.by_municipality else out)
+    if out == "-" and fmt == "xlsx":
+        raise UserError(tr("-o -: XLSX в стандартный вывод не пишется; укажите файл",
+                           "-o -: XLSX is not written to standard output; name a file"))
     store = ctx.store()
     cfg = ctx.config()
     started = time.perf_counter()
@@ -94,9 +97,6 @@ def cmd_report(args, ctx) -> int:
                              scope=not ctx.demo, today=today, limit=limit or None,
                              weeks=rep.TREND_WEEKS if args.weeks is None else args.weeks)
     if out == "-":
-        if fmt == "xlsx":
-            raise UserError(tr("-o -: XLSX в стандартный вывод не пишется; укажите файл",
-                               "-o -: XLSX is not written to standard output; name a file"))
         sys.stdout.write(rep.render(built.doc, fmt).decode("utf-8"))
         sys.stdout.flush()
         return 0

@@ -295,8 +295,12 @@ def check_format(fmt: str | None, path: str | None = None) -> str:
     if f == "markdown":
         f = "md"
     if f not in FORMATS:
+        if not fmt:
+            raise UserError(tr("{p}: по имени файла не понять формат отчёта; укажите --format "
+                               "html|md|xlsx", "{p}: the report's format cannot be told from the "
+                               "file name; pass --format html|md|xlsx", p=path))
         raise UserError(tr("формат отчёта «{f}» неизвестен: ожидается html, md или xlsx",
-                           "unknown report format “{f}”: expected html, md or xlsx", f=fmt or path))
+                           "unknown report format “{f}”: expected html, md or xlsx", f=fmt))
     return f
 
 
