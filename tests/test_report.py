@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from store_support import week_file  # noqa: E402
-
 from sferum_tui.cli import main  # noqa: E402
+
+from store_support import week_file  # noqa: E402
 
 # municipality, ИНН, name, status, users, classes, teachers, teachers active
 SEVER = "Северный район"

@@ -13,7 +13,7 @@ only picks, orders and hands them to the renderer (:mod:`sferum_tui.core.outputs
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +141,7 @@ def _imported_at(info: "SnapshotInfo") -> datetime | None:
         moment = datetime.fromisoformat(str(info.imported_at).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _trend(store: "Store", cfg: "Config", week: "Week", spec: FilterSpec | None,
@@ -167,7 +167,7 @@ def _trend(store: "Store", cfg: "Config", week: "Week", spec: FilterSpec | None,
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or datetime.now(UTC)
 
 
 def _base(s: Summary, *, scope: str, now: datetime) -> dict:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import html
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sferum_tui.core import vocab
 from sferum_tui.core.outputs.export import _NUM_FORMATS, _md_cell, _reasons_list, _xlsx_text
@@ -265,11 +266,11 @@ def line_chart_svg(title: str, points: Iterable[tuple[date, date, float | None]]
 
     out = [head]
     # the y axis: three gridlines with their percent
-    for v in (lo, (lo + hi) / 2, hi):
-        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" '
-                   f'y2="{y(v):.1f}"/>')
-        out.append(f'<text class="axis" x="{left - 4}" y="{y(v) + 3:.1f}" text-anchor="end">'
-                   f"{e(vocab.percent(v))}</text>")
+    for g in (lo, (lo + hi) / 2, hi):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(g):.1f}" '
+                   f'y2="{y(g):.1f}"/>')
+        out.append(f'<text class="axis" x="{left - 4}" y="{y(g) + 3:.1f}" text-anchor="end">'
+                   f"{e(vocab.percent(g))}</text>")
     # the x axis: the first, the last and some between
     step = max(1, math.ceil(n / 6))
     for i, (a, _, _) in enumerate(pts):
@@ -742,18 +743,21 @@ def render_xlsx(doc: ReportDoc) -> bytes:
         s.add(row)
     s.finish()
     r = s.head_row + s.n + 2
+    rc = doc.region_counts
+
+    def both(label: str, attr: str) -> tuple[str, int | None, int | None]:
+        return label, getattr(c, attr), getattr(rc, attr) if rc is not None else None
+
     count_rows = [
-        (tr("Организаций", "Organisations"), c.orgs_total, None if doc.region_counts is None else doc.region_counts.orgs_total),
-        (tr("В файле недели", "In the week's file"), c.in_file, None if doc.region_counts is None else doc.region_counts.in_file),
-        (tr("Нет в файле недели", "Missing from the week"), c.missing, None if doc.region_counts is None else doc.region_counts.missing),
-        (tr("Активны", "Active"), c.active, None if doc.region_counts is None else doc.region_counts.active),
-        (tr("Неактивны", "Inactive"), c.inactive, None if doc.region_counts is None else doc.region_counts.inactive),
-        (tr("Мало пишут (< {t})", "Low messaging (< {t})", t=vocab.threshold(c.threshold)), c.low_messaging,
-         None if doc.region_counts is None else doc.region_counts.low_messaging),
-        (tr("Не все сотрудники зарегистрированы", "Staff not all registered"), c.unregistered,
-         None if doc.region_counts is None else doc.region_counts.unregistered),
-        (tr("Статус расходится с правилом", "Status contradicts the rule"), c.status_disagrees,
-         None if doc.region_counts is None else doc.region_counts.status_disagrees),
+        both(tr("Организаций", "Organisations"), "orgs_total"),
+        both(tr("В файле недели", "In the week's file"), "in_file"),
+        both(tr("Нет в файле недели", "Missing from the week"), "missing"),
+        both(tr("Активны", "Active"), "active"),
+        both(tr("Неактивны", "Inactive"), "inactive"),
+        both(tr("Мало пишут (< {t})", "Low messaging (< {t})", t=vocab.threshold(c.threshold)),
+             "low_messaging"),
+        both(tr("Не все сотрудники зарегистрированы", "Staff not all registered"), "unregistered"),
+        both(tr("Статус расходится с правилом", "Status contradicts the rule"), "status_disagrees"),
     ]
     if c.newly_inactive is not None:
         count_rows += [(tr("Стали неактивными", "Newly inactive"), c.newly_inactive, None),
@@ -762,10 +766,10 @@ def render_xlsx(doc: ReportDoc) -> bytes:
         ws.write_string(r, 1, _xlsx_text(doc.scope), fmts["head"])
         ws.write_string(r, 2, _xlsx_text(doc.region_scope or tr("Регион", "Region")), fmts["head"])
         r += 1
-    for a, b, d in count_rows:
-        ws.write_string(r, 0, _xlsx_text(a), fmts["text"])
-        _cell(ws, r, 1, "int", b, fmts)
-        _cell(ws, r, 2, "int", d, fmts)
+    for label, mine, theirs in count_rows:
+        ws.write_string(r, 0, _xlsx_text(label), fmts["text"])
+        _cell(ws, r, 1, "int", mine, fmts)
+        _cell(ws, r, 2, "int", theirs, fmts)
         r += 1
     if doc.trends:
         r += 1
@@ -775,9 +779,9 @@ def render_xlsx(doc: ReportDoc) -> bytes:
             ws.write_string(r, 2 + j, _xlsx_text(t.title), fmts["head"])
         for i in range(len(doc.trends[0].points)):
             r += 1
-            a, b, _ = doc.trends[0].points[i]
-            _cell(ws, r, 0, "date", a, fmts)
-            _cell(ws, r, 1, "date", b, fmts)
+            start, end, _ = doc.trends[0].points[i]
+            _cell(ws, r, 0, "date", start, fmts)
+            _cell(ws, r, 1, "date", end, fmts)
             for j, t in enumerate(doc.trends):
                 _cell(ws, r, 2 + j, "share", t.points[i][2], fmts)
 
@@ -810,10 +814,10 @@ def render_xlsx(doc: ReportDoc) -> bytes:
     kinds = ["text", "text", "text", "text", "text", "int", "reasons"]
     s = _Sheet(wb, tr("Школы", "Schools") if doc.packet else tr("Отстающие", "Lagging"), heads,
                kinds, fmts, widths=[13, 44, 24, 12, 12, 12, 80])
-    for row in doc.schools:
-        s.add([row.get("org_id"), row.get("org_name"), row.get("municipality"), _status(row),
-               tr("да", "yes") if row.get("missing") else tr("нет", "no"), row.get("weeks_below"),
-               row.get("reasons")])
+    for school in doc.schools:
+        s.add([school.get("org_id"), school.get("org_name"), school.get("municipality"),
+               _status(school), tr("да", "yes") if school.get("missing") else tr("нет", "no"),
+               school.get("weeks_below"), school.get("reasons")])
     s.ws.freeze_panes(1, 2)
     s.ws.autofilter(0, 0, max(s.n, 1), s.ncols - 1)
 
@@ -824,9 +828,9 @@ def render_xlsx(doc: ReportDoc) -> bytes:
                    widths=[20, 13, 44, 24, 80])
         for label, rows in ((tr("стала неактивной", "newly inactive"), doc.newly_inactive),
                             (tr("снова активна", "recovered"), doc.recovered)):
-            for row in rows:
-                s.add([label, row.get("org_id"), row.get("org_name"), row.get("municipality"),
-                       row.get("reasons")])
+            for change in rows:
+                s.add([label, change.get("org_id"), change.get("org_name"),
+                       change.get("municipality"), change.get("reasons")])
         s.finish()
     wb.close()
     return out.getvalue()
