@@ -193,6 +193,12 @@ def test_html_is_self_contained_with_charts(run, tmp_path):
     # hostile text is escaped, the numbers are summary's
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "Еженедельный анализ" in text
+    from sferum_tui.service.vocab import integer, percent
+
+    for ind in js["indicators"]:
+        assert f'<div class="value">{percent(ind["value"], 1)}</div>' in text
+        if ind["numerator"] is not None:
+            assert f"{integer(ind['numerator'])} из {integer(ind['denominator'])}" in text
     assert f"неактивны {js['inactive']} " in text
     assert "следующая публикация" in low and "17:00" in text
 
@@ -275,3 +281,21 @@ def test_format_errors_are_one_line_before_any_work(run, tmp_path):
     assert code == 1 and out == "" and "XLSX" in err
     code, out, err = run("report", "-o", "-")                    # html to standard output
     assert code == 0 and out.startswith("<!DOCTYPE html>")
+
+
+def test_trend_weeks_equal_each_weeks_summary(run, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    assert run("report", "-o", str(path))[0] == 0
+    rows = _sheet_rows(openpyxl.load_workbook(path)["Сводка"])
+    at = next(i for i, r in enumerate(rows) if r[0] == "Неделя с")
+    titles = [t for t in rows[at][2:] if t]
+    trend = rows[at + 1: at + 4]
+    assert len(trend) == 3
+    for back, row in zip((2, 1, 0), trend):
+        js = _summary(run, "--week", f"latest-{back}")
+        assert row[0].date().isoformat() == js["week_start"]
+        values = {i["title"]: i["value"] for i in js["indicators"]}
+        for title, v in zip(titles, row[2:]):
+            assert v == pytest.approx(values[title])
