@@ -28,7 +28,7 @@ from sferum_tui.core.outputs.report import (
     packet_file_names,
     render,
 )
-from sferum_tui.i18n import tr
+from sferum_tui.i18n import plural_ru, tr
 from sferum_tui.service.filters import FilterSpec
 from sferum_tui.service.headline import Headline, Summary, deadline_text, headline, summary
 
@@ -133,7 +133,8 @@ def _scope_label(df: "pd.DataFrame", municipality: str | None) -> str:
         return regions[0]
     if not regions:
         return tr("все данные", "all data")
-    return tr("{n} регионов", "{n} regions", n=len(regions))
+    n = len(regions)
+    return tr("{n} " + plural_ru(n, "регион", "региона", "регионов"), "{n} regions", n=n)
 
 
 def _imported_at(info: "SnapshotInfo") -> datetime | None:
