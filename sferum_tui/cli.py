@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "sferum_tui.commands.reports",   # summary, schools, history, changes, shortlist, export
     "sferum_tui.commands.fetch",     # fetch
     "sferum_tui.commands.lists",     # shortlist, export
+    "sferum_tui.commands.report",    # report (the weekly meeting, packets)
     "sferum_tui.commands.completion",  # completion bash|zsh|fish
 )
 

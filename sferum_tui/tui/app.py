@@ -25,6 +25,7 @@ from sferum_tui.i18n import get_language, set_language, tr
 from sferum_tui.service.console import ConsoleAPI, StoreSignature, format_share, shortlist_title
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
+from sferum_tui.tui.report_action import write_viewed_week_report
 from sferum_tui.tui.widgets import StatusLine, language_name
 
 if TYPE_CHECKING:
@@ -96,6 +97,9 @@ class SferumCommands(Provider):
                  tr("Отмеченные школы", "The marked schools"), on_main("action_shortlist")),
                 (tr("Выгрузить таблицу (CSV, XLSX, Markdown)…", "Export the table (CSV, XLSX, Markdown)…"),
                  "e", on_main("action_export")),
+                (tr("Отчёт недели для совещания (HTML)", "The week's meeting report (HTML)"),
+                 tr("Записать в папку выгрузок", "Write it to the exports folder"),
+                 partial(write_viewed_week_report, app)),
                 (tr("Копировать отмеченные в буфер обмена", "Copy the marked schools to the clipboard"),
                  "y", on_main("action_copy")),
                 (tr("Своя территория / все данные", "My area / all data"),
