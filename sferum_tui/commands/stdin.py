@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from sferum_tui.core.ingest.limits import DEFAULT_LIMITS
-from sferum_tui.core.text import one_line
+from sferum_tui.service.ingest import DEFAULT_LIMITS
+from sferum_tui.service.vocab import one_line
 from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
 
