@@ -180,10 +180,58 @@ def choose_language(pre: argparse.Namespace) -> str:
     return lang if lang in SUPPORTED else "ru"
 
 
+class _TerminalText:
+    """A terminal's text stream that never passes on a control character from data: every
+    string written loses C0/C1 controls (but line breaks and tabs) and bidi overrides, so a name
+    holding ``ESC]0;…BEL`` can neither retitle the terminal nor move its cursor.  Only wrapped
+    around a terminal: a pipe or a file gets the bytes as they are (data is cleaned at import
+    anyway; this is the last line of defence for what a store already held)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from sferum_tui.service.vocab import clean_text
+
+        self._stream.write(clean_text(text, keep_newlines=True))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _guard_terminal() -> tuple:
+    """Wrap standard output and error in :class:`_TerminalText` where they are terminals;
+    returns the originals (the full-screen console gets them back)."""
+    saved = (sys.stdout, sys.stderr)
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            tty = stream.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        if tty and not isinstance(stream, _TerminalText):
+            setattr(sys, name, _TerminalText(stream))
+    return saved
+
+
+_SAVED_STREAMS: tuple | None = None
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _SAVED_STREAMS
     argv = list(sys.argv[1:] if argv is None else argv)
     pre = prescan(argv)
     set_language(choose_language(pre))
+    _SAVED_STREAMS = _guard_terminal()
+    try:
+        return _run(argv, pre)
+    finally:
+        sys.stdout, sys.stderr = _SAVED_STREAMS
+        _SAVED_STREAMS = None
+
+
+def _run(argv: list[str], pre: argparse.Namespace) -> int:
     with argparse_words():
         try:
             return _main(argv, pre)
@@ -233,6 +281,8 @@ def _open_console(ctx: Context, *, no_terminal_code: int = 2) -> int:
                  "one use a command, e.g. {e} (all of them: sferum-tui --help)", e=example),
               file=sys.stderr)
         return no_terminal_code
+    if _SAVED_STREAMS is not None:      # the console draws on the terminal itself
+        sys.stdout, sys.stderr = _SAVED_STREAMS
     try:
         from sferum_tui.tui.app import run_console
     except ModuleNotFoundError:
