@@ -339,3 +339,34 @@ async def test_the_next_school_opens_as_fresh_on_the_kept_screen(home):
             assert "History" in screen_text(app)
     finally:
         set_language("ru")
+
+
+async def test_a_name_holding_terminal_escapes_never_reaches_the_terminal(home, tmp_path):
+    """A store written before names were cleaned at import (simulated by writing the escape
+    into the stored name with SQLite): the school screen shows the name without it, and nothing
+    the app renders carries an ESC from the data — the terminal is not retitled."""
+    import shutil
+    import sqlite3
+
+    private = tmp_path / "home"
+    shutil.copytree(home, private)
+    con = sqlite3.connect(private / "store.sqlite")
+    with con:
+        con.execute("UPDATE org_names SET name = name || ? WHERE name LIKE ?",
+                    ("\x1b]0;pwned\x07\u202e", "%Аймаумахинская%"))
+    con.close()
+    api = open_api(private)
+    try:
+        app, _ = school_app(api, INACTIVE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_school(pilot)
+            name = str(screen.query_one("#school-name").render())
+            assert "Аймаумахинская" in name and "pwned" in name
+            assert "\x1b" not in name and "\x07" not in name and "\u202e" not in name
+            strips = app.screen._compositor.render_strips()
+            for strip in strips:
+                for segment in strip:
+                    assert "\x1b" not in segment.text and "\x07" not in segment.text
+            assert "pwned" not in str(app.title)
+    finally:
+        api.close()
