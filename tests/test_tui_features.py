@@ -200,12 +200,14 @@ async def test_import_a_file_from_the_console_checks_then_imports_the_new_week(h
                        and screen.view.week.label == LABEL4, timeout=15)
         assert LABEL4 in screen_text(app)
         assert any("sferum-week4.csv" in n for n in app.notices)
+        await press_and_reload(pilot, "left_square_bracket")
+        assert screen.view.week.label == LABELS[2]
         await pilot.press("ctrl+o")                    # the same file again: already held
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen")
         await _open_in_picker(pilot, app, new)
         await wait_for(pilot, lambda: not app.screen.query_one("#import-run").disabled)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: app.screen is screen and screen.view.week.label == LABEL4)
         assert any("уже" in n for n in app.notices[-2:])
     assert state_file(home)["import_folder"] == str(folder)
     assert len(held_weeks(home)) == 4

@@ -310,6 +310,9 @@ KEYS: tuple[Key, ...] = (
     Key("import.run", "ctrl+s", "run", "Импорт", "Import", "import", section="screens",
         long_ru="Импортировать проверенный файл (также кнопка «Импорт»)",
         long_en="Import the checked file (also the “Import” button)"),
+    Key("import.path", "ctrl+l", "focus_path", "Путь", "Path", "import", section="screens",
+        long_ru="К полю пути: ввести папку или файл (Enter — перейти)",
+        long_en="To the path field: type a folder or a file (Enter goes there)"),
 )
 
 # The screens whose footer starts with F1 (the app's own bindings come last in a footer).

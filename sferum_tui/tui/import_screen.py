@@ -135,8 +135,8 @@ class ImportScreen(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = tr("Открыть файл недели", "Open a weekly file")
-            yield Label(tr("Папка или файл (Enter — перейти); ниже .xlsx .xls .ods .csv:",
-                           "A folder or a file (Enter goes there); below .xlsx .xls .ods .csv:"),
+            yield Label(tr("Путь (Ctrl+L — ввести, Enter — перейти); файлы .xlsx .xls .ods .csv",
+                           "Path (Ctrl+L to type, Enter goes there); .xlsx .xls .ods .csv files"),
                         markup=False)
             yield Input(str(self.start), id="import-folder")
             yield WeeklyFileTree(self.start, id="import-tree")
@@ -159,6 +159,11 @@ class ImportScreen(ModalScreen[Any]):
         self.query_one("#import-folder", Input).cursor_position = len(str(self.start))
 
     # -- choosing and checking ----------------------------------------------------------
+
+    def action_focus_path(self) -> None:
+        field = self.query_one("#import-folder", Input)
+        field.focus()
+        field.cursor_position = len(field.value)
 
     @on(Input.Submitted, "#import-folder")
     def _go(self, event: Input.Submitted) -> None:

@@ -755,7 +755,8 @@ class MainScreen(Screen):
             return
         self.state.week_id = info.id
         self.state.follow_latest = False  # show the week imported, even an older one
-        self.app.check_store(force=True)  # the new week in the table, as for any import
+        self.app.check_store(force=True)  # the watch's baseline and its notices
+        self.reload(measure=True, refresh=True)  # also when the file was already held  # the new week in the table, as for any import
 
     def neighbour_school(self, key: Any, step: int) -> Any:
         """The school ``step`` rows from ``key`` in the table's order and filters (None at an
