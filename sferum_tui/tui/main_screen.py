@@ -177,6 +177,16 @@ class MainScreen(Screen):
 
     AUTO_FOCUS = "#schools"
 
+    DEFAULT_CSS = """
+    MainScreen #reasons-panel {
+        height: auto;
+        max-height: 6;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
     class ViewReady(Message):
         def __init__(self, generation: int, view: "View", measure: bool, marks: set) -> None:
             super().__init__()
@@ -230,16 +240,6 @@ class MainScreen(Screen):
         yield panel
         yield StatusLine(id="status")
         yield Footer(compact=self._narrow)  # at 80 columns every key the footer lists fits
-
-    DEFAULT_CSS = """
-    MainScreen #reasons-panel {
-        height: auto;
-        max-height: 6;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-    }
-    """
 
     def table_columns(self, narrow: bool) -> list[Column]:
         """The table's columns as chosen (``h``, or ``[ui] columns``), for the width."""
@@ -709,9 +709,10 @@ class MainScreen(Screen):
                 saver(tuple(keys))
             from sferum_tui.tui.columns import order_columns
 
+            if self.table.sort_column is not None and self.table.sort_column not in keys:
+                self.table.clear_sort()  # the sorted column was hidden: back to file order
+                self.state.sort = None
             self.table.set_columns(order_columns(school_columns(self.api, self._narrow), keys))
-            if self.table.sort_column is None and self.state.sort is not None:
-                self.state.sort = None  # the sorted column was hidden
             self._show_chrome()
 
         self.app.push_screen(ColumnChooser([(k, titles[k]) for k in order], set(shown)), chosen)
@@ -733,8 +734,10 @@ class MainScreen(Screen):
             hits = frame.index[frame["org_uid"] == key]
             if len(hits) and "reasons_text" in frame.columns:
                 row = frame.loc[hits[0]]
+                import pandas as pd
+
                 reasons = row["reasons_text"]
-                reasons = "" if reasons is None or reasons != reasons else str(reasons)
+                reasons = "" if pd.isna(reasons) else str(reasons)
                 text = f"{row['org_name']}: " + (reasons or tr("не отстаёт", "not lagging"))
         panel.update(text or tr("Нет строки под курсором.", "No row at the cursor."))
 
