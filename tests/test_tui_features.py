@@ -13,12 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from filemaker import write_csv
 from sferum_tui.core.config import TABLE_COLUMNS
 from sferum_tui.i18n import set_language
+
+from filemaker import write_csv
 from tui_support import (
-    LABEL4, LABELS, WEEK4, build_console_home, console, names_shown, press_and_reload,
-    screen_text, wait_for, wait_ready, week_file,
+    LABEL4,
+    LABELS,
+    WEEK4,
+    build_console_home,
+    console,
+    names_shown,
+    press_and_reload,
+    screen_text,
+    wait_for,
+    wait_ready,
+    week_file,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -131,7 +141,8 @@ async def test_reasons_panel_shows_the_cursor_schools_reasons_whole(home):
             reasons = "not lagging" if reasons is None or reasons != reasons or not reasons \
                 else reasons
             name = frame.loc[key, "org_name"]
-            await wait_for(pilot, lambda: " ".join(f"{name}: {reasons}".split())
+            expected = " ".join(f"{name}: {reasons}".split())
+            await wait_for(pilot, lambda expected=expected: expected
                            in " ".join(screen_text(app).split()))
             await pilot.press("down")
         await pilot.press("я")                        # the Russian-layout twin closes it

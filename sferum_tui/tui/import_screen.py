@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +26,6 @@ from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label, Stati
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.vocab import integer as format_int
-from sferum_tui.service.vocab import orgs as orgs_phrase
 from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:
