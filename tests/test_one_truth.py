@@ -134,7 +134,7 @@ async def _console_numbers(home: Path, back: int) -> dict:
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60)
+    app = make_app(ctx, poll_seconds=60, ui_state=False)  # runs share one store
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         for _ in range(back):
@@ -214,7 +214,7 @@ async def test_the_same_threshold_selects_the_same_schools_everywhere(env, capsy
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60)
+    app = make_app(ctx, poll_seconds=60, ui_state=False)  # runs share one store
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         await pilot.press("t")

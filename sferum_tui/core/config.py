@@ -72,7 +72,7 @@ __all__ = [
     "ENV_CLOUD_BASE", "DEFAULT_CLOUD_BASE", "DEFAULT_THEME", "DERIVED_FIELDS", "RULE_FIELDS",
     "RATIO_FIELDS", "UIConfig", "Scope", "Thresholds", "ActivityRule", "Title", "Rule", "Indicator",
     "Source", "FetchConfig", "Config", "load_config", "loads_config", "default_config_text",
-    "parse_rule",
+    "parse_rule", "TABLE_COLUMNS",
 ]
 
 ENV_CLOUD_BASE = "SFERUM_TUI_CLOUD_BASE"
@@ -140,6 +140,20 @@ def _key(prefix: str, name: str) -> str:
 class UIConfig:
     language: str = "ru"
     theme: str = DEFAULT_THEME
+    # the schools table's columns, in order (empty: all of TABLE_COLUMNS); the console's column
+    # chooser saves the user's choice in the UI state file, which wins over this starting layout
+    columns: tuple[str, ...] = ()
+    # remember the week, sort and filters between sessions (in the UI state file)
+    remember: bool = True
+
+
+#: The keys of the console's schools-table columns (the order of the default layout).  The
+#: organisation's name is always shown, first; ``[ui] columns`` picks and orders the rest.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "org_name", "municipality", "state", "messaging_share", "registration_share",
+    "d_messaging_share", "weeks_below", "users_total", "classes", "teachers", "teachers_active",
+    "staff_total", "org_id", "reasons_text",
+)
 
 
 @dataclass(frozen=True)
@@ -273,7 +287,8 @@ class Config:
     # -- rendering
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ui": {"language": self.ui.language, "theme": self.ui.theme},
+            "ui": {"language": self.ui.language, "theme": self.ui.theme,
+                   "columns": list(self.ui.columns), "remember": self.ui.remember},
             "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
             "thresholds": {"low_messaging": _percent_value(self.thresholds.low_messaging),
                            "registration_full": _percent_value(self.thresholds.registration_full)},
@@ -725,12 +740,32 @@ def _string_table(w: _Where, data: dict, name: str) -> dict[str, str]:
     return dict(t)
 
 
+def _columns(w: _Where, raw: Any) -> tuple[str, ...]:
+    """``[ui] columns``: a list of known column keys, each once (the name is implied first)."""
+    if not isinstance(raw, list):
+        w.expected("ui.columns", "список столбцов", "a list of columns", raw)
+    known = ", ".join(TABLE_COLUMNS)
+    seen: list[str] = []
+    for n, key in enumerate(raw, start=1):
+        if not isinstance(key, str) or key not in TABLE_COLUMNS:
+            w.expected(f"ui.columns[{n}]", f"один из: {known}", f"one of: {known}", key)
+        if key in seen:
+            w.fail(f"ui.columns[{n}]", "столбец «{k}» указан дважды", "the column “{k}” is listed twice",
+                   k=key)
+        seen.append(key)
+    if seen and seen[0] != "org_name":
+        seen = ["org_name"] + [k for k in seen if k != "org_name"]
+    return tuple(seen)
+
+
 def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Config:
     _check_keys(w, data, "", _SECTIONS)
 
-    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme")), "ui")
+    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "columns", "remember")), "ui")
     ui = UIConfig(language=_choice(w, ui_t, "language", "ru", LANGUAGES),
-                  theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME)
+                  theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME,
+                  columns=_columns(w, ui_t.get("columns", [])),
+                  remember=_bool(w, ui_t, "remember", True))
 
     sc_t = _Tbl(_table(w, data, "scope", ("region", "municipalities")), "scope")
     region = _str(w, sc_t, "region", "") or ""
@@ -963,6 +998,15 @@ language = "ru"
 # Тема консоли (неизвестное имя — консоль вернётся к теме по умолчанию).
 # Console theme (an unknown name falls back to the default, with a notice).
 theme = "sferum-dark"
+# Столбцы таблицы школ по порядку; пусто — все. Наименование всегда первое. Выбор в консоли
+# (клавиша h) хранится в ui-state.json рядом с этим файлом и важнее этой строки.
+# The schools table's columns in order; empty means all. The name always comes first. The
+# choice made in the console (key h) is kept in ui-state.json next to this file and wins.
+# columns = ["org_name", "state", "messaging_share", "reasons_text"]
+columns = []
+# Запоминать неделю, сортировку и фильтры между сеансами (в ui-state.json).
+# Remember the week, the sort and the filters between sessions (in ui-state.json).
+remember = true
 
 [scope]
 # За какую территорию вы отвечаете; пусто — всё, что есть в хранилище.

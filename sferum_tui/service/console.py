@@ -652,6 +652,39 @@ class ConsoleAPI:
     def has_sources(self) -> bool:
         return any(getattr(s, "enabled", True) for s in self.cfg.sources)
 
+    # -- importing a file from the console -----------------------------------------------
+
+    def inspect_file(self, path: str | Path, period: str | None = None):
+        """What the reader understands of a weekly file, writing nothing (``sferum-tui
+        inspect``): a ``ReadResult``.  Runs in the caller's thread (a worker); a file that
+        cannot be read raises its one-line ``UserError``."""
+        from sferum_tui.core.ingest.reader import read_weekly
+
+        return read_weekly(path, period_hint=period or None,
+                           extra_aliases=dict(getattr(self.cfg, "aliases", None) or {}) or None,
+                           strict=False)
+
+    def import_file(self, path: str | Path, *, period: str | None = None,
+                    replace: bool = False):
+        """Import one weekly file into the store, as ``sferum-tui import`` does (the same
+        ``Store.import_file`` with the config's aliases, then the indicator cache refreshed),
+        on the store's thread.  Returns the ``ImportOutcome``; a read-only store, a bad file or
+        a week already held from another file raise their one-line ``UserError``."""
+        from sferum_tui.core.indicators import refresh_cache
+
+        aliases = dict(getattr(self.cfg, "aliases", None) or {}) or None
+
+        def _import():
+            store = self.store
+            store.require_writable()
+            outcome = store.import_file(path, period=period or None, replace=replace,
+                                        extra_aliases=aliases)
+            if outcome.status != "unchanged":
+                refresh_cache(store, self.cfg)
+            return outcome
+
+        return self.call(_import)
+
     # -- the demo -------------------------------------------------------------------------
 
     def build_demo(self, progress: Callable[[str], None] | None = None, *,

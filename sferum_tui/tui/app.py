@@ -30,6 +30,7 @@ from sferum_tui.tui.widgets import StatusLine, language_name
 
 if TYPE_CHECKING:
     from sferum_tui.service.config import Paths
+    from sferum_tui.tui.state import UIState
 
 __all__ = ["SferumApp", "make_app", "run_console", "SferumCommands"]
 
@@ -106,6 +107,17 @@ class SferumCommands(Provider):
                  tr("Сейчас: {s}", "Now: {s}", s=app.api.scope_label()),
                  on_main("action_toggle_scope")),
             ]
+        if main is not None:
+            out.append((tr("Открыть и импортировать файл…", "Open and import a file…"), "ctrl+o",
+                        on_main("action_import_file")))
+            out.append((tr("Столбцы таблицы…", "Table columns…"), "h", on_main("action_columns")))
+            out.append((tr("«Почему отстаёт» целиком", "“Why it lags” in full"), "z",
+                        on_main("action_toggle_reasons")))
+        if app.ui_state is not None:
+            state = tr("вкл.", "on") if app.remember else tr("выкл.", "off")
+            out.append((tr("Запоминать неделю, сортировку и фильтры", "Remember the week, sort "
+                           "and filters") + f" [{state}]",
+                        tr("Между сеансами", "Between sessions"), app.toggle_remember))
         out.append((tr("Загрузить новые данные сейчас", "Fetch new data now"),
                     tr("Из источников в настройках", "From the sources in the config"),
                     app.start_fetch))
@@ -164,9 +176,13 @@ class SferumApp(App[int]):
             self.quiet = quiet
 
     def __init__(self, api: ConsoleAPI, *, theme: str | None = None,
-                 keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+                 keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS,
+                 ui_state: "UIState | None" = None) -> None:
         super().__init__()
         self.api = api
+        self.ui_state = ui_state
+        """The UI state file's content (columns, remembered views); None: not read or written."""
+        self._view_state: MainState | None = None
         self.requested_theme = theme
         self.config_keys = dict(keys or {})
         self.poll_seconds = poll_seconds
@@ -192,7 +208,7 @@ class SferumApp(App[int]):
                            "Unknown actions in the config's [keys]: {k}. See F1 (the id column).",
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
-        self.push_screen(MainScreen(self.api))
+        self.push_screen(MainScreen(self.api, self.remembered_state()))
         if self.api.store.read_only:
             self.notify(tr("Хранилище только для чтения: просмотр работает, импорт и списки — нет.",
                            "The store is read-only: viewing works, importing and lists do not."),
@@ -206,6 +222,7 @@ class SferumApp(App[int]):
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:
             self._fetch_cancel.set()
+        self.save_ui_state()
         self.api.close()
 
     def _handle_exception(self, error: Exception) -> None:
@@ -229,6 +246,86 @@ class SferumApp(App[int]):
         from rich.text import Text
 
         self.exit(return_code=1, message=Text(f"sferum-tui: {line}"))   # no markup in it
+
+    # -- the UI state between sessions (sferum_tui.tui.state) -------------------------------
+
+    @property
+    def remember(self) -> bool:
+        """Remember the week, sort and filters between sessions (``[ui] remember``, or the
+        palette's switch saved in the state file)."""
+        if self.ui_state is None:
+            return False
+        if self.ui_state.remember is not None:
+            return self.ui_state.remember
+        return bool(getattr(self.api.cfg.ui, "remember", True))
+
+    @property
+    def table_columns(self) -> tuple[str, ...]:
+        """The schools table's columns in order (empty: all): the chooser's, else the config's."""
+        if self.ui_state is not None and self.ui_state.columns:
+            return self.ui_state.columns
+        return tuple(getattr(self.api.cfg.ui, "columns", ()) or ())
+
+    def remembered_state(self) -> MainState | None:
+        """The main screen's state as the last session left it (None: start afresh)."""
+        if not self.remember:
+            return None
+        saved = self.ui_state.views.get(str(self.api.home))
+        if saved is None:
+            return None
+        if saved.threshold is not None:
+            self.api.set_threshold(saved.threshold)
+        # a week no longer held falls back to the latest when the view is loaded
+        return MainState(week_id=saved.week_id, filters=saved.filters, sort=saved.sort,
+                         follow_latest=saved.week_id is None, reasons=saved.wrap)
+
+    def note_view_state(self, state: MainState) -> None:
+        """The main screen's state object (kept across language switches) to save on quit."""
+        self._view_state = state
+
+    def save_ui_state(self) -> str | None:
+        """Write the state file (on quit, and when the chooser or the switch change it)."""
+        from sferum_tui.tui.state import SavedView, save_state
+
+        if self.ui_state is None:
+            return None
+        home = str(self.api.home)
+        main = self.main_screen
+        state = main.state if main is not None else self._view_state
+        if not self.remember:
+            self.ui_state.views.pop(home, None)
+        elif state is not None:
+            default = float(self.api.cfg.thresholds.low_messaging)
+            threshold = self.api.low_threshold
+            self.ui_state.views[home] = SavedView(
+                week_id=None if state.follow_latest else state.week_id, sort=state.sort,
+                filters=state.filters, wrap=state.reasons,
+                threshold=None if abs(threshold - default) < 1e-12 else threshold)
+        return save_state(self.api.paths.config_dir, self.ui_state)
+
+    def set_table_columns(self, keys: tuple[str, ...]) -> None:
+        """The column chooser's result: kept in the state file at once."""
+        if self.ui_state is None:
+            return
+        self.ui_state.columns = tuple(keys)
+        error = self.save_ui_state()
+        if error:
+            self.notify(error, title=tr("Выбор столбцов не сохранён", "The columns were not saved"),
+                        severity="warning", markup=False, timeout=8)
+
+    def toggle_remember(self) -> None:
+        """The palette's switch: remember the view between sessions, or stop (and forget)."""
+        if self.ui_state is None:
+            return
+        self.ui_state.remember = not self.remember
+        error = self.save_ui_state()
+        self.notify(error or (tr("Неделя, сортировка и фильтры будут восстановлены при запуске.",
+                                 "The week, sort and filters will be restored at start.")
+                              if self.remember else
+                              tr("Вид не запоминается: консоль откроется с последней недели "
+                                 "без фильтров.", "The view is not remembered: the console "
+                                 "will open on the latest week, unfiltered.")),
+                    severity="warning" if error else "information", markup=False, timeout=5)
 
     # -- screens ----------------------------------------------------------------------------
 
@@ -480,12 +577,13 @@ def _default_context() -> Any:
 
 
 def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
-             poll_seconds: float = POLL_SECONDS) -> SferumApp:
+             poll_seconds: float = POLL_SECONDS, ui_state: bool = True) -> SferumApp:
     """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
     ``theme`` and ``config()``), the tests and ``textual serve`` alike.
 
     A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
-    ``now`` pins the clock (snapshot tests).  The latest week starts being read on the
+    ``now`` pins the clock (snapshot tests).  ``ui_state=False``: neither read nor write the
+    UI state file (columns, remembered views; tests that share one store between runs).  The latest week starts being read on the
     store's thread at once, while Textual starts up.
     """
     ctx = ctx if ctx is not None else _default_context()
@@ -500,7 +598,13 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
     api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
     api.submit(api.warm_latest)
-    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds)
+    state = None
+    if ui_state:
+        from sferum_tui.tui.state import load_state
+
+        state = load_state(ctx.paths.config_dir)
+    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds,
+                     ui_state=state)
 
 
 def run_console(ctx: Any) -> int:
