@@ -8,7 +8,6 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.theme import Theme
 from textual.widgets import Static
-from tui_support import make_context
 
 from sferum_tui.i18n import get_language, set_language
 from sferum_tui.tui import themes
@@ -23,6 +22,8 @@ from sferum_tui.tui.themes import (
     resolve_theme,
     theme_dirs,
 )
+
+from tui_support import make_context
 
 REPO_THEMES = Path(__file__).resolve().parents[1] / "themes"
 
