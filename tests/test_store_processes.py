@@ -27,8 +27,11 @@ from sferum_tui.core.store import db as store_mod
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and fork semantics")
 
 CHILD = r"""
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
+# Ctrl-C raises KeyboardInterrupt in the child even when the suite runs as a background job
+# (a shell starts those with SIGINT ignored, and the child would inherit that)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from sferum_tui.core.store import db as m
 
 marker = Path(os.environ["STORE_TEST_MARKER"]) if os.environ.get("STORE_TEST_MARKER") else None

@@ -32,16 +32,11 @@ import json
 import math
 import os
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, NoReturn
 from urllib.parse import urlsplit
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on old Pythons
-    import tomli as tomllib
 
 from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.errors import ConfigError

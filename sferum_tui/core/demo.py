@@ -567,7 +567,7 @@ def simulate_weeks(pop: Population, weeks: int = 8, seed: int = 1, end: date | N
     staff = pop.staff_total.astype(float)
 
     # municipality effects: some districts lag on everything
-    _, muni_idx = np.unique(pop.municipality.astype(str) + "|" + pop.region.astype(str),
+    _, muni_idx = np.unique(pop.municipality.astype(object) + "|" + pop.region.astype(object),
                             return_inverse=True)
     n_muni = int(muni_idx.max()) + 1
     muni_lag = rng.normal(0.0, 0.6, n_muni)[muni_idx]          # + = worse

@@ -125,7 +125,9 @@ class SferumCommands(Provider):
         out.append((tr("Язык: English", "Language: Русский"),
                     tr("Сменить язык интерфейса", "Switch the interface language"),
                     partial(app.switch_language, other)))
-        for name in sorted(app.available_themes):
+        from sferum_tui.tui.themes import theme_order
+
+        for name in theme_order(app.available_themes):  # ours, the user's, Textual's
             out.append((tr("Тема: {t}", "Theme: {t}", t=name),
                         tr("Оформление консоли", "Console colours"),
                         partial(app.set_theme_by_name, name)))
@@ -194,12 +196,9 @@ class SferumApp(App[int]):
     # -- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from sferum_tui.tui.themes import apply_theme, register_all
+        from sferum_tui.tui.themes import install_themes
 
-        for error in register_all(self):
-            self.notify(error, title=tr("Тема пропущена", "Theme skipped"), severity="warning",
-                        markup=False, timeout=10)
-        apply_theme(self, self.requested_theme)
+        install_themes(self, self.requested_theme, self.api.paths.themes_dir)
         keymap, unknown = keymap_from_config(self.config_keys)
         if keymap:
             self.set_keymap(keymap)
