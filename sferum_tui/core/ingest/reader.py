@@ -623,6 +623,7 @@ class _Extractor:
                 self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(total_text)[:60]))
                 continue
             if i in lone_name and (not has_muni or inn_col is not None):
+                assert name_col is not None  # lone_name is only filled when the sheet has a name column
                 text = _label(data[i][name_col])
                 if not has_muni:
                     section = text
@@ -672,15 +673,15 @@ class _Extractor:
         parsed_cols = []
         pick = operator.itemgetter(*kept)
         for f in fields:
-            c = col.get(f)
-            if c is None:
+            fc = col.get(f)
+            if fc is None:
                 if f == "municipality" and sections:
                     parsed_cols.append(self._sections_for(rownums, sections))
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = pick(cols[c]) if len(kept) > 1 else [cols[c][i] for i in kept]
-            parsed_cols.append(self._parse_column(f, values, h, c, rownums))
+            values = pick(cols[fc]) if len(kept) > 1 else [cols[fc][i] for i in kept]
+            parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
@@ -790,6 +791,7 @@ class _Extractor:
                     if example is None:
                         example = (src_row(k), e.found)
             if unknown:
+                assert example is not None  # set by the first unrecognised value, counted in unknown
                 self.warnings.append(tr(
                     "столбец «{label}»: {n} значений статуса не распознаны (например, строка {row}: «{found}»); ожидалось «Активна» или «Не активна», они оставлены пустыми",
                     "column «{label}»: {n} status values not recognised (e.g. row {row}: «{found}»); expected «Активна» or «Не активна»; left empty",

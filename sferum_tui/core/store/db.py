@@ -676,13 +676,15 @@ class Store:
           ``label``: the snapshot's ``source_name`` when the week is new (default: the first
           file's name).
         """
-        paths = [Path(p) for p in paths]
-        names = list(names) if names is not None else [p.name for p in paths]
+        path_list = [Path(p) for p in paths]
+        names = list(names) if names is not None else [p.name for p in path_list]
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
         parts: list[WeekFile] = []
         held_files: list[tuple[str, SnapshotInfo]] = []
         seen: set[str] = set()
-        for path, name in [*zip(paths, names), *((w, w.name) for w in read)]:
+        sources: list[tuple[Path | WeekFile, str]] = [*zip(path_list, names),
+                                                      *((w, w.name) for w in read)]
+        for path, name in sources:
             if isinstance(path, WeekFile):
                 data, sha = path.data, path.sha
             else:
@@ -721,15 +723,13 @@ class Store:
         (start, end), = weeks
         first_sha = parts[0].sha
         with self._copy_guard() as made, self._write() as con:
-            parts = [p for p in parts if con.execute(self._CURRENT_BY_SHA, (p.sha,)).fetchone() is None]
+            stored = {p.sha: con.execute(self._CURRENT_BY_SHA, (p.sha,)).fetchone() for p in parts}
+            parts = [p for p in parts if stored[p.sha] is None]
             if not parts:                        # another process stored them meanwhile
-                merged = None
-            else:
-                merged = self._merge(con, made, parts, start, end, label=label, hint=hint,
-                                     replace=replace, replace_rows=replace_rows,
-                                     extra_aliases=extra_aliases)
-        if merged is None:
-            return self._unchanged(self._current_by_sha(first_sha))
+                return self._unchanged(self._snapshot_in(con, stored[first_sha][0]))
+            merged = self._merge(con, made, parts, start, end, label=label, hint=hint,
+                                 replace=replace, replace_rows=replace_rows,
+                                 extra_aliases=extra_aliases)
         held, base, dropped, replaced = merged
         tail = orgs_phrase(held.rows) + (", " + rows_skipped_phrase(held.skipped) if held.skipped else "")
         added = ", ".join(f"«{p.name}»" for p in parts)
