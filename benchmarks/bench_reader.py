@@ -163,7 +163,12 @@ def main() -> int:
 def full_history(weeks: int, rows: int) -> list[tuple[str, float, float, str]]:
     """Import ``weeks`` national weeks of ONE population (figures drift week to week, as in
     reality: the same ≈40k organisations every week) into one store, as CSV files."""
-    from sferum_tui.core.demo import COUNTRY_LAYOUTS, build_population, simulate_weeks, write_week_file
+    from sferum_tui.core.demo import (
+        COUNTRY_LAYOUTS,
+        build_population,
+        simulate_weeks,
+        write_week_file,
+    )
 
     folder = WORK / f"history_{weeks}x{rows}"
     folder.mkdir(parents=True, exist_ok=True)

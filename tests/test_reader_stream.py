@@ -9,9 +9,10 @@ import os
 import subprocess
 import sys
 
-from filemaker import simple_rows, write_big_csv, write_csv
 from sferum_tui.core.ingest.csv_stream import CHUNK, read_csv_rows
 from sferum_tui.core.ingest.limits import Limits
+
+from filemaker import simple_rows, write_big_csv, write_csv
 
 MB = 1 << 20
 

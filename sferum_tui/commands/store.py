@@ -9,11 +9,10 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.commands.stdin import (STDIN, add_stdin_name_arg, check_files, stdin_file,
-                                      stdin_name)
+from sferum_tui.commands.stdin import STDIN, add_stdin_name_arg, check_files, stdin_file, stdin_name
+from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
 from sferum_tui.service.vocab import one_line, shown_path
-from sferum_tui.i18n import tr
 
 
 def register(sub, common) -> None:

@@ -32,24 +32,34 @@ import io
 import operator
 import os
 import re
-from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
-from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest import guard, textcheck
+from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
-from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.core.ingest.period import (
-    Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
+    Period,
+    find_period,
+    find_single_date_period,
+    parse_period_hint,
+    period_from_filename,
 )
+from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
-    CellError, MISSING_MARKERS, parse_count, parse_inn, parse_share_raw, parse_status, parse_text,
+    MISSING_MARKERS,
+    CellError,
+    parse_count,
+    parse_inn,
+    parse_share_raw,
+    parse_status,
+    parse_text,
 )
+from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
 
 __all__ = ["Period", "ReadResult", "read_weekly", "read_registry", "read_table", "InputFileError"]

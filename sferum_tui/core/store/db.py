@@ -32,13 +32,13 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from sferum_tui.core.text import fold
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import (
     COUNT_FIELDS,
@@ -56,7 +56,7 @@ from sferum_tui.core.store.formatting import (
 )
 from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
 from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
-from sferum_tui.core.text import clean_text
+from sferum_tui.core.text import clean_text, fold
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
