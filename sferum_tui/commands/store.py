@@ -386,7 +386,7 @@ def _pick_week(store, week: str | None):
         day = date.fromisoformat(week)
     except ValueError:
         raise UserError(tr("--week: ожидается номер снимка или дата ГГГГ-ММ-ДД, получено «{v}»",
-                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week))
+                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week)) from None
     snap = store.snapshot_for(day)
     if snap is None:
         raise UserError(tr("нет недели, в которую входит {d} (список: sferum-tui weeks)",

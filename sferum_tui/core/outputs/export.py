@@ -455,7 +455,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         tmp = None
     except OSError as exc:
         raise UserError(tr("{p}: не удаётся записать файл ({e})", "{p}: cannot write the file ({e})",
-                           p=path, e=exc.strerror or exc))
+                           p=path, e=exc.strerror or exc)) from exc
     finally:
         if tmp is not None:
             try:

@@ -182,7 +182,7 @@ def _parse_day(day: str | date) -> date:
         return date.fromisoformat(str(day).strip())
     except ValueError:
         raise StoreError(tr("ожидается дата ГГГГ-ММ-ДД, получено «{v}»",
-                            "expected a date YYYY-MM-DD, got “{v}”", v=day))
+                            "expected a date YYYY-MM-DD, got “{v}”", v=day)) from None
 
 
 def _read_bytes(path: Path, limits=None) -> bytes:
@@ -394,7 +394,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
                                 "cannot create the data folder {p}: {e}",
-                                p=self.home, e=exc.strerror or exc))
+                                p=self.home, e=exc.strerror or exc)) from exc
         for stale in self.home.glob(".store-new-*.sqlite*"):   # a creation killed midway
             with contextlib.suppress(OSError):
                 if stale.stat().st_mtime < time.time() - blobs.STALE_TMP_S:
@@ -419,7 +419,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать хранилище {p}: {e}",
                                 "cannot create the store {p}: {e}",
-                                p=self.db_path, e=exc.strerror or exc))
+                                p=self.db_path, e=exc.strerror or exc)) from exc
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
                 try:

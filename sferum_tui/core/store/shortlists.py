@@ -106,7 +106,7 @@ def _uids(org_uids: Iterable) -> list[int]:
         try:
             uid = int(u)
         except (TypeError, ValueError):
-            raise UserError(tr("не номер организации: «{v}»", "not an organisation number: “{v}”", v=u))
+            raise UserError(tr("не номер организации: «{v}»", "not an organisation number: “{v}”", v=u)) from None
         if uid not in seen:
             seen.add(uid)
             out.append(uid)
