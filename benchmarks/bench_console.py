@@ -274,7 +274,8 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                 await probe.wait(timeout)
                 results.setdefault("open a school", []).append(probe.painted - t0)
                 school = app.screen
-                await _until(pilot, lambda: getattr(school, "charts_ready", False), timeout)
+                await _until(pilot, lambda school=school: getattr(school, "charts_ready", False),
+                             timeout)
                 probe.reset()
                 probe.arm()
                 await probe.wait(timeout)

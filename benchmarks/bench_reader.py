@@ -107,9 +107,10 @@ def main() -> int:
                         f"{len(res.rows)} rows"))
 
     for fmt, path in files.items():
-        t, m = median_of(lambda: run_child(cli("inspect", str(path)))[:2], opts.runs)
+        t, m = median_of(lambda path=path: run_child(cli("inspect", str(path)))[:2], opts.runs)
         results.append((f"inspect {fmt} (process)", t, m, ""))
-        t, m = median_of(lambda: run_child(cli("inspect", "--json", str(path)))[:2], opts.runs)
+        t, m = median_of(lambda path=path: run_child(cli("inspect", "--json", str(path)))[:2],
+                         opts.runs)
         results.append((f"inspect --json {fmt} (process)", t, m, ""))
 
     # baseline: pandas default engine, same file, same run

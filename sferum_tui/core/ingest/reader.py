@@ -934,7 +934,7 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
-        for c, (lab, f) in enumerate(zip(h.labels, h.fields)):
+        for lab, f in zip(h.labels, h.fields):
             if not lab:
                 continue
             key = lab

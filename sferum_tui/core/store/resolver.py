@@ -334,7 +334,7 @@ class Resolver:
             version = bump(con, "keys_version")
             con.executemany("UPDATE orgs SET inn = ?, key = ?, key_version = ? WHERE uid = ?",
                             [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
-            for inn, key, uid in self.inn_attached:
+            for _, key, uid in self.inn_attached:
                 self.org_key[uid] = key
         if self.new_orgs:
             wanted = [key for _, key, _ in self.new_orgs]
