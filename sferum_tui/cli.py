@@ -15,11 +15,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sferum_tui import __version__
-from sferum_tui.service.errors import UserError
-from sferum_tui.service.config import Paths, resolve_paths
-from sferum_tui import logs
+from sferum_tui import __version__, logs
 from sferum_tui.i18n import SUPPORTED, argparse_words, get_language, set_language, tr
+from sferum_tui.service.config import Paths, resolve_paths
+from sferum_tui.service.errors import UserError
 
 log = logging.getLogger(__name__)
 

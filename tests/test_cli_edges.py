@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from school_support import build_home
-from tui_support import build_console_home, console, wait_for, wait_ready
-
 from sferum_tui import logs
 from sferum_tui.cli import main
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS
+
+from school_support import build_home
+from tui_support import build_console_home, console, wait_for, wait_ready
 
 
 @pytest.fixture(scope="module")

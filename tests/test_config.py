@@ -14,7 +14,13 @@ import pytest
 
 from sferum_tui.core import config as C
 from sferum_tui.core.config import (
-    Config, Indicator, RuleError, default_config_text, load_config, loads_config, parse_rule,
+    Config,
+    Indicator,
+    RuleError,
+    default_config_text,
+    load_config,
+    loads_config,
+    parse_rule,
 )
 from sferum_tui.core.errors import ConfigError
 from sferum_tui.i18n import get_language, set_language

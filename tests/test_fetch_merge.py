@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from sferum_tui.core.store import Store  # noqa: E402
+
 from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
 from fetch_support import FOLDER, fetch, home, state_bytes, title, week  # noqa: E402,F401
-
-from sferum_tui.core.store import Store  # noqa: E402
 
 HEADER = "Муниципалитет;ИНН;Наименование ОО;Статус;Пользователи;Классы;Учителя"
 AREAS = {

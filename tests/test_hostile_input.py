@@ -16,9 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 import hostile_files as H
+import pytest
 from conftest import full_store_dump
 
 MAX_RSS_MB = 600

@@ -14,9 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from filemaker import ORGS, TITLE, simple_rows, write_csv  # noqa: E402
-
 from sferum_tui.cli import main  # noqa: E402
+
+from filemaker import ORGS, TITLE, simple_rows, write_csv  # noqa: E402
 
 SERGO = [o for o in ORGS if o[0] == "Сергокалинский район"]      # 3 schools
 LEVASHI = [o for o in ORGS if o[0] == "Левашинский район"]        # 2 schools

@@ -130,6 +130,7 @@ async def _console_numbers(home: Path, back: int) -> dict:
     from sferum_tui.core.paths import resolve_paths
     from sferum_tui.service.headline import activity_kpi
     from sferum_tui.tui.app import make_app
+
     from tui_support import press_and_reload, screen_text, wait_ready
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
@@ -210,6 +211,7 @@ async def test_the_same_threshold_selects_the_same_schools_everywhere(env, capsy
     from sferum_tui.cli import Context
     from sferum_tui.core.paths import resolve_paths
     from sferum_tui.tui.app import make_app
+
     from tui_support import wait_for, wait_ready
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,

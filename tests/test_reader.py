@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from filemaker import ORGS, TITLE, simple_rows, write_csv, write_merged_xlsx, write_ods, write_xls
 from sferum_tui.cli import main
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.ingest.reader import read_weekly
+
+from filemaker import ORGS, TITLE, simple_rows, write_csv, write_merged_xlsx, write_ods, write_xls
 
 EXPECTED = [
     {"municipality": m, "org_id": inn, "org_name": name,

@@ -19,10 +19,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from filemaker import write_csv
 
 from sferum_tui.core.store import Store
 from sferum_tui.core.store import db as store_mod
+
+from filemaker import write_csv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and fork semantics")
 

@@ -24,10 +24,11 @@ import traceback
 from pathlib import Path
 
 import pytest
-from store_support import W1, W2, WEEK, registry_file, week_file
 
 from sferum_tui.cli import main
 from sferum_tui.core.store import Store
+
+from store_support import W1, W2, WEEK, registry_file, week_file
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fork")
 

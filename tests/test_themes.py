@@ -203,6 +203,7 @@ def user_console(home: Path, theme: str | None, lang: str = "en"):
     """The console as ``sferum-tui --home HOME --theme THEME`` builds it (user themes in
     HOME/themes, the config folder of that home)."""
     from sferum_tui.tui.app import make_app
+
     from tui_support import record_notices
 
     app = make_app(make_context(home, lang, theme), poll_seconds=60)

@@ -7,34 +7,29 @@ The helpers here (``build_home``, ``open_api``, ``Host``) are shared with the sh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
-from textual.app import App
-from textual.screen import Screen
 
-from filemaker import write_csv
-from sferum_tui.cli import main
 from sferum_tui.i18n import set_language
 
 from school_support import (  # noqa: F401 - shared with the shortlist tests
-    WEEKS,
-    LABELS,
-    HEAD,
-    GOOD,
-    INACTIVE,
-    STEADY,
     GAPPY,
-    week_rows,
+    GOOD,
+    HEAD,
+    INACTIVE,
+    LABELS,
+    STEADY,
+    WEEKS,
+    Host,
     build_home,
     open_api,
-    uid_of,
-    Host,
-    wait_for,
-    week_text,
-    screen_text,
-    school_app,
     open_school,
+    school_app,
+    screen_text,
+    uid_of,
+    wait_for,
+    week_rows,
+    week_text,
 )
 
 
@@ -112,9 +107,8 @@ async def test_history_cursor_shows_that_weeks_targets(api):
 
 
 async def test_absent_week_is_said(api):
-    from sferum_tui.tui.table import FrameTable
-
     from sferum_tui.tui.charts import HistoryChart
+    from sferum_tui.tui.table import FrameTable
 
     app, _ = school_app(api, GAPPY)
     async with app.run_test(size=(80, 24)) as pilot:

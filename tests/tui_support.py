@@ -5,14 +5,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from filemaker import write_csv
 from sferum_tui.cli import Context, main
 from sferum_tui.core.paths import resolve_paths
 from sferum_tui.service.console import MOSCOW
+
+from filemaker import write_csv
 
 # --------------------------------------------------------------------------- the data
 

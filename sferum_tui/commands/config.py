@@ -9,8 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:

@@ -14,8 +14,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import plural_ru, tr
+from sferum_tui.service.errors import UserError
 
 DEFAULT_SCALE = "region"
 DEFAULT_WEEKS = 8
@@ -131,8 +131,7 @@ def _aligned(pairs: list[tuple[str, str]]) -> str:
 
 def cmd_demo(args: argparse.Namespace, ctx) -> int:
     from sferum_tui.service import demo
-    from sferum_tui.service.config import resolve_paths
-    from sferum_tui.service.config import Config
+    from sferum_tui.service.config import Config, resolve_paths
     from sferum_tui.service.store import Store
     from sferum_tui.service.vocab import integer, percent, weeks
 

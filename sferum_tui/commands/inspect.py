@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
+from sferum_tui.commands.stdin import STDIN, add_stdin_name_arg, check_files, shown_text, stdin_file
+from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
 from sferum_tui.service.vocab import shown_path
-from sferum_tui.commands.stdin import (STDIN, add_stdin_name_arg, check_files, shown_text,
-                                      stdin_file)
-from sferum_tui.i18n import tr
 
 FIELD_TITLES = {
     "region": ("Регион", "Region"), "municipality": ("Муниципалитет", "Municipality"),

@@ -11,8 +11,9 @@ import json
 import sys
 from datetime import datetime
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
+
 
 def register(sub, common) -> None:
     from sferum_tui.commands.filters import add_filter_args

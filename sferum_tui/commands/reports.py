@@ -20,8 +20,8 @@ import textwrap
 import unicodedata
 from datetime import date
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
 
 FORMATS = ("table", "csv", "json")
 

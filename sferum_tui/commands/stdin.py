@@ -14,13 +14,13 @@ import contextlib
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from sferum_tui.service.ingest import DEFAULT_LIMITS
-from sferum_tui.service.vocab import one_line
 from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
+from sferum_tui.service.ingest import DEFAULT_LIMITS
+from sferum_tui.service.vocab import one_line
 
 __all__ = ["STDIN", "add_stdin_name_arg", "stdin_name", "stdin_file"]
 

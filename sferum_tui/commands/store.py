@@ -9,11 +9,10 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.commands.stdin import (STDIN, add_stdin_name_arg, check_files, stdin_file,
-                                      stdin_name)
+from sferum_tui.commands.stdin import STDIN, add_stdin_name_arg, check_files, stdin_file, stdin_name
+from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
 from sferum_tui.service.vocab import one_line, shown_path
-from sferum_tui.i18n import tr
 
 
 def register(sub, common) -> None:
@@ -387,7 +386,7 @@ def _pick_week(store, week: str | None):
         day = date.fromisoformat(week)
     except ValueError:
         raise UserError(tr("--week: ожидается номер снимка или дата ГГГГ-ММ-ДД, получено «{v}»",
-                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week))
+                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week)) from None
     snap = store.snapshot_for(day)
     if snap is None:
         raise UserError(tr("нет недели, в которую входит {d} (список: sferum-tui weeks)",

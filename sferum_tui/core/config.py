@@ -33,9 +33,10 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from sferum_tui.core.acquire import cloud as cloudmail
@@ -54,13 +55,13 @@ from sferum_tui.core.indicators.rules import (  # noqa: F401 - the config's publ
     Rule,
     RuleError,
     Title,
+    _default_activity_rule,
     _Derivations,
     _Frame,
-    _default_activity_rule,
     parse_rule,
 )
-from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, MB, Limits
+from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
 from sferum_tui.i18n import tr
 
 __all__ = [
@@ -393,7 +394,7 @@ def _check_keys(w: _Where, table: dict, prefix: str, allowed: Iterable[str]) -> 
 def _table(w: _Where, data: dict, name: str, allowed: Iterable[str] | None) -> dict:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        w.expected(name, "таблица [{n}]".format(n=name), "a table [{n}]".format(n=name), value)
+        w.expected(name, f"таблица [{name}]", f"a table [{name}]", value)
     if allowed is not None:
         _check_keys(w, value, name, allowed)
     return value
@@ -455,10 +456,10 @@ def _int(w: _Where, t: dict, key: str, default: int, *, minimum: int = 0,
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum or \
             (maximum is not None and v > maximum):
         if maximum is not None:
-            w.expected(key_path(t, key), "целое число от {a} до {b}".format(a=minimum, b=maximum),
-                       "a whole number from {a} to {b}".format(a=minimum, b=maximum), v)
-        w.expected(key_path(t, key), "целое число не меньше {m}".format(m=minimum),
-                   "a whole number of at least {m}".format(m=minimum), v)
+            w.expected(key_path(t, key), f"целое число от {minimum} до {maximum}",
+                       f"a whole number from {minimum} to {maximum}", v)
+        w.expected(key_path(t, key), f"целое число не меньше {minimum}",
+                   f"a whole number of at least {minimum}", v)
     return v
 
 
@@ -478,10 +479,10 @@ def _number(w: _Where, t: dict, key: str, default: float, *, positive: bool = Fa
         if maximum is not None:
             lo = _plain(minimum if minimum is not None else 0)
             if positive and minimum is None:
-                w.expected(key_path(t, key), "число больше 0 и не больше {b}".format(b=_plain(maximum)),
-                           "a number above 0 and at most {b}".format(b=_plain(maximum)), v)
-            w.expected(key_path(t, key), "число от {a} до {b}".format(a=lo, b=_plain(maximum)),
-                       "a number from {a} to {b}".format(a=lo, b=_plain(maximum)), v)
+                w.expected(key_path(t, key), f"число больше 0 и не больше {_plain(maximum)}",
+                           f"a number above 0 and at most {_plain(maximum)}", v)
+            w.expected(key_path(t, key), f"число от {lo} до {_plain(maximum)}",
+                       f"a number from {lo} to {_plain(maximum)}", v)
         if positive:
             w.expected(key_path(t, key), "положительное число", "a positive number", v)
         w.expected(key_path(t, key), "число не меньше 0", "a number of at least 0", v)
@@ -528,7 +529,7 @@ def _url(w: _Where, key: str, v: Any, schemes: tuple[str, ...]) -> str:
         if parts.scheme.lower() in schemes and parts.netloc:
             return v.strip()
     shown = " / ".join(f"{s}://…" for s in schemes)
-    w.expected(key, "адрес вида {s}".format(s=shown), "a URL such as {s}".format(s=shown), v)
+    w.expected(key, f"адрес вида {shown}", f"a URL such as {shown}", v)
 
 
 # --------------------------------------------------------------------------- building

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sferum_tui.core.vocab import fold, percent
 from sferum_tui.i18n import tr
@@ -178,7 +179,7 @@ class ConsoleAPI:
         self.cfg = config
         self.scope = scope
         self.demo = demo
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = now or (lambda: datetime.now(UTC))
         self.low_threshold: float = float(config.thresholds.low_messaging)
         self.shortlist_name: str = DEFAULT_SHORTLIST()
         self._store: Store | None = None

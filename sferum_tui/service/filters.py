@@ -8,11 +8,13 @@ threshold follows the one grammar of :func:`sferum_tui.core.vocab.parse_percent`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.vocab import PercentError, parse_percent, threshold as threshold_text
+from sferum_tui.core.vocab import PercentError, parse_percent
+from sferum_tui.core.vocab import threshold as threshold_text
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:

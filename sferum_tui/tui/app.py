@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -566,8 +567,7 @@ def _size(n: int | None) -> str:
 
 def _default_context() -> Any:
     """What the CLI would build with no flags (for ``make_app()`` without a context)."""
-    from sferum_tui.service.config import load_config
-    from sferum_tui.service.config import resolve_paths
+    from sferum_tui.service.config import load_config, resolve_paths
 
     paths = resolve_paths(None, demo=bool(os.environ.get("SFERUM_TUI_DEMO")))
     lang = os.environ.get("SFERUM_TUI_LANG") or None

@@ -30,8 +30,17 @@ from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
-    ChipBar, HeaderBar, KpiStrip, MunicipalityPicker, PickerScreen, StatusLine,
-    ThresholdDialog, format_delta_pp, format_int, STATE_STYLE, state_text,
+    STATE_STYLE,
+    ChipBar,
+    HeaderBar,
+    KpiStrip,
+    MunicipalityPicker,
+    PickerScreen,
+    StatusLine,
+    ThresholdDialog,
+    format_delta_pp,
+    format_int,
+    state_text,
 )
 
 if TYPE_CHECKING:

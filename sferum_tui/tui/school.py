@@ -23,9 +23,10 @@ this module only formats them.  Loading and the shortlist write run in thread wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -255,7 +256,6 @@ def load_school(api: Any, org_uid: int, week_id: Any,
                 history: "pd.DataFrame | None" = None) -> SchoolData:
     """Read one organisation's history through the core (runs in a worker thread);
     ``history``: ``org_history`` already read (the screen starts that read when it is built)."""
-    from sferum_tui.service import indicators
     from sferum_tui.service.store import Shortlists
 
     store, cfg = api.store, api.cfg

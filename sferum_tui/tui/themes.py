@@ -40,15 +40,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import BUILTIN_THEMES, Theme
 
-from sferum_tui.service.errors import ConfigError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import ConfigError
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -29,10 +29,10 @@ names, error bodies, page titles) passes :mod:`sferum_tui.core.text` before it i
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import hashlib
 import json
-import errno
 import math
 import os
 import random
@@ -42,10 +42,11 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from sferum_tui import __version__
@@ -684,8 +685,8 @@ def retry_after(headers: Any) -> float:
     except (TypeError, ValueError, IndexError, OverflowError):
         return 0.0
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _http_errors() -> tuple[type[BaseException], ...]:
@@ -1239,7 +1240,7 @@ class Fetcher:
                "size": f.size, "mtime": f.mtime, "etag": f.etag, "sha256": sha,
                "url": f.url or (f.weblink and f"{self.settings.cloud_base}/public/{f.weblink}")
                or str(f.local_path or ""),
-               "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "status": status}
         rec.update({k: v for k, v in extra.items() if v is not None})
         return rec

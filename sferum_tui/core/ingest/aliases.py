@@ -138,6 +138,7 @@ class HeaderMapper:
         if header in self._cache:
             return self._cache[header]
         norm = normalise_header(header)
+        field: str | None
         if norm in self.exact:
             field = self.exact[norm]
         else:

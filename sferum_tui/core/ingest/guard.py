@@ -417,11 +417,11 @@ class _XlsxScan:
     def area(self) -> int:
         return self.max_row * self.max_col
 
-    def _feed_shared(self, piece: bytes) -> None:
+    def _feed_shared(self, shared: array, piece: bytes) -> None:
         for m in _SI.finditer(piece):
             at = self._sst_at + m.start()
             if self._sst_last >= 0:
-                self.shared.append(at - self._sst_last)
+                shared.append(at - self._sst_last)
             self._sst_last = at
         self._sst_at += len(piece)
 
@@ -436,7 +436,7 @@ class _XlsxScan:
             if b"<sst" in buf[start:start + 4096]:
                 self.shared = array("I")
         if self.shared is not None:
-            self._feed_shared(buf[start:end])
+            self._feed_shared(self.shared, buf[start:end])
             return
         if self.cells >= 0:
             self.cells += buf.count(b"<c", start, end)
@@ -600,8 +600,8 @@ class _OdsScan:
                 if closing:
                     self._close_row()
                     continue
-                rep = _ROWS_REP.search(attrs)
-                self._row_rep = max(1, int(rep.group(1))) if rep else 1
+                rows_m = _ROWS_REP.search(attrs)
+                self._row_rep = max(1, int(rows_m.group(1))) if rows_m else 1
                 self._col = 0
                 self._row_has = 0
                 if selfclose:

@@ -32,24 +32,34 @@ import io
 import operator
 import os
 import re
-from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
-from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest import guard, textcheck
+from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
-from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.core.ingest.period import (
-    Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
+    Period,
+    find_period,
+    find_single_date_period,
+    parse_period_hint,
+    period_from_filename,
 )
+from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
-    CellError, MISSING_MARKERS, parse_count, parse_inn, parse_share_raw, parse_status, parse_text,
+    MISSING_MARKERS,
+    CellError,
+    parse_count,
+    parse_inn,
+    parse_share_raw,
+    parse_status,
+    parse_text,
 )
+from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
 
 __all__ = ["Period", "ReadResult", "read_weekly", "read_registry", "read_table", "InputFileError"]
@@ -623,6 +633,7 @@ class _Extractor:
                 self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(total_text)[:60]))
                 continue
             if i in lone_name and (not has_muni or inn_col is not None):
+                assert name_col is not None  # lone_name is only filled when the sheet has a name column
                 text = _label(data[i][name_col])
                 if not has_muni:
                     section = text
@@ -672,15 +683,15 @@ class _Extractor:
         parsed_cols = []
         pick = operator.itemgetter(*kept)
         for f in fields:
-            c = col.get(f)
-            if c is None:
+            fc = col.get(f)
+            if fc is None:
                 if f == "municipality" and sections:
                     parsed_cols.append(self._sections_for(rownums, sections))
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = pick(cols[c]) if len(kept) > 1 else [cols[c][i] for i in kept]
-            parsed_cols.append(self._parse_column(f, values, h, c, rownums))
+            values = pick(cols[fc]) if len(kept) > 1 else [cols[fc][i] for i in kept]
+            parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
@@ -790,6 +801,7 @@ class _Extractor:
                     if example is None:
                         example = (src_row(k), e.found)
             if unknown:
+                assert example is not None  # set by the first unrecognised value, counted in unknown
                 self.warnings.append(tr(
                     "столбец «{label}»: {n} значений статуса не распознаны (например, строка {row}: «{found}»); ожидалось «Активна» или «Не активна», они оставлены пустыми",
                     "column «{label}»: {n} status values not recognised (e.g. row {row}: «{found}»); expected «Активна» or «Не активна»; left empty",
@@ -922,7 +934,7 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
-        for c, (lab, f) in enumerate(zip(h.labels, h.fields)):
+        for lab, f in zip(h.labels, h.fields):
             if not lab:
                 continue
             key = lab

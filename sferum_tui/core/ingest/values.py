@@ -59,6 +59,7 @@ def parse_number_text(text: str) -> tuple[float | None, bool]:
     if hit is not None:
         return hit
     raw = text.strip()
+    result: tuple[float | None, bool]
     if raw.lower() in MISSING_MARKERS:
         result = (None, False)
     else:

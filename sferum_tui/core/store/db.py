@@ -32,13 +32,13 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from sferum_tui.core.text import fold
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import (
     COUNT_FIELDS,
@@ -56,7 +56,7 @@ from sferum_tui.core.store.formatting import (
 )
 from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
 from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
-from sferum_tui.core.text import clean_text
+from sferum_tui.core.text import clean_text, fold
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
@@ -182,7 +182,7 @@ def _parse_day(day: str | date) -> date:
         return date.fromisoformat(str(day).strip())
     except ValueError:
         raise StoreError(tr("ожидается дата ГГГГ-ММ-ДД, получено «{v}»",
-                            "expected a date YYYY-MM-DD, got “{v}”", v=day))
+                            "expected a date YYYY-MM-DD, got “{v}”", v=day)) from None
 
 
 def _read_bytes(path: Path, limits=None) -> bytes:
@@ -394,7 +394,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
                                 "cannot create the data folder {p}: {e}",
-                                p=self.home, e=exc.strerror or exc))
+                                p=self.home, e=exc.strerror or exc)) from exc
         for stale in self.home.glob(".store-new-*.sqlite*"):   # a creation killed midway
             with contextlib.suppress(OSError):
                 if stale.stat().st_mtime < time.time() - blobs.STALE_TMP_S:
@@ -419,7 +419,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать хранилище {p}: {e}",
                                 "cannot create the store {p}: {e}",
-                                p=self.db_path, e=exc.strerror or exc))
+                                p=self.db_path, e=exc.strerror or exc)) from exc
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
                 try:
@@ -676,13 +676,15 @@ class Store:
           ``label``: the snapshot's ``source_name`` when the week is new (default: the first
           file's name).
         """
-        paths = [Path(p) for p in paths]
-        names = list(names) if names is not None else [p.name for p in paths]
+        path_list = [Path(p) for p in paths]
+        names = list(names) if names is not None else [p.name for p in path_list]
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
         parts: list[WeekFile] = []
         held_files: list[tuple[str, SnapshotInfo]] = []
         seen: set[str] = set()
-        for path, name in [*zip(paths, names), *((w, w.name) for w in read)]:
+        sources: list[tuple[Path | WeekFile, str]] = [*zip(path_list, names),
+                                                      *((w, w.name) for w in read)]
+        for path, name in sources:
             if isinstance(path, WeekFile):
                 data, sha = path.data, path.sha
             else:
@@ -721,15 +723,13 @@ class Store:
         (start, end), = weeks
         first_sha = parts[0].sha
         with self._copy_guard() as made, self._write() as con:
-            parts = [p for p in parts if con.execute(self._CURRENT_BY_SHA, (p.sha,)).fetchone() is None]
+            stored = {p.sha: con.execute(self._CURRENT_BY_SHA, (p.sha,)).fetchone() for p in parts}
+            parts = [p for p in parts if stored[p.sha] is None]
             if not parts:                        # another process stored them meanwhile
-                merged = None
-            else:
-                merged = self._merge(con, made, parts, start, end, label=label, hint=hint,
-                                     replace=replace, replace_rows=replace_rows,
-                                     extra_aliases=extra_aliases)
-        if merged is None:
-            return self._unchanged(self._current_by_sha(first_sha))
+                return self._unchanged(self._snapshot_in(con, stored[first_sha][0]))
+            merged = self._merge(con, made, parts, start, end, label=label, hint=hint,
+                                 replace=replace, replace_rows=replace_rows,
+                                 extra_aliases=extra_aliases)
         held, base, dropped, replaced = merged
         tail = orgs_phrase(held.rows) + (", " + rows_skipped_phrase(held.skipped) if held.skipped else "")
         added = ", ".join(f"«{p.name}»" for p in parts)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.fields import STATUS_ACTIVE, STATUS_INACTIVE
@@ -92,7 +93,7 @@ def prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[Prepared], li
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class Lookup:
@@ -333,7 +334,7 @@ class Resolver:
             version = bump(con, "keys_version")
             con.executemany("UPDATE orgs SET inn = ?, key = ?, key_version = ? WHERE uid = ?",
                             [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
-            for inn, key, uid in self.inn_attached:
+            for _, key, uid in self.inn_attached:
                 self.org_key[uid] = key
         if self.new_orgs:
             wanted = [key for _, key, _ in self.new_orgs]

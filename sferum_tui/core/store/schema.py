@@ -293,7 +293,7 @@ def check_file(path: Path) -> None:
         return
     except OSError as exc:
         raise StoreError(tr("не удаётся прочитать хранилище {p}: {e}",
-                            "cannot read the store {p}: {e}", p=path, e=exc.strerror or exc))
+                            "cannot read the store {p}: {e}", p=path, e=exc.strerror or exc)) from exc
     if head == SQLITE_HEADER:
         return
     if not head:
