@@ -36,7 +36,7 @@ from itertools import compress, repeat
 import os
 import re
 from datetime import date, datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -705,7 +705,7 @@ class _Extractor:
                                            "unlabelled total row (figures only, no name and no ИНН)"))
             else:
                 self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
-        del columns  # only the mapped columns are read from here on
+        columns.clear()  # only the mapped columns (in cols) are read from here on
         count = sum(keep)
         if not count:
             return
@@ -742,7 +742,7 @@ class _Extractor:
             self.rows.add(keys, [rownums, *parsed_cols])
 
     @staticmethod
-    def _sections_for(rownums: list[int], sections: list[tuple[int, str]]) -> list:
+    def _sections_for(rownums: Sequence[int], sections: list[tuple[int, str]]) -> list:
         """Municipality from section-heading rows, when the sheet has no municipality column."""
         out = []
         current, idx = None, 0
@@ -753,7 +753,7 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+    def _parse_column(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
         repeating few distinct values has each distinct text parsed once and the result shared.
         Whenever that reports anything (an error, a warning that counts cells), the column is
@@ -773,7 +773,7 @@ class _Extractor:
             return self._parse_cells(f, values, h, c, rownums)
         return list(map(dict(zip(distinct, parsed)).__getitem__, values))
 
-    def _parse_cells(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+    def _parse_cells(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         src_row = rownums.__getitem__
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
