@@ -40,8 +40,10 @@ def _run_measured(tmp_path, *args: str) -> tuple[int, str, str, float]:
 
 
 def test_a_large_csv_is_read_in_bounded_memory(tmp_path):
+    """100 MB of national-scale rows, each with a name and an ИНН of its own (nothing to share):
+    the raw bytes, the rows and their columns are never all held at once."""
     path = tmp_path / "national_big.csv"
-    orgs = write_big_csv(path, 50 * MB)
+    orgs = write_big_csv(path, 100 * MB)
     size_mb = path.stat().st_size / MB
     code, out, err, peak = _run_measured(tmp_path, "inspect", str(path))
     assert code == 0, err

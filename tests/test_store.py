@@ -313,3 +313,24 @@ def test_unknown_snapshot_is_a_user_error(store, tmp_path):
     with pytest.raises(StoreError, match="нет снимка №99"):
         store.week_frame(99)
 
+
+
+def test_the_copy_of_a_file_that_changed_after_it_was_read_is_refused(tmp_path, home):
+    """The copy of an imported file is streamed from disk (its bytes are not held beside the
+    rows): a file that differs from the bytes read by then leaves no copy behind."""
+    import hashlib
+
+    from sferum_tui.core.store import blobs
+
+    f = week_file(tmp_path / "w1.csv", W1)
+    data = f.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    rel = blobs.blob_rel(sha, f, data)
+    assert blobs.write_blob(home, blobs.FileSource(f, len(data), sha), rel)
+    assert blobs.read_blob(home / rel) == data
+    assert not blobs.write_blob(home, blobs.FileSource(f, len(data), sha), rel)  # held already
+    (home / rel).unlink()
+    f.write_bytes(data + b"\r\n")
+    with pytest.raises(blobs.Changed):
+        blobs.write_blob(home, blobs.FileSource(f, len(data), sha), rel)
+    assert not any(p.is_file() for p in (home / "blobs").rglob("*"))

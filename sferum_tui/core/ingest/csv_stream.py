@@ -32,6 +32,9 @@ CHUNK = 1 << 20
 """Bytes decoded at a time."""
 SHARE_CELLS_ABOVE = 16 * (1 << 20)
 """Files above this size share equal cell texts (costs ~1 µs a cell, saves ~4× the file size)."""
+SHARED_MAX = 1 << 18
+"""Distinct texts remembered for sharing: a dict of a million unique ИНН and names would cost
+~0.4× a 200 MB file at the parse's peak, and texts that repeat show up among the first ones."""
 SNIFF_CHARS = 200_000
 BATCH = 4096
 """Rows read between two checks of the cell count."""
@@ -161,6 +164,8 @@ def _rows(path: str, reader, share: bool, limits: Limits) -> list:
                         limit=f"{limit:,}".replace(",", "\u00a0"), line=reader.line_num)
         if share:
             rows.extend([tuple(map(keep, row, row)) for row in batch])
+            if len(shared) > SHARED_MAX:
+                keep = shared.get  # full: share the texts seen so far, remember no more
         else:
             rows.extend(batch)
 

@@ -32,9 +32,12 @@ import io
 import operator
 import os
 import re
-from collections.abc import Mapping
+from array import array
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import compress, repeat
 from pathlib import Path
 
 from sferum_tui.core.errors import InputFileError, UserError
@@ -496,6 +499,52 @@ def _expected(text: str) -> str:
     return EXPECTED_RU.get(text, text) if get_language() == "ru" else text
 
 
+TAKE_BATCH = 16384
+"""Rows turned into columns at a time by ``_take_columns``."""
+HEAD_ROWS_KEPT = 15
+"""Rows a sheet keeps after its data is taken: the title rows searched for the period."""
+
+
+def _take_columns(rows: list, start: int, width: int, fill: dict) -> tuple[list[list], dict[int, list]]:
+    """The data rows ``rows[start:]`` as ``width`` columns (short rows padded with ``""``, merged
+    cells in ``fill`` filled in), and the cells of longer rows past ``width`` by row index.
+
+    The rows are taken out of ``rows`` batch by batch (it keeps its first ``max(start,
+    HEAD_ROWS_KEPT)`` rows), so a large file never holds all its rows and all its columns at once:
+    a 200 MB CSV's rows cost ~1.5× the file, its columns ~0.6×."""
+    columns: list[list] = [[] for _ in range(width)]
+    tails: dict[int, list] = {}
+    end = len(rows)
+    head = rows[:max(start, HEAD_ROWS_KEPT)]
+    for b in range(start, end, TAKE_BATCH):
+        stop = min(b + TAKE_BATCH, end)
+        batch = rows[b:stop]
+        rows[b:stop] = repeat(None, stop - b)  # the batch is the rows' last holder now
+        lengths = set(map(len, batch))
+        if fill or min(lengths) < width:
+            padded = []
+            for k, row in enumerate(batch):
+                if len(row) < width or fill:
+                    row = list(row) + [""] * (width - len(row))
+                    if fill:
+                        i = b - start + k
+                        for c in range(width):
+                            v = fill.get((i, c))
+                            if v is not None and _is_blank(row[c]):
+                                row[c] = v
+                padded.append(row)
+            batch = padded
+        if max(lengths) > width:
+            for k, row in enumerate(batch):
+                if len(row) > width:
+                    tails[b - start + k] = list(row[width:])
+        for column, values in zip(columns, zip(*batch)):
+            column.extend(values)
+        del batch
+    rows[:] = head
+    return columns, tails
+
+
 class _Extractor:
     def __init__(self, source: str, headers: list[Header], registry: bool):
         self.source = source
@@ -537,7 +586,6 @@ class _Extractor:
         inn_col = col.get("org_id")
         label_cols = [c for c in (col.get("org_name"), col.get("municipality"), col.get("region"), col.get("org_id")) if c is not None]
         header_texts = {c: h.labels[c].split(" / ")[-1] for c in col.values()}
-        data = sheet.rows[h.data_start:]
         # merged cells in the data area (e.g. a municipality merged down over its schools)
         fill: dict[tuple[int, int], object] = {}
         for r0, c0, r1, c1 in sheet.merges:
@@ -547,21 +595,15 @@ class _Extractor:
                     for c in range(c0, min(c1, width - 1) + 1):
                         if (r, c) != (r0, c0):
                             fill[(r - h.data_start, c)] = value
-        if fill or (data and min(map(len, data)) < width):
-            padded = []
-            for i, row in enumerate(data):
-                if len(row) < width or fill:
-                    row = list(row) + [""] * (width - len(row))
-                    if fill:
-                        for c in range(width):
-                            v = fill.get((i, c))
-                            if v is not None and _is_blank(row[c]):
-                                row[c] = v
-                padded.append(row)
-            data = padded
-        n = len(data)
-        transposed = list(zip(*data)) if data else []
-        cols = {c: transposed[c] if c < len(transposed) else [""] * n for c in set(col.values())}
+        columns, tails = _take_columns(sheet.rows, h.data_start, width, fill)
+        n = len(columns[0]) if columns else 0
+
+        def row_at(i: int) -> list:
+            """Data row i as read (padded to the header's width), from the columns."""
+            row = [column[i] for column in columns]
+            return row + tails[i] if i in tails else row
+
+        cols = {c: columns[c] for c in set(col.values())}
         # --- vectorised classification: most rows are plain organisation rows
         miss = MISSING_MARKERS
         ident = [False] * n
@@ -595,22 +637,23 @@ class _Extractor:
                 pv = cols[probe]
                 for i in [i for i, v in enumerate(pv) if v == "" or v is None or (v.__class__ is str and not v.strip())]:
                     if ident[i]:
-                        row = data[i]
+                        row = row_at(i)
                         if all(_is_blank(v) for k, v in enumerate(row) if k != name_col):
                             lone_name.add(i)
                 suspicious |= lone_name
-        first_nonblank = next((i for i, r in enumerate(data) if any(not _is_blank(v) for v in r)), None)
+        first_nonblank = next((i for i in range(n) if any(not _is_blank(v) for v in row_at(i))), None)
         if first_nonblank is not None:
             suspicious.add(first_nonblank)
-        kept = [i for i in range(n) if ident[i] and i not in suspicious]
+        keep = list(ident)  # the organisation rows: ident, less the suspicious rows found below
+        for i in suspicious:
+            keep[i] = False
         slow = sorted(set(i for i in range(n) if not ident[i]) | suspicious)
         section = None
         sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
-        extra_kept = []
         base = sheet.row_offset + h.data_start + 1
         for i in slow:
-            row = data[i]
+            row = row_at(i)
             excel_row = base + i
             if i == first_nonblank:
                 nonblank = [v for v in row if not _is_blank(v)]
@@ -634,7 +677,7 @@ class _Extractor:
                 continue
             if i in lone_name and (not has_muni or inn_col is not None):
                 assert name_col is not None  # lone_name is only filled when the sheet has a name column
-                text = _label(data[i][name_col])
+                text = _label(row[name_col])
                 if not has_muni:
                     section = text
                     sections.append((excel_row, section))
@@ -650,7 +693,7 @@ class _Extractor:
                     if same >= 2:
                         self.skip(h, excel_row, tr("повтор строки заголовков", "repeated header row"))
                         continue
-                extra_kept.append(i)
+                keep[i] = True
                 continue
             nonblank = [v for v in row if not _is_blank(v)]
             if not nonblank:
@@ -673,15 +716,20 @@ class _Extractor:
                                            "unlabelled total row (figures only, no name and no ИНН)"))
             else:
                 self.skip(h, excel_row, tr("нет наименования организации и ИНН", "no organisation name and no ИНН"))
-        if extra_kept:
-            kept = sorted(kept + extra_kept)
-        if not kept:
+        columns.clear()  # only the mapped columns (in cols) are read from here on
+        count = sum(keep)
+        if not count:
             return
         self.skipped.sort(key=lambda item: (item.get("sheet", ""), item["row"]))
-        rownums = [base + i for i in kept]
+        # row indexes as a range or an array (8 bytes each), not a list of int objects (36)
+        whole = count == n
+        kept = range(n) if whole else array("q", compress(range(n), keep))
+        del keep
+        rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
         parsed_cols = []
-        pick = operator.itemgetter(*kept)
+        pick = operator.itemgetter(*kept) if count > 1 and not whole else None
+        uses = Counter(col.get(f) for f in fields)
         for f in fields:
             fc = col.get(f)
             if fc is None:
@@ -690,8 +738,12 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = pick(cols[fc]) if len(kept) > 1 else [cols[fc][i] for i in kept]
+            values = cols[fc] if whole else pick(cols[fc]) if pick else [cols[fc][i] for i in kept]
             parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
+            del values
+            uses[fc] -= 1
+            if not uses[fc]:
+                del cols[fc]  # parsed: the column's texts go as it goes
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
@@ -701,7 +753,7 @@ class _Extractor:
             self.rows.add(keys, [rownums, *parsed_cols])
 
     @staticmethod
-    def _sections_for(rownums: list[int], sections: list[tuple[int, str]]) -> list:
+    def _sections_for(rownums: Sequence[int], sections: list[tuple[int, str]]) -> list:
         """Municipality from section-heading rows, when the sheet has no municipality column."""
         out = []
         current, idx = None, 0
@@ -712,7 +764,7 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+    def _parse_column(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
         repeating few distinct values has each distinct text parsed once and the result shared.
         Whenever that reports anything (an error, a warning that counts cells), the column is
@@ -732,7 +784,7 @@ class _Extractor:
             return self._parse_cells(f, values, h, c, rownums)
         return list(map(dict(zip(distinct, parsed)).__getitem__, values))
 
-    def _parse_cells(self, f: str, values: list, h: Header, c: int, rownums: list) -> list:
+    def _parse_cells(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         src_row = rownums.__getitem__
         out: list = [None] * len(values)
         if f in COUNT_FIELDS:
@@ -910,6 +962,8 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                need_period: bool = False, limits: Limits | None = None) -> ReadResult:
     spath = str(path)
     kind, sheets, data = load_sheets(path, limits)
+    sha256 = hashlib.sha256(data).hexdigest()
+    del data  # the rows are read: the raw bytes (as large as the file) go before the columns come
     try:
         mapper = HeaderMapper(extra_aliases)
     except ValueError as exc:
@@ -1033,7 +1087,7 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
     result = ReadResult(
         source=spath, period=period, columns=columns, rows=ex.rows, skipped=ex.skipped,
         warnings=ex.warnings, errors=ex.errors, sheet=headers[0].sheet.name if kind != "csv" and not kind.startswith("csv") else None,
-        sha256=hashlib.sha256(data).hexdigest(), file_format=kind, period_origin=origin,
+        sha256=sha256, file_format=kind, period_origin=origin,
     )
     if strict and result.errors:
         first = result.errors[0]

@@ -35,10 +35,10 @@ class RowTable(Sequence):
     __slots__ = ("_blocks", "_len")
 
     def __init__(self) -> None:
-        self._blocks: list[tuple[tuple[str, ...], list[list]]] = []
+        self._blocks: list[tuple[tuple[str, ...], list[Sequence]]] = []
         self._len = 0
 
-    def add(self, keys: tuple[str, ...], columns: list[list]) -> None:
+    def add(self, keys: tuple[str, ...], columns: list[Sequence]) -> None:
         """Append a block of rows: ``columns[i][k]`` is field ``keys[i]`` of the block's row k."""
         n = len(columns[0]) if columns else 0
         if n:

@@ -14,10 +14,14 @@ made itself straight away.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
 import tempfile
 import time
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from sferum_tui.core.errors import StoreError
@@ -54,6 +58,69 @@ def blob_bytes(data: bytes, rel: str) -> bytes:
     return data
 
 
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A file to keep a copy of, read again from disk in chunks rather than held in memory
+    (a 200 MB CSV's bytes would otherwise sit beside its rows for the whole import).  ``size``
+    and ``sha`` are what the import read; a file that differs now is refused (:class:`Changed`)."""
+
+    path: Path
+    size: int
+    sha: str
+
+
+class Changed(Exception):
+    """The file differs from the one the import read (it changed on disk meanwhile)."""
+
+
+def _copy_file(src: FileSource, out) -> None:
+    """Stream ``src`` into ``out``, checking that it is still the file that was read."""
+    digest = hashlib.sha256()
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(src.path, flags)
+    except OSError:
+        raise Changed(src.path) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise Changed(src.path)
+        left = src.size + 1  # one byte more tells a file that grew
+        while left > 0:
+            try:
+                chunk = fh.read(min(CHUNK, left))
+            except OSError:
+                raise Changed(src.path) from None
+            if not chunk:
+                break
+            left -= len(chunk)
+            digest.update(chunk)
+            out.write(chunk)
+    if left != 1 or digest.hexdigest() != src.sha:
+        raise Changed(src.path)
+
+
+def _holds(path: Path, sha: str) -> bool:
+    """Whether the copy at ``path`` holds the bytes whose sha256 is ``sha`` (read in chunks)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as raw:
+            if path.suffix == ".gz":
+                import gzip
+
+                with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                    while chunk := fh.read(CHUNK):
+                        digest.update(chunk)
+            else:
+                while chunk := raw.read(CHUNK):
+                    digest.update(chunk)
+    except (OSError, EOFError, zlib.error):  # gzip.BadGzipFile is an OSError
+        return False
+    return digest.hexdigest() == sha
+
+
 def read_blob(path: Path) -> bytes:
     """The original bytes of a kept copy."""
     data = path.read_bytes()
@@ -64,20 +131,32 @@ def read_blob(path: Path) -> bytes:
     return data
 
 
-def write_blob(home: Path, data: bytes, rel: str) -> bool:
+def write_blob(home: Path, data: bytes | FileSource, rel: str) -> bool:
     """Write the file copy atomically: temp file in the same folder, fsync, rename.  True when
-    this call made the file (False: an identical copy was there already)."""
-    data = blob_bytes(data, rel)
+    this call made the file (False: an identical copy was there already).  ``data``: the bytes,
+    or a :class:`FileSource` streamed from disk (gzip-compressed on the way for a ``.gz`` copy;
+    :class:`Changed` when the file is no longer the one read)."""
     final = home / rel
     folder = final.parent
+    if not isinstance(data, FileSource):
+        data = blob_bytes(data, rel)
     try:
-        if final.exists() and final.stat().st_size == len(data):
-            return False
+        if final.exists() and (_holds(final, data.sha) if isinstance(data, FileSource)
+                               else final.stat().st_size == len(data)):
+            return False  # an identical copy (not one torn by a crash) is there already
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                if not isinstance(data, FileSource):
+                    fh.write(data)
+                elif rel.endswith(".gz"):
+                    import gzip
+
+                    with gzip.GzipFile(filename="", mode="wb", fileobj=fh, compresslevel=5, mtime=0) as gz:
+                        _copy_file(data, gz)
+                else:
+                    _copy_file(data, fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, final)

@@ -194,6 +194,12 @@ def _read_bytes(path: Path, limits=None) -> bytes:
     return read_input(path, limits or DEFAULT_LIMITS)
 
 
+def _changed_while_read(source_name: str, path: Path) -> InputFileError:
+    return InputFileError(tr("{f}: файл изменился во время чтения; повторите импорт",
+                             "{f}: the file changed while it was read; import it again",
+                             f=source_name), source=str(path))
+
+
 # --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
@@ -505,7 +511,7 @@ class Store:
 
     # -- blobs -------------------------------------------------------------------------------
 
-    def _keep_copy(self, con: sqlite3.Connection, data: bytes, rel: str,
+    def _keep_copy(self, con: sqlite3.Connection, data: bytes | blobs.FileSource, rel: str,
                    also: Iterable[str] = ()) -> bool:
         """Inside an import's write transaction: sweep leftovers of interrupted imports, then
         write the copy of the file (True when this call made it). ``also``: the copies this
@@ -549,6 +555,11 @@ class Store:
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
         data = _read_bytes(path, limits)
         sha = hashlib.sha256(data).hexdigest()
+        rel = blobs.blob_rel(sha, path, data)
+        # the copy is streamed from the file in the transaction: the bytes (as large as the
+        # file) are not held beside the reader's rows
+        copy = blobs.FileSource(path, len(data), sha)
+        del data
 
         held = self._current_by_sha(sha)
         if held is not None:
@@ -556,7 +567,6 @@ class Store:
         res, prepared, skipped_rows = self._read_week(path, source_name, sha, hint, extra_aliases,
                                                       limits)
         start, end = res.period.start, res.period.end
-        rel = blobs.blob_rel(sha, path, data)
 
         with self._copy_guard() as made, self._write() as con:
             row = con.execute(self._CURRENT_BY_SHA, (sha,)).fetchone()
@@ -576,8 +586,11 @@ class Store:
                         "{f}: the week {p} is already held from “{o}” (snapshot #{i}, {op}); this is a different file — add --replace to replace it",
                         f=source_name, p=format_period(start, end), o=other[1], i=other[0],
                         op=format_period(date.fromisoformat(other[2]), date.fromisoformat(other[3]))))
-                if self._keep_copy(con, data, rel):
-                    made.append(rel)
+                try:
+                    if self._keep_copy(con, copy, rel):
+                        made.append(rel)
+                except blobs.Changed:
+                    raise _changed_while_read(source_name, path) from None
                 snap_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
                 old_ids = [c[0] for c in clashes]
                 if old_ids:
@@ -586,6 +599,7 @@ class Store:
                 warnings = list(res.warnings)
                 resolver = self._resolver(con)
                 facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
+                del prepared  # the facts hold the rows now (a row's objects cost ~3x its CSV text)
                 texts = resolver.texts
                 warnings.extend(notes)
                 con.execute(
@@ -635,10 +649,9 @@ class Store:
                 "{f}: the reporting period was not found (neither in a title row nor in the file name); pass --period YYYY-MM-DD",
                 f=source_name), source=str(path))
         if res.sha256 and res.sha256 != sha:
-            raise InputFileError(tr("{f}: файл изменился во время чтения; повторите импорт",
-                                    "{f}: the file changed while it was read; import it again",
-                                    f=source_name), source=str(path))
+            raise _changed_while_read(source_name, path)
         prepared, skipped_here = prepare(res.rows, registry=False)
+        res.rows = []  # prepared holds the rows now: the reader's columns go
         return res, prepared, list(res.skipped) + skipped_here
 
     # -- a week from several files ------------------------------------------------------------
