@@ -291,3 +291,24 @@ def test_fetch_from_a_folder_refuses_the_bomb_and_imports_the_rest(files, tmp_pa
     assert "good.csv" in run.out
     weeks = cli(tmp_path / "home", "weeks", "--json")
     assert weeks.code == 0 and len(json.loads(weeks.out)) == 1
+
+
+def test_a_file_with_more_rows_than_any_weekly_table_is_refused_in_bounded_memory(tmp_path):
+    """An import holds per-row objects for every organisation: a file far longer than a
+    national table (here over a lowered [limits] max_rows) is refused before anything is kept."""
+    import subprocess
+    import sys
+
+    rows = ["Наименование ОО;ИНН;Пользователи;Классы"]
+    rows += [f"Школа {i};{1000000000 + i};{i % 50};{i % 7}" for i in range(3000)]
+    path = tmp_path / "Мониторинг с 15.04.2023 по 21.04.2023.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text("[limits]\nmax_rows = 2000\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sferum_tui", "--home", str(home), "import",
+                           str(path)], capture_output=True, text=True, timeout=60)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert "max_rows" in lines[0] and path.name in lines[0] and "Traceback" not in done.stderr
+    assert not (home / "store.sqlite").exists() or "snapshots" not in done.stdout

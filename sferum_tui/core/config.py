@@ -844,6 +844,7 @@ _LIMIT_KEYS: dict[str, tuple[str, int, float, float, bool]] = {
     "max_sheet_cells": ("max_sheet_cells", 1, 1000, 100_000_000, True),
     "max_csv_line_kb": ("max_csv_line", 1024, 1, 65_536, True),
     "max_csv_field": ("max_csv_field", 1, 100, 16_777_216, True),
+    "max_rows": ("max_rows", 1, 1000, 10_000_000, True),
 }
 
 
@@ -1114,4 +1115,7 @@ max_sheet_cells = 20000000
 # CSV: самая длинная строка (КБ) и самое длинное поле (символов). Longest line (KB) and field (chars).
 max_csv_line_kb = 1024
 max_csv_field = 65536
+# Наибольшее число строк в файле (национальный файл — около 45 000).
+# Most rows a file may hold (a national file has about 45,000).
+max_rows = 200000
 '''

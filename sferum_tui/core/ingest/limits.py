@@ -35,6 +35,10 @@ class Limits:
     """CSV: longest line, in bytes."""
     max_csv_field: int = 64 * 1024
     """CSV: longest field, in characters."""
+    max_rows: int = 200_000
+    """Largest number of rows (all sheets) a weekly file or registry may hold: a national file
+    has ~45,000 organisations; far more is not a monitoring table, and the store's import would
+    hold per-row objects for all of them (~1.8 KB a row) — refused before anything is kept."""
 
 
 DEFAULT_LIMITS = Limits()

@@ -962,6 +962,12 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                need_period: bool = False, limits: Limits | None = None) -> ReadResult:
     spath = str(path)
     kind, sheets, data = load_sheets(path, limits)
+    max_rows = (limits or DEFAULT_LIMITS).max_rows
+    total_rows = sum(len(s.rows) for s in sheets)
+    if total_rows > max_rows:
+        raise _fail(spath, "в файле {n} строк, допустимо {limit} ([limits] max_rows); это не недельная таблица организаций",
+                    "the file has {n} rows, at most {limit} allowed ([limits] max_rows); this is not a weekly table of organisations",
+                    n=f"{total_rows:,}".replace(",", "\u00a0"), limit=f"{max_rows:,}".replace(",", "\u00a0"))
     sha256 = hashlib.sha256(data).hexdigest()
     del data  # the rows are read: the raw bytes (as large as the file) go before the columns come
     try:
