@@ -53,11 +53,11 @@ class Context:
                            explicit=self.config_path is not None)
 
     def store(self):
-        from sferum_tui.service.store import Store
+        from sferum_tui.service.store import open_store
 
         if self.store_error is not None:
             raise self.store_error
-        return Store(self.paths.home)
+        return open_store(self.paths)
 
     def select_store(self, flag: str | None, *, lenient: bool = False) -> None:
         """Point ``paths`` at the store chosen by ``--store``, ``SFERUM_TUI_STORE`` or the
