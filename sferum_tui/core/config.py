@@ -1038,7 +1038,7 @@ def _anchor_sources(data: dict, base: Path) -> dict:
     merged data is read as if it were the user's file)."""
     out = dict(data)
     if isinstance(data.get("sources"), list):
-        out["sources"] = [dict(e, path=str(base / e["path"]))
+        out["sources"] = [dict(e, path=os.path.normpath(base / e["path"]))
                           if isinstance(e, dict) and isinstance(e.get("path"), str)
                           and e["path"].strip() and not Path(e["path"]).expanduser().is_absolute()
                           else e for e in data["sources"]]
@@ -1046,7 +1046,7 @@ def _anchor_sources(data: dict, base: Path) -> dict:
         url = data["store"]["url"].strip()
         if url and "://" not in url and not url.lower().startswith("sqlite:") \
                 and not Path(url).expanduser().is_absolute():
-            out["store"] = dict(data["store"], url=str(base / url))
+            out["store"] = dict(data["store"], url=os.path.normpath(base / url))
     return out
 
 
