@@ -204,6 +204,7 @@ def test_the_consoles_marks_go_to_the_personal_default_list(tmp_path, team):
 READS = [
     ["weeks"], ["weeks", "--json"], ["summary"], ["schools"], ["schools", "--format", "json"],
     ["history", INN], ["changes"], ["shortlist", "show", "Общий"],
+    ["report", "--format", "md", "-o", "-"],
 ]
 
 
