@@ -43,6 +43,7 @@ class Context:
     config_path: Path | None
     theme: str | None
     home_arg: str | None
+    store_error: Exception | None = None
 
     def config(self):
         """The validated configuration (raises ConfigError with a one-line message)."""
@@ -52,12 +53,46 @@ class Context:
                            explicit=self.config_path is not None)
 
     def store(self):
-        from sferum_tui.service.store import Store
+        from sferum_tui.service.store import open_store
 
-        return Store(self.paths.home)
+        if self.store_error is not None:
+            raise self.store_error
+        return open_store(self.paths)
+
+    def select_store(self, flag: str | None, *, lenient: bool = False) -> None:
+        """Point ``paths`` at the store chosen by ``--store``, ``SFERUM_TUI_STORE`` or the
+        config's ``[store] url`` (see ``core/paths.py``).  ``lenient`` (the ``config`` command,
+        which must work on a broken config): an error in the config is kept for :meth:`store`."""
+        from sferum_tui.service.config import ENV_STORE, with_store
+
+        if self.demo:
+            return
+        if flag or os.environ.get(ENV_STORE):
+            self.paths = with_store(self.paths, flag)
+            return
+        try:
+            cfg = self.config()
+            if cfg.store.url:
+                # the file that set it (the user's, else the system's): errors name it
+                origin = next((f for f in reversed(cfg.files) if _store_url_in(f)), cfg.path)
+                self.paths = with_store(self.paths, None, cfg.store.url, origin)
+        except UserError as err:
+            if not lenient:
+                raise
+            self.store_error = err
 
 
-GLOBAL_FLAGS = ("--home", "--demo", "--lang", "--config", "--theme", "--debug")
+def _store_url_in(path: Path) -> bool:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False
+    return bool(str((data.get("store") or {}).get("url") or "").strip())
+
+
+GLOBAL_FLAGS = ("--home", "--store", "--demo", "--lang", "--config", "--theme", "--debug")
 
 
 def _global_flags(parser, shown: bool) -> None:
@@ -69,6 +104,11 @@ def _global_flags(parser, shown: bool) -> None:
     parser.add_argument("--home", metavar="DIR", default=default,
                         help=hide(tr("папка данных (важнее SFERUM_TUI_HOME и папки по умолчанию)",
                                      "data folder (overrides SFERUM_TUI_HOME and the platform default)")))
+    parser.add_argument("--store", metavar="DIR|URL", default=default,
+                        help=hide(tr("хранилище: папка или sqlite:ПУТЬ (важнее SFERUM_TUI_STORE и "
+                                     "[store] url; по умолчанию — папка данных)",
+                                     "the store: a folder or sqlite:PATH (overrides SFERUM_TUI_STORE "
+                                     "and [store] url; default: the data folder)")))
     parser.add_argument("--demo", action="store_true", default=False if shown else argparse.SUPPRESS,
                         help=hide(tr("работать с демо-хранилищем, а не со своим",
                                      "work on the demo store instead of your own")))
@@ -254,6 +294,7 @@ def _main(argv: list[str], pre: argparse.Namespace) -> int:
         ctx = Context(paths=paths, lang=get_language(), demo=bool(args.demo),
                       config_path=Path(args.config).expanduser() if args.config else None,
                       theme=args.theme, home_arg=args.home)
+        ctx.select_store(getattr(args, "store", None), lenient=args.command == "config")
         handler = getattr(args, "handler", None)
         if handler is None:
             return _open_console(ctx)

@@ -9,8 +9,11 @@ from sferum_tui.i18n import set_language
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path_factory):
-    for name in ("SFERUM_TUI_HOME", "SFERUM_TUI_CONFIG", "SFERUM_TUI_LANG", "SFERUM_TUI_CLOUD_BASE"):
+    for name in ("SFERUM_TUI_HOME", "SFERUM_TUI_CONFIG", "SFERUM_TUI_LANG", "SFERUM_TUI_CLOUD_BASE",
+                 "SFERUM_TUI_STORE"):
         monkeypatch.delenv(name, raising=False)
+    # no system-wide config (/etc/sferum-tui) leaks in either: tests that want one set this
+    monkeypatch.setenv("SFERUM_TUI_SYSTEM_CONFIG", "")
     # never touch the real user folders: platformdirs resolves under this fake home
     fake_home = tmp_path_factory.mktemp("userhome")
     monkeypatch.setenv("HOME", str(fake_home))

@@ -16,7 +16,7 @@ from sferum_tui.cli import main
 LATIN_WORD = re.compile(r"\b[a-z]{4,}\b")
 # words that stay Latin in Russian help: flags' values, metavars, program and format names
 ALLOWED_LATIN = {"sferum", "latest", "json", "table", "xlsx", "name", "inn", "users",
-                 "messaging", "registration", "weeks", "help", "home", "demo", "lang", "config",
+                 "messaging", "registration", "weeks", "help", "home", "store", "demo", "lang", "config",
                  "theme", "debug", "version", "week", "inactive", "low", "unregistered",
                  "missing", "changed", "disagrees", "municipality", "search", "sort", "desc",
                  "limit", "reasons", "format", "decimal", "point", "text", "field", "stdin",
@@ -133,7 +133,7 @@ def test_global_flags_are_listed_once_in_their_own_group(capsys, tmp_path):
     _, sub, _ = run(capsys, "--home", str(tmp_path), "--lang", "en", "changes", "--help")
     options = sub.split("\n\n")
     assert not any("--theme NAME" in part for part in options)      # not repeated per command
-    assert "The global flags (--home, --demo, --lang, --config, --theme, --debug)" in \
+    assert "The global flags (--home, --store, --demo, --lang, --config, --theme, --debug)" in \
         " ".join(sub.split())
     # ...but accepted after the command all the same
     code, out, _ = run(capsys, "weeks", "--home", str(tmp_path), "--lang", "en")

@@ -175,7 +175,7 @@ def test_to_dict_is_json_ready():
     json.dumps(data)
     assert data["indicators"][0]["deadline"] == "2023-04-27"
     assert set(data) == {"ui", "scope", "thresholds", "activity_rule", "indicators", "aliases",
-                         "sources", "fetch", "keys", "limits"}
+                         "sources", "fetch", "keys", "limits", "store"}
 
 
 def test_bom_and_utf8(tmp_path):

@@ -11,85 +11,25 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import json
 import os
-import pwd
 import shutil
-import stat
 import sys
 import tempfile
 import threading
-import traceback
 from pathlib import Path
 
 import pytest
 
-from sferum_tui.cli import main
 from sferum_tui.core.store import Store
 
+from reader_support import as_reader, preload_console, run_cli, set_writable as _set_writable
 from store_support import W1, W2, WEEK, registry_file, week_file
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fork")
 
 W3 = W2.replace(day=29)
 INN = WEEK[0][1]
-
-
-def _nobody() -> tuple[int, int] | None:
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
-
-
-def run_cli(*argv) -> list:
-    """``[exit code, stdout, stderr]`` of one CLI run in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code
-    return [code, out.getvalue(), err.getvalue()]
-
-
-def as_reader(fn, *args):
-    """``fn(*args)`` in a forked child running as an account that cannot write the folder
-    (``nobody`` when we are root); its JSON-able result."""
-    if os.geteuid() == 0 and _nobody() is None:
-        pytest.skip("no 'nobody' account to drop root's permissions to")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(r)
-        try:
-            if os.geteuid() == 0:
-                uid, gid = _nobody()
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
-            payload = {"ok": fn(*args)}
-        except BaseException:
-            payload = {"error": traceback.format_exc()}
-        with os.fdopen(w, "w") as fh:
-            json.dump(payload, fh)
-        os._exit(0)
-    os.close(w)
-    with os.fdopen(r) as fh:
-        data = fh.read()
-    os.waitpid(pid, 0)
-    payload = json.loads(data)
-    assert "error" not in payload, payload.get("error")
-    return payload["ok"]
-
-
-def _set_writable(root: Path, writable: bool) -> None:
-    paths = [root, *root.rglob("*")]
-    for p in paths:
-        mode = p.stat().st_mode
-        p.chmod(mode | stat.S_IWUSR if writable else mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 @pytest.fixture(scope="module")
@@ -314,6 +254,7 @@ def _console_import_attempt(home: Path) -> list:
 def test_the_console_import_says_the_store_is_read_only(ro_store, world, store_dump):
     home, _ = ro_store
     before = store_dump(home)
+    preload_console()
     notices, screen = as_reader(_console_import_attempt, home)
     assert screen == "MainScreen"                   # no file picker for a store it cannot write
     assert any("только для чтения: импорт невозможен" in n for n in notices), notices

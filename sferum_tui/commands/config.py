@@ -59,7 +59,8 @@ def _show(args, ctx) -> int:
     cfg = ctx.config()
     path = config_file(ctx)
     if args.json:
-        data = {"file": str(path), "file_exists": bool(cfg.exists)}
+        data = {"file": str(path), "file_exists": bool(cfg.exists),
+                "files_read": [str(f) for f in cfg.files]}
         data.update(cfg.to_dict())
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -69,6 +70,11 @@ def _show(args, ctx) -> int:
     else:
         print(tr("# Файла {p} нет: действуют значения по умолчанию",
                  "# {p} does not exist: these are the defaults", p=path))
+    system = [f for f in cfg.files if f != path]
+    if system:
+        print(tr("# Сначала прочитан системный файл {s}; ваш файл меняет его значения по ключам",
+                 "# The system-wide file {s} is read first; your file overrides it key by key",
+                 s=", ".join(map(str, system))))
     from sferum_tui.service.config import ENV_CLOUD_BASE
 
     if os.environ.get(ENV_CLOUD_BASE):

@@ -1,4 +1,5 @@
-"""Shortlists and exports: ``shortlist add|remove|show|list|clear|delete|rename`` and ``export``.
+"""Shortlists and exports: ``shortlist add|remove|show|list|clear|delete|rename|share`` and
+``export``.  Personal and shared lists: see ``core/store/shortlists.py``.
 
 The rows come from the indicators engine (``core/indicators.py``): the week table of the week
 asked for (``--week``), narrowed by the same filters as ``schools``.
@@ -78,6 +79,20 @@ def register(sub, common) -> None:
     p.add_argument("name", metavar="NAME")
     p.add_argument("new_name", metavar="NEW")
     p.set_defaults(handler=cmd_rename)
+
+    p = ssub.add_parser(
+        "share", parents=[common],
+        help=tr("сделать личный список общим (перенести в общее хранилище)",
+                "make a personal list shared (move it into the team's store)"),
+        description=tr(
+            "Переносит личный список NAME в хранилище: его видят все, кто читает хранилище, и "
+            "видно, кто менял его последним. Нужно право записи в хранилище. В своём хранилище "
+            "(папка данных, без --store) все списки уже в хранилище.",
+            "Moves the personal list NAME into the store: everyone who reads the store sees it, "
+            "and who changed it last. Needs the right to write the store. On your own store (the "
+            "data folder, no --store) every list is in the store already."))
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_share)
 
     p = sub.add_parser(
         "export", parents=[common, filters],
@@ -347,17 +362,43 @@ def cmd_list(args, ctx) -> int:
     from sferum_tui.service.store import Shortlists
 
     with ctx.store() as store:
-        infos = Shortlists(store).lists()
+        lists = Shortlists(store)
+        infos = lists.lists()
+        two_kinds = lists.personal is not None
     if args.json:
         _print_json([{"name": i.name, "count": i.count, "created_at": i.created_at,
-                      "updated_at": i.updated_at} for i in infos])
+                      "updated_at": i.updated_at, "shared": i.shared,
+                      "changed_by": i.changed_by} for i in infos])
         return 0
     if not infos:
         print(tr("Списков нет. Создать: sferum-tui shortlist add ИМЯ ORG… (или с фильтром --inactive …)",
                  "No lists yet. Make one: sferum-tui shortlist add NAME ORG… (or with a filter --inactive …)"))
         return 0
+    if two_kinds:       # a team's store: which lists are whose
+        print(render_table(
+            [tr("Список", "List"), tr("Организаций", "Organisations"), tr("Изменён", "Changed"),
+             tr("Чей", "Whose"), tr("Кто менял", "Changed by")],
+            [[i.name, i.count, _local(i.updated_at),
+              tr("общий", "shared") if i.shared else tr("личный", "personal"),
+              (i.changed_by or "") if i.shared else ""] for i in infos], right={1}))
+        return 0
     print(render_table([tr("Список", "List"), tr("Организаций", "Organisations"), tr("Изменён", "Changed")],
                        [[i.name, i.count, _local(i.updated_at)] for i in infos], right={1}))
+    return 0
+
+
+def cmd_share(args, ctx) -> int:
+    from sferum_tui.service.store import Shortlists
+
+    with ctx.store() as store:
+        name, moved = Shortlists(store).share(args.name)
+    if moved:
+        print(tr("«{l}»: список теперь общий — его видят все, кто читает хранилище {p}",
+                 "“{l}”: the list is shared now — everyone who reads the store {p} sees it",
+                 l=name, p=ctx.paths.home))
+    else:
+        print(tr("«{l}»: список уже в хранилище {p} (общий)",
+                 "“{l}”: the list is in the store {p} already (shared)", l=name, p=ctx.paths.home))
     return 0
 
 

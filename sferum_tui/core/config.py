@@ -21,6 +21,16 @@ target share (a percent in the file, in the threshold grammar of ``core.vocab``)
 ``low``.  The three indicators of the letter are the defaults; ``[[indicators]]`` tables in the file
 override them by ``key`` (only the keys given change; ``enabled = false`` hides one) and add new ones.
 
+A system-wide file is read before the user's (:func:`system_config_path`:
+``SFERUM_TUI_SYSTEM_CONFIG``, else ``/etc/sferum-tui/config.toml``, else ``config.toml`` in the
+platformdirs site config folder — the first that exists), so an administrator sets the store, the
+scope and the sources once.  The user's file overrides it key by key (:func:`merge_config_data`):
+tables merge; a value (a list of strings too) replaces the system's; the entries of
+``[[indicators]]`` and ``[[sources]]`` merge by ``key`` / ``name`` — a user's entry with the key
+(name) of a system entry replaces that entry whole, other entries come after the system's, and
+``enabled = false`` hides a system entry.  Each file is first checked alone, so an error names the
+file that holds it.  ``Config.files`` lists the files read, system first.
+
 This module imports neither Textual nor (at import time) pandas.
 """
 
@@ -65,6 +75,7 @@ from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
 from sferum_tui.i18n import tr
 
 __all__ = [
+    "ENV_SYSTEM_CONFIG", "StoreConfig", "system_config_path", "merge_config_data",
     "ENV_CLOUD_BASE", "DEFAULT_CLOUD_BASE", "DEFAULT_THEME", "DERIVED_FIELDS", "RULE_FIELDS",
     "RATIO_FIELDS", "UIConfig", "Scope", "Thresholds", "ActivityRule", "Title", "Rule", "Indicator",
     "Source", "FetchConfig", "Config", "load_config", "loads_config", "default_config_text",
@@ -72,6 +83,8 @@ __all__ = [
 ]
 
 ENV_CLOUD_BASE = "SFERUM_TUI_CLOUD_BASE"
+ENV_SYSTEM_CONFIG = "SFERUM_TUI_SYSTEM_CONFIG"
+SYSTEM_CONFIG_FILE = Path("/etc/sferum-tui/config.toml")
 DEFAULT_CLOUD_BASE = cloudmail.DEFAULT_BASE
 DEFAULT_THEME = "sferum-dark"
 LANGUAGES = ("ru", "en")
@@ -150,6 +163,14 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "d_messaging_share", "weeks_below", "users_total", "classes", "teachers", "teachers_active",
     "staff_total", "org_id", "reasons_text",
 )
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """``[store]``: which store to use (``--store`` and ``SFERUM_TUI_STORE`` win); empty means
+    the embedded SQLite store in the data folder.  See ``core/paths.py`` (:func:`store_location`)."""
+
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,8 +264,11 @@ class Config:
     fetch: FetchConfig
     keys: dict[str, str]
     limits: Limits = DEFAULT_LIMITS
+    store: StoreConfig = StoreConfig()
     path: Path | None = field(default=None, compare=False)
     exists: bool = field(default=False, compare=False)
+    #: the files read, in order (the system-wide file first, then the user's)
+    files: tuple[Path, ...] = field(default=(), compare=False)
 
     @classmethod
     def default(cls) -> "Config":
@@ -302,13 +326,14 @@ class Config:
                       "min_kb_per_second": self.fetch.min_kb_per_second},
             "keys": dict(self.keys),
             "limits": _limits_dict(self.limits),
+            "store": {"url": self.store.url},
         }
 
     def to_toml(self) -> str:
         """The effective configuration as TOML that loads back to an equal Config."""
         d = self.to_dict()
         lines: list[str] = []
-        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch", "limits"):
+        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch", "limits", "store"):
             lines.append(f"[{section}]")
             for k, v in d[section].items():
                 lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
@@ -373,7 +398,7 @@ def _toml_value(v: Any) -> str:
 # --------------------------------------------------------------------------- validation
 
 _SECTIONS = ("ui", "scope", "thresholds", "activity_rule", "indicators", "aliases", "sources",
-             "fetch", "keys", "limits")
+             "fetch", "keys", "limits", "store")
 _INDICATOR_KEYS = ("key", "title", "rule", "numerator", "denominator", "target", "deadline",
                    "direction", "low", "enabled")
 _SOURCE_KEYS = ("name", "url", "path", "kind", "pattern", "proxy", "timeout", "enabled")
@@ -829,11 +854,14 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
 
     limits = _limits(w, data)
 
+    st_t = _Tbl(_table(w, data, "store", ("url",)), "store")
+    store = StoreConfig(url=(_str(w, st_t, "url", "") or "").strip())
+
     derive = _derivations_for((act, indicators))
     indicators = tuple(replace(i, derivations=derive) for i in indicators)
     return Config(ui=ui, scope=scope, thresholds=th, activity_rule=act, all_indicators=indicators,
                   aliases=aliases, sources=sources, fetch=fetch, keys=keys, limits=limits,
-                  path=path, exists=exists)
+                  store=store, path=path, exists=exists, files=(path,) if exists and path else ())
 
 
 # [limits]: key → (Limits field, unit in bytes or 1, lowest, highest, whole numbers only)
@@ -943,12 +971,116 @@ def _key_at_line(text: str, line: int) -> str | None:
     return f"{table}.{key}" if table else key
 
 
+def system_config_path() -> Path | None:
+    """The system-wide config file that exists: ``SFERUM_TUI_SYSTEM_CONFIG`` (set to an empty
+    value: none), else ``/etc/sferum-tui/config.toml``, else ``config.toml`` in the platformdirs
+    site config folder (``/etc/xdg/sferum-tui`` on Linux, ``C:\\ProgramData\\sferum-tui`` on
+    Windows).  A file the variable names that does not exist means none (like the user's file)."""
+    env = os.environ.get(ENV_SYSTEM_CONFIG)
+    if env is not None:
+        return Path(env).expanduser().absolute() if env.strip() else None
+    import platformdirs
+
+    site = Path(platformdirs.site_config_dir(APP_DIR, appauthor=False)) / "config.toml"
+    for candidate in (SYSTEM_CONFIG_FILE, site):
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+APP_DIR = "sferum-tui"
+_KEYED_LISTS = {"indicators": "key", "sources": "name"}
+
+
+def merge_config_data(system: dict, user: dict) -> dict:
+    """The user's TOML data laid over the system's: tables merge key by key, a value replaces
+    (lists of strings too), ``[[indicators]]``/``[[sources]]`` merge by ``key``/``name``."""
+    out = dict(system)
+    for key, value in user.items():
+        old = out.get(key)
+        if key in _KEYED_LISTS and isinstance(old, list) and isinstance(value, list):
+            ident = _KEYED_LISTS[key]
+            mine = {e.get(ident) for e in value if isinstance(e, dict) and e.get(ident) is not None}
+            out[key] = [e for e in old if not (isinstance(e, dict) and e.get(ident) in mine)] + value
+        elif isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merge_config_data(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_data(p: Path, w: _Where) -> tuple[dict, str] | None:
+    """The TOML data of ``p`` (checked alone), or None when it does not exist."""
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        w.fail("", "это папка, а не файл настроек", "this is a folder, not a config file")
+    except OSError as err:
+        w.fail("", "не удалось прочитать файл: {e}", "cannot read the file: {e}", e=err.strerror or err)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        w.fail("", "строка {l}: файл не в кодировке UTF-8 (сохраните его как UTF-8)",
+               "line {l}: the file is not UTF-8 text (save it as UTF-8)", l=line)
+    loads_config(text, p, exists=True)       # every error names this file
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return tomllib.loads(text), text
+
+
+def _anchor_sources(data: dict, base: Path) -> dict:
+    """The system file's relative source folders, made absolute from its own folder (the
+    merged data is read as if it were the user's file)."""
+    out = dict(data)
+    if isinstance(data.get("sources"), list):
+        out["sources"] = [dict(e, path=os.path.normpath(base / e["path"]))
+                          if isinstance(e, dict) and isinstance(e.get("path"), str)
+                          and e["path"].strip() and not Path(e["path"]).expanduser().is_absolute()
+                          else e for e in data["sources"]]
+    if isinstance(data.get("store"), dict) and isinstance(data["store"].get("url"), str):
+        url = data["store"]["url"].strip()
+        if url and "://" not in url and not url.lower().startswith("sqlite:") \
+                and not Path(url).expanduser().is_absolute():
+            out["store"] = dict(data["store"], url=os.path.normpath(base / url))
+    return out
+
+
 def load_config(path: str | os.PathLike | None, explicit: bool = False) -> Config:
-    """Load and validate the config file.  A missing file gives the defaults unless ``explicit``
-    (the user named it with ``--config``), in which case it is an error."""
+    """Load and validate the config: the system-wide file (:func:`system_config_path`), then
+    the user's ``path`` over it.  A missing user file gives the defaults (or the system's)
+    unless ``explicit`` (the user named it with ``--config``), in which case it is an error."""
     if path is None:
         return Config.default()
     p = Path(path).expanduser()
+    system = system_config_path()
+    if system is not None and system != p.absolute():
+        sw = _Where(str(system))
+        got = _read_data(system, sw)
+        if got is not None:
+            return _load_over(p, explicit, system, _anchor_sources(got[0], system.parent))
+    return _load_user(p, explicit)
+
+
+def _load_over(p: Path, explicit: bool, system: Path, sys_data: dict) -> Config:
+    w = _Where(str(p))
+    got = _read_data(p, w)
+    if got is None:
+        if explicit:
+            w.fail("", "файл настроек не найден (создайте его: sferum-tui config init)",
+                   "config file not found (create it with: sferum-tui config init)")
+        cfg = _build(sys_data, _Where(str(system)), p, exists=False)
+        return replace(cfg, files=(system,))
+    cfg = _build(merge_config_data(sys_data, got[0]), w, p, exists=True)
+    return replace(cfg, files=(system, p))
+
+
+def _load_user(p: Path, explicit: bool) -> Config:
     w = _Where(str(p))
     try:
         raw = p.read_bytes()
@@ -1026,6 +1158,13 @@ registration_full = 100
 # (письмо № 450 от 26.04.2023). A profile is active with more than 2 users and at least 1 class.
 users_more_than = 2
 classes_at_least = 1
+
+[store]
+# Хранилище: папка, sqlite:ПУТЬ; пусто — папка данных. Флаг --store и SFERUM_TUI_STORE важнее.
+# На общем сервере его задают в /etc/sferum-tui/config.toml (см. README, «Общий сервер»).
+# The store: a folder or sqlite:PATH; empty means the data folder (--store and SFERUM_TUI_STORE
+# win). On a shared server it is set in /etc/sferum-tui/config.toml.
+url = ""
 
 [fetch]
 # Адрес облака (переменная SFERUM_TUI_CLOUD_BASE важнее). Cloud base URL (the env variable wins).

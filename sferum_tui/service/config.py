@@ -12,8 +12,8 @@ from sferum_tui.core.config import (
     load_config,
     loads_config,
 )
-from sferum_tui.core.paths import Paths, resolve_paths
+from sferum_tui.core.paths import ENV_STORE, Paths, resolve_paths, store_location, with_store
 
 __all__ = ["Config", "load_config", "loads_config", "default_config_text", "ENV_CLOUD_BASE", "TABLE_COLUMNS",
            "TIMEOUT_RANGE", "RETRIES_RANGE", "WAIT_TRIES_RANGE", "WAIT_INTERVAL_MAX_MINUTES",
-           "Paths", "resolve_paths"]
+           "Paths", "resolve_paths", "ENV_STORE", "store_location", "with_store"]

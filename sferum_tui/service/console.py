@@ -200,9 +200,9 @@ class ConsoleAPI:
     def store(self) -> "Store":
         """The store (for the core's functions; use it from :meth:`call`)."""
         if self._store is None:
-            from sferum_tui.core.store import Store
+            from sferum_tui.service.store import open_store
 
-            self._store = Store(self.home)
+            self._store = open_store(self.paths)
         return self._store
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -244,10 +244,25 @@ INSERT INTO snapshot_files (snapshot_id, seq, source_name, sha256, blob, sheet, 
     WHERE NOT EXISTS (SELECT 1 FROM snapshot_files f WHERE f.snapshot_id = s.id);
 """
 
+# A shared list shows who changed it last (the OS account, ``getpass.getuser()``).
+def _migrate_v7(con: sqlite3.Connection) -> None:
+    if "changed_by" not in {r[1] for r in con.execute("PRAGMA table_info(shortlists)")}:
+        con.execute("ALTER TABLE shortlists ADD COLUMN changed_by TEXT")
+
+
+def make_list_tables(con: sqlite3.Connection) -> None:
+    """The shortlist tables, at the store's layout, in another SQLite file: a user's personal
+    lists beside a shared store (``core/store/shortlists.py``)."""
+    for statement in split_sql(_SCHEMA_V5):
+        if "shortlist" in statement:
+            con.execute(statement)
+    _migrate_v7(con)
+
+
 # version → SQL script (or a callable taking the connection) bringing the schema from
 # version-1 to version; all of them run in one transaction.
 MIGRATIONS: dict[int, Any] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _migrate_v4,
-                              5: _migrate_v5, 6: _SCHEMA_V6}
+                              5: _migrate_v5, 6: _SCHEMA_V6, 7: _migrate_v7}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 #: The oldest schema a read-only store can be read at without migrating: the steps after it

@@ -11,19 +11,34 @@ The tables (``shortlists``, ``shortlist_members``) are declared by the store's s
 on the store's connection (WAL): a second process — the console holding the store open, a
 script — waits its turn and sees the change once it is committed.
 
+Personal and shared lists.  On the user's own store (the data folder) every list is in the
+store, as it always was: nobody else reads it, so a list there counts as shared by its owner.  When
+the store is elsewhere (``--store``, ``SFERUM_TUI_STORE``, ``[store] url``: a team's store, often
+read-only to the user), the store's lists are the team's **shared** lists, and the user's
+**personal** lists are in a SQLite file of their own (``lists.sqlite`` in their data folder, the
+same tables, made by ``schema.make_list_tables``) that :func:`attach_personal` names; members are
+joined to the store's organisations by uid.  A new list (and the console's marks, the default
+list) is personal; ``share`` moves a personal list into the store (only someone who can write the
+store can).  A name held by both means the personal list.  Every change of a list records the OS
+account that made it (``changed_by``), which the shared lists show.
+
 This module imports neither Textual nor (at import time) pandas.
 """
 
 from __future__ import annotations
 
+import contextlib
+import getpass
+import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sferum_tui.core.errors import UserError
+from sferum_tui.core.errors import StoreError, UserError
 from sferum_tui.core.text import fold
 from sferum_tui.i18n import tr
 
@@ -34,8 +49,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Shortlists", "ShortlistInfo", "MEMBER_COLUMNS", "MAX_NAME_LENGTH", "clean_name",
-    "join_members", "DEFAULT_LIST", "display_name", "is_default",
+    "join_members", "DEFAULT_LIST", "display_name", "is_default", "attach_personal",
+    "PersonalLists", "PERSONAL_FILE", "who",
 ]
+
+#: The user's personal lists beside a shared store, in their own data folder.
+PERSONAL_FILE = "lists.sqlite"
 
 MAX_NAME_LENGTH = 80
 
@@ -49,6 +68,72 @@ class ShortlistInfo:
     count: int
     created_at: str      # UTC ISO
     updated_at: str
+    shared: bool = True          # in the store (False: the user's personal file)
+    changed_by: str | None = None    # the OS account that changed it last
+
+
+def who() -> str:
+    """The OS account making a change (``getpass.getuser()``; the uid when it has no name)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no name for this uid (a container)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "?"
+
+
+def attach_personal(store: "Store", path: str | os.PathLike | None) -> "Store":
+    """Keep the personal lists of ``store``'s user in the SQLite file ``path`` (None: in the
+    store, the single-user default).  Every :class:`Shortlists` on that store follows it."""
+    store.personal_lists = Path(path) if path is not None else None
+    return store
+
+
+class PersonalLists:
+    """A user's own list file: the three calls :class:`Shortlists` makes of a store
+    (``read_connection``, ``transaction``, ``error``), on a small SQLite file made on the first
+    write.  A connection per call: the file is tiny and calls come from any thread."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def error(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(tr("{p}: ошибка файла личных списков: {e}",
+                             "{p}: personal lists file error: {e}", p=self.path, e=exc))
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def read_connection(self):
+        """A context manager giving a connection, or None when the file is not there yet."""
+        if not self.path.exists():
+            return contextlib.nullcontext(None)
+        return self._open()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        from sferum_tui.core.store import schema
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._open() as con:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    schema.make_list_tables(con)
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+        except OSError as exc:
+            raise StoreError(tr("{p}: не удалось записать файл личных списков: {e}",
+                                "{p}: cannot write the personal lists file: {e}",
+                                p=self.path, e=exc.strerror or exc)) from None
 
 
 def _utc_now() -> str:
@@ -114,7 +199,8 @@ def _uids(org_uids: Iterable) -> list[int]:
 
 
 class Shortlists:
-    """Named shortlists in ``store``'s SQLite file.
+    """Named shortlists of ``store``'s organisations: the lists in the store (shared), and the
+    user's personal ones when :func:`attach_personal` named their file.
 
     Uses the store's per-thread connection, so the console and a worker thread may share one
     :class:`~sferum_tui.core.store.Store`; other processes see each committed change.
@@ -122,25 +208,57 @@ class Shortlists:
 
     def __init__(self, store: "Store"):
         self.store = store
+        path = getattr(store, "personal_lists", None)
+        self.personal = PersonalLists(path) if path is not None else None
 
     # -- plumbing ------------------------------------------------------------------------------
+
+    def _dbs(self) -> list:
+        """Where lists are, the personal file first (a name in both means the personal list)."""
+        return [self.personal, self.store] if self.personal is not None else [self.store]
 
     def _tables_exist(self, con: sqlite3.Connection) -> bool:
         # a read-only store of schema 4 (which cannot be migrated) has no shortlist tables
         return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
                            "AND name IN ('shortlists', 'shortlist_members')").fetchone()[0] == 2
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Rows of a query over the shortlist tables; none before the first write."""
-        con = self.store.read_connection()
+    def _read(self, sql: str, params: tuple = (), db=None) -> list[tuple]:
+        """Rows of a query over the shortlist tables of ``db`` (the store by default); none
+        before the first write.  ``{changed_by}`` in ``sql`` is the column, or NULL in a store
+        made before it existed (read-only, not migrated)."""
+        db = self.store if db is None else db
+        if isinstance(db, PersonalLists):
+            try:
+                with db.read_connection() as con:
+                    return self._rows(db, con, sql, params)
+            except sqlite3.Error as exc:     # (opening it)
+                raise db.error(exc) from exc
+        return self._rows(db, db.read_connection(), sql, params)
+
+    def _rows(self, db, con, sql: str, params: tuple) -> list[tuple]:
         if con is None:
             return []
         try:
             if not self._tables_exist(con):
                 return []
+            if "{changed_by}" in sql:
+                cols = {r[1] for r in con.execute("PRAGMA table_info(shortlists)")}
+                sql = sql.replace("{changed_by}", "s.changed_by" if "changed_by" in cols else "NULL")
             return con.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise self.store.error(exc) from exc
+            raise db.error(exc) from exc
+
+    def _holder(self, name: str):
+        """The database holding the list ``name``, or None."""
+        for db in self._dbs():
+            if self._read("SELECT 1 FROM shortlists WHERE name_key = ?", (_name_key(name),), db):
+                return db
+        return None
+
+    def _for_write(self, name: str):
+        """Where a change to ``name`` goes: the database holding it, else (a new list) the
+        personal file when there is one, else the store."""
+        return self._holder(name) or self._dbs()[0]
 
     def _list_id(self, con: sqlite3.Connection, name: str) -> int | None:
         row = con.execute("SELECT id FROM shortlists WHERE name_key = ?", (_name_key(name),)).fetchone()
@@ -149,37 +267,47 @@ class Shortlists:
     def _require(self, con: sqlite3.Connection, name: str) -> int:
         list_id = self._list_id(con, name)
         if list_id is None:
-            raise UserError(self._unknown(name, con))
+            raise UserError(self._unknown(name))
         return list_id
 
     def _unknown(self, name: str, con: sqlite3.Connection | None = None) -> str:
-        if con is not None:
-            names = [r[0] for r in con.execute("SELECT name FROM shortlists ORDER BY name_key")]
-        else:
-            names = self.names()
+        names = self.names()
         if names:
             return tr("нет списка «{n}» (есть: {all})", "there is no list “{n}” (lists: {all})",
                       n=name, all=", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
         return tr("нет списка «{n}» (списков ещё нет)", "there is no list “{n}” (no lists yet)", n=name)
 
     def _touch(self, con: sqlite3.Connection, list_id: int, now: str) -> None:
-        con.execute("UPDATE shortlists SET updated_at = ? WHERE id = ?", (now, list_id))
+        con.execute("UPDATE shortlists SET updated_at = ?, changed_by = ? WHERE id = ?",
+                    (now, who(), list_id))
 
     # -- reading -------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        """Names of all lists, alphabetically (case-insensitive)."""
-        return [r[0] for r in self._read("SELECT name FROM shortlists ORDER BY name_key, id")]
+        """Names of all lists, alphabetically (case-insensitive); a personal list hides a
+        shared one of the same name."""
+        return [i.name for i in self.lists()]
 
     def lists(self) -> list[ShortlistInfo]:
-        """Every list with its member count and times, alphabetically."""
-        rows = self._read(
-            "SELECT s.name, (SELECT count(*) FROM shortlist_members m WHERE m.list_id = s.id), "
-            "s.created_at, s.updated_at FROM shortlists s ORDER BY s.name_key, s.id")
-        return [ShortlistInfo(*r) for r in rows]
+        """Every list with its member count, times, whether it is shared and who changed it
+        last, alphabetically."""
+        out: dict[str, tuple[str, ShortlistInfo]] = {}
+        for db in self._dbs():
+            shared = db is self.store
+            for key, *rest in self._read(
+                    "SELECT s.name_key, s.name, (SELECT count(*) FROM shortlist_members m "
+                    "WHERE m.list_id = s.id), s.created_at, s.updated_at, {changed_by} "
+                    "FROM shortlists s ORDER BY s.name_key, s.id", (), db):
+                if key not in out:
+                    out[key] = ShortlistInfo(*rest[:4], shared=shared, changed_by=rest[4])
+        return [out[k] for k in sorted(out)]
 
     def exists(self, name: str) -> bool:
-        return bool(self._read("SELECT 1 FROM shortlists WHERE name_key = ?", (_name_key(name),)))
+        return self._holder(name) is not None
+
+    def is_shared(self, name: str) -> bool:
+        """True when the list ``name`` is in the store (seen by everyone who reads it)."""
+        return self._holder(name) is self.store
 
     def require(self, name: str) -> str:
         """The list's name as kept, or the one-line :class:`UserError` "no such list"."""
@@ -190,14 +318,20 @@ class Shortlists:
 
     def canonical_name(self, name: str) -> str | None:
         """The list's name as first written (``name`` matches it case-insensitively), or None."""
-        rows = self._read("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),))
-        return rows[0][0] if rows else None
+        for db in self._dbs():
+            rows = self._read("SELECT name FROM shortlists WHERE name_key = ?", (_name_key(name),), db)
+            if rows:
+                return rows[0][0]
+        return None
 
     def contains(self, name: str) -> set[int]:
         """The org uids in the list (empty for a list that does not exist)."""
+        db = self._holder(name)
+        if db is None:
+            return set()
         return {r[0] for r in self._read(
             "SELECT m.org_uid FROM shortlist_members m JOIN shortlists s ON s.id = m.list_id "
-            "WHERE s.name_key = ?", (_name_key(name),))}
+            "WHERE s.name_key = ?", (_name_key(name),), db)}
 
     def members(self, name: str) -> "pd.DataFrame":
         """One row per member, in the order added: ``org_uid``, ``org_key``, ``org_id`` (ИНН),
@@ -206,27 +340,49 @@ class Shortlists:
         import pandas as pd
 
         self.require(name)
-        rows = self._read(
-            "SELECT m.org_uid, o.key, coalesce(o.inn, m.inn), coalesce(n.name, m.org_name), "
-            "       coalesce(mu.name, m.municipality), coalesce(r.name, m.region), m.added_at, m.note "
+        db = self._holder(name)
+        kept = self._read(
+            "SELECT m.org_uid, m.inn, m.org_name, m.municipality, m.region, m.added_at, m.note "
             "FROM shortlist_members m JOIN shortlists s ON s.id = m.list_id "
-            "LEFT JOIN orgs o ON o.uid = m.org_uid "
-            "LEFT JOIN org_names n ON n.id = o.name_id "
-            "LEFT JOIN municipalities mu ON mu.id = o.municipality_id "
-            "LEFT JOIN regions r ON r.id = o.region_id "
-            "WHERE s.name_key = ? ORDER BY m.seq", (_name_key(name),))
+            "WHERE s.name_key = ? ORDER BY m.seq", (_name_key(name),), db)
+        latest = self._latest([r[0] for r in kept])
+        rows = []
+        for uid, inn, org_name, muni, region, added, note in kept:
+            key, *now = latest.get(uid, (None, None, None, None, None))
+            fresh = [a if a is not None else b for a, b in zip(now, (inn, org_name, muni, region))]
+            rows.append((uid, key, *fresh, added, note))
         cols = list(zip(*rows)) if rows else [() for _ in MEMBER_COLUMNS]
         data = {"org_uid": pd.array(cols[0], dtype="int64")}
         for name_, values in zip(MEMBER_COLUMNS[1:], cols[1:]):   # text, None kept as None
             data[name_] = pd.Series(list(values), dtype=object)
         return pd.DataFrame(data, columns=list(MEMBER_COLUMNS))
 
+    def _latest(self, uids: list[int]) -> dict[int, tuple]:
+        """``uid → (key, inn, name, municipality, region)`` as the store has them now."""
+        con = self.store.read_connection()
+        if con is None or not uids:
+            return {}
+        out: dict[int, tuple] = {}
+        try:
+            for i in range(0, len(uids), 500):
+                chunk = uids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                for uid, *rest in con.execute(
+                        "SELECT o.uid, o.key, o.inn, n.name, m.name, r.name FROM orgs o "
+                        "LEFT JOIN org_names n ON n.id = o.name_id "
+                        "LEFT JOIN municipalities m ON m.id = o.municipality_id "
+                        f"LEFT JOIN regions r ON r.id = o.region_id WHERE o.uid IN ({marks})", chunk):
+                    out[uid] = tuple(rest)
+        except sqlite3.DatabaseError as exc:
+            raise self.store.error(exc) from exc
+        return out
+
     # -- changing ------------------------------------------------------------------------------
 
     def create(self, name: str) -> str:
         """Make an empty list (nothing happens if it exists); returns its name as kept."""
         name = clean_name(name)
-        with self.store.transaction() as con:
+        with self._for_write(name).transaction() as con:
             return self._create_in(con, name)
 
     def _create_in(self, con: sqlite3.Connection, name: str) -> str:
@@ -236,8 +392,8 @@ class Shortlists:
         if is_default(name):
             name = DEFAULT_LIST
         now = _utc_now()
-        con.execute("INSERT INTO shortlists (name, name_key, created_at, updated_at) VALUES (?,?,?,?)",
-                    (name, _name_key(name), now, now))
+        con.execute("INSERT INTO shortlists (name, name_key, created_at, updated_at, changed_by) "
+                    "VALUES (?,?,?,?,?)", (name, _name_key(name), now, now, who()))
         return name
 
     def add(self, name: str, org_uids: Iterable[int], note: str | None = None) -> int:
@@ -249,15 +405,15 @@ class Shortlists:
         name = clean_name(name)
         uids = _uids(org_uids)
         note = _clean_note(note)
-        with self.store.transaction() as con:
+        known = self._details(uids)
+        unknown = [u for u in uids if u not in known]
+        if unknown:
+            raise UserError(tr("нет организации с номером {u} в хранилище",
+                               "there is no organisation number {u} in the store",
+                               u=", ".join(map(str, unknown[:5]))))
+        with self._for_write(name).transaction() as con:
             self._create_in(con, name)
             list_id = self._require(con, name)
-            known = self._org_details(con, uids)
-            unknown = [u for u in uids if u not in known]
-            if unknown:
-                raise UserError(tr("нет организации с номером {u} в хранилище",
-                                   "there is no organisation number {u} in the store",
-                                   u=", ".join(map(str, unknown[:5]))))
             present = {r[0] for r in con.execute(
                 "SELECT org_uid FROM shortlist_members WHERE list_id = ?", (list_id,))}
             seq = con.execute("SELECT coalesce(max(seq), 0) FROM shortlist_members WHERE list_id = ?",
@@ -278,9 +434,13 @@ class Shortlists:
             self._touch(con, list_id, now)
         return len(new_rows)
 
+    def _details(self, uids: list[int]) -> dict[int, tuple]:
+        """``uid → (inn, name, municipality, region)`` for the organisations the store knows."""
+        return {uid: tuple(rest) for uid, (_key, *rest) in self._latest(uids).items()}
+
     def set_note(self, name: str, org_uid: int, note: str | None) -> None:
         """Change (or with None/empty, remove) one member's note."""
-        with self.store.transaction() as con:
+        with self._for_write(name).transaction() as con:
             list_id = self._require(con, name)
             cur = con.execute("UPDATE shortlist_members SET note = ? WHERE list_id = ? AND org_uid = ?",
                               (_clean_note(note), list_id, int(org_uid)))
@@ -292,7 +452,7 @@ class Shortlists:
     def remove(self, name: str, org_uids: Iterable[int]) -> int:
         """Take organisations out of the list; returns how many were in it."""
         uids = _uids(org_uids)
-        with self.store.transaction() as con:
+        with self._for_write(name).transaction() as con:
             list_id = self._require(con, name)
             removed = 0
             for uid in uids:
@@ -304,7 +464,7 @@ class Shortlists:
 
     def clear(self, name: str) -> int:
         """Empty the list (it stays, with no members); returns how many were removed."""
-        with self.store.transaction() as con:
+        with self._for_write(name).transaction() as con:
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
             self._touch(con, list_id, _utc_now())
@@ -312,7 +472,7 @@ class Shortlists:
 
     def delete(self, name: str) -> int:
         """Delete the list and its members; returns how many members it had."""
-        with self.store.transaction() as con:
+        with self._for_write(name).transaction() as con:
             list_id = self._require(con, name)
             removed = con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (list_id,)).rowcount
             con.execute("DELETE FROM shortlists WHERE id = ?", (list_id,))
@@ -321,28 +481,56 @@ class Shortlists:
     def rename(self, old: str, new: str) -> str:
         """Rename a list; a different list already named ``new`` is a :class:`UserError`."""
         new = clean_name(new)
-        with self.store.transaction() as con:
+        with self._for_write(old).transaction() as con:
             list_id = self._require(con, old)
             other = self._list_id(con, new)
             if other is not None and other != list_id:
                 raise UserError(tr("список «{n}» уже есть", "a list “{n}” already exists", n=new))
-            con.execute("UPDATE shortlists SET name = ?, name_key = ?, updated_at = ? WHERE id = ?",
-                        (new, _name_key(new), _utc_now(), list_id))
+            con.execute("UPDATE shortlists SET name = ?, name_key = ?, updated_at = ?, changed_by = ? "
+                        "WHERE id = ?", (new, _name_key(new), _utc_now(), who(), list_id))
         return new
 
-    def _org_details(self, con: sqlite3.Connection, uids: list[int]) -> dict[int, tuple]:
-        """``uid → (inn, name, municipality, region)`` for the organisations the store knows."""
-        out: dict[int, tuple] = {}
-        for i in range(0, len(uids), 500):
-            chunk = uids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for uid, *rest in con.execute(
-                    "SELECT o.uid, o.inn, n.name, m.name, r.name FROM orgs o "
-                    "LEFT JOIN org_names n ON n.id = o.name_id "
-                    "LEFT JOIN municipalities m ON m.id = o.municipality_id "
-                    f"LEFT JOIN regions r ON r.id = o.region_id WHERE o.uid IN ({marks})", chunk):
-                out[uid] = tuple(rest)
-        return out
+    def share(self, name: str) -> tuple[str, bool]:
+        """Make the personal list ``name`` shared: moved into the store, members, notes and
+        times as they are, recorded as changed by this account.  Returns ``(name as kept,
+        moved)``; ``moved`` is False for a list already in the store.  A read-only store, or a
+        shared list of that name already there, is a one-line :class:`UserError`, and the
+        personal list stays."""
+        db = self._holder(name)
+        if db is None:
+            raise UserError(self._unknown(name))
+        shown = self.canonical_name(name) or name
+        if db is self.store:
+            return shown, False
+        self.store.require_writable()
+        rows = self._read(
+            "SELECT m.org_uid, m.seq, m.added_at, m.note, m.inn, m.org_name, m.municipality, m.region "
+            "FROM shortlist_members m JOIN shortlists s ON s.id = m.list_id WHERE s.name_key = ? "
+            "ORDER BY m.seq", (_name_key(name),), db)
+        head = self._read("SELECT name, created_at FROM shortlists WHERE name_key = ?",
+                          (_name_key(name),), db)[0]
+        with self.store.transaction() as con:
+            if self._list_id(con, name) is not None:
+                raise UserError(tr("общий список «{n}» уже есть в хранилище; переименуйте свой: "
+                                   "sferum-tui shortlist rename «{n}» НОВОЕ",
+                                   "a shared list “{n}” is already in the store; rename yours: "
+                                   "sferum-tui shortlist rename “{n}” NEW", n=shown))
+            now = _utc_now()
+            list_id = con.execute(
+                "INSERT INTO shortlists (name, name_key, created_at, updated_at, changed_by) "
+                "VALUES (?,?,?,?,?)", (head[0], _name_key(head[0]), head[1], now, who())).lastrowid
+            con.executemany(
+                "INSERT INTO shortlist_members (list_id, org_uid, seq, added_at, note, inn, org_name, "
+                "municipality, region) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(list_id, *r) for r in rows])
+        # committed in the store: the personal copy goes (a crash here leaves both, and the
+        # personal one is still what this user sees — nothing is lost)
+        with db.transaction() as con:
+            lid = self._list_id(con, name)
+            if lid is not None:
+                con.execute("DELETE FROM shortlist_members WHERE list_id = ?", (lid,))
+                con.execute("DELETE FROM shortlists WHERE id = ?", (lid,))
+        return head[0], True
 
 
 # --------------------------------------------------------------------------------------------
