@@ -45,7 +45,9 @@ def test_a_large_csv_is_read_in_bounded_memory(tmp_path):
     path = tmp_path / "national_big.csv"
     orgs = write_big_csv(path, 100 * MB)
     size_mb = path.stat().st_size / MB
-    code, out, err, peak = _run_measured(tmp_path, "inspect", str(path))
+    config = tmp_path / "config.toml"       # 470k rows: over the default [limits] max_rows
+    config.write_text("[limits]\nmax_rows = 1000000\n", encoding="utf-8")
+    code, out, err, peak = _run_measured(tmp_path, "--config", str(config), "inspect", str(path))
     assert code == 0, err
     assert f"Organisations: {orgs};" in out
     assert "total rows skipped" in out

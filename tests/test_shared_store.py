@@ -20,10 +20,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from reader_support import as_reader, preload_console, run_cli, set_writable
 
 from sferum_tui.core.store import Store
 
-from reader_support import as_reader, preload_console, run_cli, set_writable
 from store_support import W1, W2, WEEK, week_file
 
 INN, INN2 = WEEK[0][1], WEEK[2][1]

@@ -20,10 +20,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from reader_support import as_reader, preload_console, run_cli
+from reader_support import set_writable as _set_writable
 
 from sferum_tui.core.store import Store
 
-from reader_support import as_reader, preload_console, run_cli, set_writable as _set_writable
 from store_support import W1, W2, WEEK, registry_file, week_file
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fork")

@@ -3,10 +3,10 @@
 from sferum_tui.core.store import ImportOutcome, RegistryInfo, RegistryOutcome, SnapshotInfo, Store
 from sferum_tui.core.store.shortlists import (
     DEFAULT_LIST,
-    PERSONAL_FILE,
-    attach_personal,
     MEMBER_COLUMNS,
+    PERSONAL_FILE,
     Shortlists,
+    attach_personal,
     clean_name,
     display_name,
     join_members,

@@ -218,6 +218,9 @@ class Store:
         self.home = Path(home)
         self.db_path = self.home / DB_NAME
         self.blob_dir = self.home / BLOB_DIR
+        self.personal_lists: Path | None = None
+        """The user's own lists file when the store is shared (``shortlists.attach_personal``);
+        None: the lists live in the store (one user)."""
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()

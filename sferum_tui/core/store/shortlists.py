@@ -34,8 +34,8 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sferum_tui.core.errors import StoreError, UserError
@@ -208,7 +208,7 @@ class Shortlists:
 
     def __init__(self, store: "Store"):
         self.store = store
-        path = getattr(store, "personal_lists", None)
+        path = store.personal_lists
         self.personal = PersonalLists(path) if path is not None else None
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ class Shortlists:
     def lists(self) -> list[ShortlistInfo]:
         """Every list with its member count, times, whether it is shared and who changed it
         last, alphabetically."""
-        out: dict[str, tuple[str, ShortlistInfo]] = {}
+        out: dict[str, ShortlistInfo] = {}
         for db in self._dbs():
             shared = db is self.store
             for key, *rest in self._read(
@@ -299,7 +299,9 @@ class Shortlists:
                     "WHERE m.list_id = s.id), s.created_at, s.updated_at, {changed_by} "
                     "FROM shortlists s ORDER BY s.name_key, s.id", (), db):
                 if key not in out:
-                    out[key] = ShortlistInfo(*rest[:4], shared=shared, changed_by=rest[4])
+                    name, count, created, updated, changed_by = rest
+                    out[key] = ShortlistInfo(name, count, created, updated, shared=shared,
+                                             changed_by=changed_by)
         return [out[k] for k in sorted(out)]
 
     def exists(self, name: str) -> bool:
