@@ -18,6 +18,7 @@ the page's own host), and a server on a loopback address answers only to loopbac
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import os
 import shlex
@@ -169,6 +170,20 @@ def _make_server(command: str, host: str, port: int):
 
         async def on_startup(self, app) -> None:   # our own line is printed before serving
             pass
+
+        async def _make_app(self):
+            app = await super()._make_app()
+            app.on_cleanup.append(self._collect)
+            return app
+
+        async def _collect(self, app) -> None:
+            # a console that was closing when Ctrl+C came leaves its subprocess transport to
+            # the garbage collector; collected after the loop closed, it prints "Exception
+            # ignored ... Event loop is closed" on the way out.  Collect it while the loop runs.
+            import gc
+
+            await asyncio.sleep(0.1)
+            gc.collect()
 
         def _refuse_foreign(self, request) -> None:
             if local and not is_local(request.url.host or ""):
