@@ -82,7 +82,7 @@ async def first_screen_bytes(url: str, origin: str, limit: int = 4000) -> int:
     return total
 
 
-def test_serve_gives_the_console_page_and_a_console_over_its_websocket(tmp_path):
+def test_serve_gives_the_console_page_and_a_console_over_its_websocket(tmp_path, capsys):
     home = tmp_path / "home"        # a first run: the console opens on its welcome screen
     proc, base = start_server(home)
     try:
@@ -109,6 +109,11 @@ def test_serve_gives_the_console_page_and_a_console_over_its_websocket(tmp_path)
         # the page's own websocket starts a console and its screen arrives
         sent = asyncio.run(first_screen_bytes(ws + "?width=100&height=30", base))
         assert sent >= 4000
+        # a second server on the same port: one line, exit 1
+        assert main(["--home", str(home), "serve", "--port", base.rsplit(":", 1)[1]]) == 1
+        taken = capsys.readouterr()
+        assert taken.out == "" and taken.err.startswith("sferum-tui: не удалось слушать 127.0.0.1:")
+        assert len(taken.err.strip().splitlines()) == 1
     finally:
         code, out, err = stop(proc)
     assert "http://127.0.0.1:" in out and "Ctrl+C" in out

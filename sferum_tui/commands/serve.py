@@ -132,6 +132,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     ctx.store().check()      # a damaged store: one line here, not in every browser tab
     ctx.config()             # a broken config likewise
     server = _make_server(served_command(args, ctx), host, args.port)
+    try:
+        _check_free(host, args.port)   # say it before the line that announces the address
+    except OSError as exc:
+        raise UserError(_cannot_listen(host, args.port, exc)) from None
     shown = f"[{host}]" if ":" in host else host
     print(tr("Консоль в браузере: http://{h}:{p}/ ({m}); Ctrl+C — остановить.",
              "The console in a browser: http://{h}:{p}/ ({m}); Ctrl+C stops it.",
@@ -141,9 +145,25 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     try:
         server.serve()
     except OSError as exc:  # the port is taken, the address is not this computer's
-        raise UserError(tr("не удалось слушать {h}:{p}: {e}", "cannot listen on {h}:{p}: {e}",
-                           h=host, p=args.port, e=exc.strerror or exc)) from None
+        raise UserError(_cannot_listen(host, args.port, exc)) from None
     return 0
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    return tr("не удалось слушать {h}:{p}: {e}", "cannot listen on {h}:{p}: {e}",
+              h=host, p=port, e=exc.strerror or exc)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Bind the address once, as the server will (raises the ``OSError`` it would meet)."""
+    import socket
+
+    for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE):
+        with socket.socket(family, kind, proto) as probe:
+            if os.name != "nt":
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
 
 
 def _console_session(args: argparse.Namespace, ctx: Any) -> int:
