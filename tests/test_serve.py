@@ -23,7 +23,15 @@ import pytest
 from sferum_tui.cli import main
 from sferum_tui.tui.main_screen import MainScreen
 
-from tui_support import NOW, build_console_home, make_context, record_notices, wait_ready
+from tui_support import (
+    GOOD,
+    NOW,
+    build_console_home,
+    make_context,
+    record_notices,
+    wait_for,
+    wait_ready,
+)
 
 READ_ONLY = "только для чтения"
 
@@ -135,6 +143,7 @@ async def test_the_read_only_console_refuses_to_write(tmp_path, store_dump):
     from sferum_tui.tui.app import make_app
 
     home = build_console_home(tmp_path)
+    assert main(["--home", str(home), "shortlist", "add", "Рассылка", GOOD]) == 0
     before = store_dump(home)
     app = make_app(make_context(home), now=lambda: NOW, poll_seconds=0.2, ui_state=False,
                    read_only=True)
@@ -148,7 +157,20 @@ async def test_the_read_only_console_refuses_to_write(tmp_path, store_dump):
             assert isinstance(app.screen, MainScreen), key
             assert len(notices) == 1 and READ_ONLY in notices[0], (key, notices)
             notices.clear()
-        assert not main_screen.marks
+        assert len(main_screen.marks) == 1                # only the list made beforehand
+        await pilot.press("enter")                         # a school: space marks it there
+        await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: bool(notices))
+        assert type(app.screen).__name__ == "SchoolScreen"
+        assert len(notices) == 1 and READ_ONLY in notices[0], notices
+        notices.clear()
+        await pilot.press("escape", "l")                   # the list: x removes a member
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ShortlistScreen"
+                       and getattr(app.screen, "data", None) is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: bool(notices))
+        assert len(notices) == 1 and READ_ONLY in notices[0], notices
         await pilot.pause(0.2)
     assert store_dump(home) == before
     with pytest.raises(Exception, match=READ_ONLY):   # the facade refuses too
