@@ -142,10 +142,17 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
              h=shown, p=args.port,
              m=tr("только просмотр", "view only") if args.read_only
              else tr("с изменениями", "changes allowed")), flush=True)
+    # textual-serve takes asyncio.get_event_loop(): deprecated without a current loop since
+    # Python 3.12 (an error from 3.14), so give it one
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
         server.serve()
     except OSError as exc:  # the port is taken, the address is not this computer's
         raise UserError(_cannot_listen(host, args.port, exc)) from None
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     return 0
 
 
