@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "sferum_tui.commands.lists",     # shortlist, export
     "sferum_tui.commands.report",    # report (the weekly meeting, packets)
     "sferum_tui.commands.completion",  # completion bash|zsh|fish
+    "sferum_tui.commands.serve",     # serve (the console in a browser)
 )
 
 

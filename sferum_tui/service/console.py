@@ -171,14 +171,18 @@ class ConsoleAPI:
         scope: start with the config's scope applied (``week_table(..., scope=True)``).
         now: a clock, ``() -> aware datetime`` (tests and snapshots pin it).
         demo: the store is the disposable demo store.
+        read_only: a console that only looks (``sferum-tui serve --read-only``): importing,
+            fetching, building the demo and changing shortlists are refused in one line.
     """
 
     def __init__(self, paths: "Paths", config: "Config", *, scope: bool = True,
-                 now: Callable[[], datetime] | None = None, demo: bool = False) -> None:
+                 now: Callable[[], datetime] | None = None, demo: bool = False,
+                 read_only: bool = False) -> None:
         self.paths = paths
         self.cfg = config
         self.scope = scope
         self.demo = demo
+        self._read_only = bool(read_only)
         self._now = now or (lambda: datetime.now(UTC))
         self.low_threshold: float = float(config.thresholds.low_messaging)
         self.shortlist_name: str = DEFAULT_SHORTLIST()
@@ -238,6 +242,28 @@ class ConsoleAPI:
 
     def now(self) -> datetime:
         return self._now()
+
+    @property
+    def read_only(self) -> bool:
+        """This console only looks (``serve --read-only``): no import, fetch, list change or
+        file written on the server (exports, the report).
+        (A store this account cannot write is ``store.read_only``: a different, older notice.)"""
+        return self._read_only
+
+    def read_only_message(self) -> str:
+        """The one line a write action shows in a read-only console."""
+        return tr("Эта консоль открыта только для чтения: импорт, загрузка, изменение списков "
+                  "и запись файлов недоступны.",
+                  "This console is read-only: importing, fetching, changing lists and writing "
+                  "files are not available.")
+
+    def require_writable(self) -> None:
+        """Raise the one-line ``UserError`` of a read-only console (every writing method of
+        this facade calls it first; screens check :attr:`read_only` to say it sooner)."""
+        if self._read_only:
+            from sferum_tui.core.errors import UserError
+
+            raise UserError(self.read_only_message())
 
     def today(self) -> date:
         return self.now().astimezone(MOSCOW).date()
@@ -620,6 +646,7 @@ class ConsoleAPI:
 
     def toggle_marks(self, uids: Iterable[int], name: str | None = None) -> tuple[int, int]:
         """Add the uids not in the list and remove those in it; returns ``(added, removed)``."""
+        self.require_writable()
         name = name or self.shortlist_name
         uids = [int(u) for u in uids]
 
@@ -648,6 +675,7 @@ class ConsoleAPI:
         """
         from sferum_tui.core.acquire.fetch import fetch_once
 
+        self.require_writable()
         return fetch_once(self.paths, self.cfg, source, on_event=on_event, cancel=cancel)
 
     def has_sources(self) -> bool:
@@ -673,6 +701,7 @@ class ConsoleAPI:
         a week already held from another file raise their one-line ``UserError``."""
         from sferum_tui.core.indicators import refresh_cache
 
+        self.require_writable()
         aliases = dict(getattr(self.cfg, "aliases", None) or {}) or None
 
         def _import():
@@ -701,6 +730,7 @@ class ConsoleAPI:
         from sferum_tui.core.paths import Paths
         from sferum_tui.core.store import Store
 
+        self.require_writable()
         say = progress or (lambda text: None)
         if self.demo:
             paths = self.paths

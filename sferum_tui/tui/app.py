@@ -209,13 +209,16 @@ class SferumApp(App[int]):
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
         self.push_screen(MainScreen(self.api, self.remembered_state()))
-        if self.api.store.read_only:
+        if self.api.read_only:
+            self.notify(self.api.read_only_message(), severity="warning", markup=False,
+                        timeout=10)
+        elif self.api.store.read_only:
             self.notify(tr("Хранилище только для чтения: просмотр работает, импорт и списки — нет.",
                            "The store is read-only: viewing works, importing and lists do not."),
                         severity="warning", markup=False, timeout=10)
         self.set_interval(self.poll_seconds, self.check_store, name="store-watch")
         minutes = float(getattr(self.api.cfg.fetch, "auto_interval_minutes", 0) or 0)
-        if minutes > 0 and self.api.has_sources():
+        if minutes > 0 and self.api.has_sources() and not self.api.read_only:
             self.set_interval(minutes * 60.0, partial(self.start_fetch, quiet=True),
                               name="auto-fetch")
 
@@ -418,6 +421,11 @@ class SferumApp(App[int]):
 
     def start_fetch(self, quiet: bool = False) -> None:
         """``f``: one fetch pass in a worker, progress in the status line, result notified."""
+        if self.api.read_only:
+            if not quiet:
+                self.notify(self.api.read_only_message(), severity="warning", markup=False,
+                            timeout=5)
+            return
         if self.fetching:
             if not quiet:
                 self.notify(tr("Загрузка уже идёт.", "A fetch is already running."), timeout=3)
@@ -576,13 +584,16 @@ def _default_context() -> Any:
 
 
 def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
-             poll_seconds: float = POLL_SECONDS, ui_state: bool = True) -> SferumApp:
+             poll_seconds: float = POLL_SECONDS, ui_state: bool = True,
+             read_only: bool = False) -> SferumApp:
     """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
     ``theme`` and ``config()``), the tests and ``textual serve`` alike.
 
     A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
     ``now`` pins the clock (snapshot tests).  ``ui_state=False``: neither read nor write the
-    UI state file (columns, remembered views; tests that share one store between runs).  The latest week starts being read on the
+    UI state file (columns, remembered views; tests that share one store between runs).
+    ``read_only``: the console refuses import, fetch and list changes in one line
+    (``ConsoleAPI.read_only``).  The latest week starts being read on the
     store's thread at once, while Textual starts up.
     """
     ctx = ctx if ctx is not None else _default_context()
@@ -595,7 +606,8 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     lang = getattr(ctx, "lang", None) or getattr(cfg.ui, "language", None) or "ru"
     set_language(lang)
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
-    api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
+    api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)),
+                     read_only=read_only)
     api.submit(api.warm_latest)
     state = None
     if ui_state:
@@ -606,8 +618,9 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
                      ui_state=state)
 
 
-def run_console(ctx: Any) -> int:
-    """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
-    app = make_app(ctx)
+def run_console(ctx: Any, *, read_only: bool = False) -> int:
+    """Open the console (``sferum-tui`` with no command, ``sferum-tui demo``, and each browser
+    session of ``sferum-tui serve``; ``read_only``: ``serve --read-only``, see ``make_app``)."""
+    app = make_app(ctx, ui_state=not read_only, read_only=read_only)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -634,6 +634,9 @@ class MainScreen(Screen):
         key = self.table.cursor_key
         if key is None:
             return
+        if self.api.read_only:
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
+            return
         state = self.table.toggle_mark(key)
         if state:
             self.marks.add(key)
@@ -672,6 +675,9 @@ class MainScreen(Screen):
 
     def action_export(self) -> None:
         if self.view is None:
+            return
+        if self.api.read_only:   # a served console writes no file on the server
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
             return
         frame = self.table.view_frame()
         push_optional(self.app, "sferum_tui.tui.export_dialog", "ExportDialog", self.api, frame,
@@ -754,6 +760,9 @@ class MainScreen(Screen):
         """``ctrl+o``: pick a weekly file, check what the reader understood, import it."""
         from sferum_tui.tui.import_screen import ImportScreen
 
+        if self.api.read_only:
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
+            return
         if self.api.store.read_only:
             self.notify(tr("Хранилище только для чтения: импорт невозможен ({p}).",
                            "The store is read-only: importing is not possible ({p}).",

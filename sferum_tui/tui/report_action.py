@@ -16,6 +16,9 @@ def write_viewed_week_report(app: Any) -> None:
         app.notify(tr("Нет недели для отчёта.", "No week to report on."), severity="warning",
                    markup=False)
         return
+    if app.api.read_only:   # a served console writes no file on the server
+        app.notify(app.api.read_only_message(), severity="warning", markup=False)
+        return
     week_id = int(main.state.week_id)
     municipality = main.state.filters.one_municipality
 

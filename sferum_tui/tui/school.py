@@ -888,6 +888,9 @@ class SchoolScreen(Screen[None]):
     def action_toggle_mark(self) -> None:
         if self.data is None or self._marking:
             return
+        if self.api.read_only:
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
+            return
         self._marking = True
         self.toggle_mark(self.data.list_name, not self.data.in_list)
 

@@ -290,6 +290,9 @@ class ShortlistScreen(Screen[None]):
         uid = table.cursor_key
         if uid is None or self.data is None or not self.data.exists:
             return
+        if self.api.read_only:
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
+            return
         row = self.data.table[self.data.table["org_uid"] == uid]
         label = str(row["org_name"].iloc[0]) if len(row) else str(uid)
         self.remove_member(int(uid), label)
@@ -342,6 +345,9 @@ class ShortlistScreen(Screen[None]):
 
     def action_export(self) -> None:
         if self.data is None:
+            return
+        if self.api.read_only:   # a served console writes no file on the server
+            self.notify(self.api.read_only_message(), severity="warning", markup=False, timeout=5)
             return
         from sferum_tui.service.filters import FilterSpec
         from sferum_tui.tui.export_dialog import ExportDialog
