@@ -86,6 +86,7 @@ class ChangesScreen(Screen[None]):
         self.api = api
         self.week_id = week_id
         self.data: dict[str, "pd.DataFrame"] | None = None
+        self.has_previous = True
         install_bindings(self, "changes")
 
     def compose(self) -> ComposeResult:
@@ -116,7 +117,9 @@ class ChangesScreen(Screen[None]):
         worker = get_current_worker()
         try:
             data = self.api.changes(self.week_id)
-            week = self.api.week(self.week_id).frame
+            held = self.api.week(self.week_id)
+            self.has_previous = held.previous is not None
+            week = held.frame
             # the state word (newly inactive, recovered …) as the main table shows it
             if "state" in week.columns:
                 states = dict(zip(week["org_uid"].tolist(), week["state"].tolist()))
@@ -136,6 +139,12 @@ class ChangesScreen(Screen[None]):
             return
         self.data = message.data
         tabs = self.query_one(TabbedContent)
+        if not self.has_previous:  # one week held: nothing to compare, not four empty tabs
+            tabs.display = False
+            self.query_one("#changes-note", Static).update(tr(
+                " Прошлой недели в хранилище нет — сравнивать не с чем.",
+                " No previous week in the store — nothing to compare with."))
+            return
         for key, ru, en in SECTIONS:
             frame = message.data.get(key)
             table = self.query_one(f"#changes-{key}", FrameTable)

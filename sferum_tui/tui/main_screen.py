@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import Filters, format_share, shortlist_title
+from sferum_tui.service.vocab import threshold
 from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
@@ -202,6 +203,8 @@ class MainScreen(Screen):
         self._generation = 0
         self._pending_sort = self.state.sort
         self._saving_marks = 0
+        self._mark_text: str | None = None
+        self._mark_timer: Any = None
         try:
             self._narrow = self.app.size.width < NARROW
         except Exception:  # noqa: BLE001 - built outside a running app: compose decides
@@ -302,6 +305,8 @@ class MainScreen(Screen):
         if keep is not None and table.cursor_key != keep:
             table.move_cursor_to_key(keep)
         table.loading = False
+        if self.focused is None:  # AUTO_FOCUS found the table still loading: focus it now
+            table.focus()
         self._show_chrome()
         if not self.ready:  # the first table is up
             self.set_timer(1.0, _settle_garbage)
@@ -392,7 +397,7 @@ class MainScreen(Screen):
 
     @on(FrameTable.HeaderClicked, "#schools")
     def _header_clicked(self, event: FrameTable.HeaderClicked) -> None:
-        self.call_after_refresh(self._remember_sort)
+        self.call_after_refresh(self._sorted)
 
     def _remember_sort(self) -> None:
         table = self.table
@@ -487,9 +492,18 @@ class MainScreen(Screen):
             if value is None:
                 return
             self.api.set_threshold(value)
+            was_on = self.state.filters.low_messaging
             self.state.filters = replace(self.state.filters, low_messaging=True)
-            self.notify(tr("Порог «мало пишут»: {p}", "Low-messaging threshold: {p}",
-                           p=format_share(value)), markup=False)
+            # the filter is switched on (the point of a new threshold is to see who is below
+            # it), and the notice says so when it was off
+            p = threshold(value)
+            if was_on:
+                text = tr("Порог «мало пишут»: {p}", "Low-messaging threshold: {p}", p=p)
+            else:
+                text = tr("Порог {p}; фильтр «мало пишут» включён ({k} — выключить)",
+                          "Threshold {p}; the “low messaging” filter is on ({k} turns it off)",
+                          p=p, k=self._key_hints().get("filter_low", "w"))
+            self.notify(text, markup=False)
             self.reload()
 
         self.app.push_screen(ThresholdDialog(self.api.low_threshold, default), chosen)
@@ -521,7 +535,7 @@ class MainScreen(Screen):
                 table.clear_sort()
             elif key is not None:
                 table.sort_by(key)
-            self._remember_sort()
+            self._sorted()
 
         options[0] = ("\x00none", options[0][1])
         self.app.push_screen(PickerScreen(tr("Сортировать по", "Sort by"), options,
@@ -533,7 +547,17 @@ class MainScreen(Screen):
         table = self.table
         if table.sort_column:
             table.sort_by(table.sort_column, not table.sort_reverse)
-            self._remember_sort()
+            self._sorted()
+        else:
+            self.notify(tr("Таблица не отсортирована: нечего обращать ({k} — сортировка).",
+                           "The table is not sorted: nothing to reverse ({k} sorts it).",
+                           k=self._key_hints().get("sort", "s")), timeout=3, markup=False)
+
+    def _sorted(self) -> None:
+        """After a sort chosen by the user: remember it, and show the top (as htop and k9s do):
+        the first rows are what the sort was for."""
+        self._remember_sort()
+        self.table.move_cursor(0)
 
     # -- weeks ----------------------------------------------------------------------------
 
@@ -623,10 +647,30 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._mark_saved)
         text = tr("В списке «{n}»: {c} ({k} — открыть список)",
                   "In the list “{n}”: {c} ({k} opens it)", n=shortlist_title(name), c=count, k=hint)
-        self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
+        self.app.call_from_thread(self._say_marks, text)
 
     def _mark_saved(self) -> None:
         self._saving_marks = max(0, self._saving_marks - 1)
+
+    def _say_marks(self, text: str) -> None:
+        """The list's count after a mark, on the status line: one line updated in place, not
+        a notice per mark stacking over the table.  It goes a few seconds after the last mark
+        (unless a fetch has taken the line meanwhile)."""
+        if not self.is_attached:
+            return
+        status = self.query_one(StatusLine)
+        status.say(text)
+        self._mark_text = text
+        if self._mark_timer is not None:
+            self._mark_timer.stop()
+
+        def clear() -> None:
+            self._mark_timer = None
+            if self._mark_text == text and not getattr(self.app, "fetching", False):
+                status.say(None)
+            self._mark_text = None
+
+        self._mark_timer = self.set_timer(3.0, clear)
 
     def action_shortlist(self) -> None:
         # marks changed there (removals, another list chosen) show on return: on_screen_resume

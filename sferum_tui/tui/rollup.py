@@ -167,6 +167,7 @@ class RollupScreen(Screen["str | tuple[str, str | None] | None"]):
         self.frame = frame
         table.set_columns(rollup_columns(message.frame, self.api.cfg))
         table.set_frame(message.frame)
+        table.focus()  # Down / PageDown move and Enter opens the highlighted municipality
 
     @on(FrameTable.RowSelected, "#rollup-table")
     def _selected(self, event: FrameTable.RowSelected) -> None:

@@ -1,0 +1,177 @@
+"""Pilot tests of the console's rough edges a newcomer met (issue 11, «Console» 1–11): focus,
+sorting, the threshold, one-week changes, marks, text that fits, the footer, headers, the
+palette and the help.  A real store built from CSV files on disk; nothing of ours is mocked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sferum_tui.cli import main
+from sferum_tui.i18n import set_language
+from tui_support import (
+    LEVASHI,
+    ORGS,
+    REG_HEAD,
+    WEEKS,
+    build_console_home,
+    console,
+    names_shown,
+    press_and_reload,
+    screen_text,
+    wait_for,
+    wait_ready,
+    week_file,
+)
+from filemaker import write_csv
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    set_language("ru")
+    return build_console_home(tmp_path_factory.mktemp("rough"))
+
+
+@pytest.fixture
+def home(built: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "home"
+    shutil.copytree(built, target)
+    return target
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+# --------------------------------------------------------------------------- 1. rollup focus
+
+
+async def test_rollup_opens_with_the_table_focused_so_down_and_enter_pick_a_row(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen_name(app) == "RollupScreen"
+                       and app.screen.frame is not None)
+        rollup = app.screen
+        table = rollup.query_one("FrameTable")
+        await wait_for(pilot, lambda: table.has_focus)
+        await pilot.press("down", "down")
+        third = rollup.frame["municipality"].iloc[2]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen
+                       and screen.state.filters.one_municipality == third)
+
+
+# --------------------------------------------------------------------------- 2. changes Tab
+
+
+async def test_tab_switches_the_sections_of_changes(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "ChangesScreen"
+                       and app.screen.data is not None)
+        tabs = app.screen.query_one("TabbedContent")
+        assert tabs.active == "tab-newly_inactive"
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: tabs.active == "tab-recovered")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: tabs.active == "tab-falls")
+        await wait_for(pilot, lambda: app.screen.query_one("#changes-falls").has_focus)
+
+
+# --------------------------------------------------------------------------- 3. sort
+
+
+async def test_a_sort_goes_to_the_first_row_and_reverse_without_a_sort_says_so(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("o")                              # nothing to reverse: a notice
+        await wait_for(pilot, lambda: any("нечего обращать" in n for n in app.notices))
+        await pilot.press("end")
+        assert screen.table.cursor_row == screen.table.row_count - 1
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "PickerScreen")
+        picker = app.screen
+        index = [v for v, _ in picker.options].index("messaging_share")
+        await pilot.press(*["down"] * (index - picker.query_one("OptionList").highlighted), "enter")
+        await wait_for(pilot, lambda: screen.table.sort_column == "messaging_share")
+        assert screen.table.cursor_row == 0 and screen.table.scroll_offset.y == 0
+        first = screen.table.cursor_key
+        await pilot.press("end", "o")                       # reversed: the top again
+        assert screen.table.sort_reverse and screen.table.cursor_row == 0
+        assert screen.table.cursor_key != first
+
+
+# --------------------------------------------------------------------------- 4. threshold
+
+
+async def test_threshold_chip_reads_as_typed_and_the_notice_says_the_filter_is_on(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_name(app) == "ThresholdDialog")
+        await pilot.press("ctrl+u", *"5,5", "enter")
+        await wait_for(pilot, lambda: app.screen is screen and screen.state.filters.low_messaging)
+        await wait_for(pilot, lambda: "пишут < 5,5%" in screen_text(app))
+        assert "Порог 5,5%; фильтр «мало пишут» включён (w — выключить)" in app.notices
+        # with the filter already on, the notice is only the threshold
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_name(app) == "ThresholdDialog")
+        await pilot.press("ctrl+u", *"40", "enter")
+        await wait_for(pilot, lambda: "пишут < 40%" in screen_text(app))
+        assert app.notices[-1] == "Порог «мало пишут»: 40%"
+
+
+# --------------------------------------------------------------------------- 5. one week
+
+
+def one_week_home(root: Path) -> Path:
+    files = root / "files"
+    files.mkdir(parents=True)
+    home = root / "home"
+    reg = write_csv(files / "registry.csv", [REG_HEAD] + [
+        [inn, name, muni, staff, "школа"] for inn, (muni, name, staff) in ORGS.items()])
+    assert main(["--home", str(home), "registry", "import", str(reg)]) == 0
+    assert main(["--home", str(home), "import", str(week_file(files, 0, WEEKS[0]))]) == 0
+    return home
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("ru", "Прошлой недели в хранилище нет — сравнивать не с чем."),
+    ("en", "No previous week in the store — nothing to compare with."),
+])
+async def test_changes_with_one_week_say_there_is_nothing_to_compare(tmp_path, lang, words):
+    app = console(one_week_home(tmp_path), lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "ChangesScreen"
+                       and words in screen_text(app))
+        text = screen_text(app)
+        assert "(0)" not in text and "Стали неактивными" not in text
+    set_language("ru")
+
+
+# --------------------------------------------------------------------------- 6. marks
+
+
+async def test_three_quick_marks_show_one_line_not_three_notices(home):
+    app = console(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        await pilot.press("space", "space", "space")
+        status = screen.query_one("#status")
+        await wait_for(pilot, lambda: "В списке «Рассылка»: 3 (l — открыть список)"
+                       in screen_text(app))
+        assert status.display
+        assert screen_text(app).count("В списке «Рассылка»") == 1
+        assert not [n for n in app.notices if "В списке" in n]
+        await wait_for(pilot, lambda: not status.display, timeout=6)   # gone by itself
+        assert len(screen.marks) == 3
