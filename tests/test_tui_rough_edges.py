@@ -175,3 +175,31 @@ async def test_three_quick_marks_show_one_line_not_three_notices(home):
         assert not [n for n in app.notices if "В списке" in n]
         await wait_for(pilot, lambda: not status.display, timeout=6)   # gone by itself
         assert len(screen.marks) == 3
+
+
+# --------------------------------------------------------------------------- 7, 8. footer
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+@pytest.mark.parametrize("lang, quit_words, palette", [("ru", "q Выход", "^p Команды"),
+                                                       ("en", "q Quit", "^p Commands")])
+async def test_the_footer_always_shows_quit_and_drops_keys_whole(home, size, lang, quit_words,
+                                                                 palette):
+    from sferum_tui.tui.help import KEYS
+
+    app = console(home, lang=lang)
+    async with app.run_test(size=size) as pilot:
+        await wait_ready(pilot)
+        for key in ("", "m", "d", "escape"):               # main, rollup, changes … and back
+            if key:
+                await pilot.press(key)
+                await pilot.pause(0.3)
+            footer = screen_text(app).splitlines()[-1]
+            left, _, right = footer.partition("▏")
+            assert quit_words in left and right.strip() == palette, footer
+            assert left.startswith("F1 ") or left.startswith("⏎ "), footer
+            # every word on the footer is a whole key description (none cut at the edge)
+            words = {w for k in KEYS for w in (k.ru + " " + k.en).split()}
+            words |= {"Неделя", "Week", "F1", "⏎", "Esc", "[", "]", "␣", "tab"}
+            assert all(w in words or len(w) == 1 for w in left.split()), footer
+    set_language("ru")

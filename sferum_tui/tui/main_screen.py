@@ -211,6 +211,7 @@ class MainScreen(Screen):
             self._narrow = False
         """Mark writes of this screen not yet done (a marks re-read must not undo them)."""
         install_bindings(self, "main", narrow=self._narrow)
+        self._footer_width: int | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -342,8 +343,10 @@ class MainScreen(Screen):
         if narrow != self._narrow:
             self._narrow = narrow
             self.table.set_columns(school_columns(self.api, narrow))
-            install_bindings(self, "main", narrow=narrow)  # the footer's keys for the width
             self.query_one(Footer).compact = narrow
+        if self.size.width != self._footer_width:  # the footer's keys for the width
+            self._footer_width = self.size.width
+            install_bindings(self, "main", narrow=narrow, width=self._footer_width)
             self.refresh_bindings()
         self._show_chrome()
 
