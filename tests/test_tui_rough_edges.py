@@ -203,3 +203,75 @@ async def test_the_footer_always_shows_quit_and_drops_keys_whole(home, size, lan
             words |= {"Неделя", "Week", "F1", "⏎", "Esc", "[", "]", "␣", "tab"}
             assert all(w in words or len(w) == 1 for w in left.split()), footer
     set_language("ru")
+
+
+# --------------------------------------------------------------------------- 7. cut-off text
+
+
+def title_words(table) -> set[str]:
+    return {w for c in table.columns for w in c.title.split()} | {"▲", "▼"}
+
+
+def header_line(app, table) -> list[str]:
+    """The words of ``table``'s header row as drawn on the screen."""
+    line = screen_text(app).splitlines()[table.region.y]   # the table's first line
+    return line.replace("▲", " ").replace("▼", " ").split()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_at_80_columns_no_header_is_cut_mid_word(home, lang):
+    app = console(home, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        table = screen.table
+        for _ in range(6):                                  # scrolled column by column too
+            assert set(header_line(app, table)) <= title_words(table), header_line(app, table)
+            await pilot.press("right")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen_name(app) == "RollupScreen"
+                       and app.screen.frame is not None)
+        rollup = app.screen.query_one("FrameTable")
+        assert set(header_line(app, rollup)) <= title_words(rollup)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "SchoolScreen")
+        await pilot.pause(0.3)
+        history = [t for t in app.screen.query("FrameTable") if t.display and t.columns][0]
+        assert set(header_line(app, history)) <= title_words(history)
+    set_language("ru")
+
+
+async def test_a_missing_week_warning_and_the_week_show_whole_at_80_columns(home):
+    from datetime import datetime
+
+    from sferum_tui.service.console import MOSCOW
+    from sferum_tui.tui.app import make_app
+    from tui_support import LABELS, make_context, record_notices
+
+    later = datetime(2023, 6, 19, 10, 0, tzinfo=MOSCOW)   # weeks after the last file
+    app = make_app(make_context(home), now=lambda: later, poll_seconds=0.2)
+    record_notices(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "нет недели по 16.06" in header and LABELS[-1] in header, header
+        assert "…" not in header
+
+
+@pytest.mark.parametrize("lang, goal", [("ru", "цель"), ("en", "target")])
+async def test_at_60_columns_kpi_targets_and_chips_drop_out_whole(home, lang, goal):
+    app = console(home, lang=lang)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_ready(pilot)
+        lines = screen_text(app).splitlines()
+        kpi_lines = "\n".join(lines[1:4])
+        for part in kpi_lines.split(goal)[1:]:              # a target shows whole or not at all
+            assert part.split()[0].endswith("%"), kpi_lines
+        assert not any(w.endswith("…") and len(w) < 4 for w in kpi_lines.split())
+        await press_and_reload(pilot, "w")
+        await press_and_reload(pilot, "i")
+        await press_and_reload(pilot, "r")
+        chips = screen_text(app).splitlines()[4]
+        assert "…" not in chips, chips   # a chip that does not fit is counted («+1»), not cut
+    set_language("ru")

@@ -1057,7 +1057,7 @@ class FrameTable(ScrollView, can_focus=True):
         pieces = [(0, min(fixed, width, total))]
         if width > fixed:
             start = fixed + scroll_x
-            end = min(total, start + width - fixed)
+            end = self._whole_end(start, min(total, start + width - fixed))
             if start < end:
                 pieces.append((start, end))
         self._pieces_key, self._pieces_cache = key, pieces
@@ -1100,14 +1100,36 @@ class FrameTable(ScrollView, can_focus=True):
         return self._crop(Strip(segments, self._total_width), width, header)
 
     def _crop(self, strip: Strip, width: int, fill: Style) -> Strip:
-        """Keep the fixed part, scroll the rest by ``scroll_x``, pad to ``width``."""
+        """Keep the fixed part, scroll the rest by ``scroll_x``, keep whole columns only,
+        pad to ``width``."""
         scroll_x = round(self.scroll_offset.x)
-        if scroll_x:
-            fixed = self._fixed_width
-            head = strip.crop(0, fixed)
-            tail = strip.crop(fixed + scroll_x, fixed + scroll_x + max(0, width - fixed))
+        fixed = self._fixed_width
+        start = fixed + scroll_x
+        end = self._whole_end(start, start + max(0, width - fixed))
+        if scroll_x or end < start + max(0, width - fixed):
+            head = strip.crop(0, min(fixed, width))
+            tail = strip.crop(start, end)
             strip = Strip.join([head, tail])
         return strip.adjust_cell_length(width, fill)
+
+    def _whole_end(self, start: int, end: int) -> int:
+        """Where the visible part ``[start, end)`` of a line should stop so that the column at
+        the right edge shows whole or not at all («Не» of «Не все рег.» read as a word):
+        the end of the last scrolled column that fits.  ``end`` itself when everything to the
+        end of the line fits, or when the column at the edge is wider than the view (it could
+        never show whole: it is cut, as before)."""
+        if end >= self._total_width:
+            return end
+        best = None
+        for i in range(min(self.fixed_columns, len(self._layout)), len(self._layout)):
+            boundary = self._offsets[i] + self._layout[i].width
+            if boundary > end:
+                if self._layout[i].width > end - start:
+                    return end  # wider than the view can ever show: cut, not hidden
+                break
+            if boundary > start:
+                best = boundary
+        return best if best is not None else end
 
 
 def _longest_text(values: Any, cap: int) -> int:
