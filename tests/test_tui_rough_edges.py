@@ -275,3 +275,38 @@ async def test_at_60_columns_kpi_targets_and_chips_drop_out_whole(home, lang, go
         chips = screen_text(app).splitlines()[4]
         assert "…" not in chips, chips   # a chip that does not fit is counted («+1»), not cut
     set_language("ru")
+
+
+# --------------------------------------------------------------------------- 9, 11. help
+
+
+@pytest.mark.parametrize("lang, columns, ids, header", [
+    ("ru", "## Столбцы таблицы школ", "## Для настроек: id клавиш", "| Клавиши | Действие | Где |"),
+    ("en", "## Columns of the schools table", "## For the config: key ids",
+     "| Keys | Action | Where |"),
+])
+async def test_help_explains_each_column_and_keeps_the_ids_to_a_section_at_the_end(
+        home, lang, columns, ids, header):
+    from sferum_tui.tui.help import KEYS
+    from sferum_tui.tui.main_screen import school_columns
+
+    app = console(home, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        text = screen_text(app)
+        assert "Нед↓" not in text and "Wk↓" not in text
+        assert ("Нед. ниже" in text and "Δ пишут" in text) if lang == "ru" else (
+            "Wks below" in text and "Δ msg" in text)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        markdown = app.screen.query_one("Markdown").source
+        for column in school_columns(app.api, narrow=True):   # one line per column
+            assert column.description
+            assert f"| {column.title}" in markdown and f"{column.description} |" in markdown
+        assert markdown.index(columns) < markdown.index(ids)
+        keys_part = markdown[:markdown.index(ids)]
+        assert header in keys_part and "| id |" not in keys_part
+        assert not any(f"`{k.id}`" in keys_part for k in KEYS if "." in k.id or "_" in k.id)
+        ids_part = markdown[markdown.index(ids):]
+        assert all(f"| `{k.id}` |" in ids_part for k in KEYS)
+    set_language("ru")

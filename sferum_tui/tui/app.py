@@ -184,8 +184,9 @@ class SferumApp(App[int]):
         if keymap:
             self.set_keymap(keymap)
         if unknown:
-            self.notify(tr("В настройках [keys] неизвестные действия: {k}. См. F1 (столбец id).",
-                           "Unknown actions in the config's [keys]: {k}. See F1 (the id column).",
+            self.notify(tr("В настройках [keys] неизвестные действия: {k}. См. F1, раздел "
+                           "«id клавиш».",
+                           "Unknown actions in the config's [keys]: {k}. See F1, “key ids”.",
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
         self.push_screen(MainScreen(self.api))

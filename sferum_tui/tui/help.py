@@ -434,20 +434,49 @@ def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None)
             continue
         lines.append(f"### {tr(ru, en)}")
         lines.append("")
-        lines.append(tr("| Клавиши | Действие | Где | id |", "| Keys | Action | Where | id |"))
-        lines.append("|---|---|---|---|")
+        # the ids for [keys] are a section of their own (id_table): here the words get the room
+        lines.append(tr("| Клавиши | Действие | Где |", "| Keys | Action | Where |"))
+        lines.append("|---|---|---|")
         for k in rows:
-            lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} "
-                         f"| `{k.id}` |")
+            lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} |")
         lines.append("")
     return "\n".join(lines)
 
 
+def id_table() -> str:
+    """The binding ids the config's ``[keys]`` remaps, each with its key as declared: for the
+    one reader who edits the config, out of the way of the key tables."""
+    lines = [tr("| id | Клавиши | Где |", "| id | Keys | Where |"), "|---|---|---|"]
+    for k in KEYS:
+        keys = " ".join(f"`{_display_keys(None, name, k.action)}`"
+                        for name in k.keys.split(","))
+        lines.append(f"| `{k.id}` | {keys} | {tr(*WHERE[k.screen])} |")
+    return "\n".join(lines)
+
+
+def column_table(app: "App | None" = None) -> str:
+    """What each column of the schools table shows, from the columns' own descriptions."""
+    api = getattr(app, "api", None)
+    if api is None:
+        return ""
+    from sferum_tui.tui.main_screen import school_columns
+
+    lines = [tr("| Столбец | Что показывает |", "| Column | What it shows |"), "|---|---|"]
+    wide = {c.key: c.title for c in school_columns(api, narrow=False)}
+    for column in school_columns(api, narrow=True):
+        title = column.title if wide.get(column.key, column.title) == column.title \
+            else f"{column.title} / {wide[column.key]}"
+        lines.append(f"| {title} | {column.description or ''} |")
+    return "\n".join(lines)
+
+
 def help_markdown(app: "App | None" = None) -> str:
-    """The help page: the prose of ``help_<lang>.md`` with the key tables put in."""
+    """The help page: the prose of ``help_<lang>.md`` with the key, column and id tables put
+    in."""
     name = "help_en.md" if get_language() == "en" else "help_ru.md"
     text = resources.files("sferum_tui.tui").joinpath(name).read_text(encoding="utf-8")
-    return text.replace("{{keys}}", key_table(app))
+    return (text.replace("{{keys}}", key_table(app)).replace("{{columns}}", column_table(app))
+            .replace("{{ids}}", id_table()))
 
 
 class HelpScreen(ModalScreen[None]):

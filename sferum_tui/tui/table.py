@@ -81,6 +81,7 @@ class Column:
             for a missing value.
         max_width: Cap for the automatic width (defaults: 32 for text, 14 for numbers).
         min_width: Floor for the automatic width.
+        description: One line on what the column shows (the help's «Столбцы» section).
     """
 
     key: str
@@ -91,6 +92,7 @@ class Column:
     style_fn: Callable[[Any], str | None] | None = None
     max_width: int | None = None
     min_width: int = 1
+    description: str | None = None
 
     @property
     def title(self) -> str:
@@ -215,6 +217,7 @@ class FrameTable(ScrollView, can_focus=True):
         color: $foreground;
         height: 1fr;
         scrollbar-size-horizontal: 1;
+        scrollbar-size-vertical: 1;  /* a cell more for the columns at 80 */
         & > .frametable--header {
             text-style: bold;
             background: $panel;
