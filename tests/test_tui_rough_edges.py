@@ -310,3 +310,71 @@ async def test_help_explains_each_column_and_keeps_the_ids_to_a_section_at_the_e
         ids_part = markdown[markdown.index(ids):]
         assert all(f"| `{k.id}` |" in ids_part for k in KEYS)
     set_language("ru")
+
+
+# --------------------------------------------------------------------------- 10. palette
+
+
+async def palette_lines(pilot, query: str) -> list[str]:
+    """What the palette lists for ``query``: each command's title and its help line."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: screen_name(app) == "CommandPalette")
+    await pilot.press(*query)
+    results = app.screen.query_one("CommandList")
+    await wait_for(pilot, lambda: results.option_count > 0)
+    await pilot.pause(0.5)                                 # every provider has answered
+    lines = [str(getattr(o.prompt, "plain", o.prompt)) for o in results.options]
+    await pilot.press("escape")
+    return lines
+
+
+async def test_palette_lists_our_themes_first_and_stock_themes_only_when_asked(home):
+    app = console(home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        lines = await palette_lines(pilot, "Тема")
+        themes = [l.split("\n")[0].removeprefix("Тема: ") for l in lines if l.startswith("Тема: ")]
+        assert themes[:3] == ["sferum-dark", "sferum-light", "sferum-contrast"]
+        assert "ansi-dark" in themes                       # the 16-colour one stays
+        assert not {"nord", "gruvbox", "dracula", "textual-light"} & set(themes)
+        assert not any(l.startswith("Тема…") for l in lines)   # Textual's picker of them all
+    (home / "config.toml").write_text("[ui]\nstock_themes = true\n", encoding="utf-8")
+    app = console(home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        lines = await palette_lines(pilot, "Тема")
+        themes = [l.split("\n")[0].removeprefix("Тема: ") for l in lines if l.startswith("Тема: ")]
+        assert {"nord", "gruvbox", "textual-light"} <= set(themes)
+        assert themes.index("sferum-contrast") < themes.index("nord")
+
+
+async def test_every_filter_command_in_the_palette_shows_its_key(home):
+    (home / "config.toml").write_text('[keys]\nfilter_inactive = "z"\n', encoding="utf-8")
+    app = console(home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        lines = await palette_lines(pilot, "Фильтр")
+        helps = {l.split("\n")[0]: l.split("\n")[1] for l in lines if "\n" in l}
+        expected = {"неактивные": "z", "мало пишут": "w", "не все сотрудники": "r",
+                    "нет в файле": "x", "изменились": "c", "статус ≠ правило": "v",
+                    "муниципалитет": "u"}
+        for words, key in expected.items():
+            title = next(t for t in helps if t.startswith("Фильтр: " + words))
+            assert helps[title].startswith(f"{key} — "), (title, helps[title])
+        lines = await palette_lines(pilot, "Порог")
+        assert any(l.startswith("Порог «мало пишут»…\nt · сейчас 30%") for l in lines), lines
+
+
+def test_stock_themes_switch_is_strict_in_the_config(tmp_path):
+    from sferum_tui.service.config import loads_config
+    from sferum_tui.service.errors import ConfigError
+
+    assert loads_config("[ui]\nstock_themes = true\n").ui.stock_themes is True
+    cfg = loads_config("")
+    assert cfg.ui.stock_themes is False
+    assert "stock_themes = false" in cfg.to_toml()
+    assert loads_config(cfg.to_toml()) == cfg
+    with pytest.raises(ConfigError) as err:
+        loads_config('[ui]\nstock_themes = "yes"\n')
+    assert "ui.stock_themes" in str(err.value) and "\n" not in str(err.value)

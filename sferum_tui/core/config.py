@@ -139,6 +139,7 @@ def _key(prefix: str, name: str) -> str:
 class UIConfig:
     language: str = "ru"
     theme: str = DEFAULT_THEME
+    stock_themes: bool = False   # the palette lists Textual's ~20 stock themes too
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,8 @@ class Config:
     # -- rendering
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ui": {"language": self.ui.language, "theme": self.ui.theme},
+            "ui": {"language": self.ui.language, "theme": self.ui.theme,
+                   "stock_themes": self.ui.stock_themes},
             "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
             "thresholds": {"low_messaging": _percent_value(self.thresholds.low_messaging),
                            "registration_full": _percent_value(self.thresholds.registration_full)},
@@ -725,9 +727,10 @@ def _string_table(w: _Where, data: dict, name: str) -> dict[str, str]:
 def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Config:
     _check_keys(w, data, "", _SECTIONS)
 
-    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme")), "ui")
+    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "stock_themes")), "ui")
     ui = UIConfig(language=_choice(w, ui_t, "language", "ru", LANGUAGES),
-                  theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME)
+                  theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME,
+                  stock_themes=_bool(w, ui_t, "stock_themes", False))
 
     sc_t = _Tbl(_table(w, data, "scope", ("region", "municipalities")), "scope")
     region = _str(w, sc_t, "region", "") or ""
@@ -918,6 +921,9 @@ language = "ru"
 # Тема консоли (неизвестное имя — консоль вернётся к теме по умолчанию).
 # Console theme (an unknown name falls back to the default, with a notice).
 theme = "sferum-dark"
+# Показывать в палитре (ctrl+p) и стандартные темы Textual (их около 20), не только свои.
+# List Textual's ~20 stock themes in the palette (ctrl+p) too, not only ours.
+stock_themes = false
 
 [scope]
 # За какую территорию вы отвечаете; пусто — всё, что есть в хранилище.
