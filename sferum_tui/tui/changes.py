@@ -33,6 +33,17 @@ SECTIONS = (
     ("falls", "Упали", "Falls"),
     ("rises", "Выросли", "Rises"),
 )
+# the tabs' words below 80 columns, so the four tabs fit whole at 60
+SHORT_SECTIONS = {
+    "newly_inactive": ("▼ Неакт.", "▼ Inact."),
+    "recovered": ("▲ Восст.", "▲ Recov."),
+}
+NARROW_TABS = 80
+
+
+def section_label(key: str, ru: str, en: str, width: int) -> str:
+    return tr(*SHORT_SECTIONS[key]) if width < NARROW_TABS and key in SHORT_SECTIONS \
+        else tr(ru, en)
 
 
 def _signed(v: Any) -> str:
@@ -97,12 +108,12 @@ class ChangesScreen(Screen[None]):
         yield Static(tr(" [b]Изменения[/] за неделю {w} к предыдущей",
                         " [b]Changes[/] in the week {w} since the previous one", w=label),
                      id="changes-title", classes="screen-title")
-        yield Static(tr(" Падения и рост — по доле пишущих учителей, затем по пользователям",
-                        " Falls and rises: by the share of teachers writing, then by users"),
+        yield Static(tr("Падения и рост — по доле пишущих учителей, затем по пользователям",
+                        "Falls and rises: by the share of teachers writing, then by users"),
                      id="changes-note", classes="screen-note", markup=False)
         with TabbedContent(id="changes-tabs"):
             for key, ru, en in SECTIONS:
-                with TabPane(tr(ru, en), id=f"tab-{key}"):
+                with TabPane(section_label(key, ru, en, self.app.size.width), id=f"tab-{key}"):
                     table = FrameTable(id=f"changes-{key}", key_column="org_uid",
                                        zebra_stripes=True, fixed_columns=1, show_marks=False)
                     table.loading = True
@@ -142,8 +153,8 @@ class ChangesScreen(Screen[None]):
         if not self.has_previous:  # one week held: nothing to compare, not four empty tabs
             tabs.display = False
             self.query_one("#changes-note", Static).update(tr(
-                " Прошлой недели в хранилище нет — сравнивать не с чем.",
-                " No previous week in the store — nothing to compare with."))
+                "Прошлой недели в хранилище нет — сравнивать не с чем.",
+                "No previous week in the store — nothing to compare with."))
             return
         for key, ru, en in SECTIONS:
             frame = message.data.get(key)
@@ -154,7 +165,8 @@ class ChangesScreen(Screen[None]):
             table.set_columns(change_columns(frame))
             table.set_frame(frame)
             tab = tabs.get_tab(f"tab-{key}")
-            tab.label = f"{tr(ru, en)} ({format_int(len(frame))})"
+            tab.label = f"{section_label(key, ru, en, self.app.size.width)} " \
+                        f"({format_int(len(frame))})"
         self._focus_table()
 
     def _focus_table(self) -> None:
