@@ -378,3 +378,17 @@ def test_stock_themes_switch_is_strict_in_the_config(tmp_path):
     with pytest.raises(ConfigError) as err:
         loads_config('[ui]\nstock_themes = "yes"\n')
     assert "ui.stock_themes" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("lang, first, last", [("ru", "▼ Неакт. (", "Выросли ("),
+                                               ("en", "▼ Inact. (", "Rises (")])
+async def test_at_60_columns_the_four_changes_tabs_show_whole(home, lang, first, last):
+    app = console(home, lang=lang)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "ChangesScreen"
+                       and app.screen.data is not None)
+        tabs = next(l for l in screen_text(app).splitlines() if first in l)
+        assert tabs.rstrip().endswith(")") and last in tabs, tabs
+    set_language("ru")
