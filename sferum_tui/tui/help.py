@@ -325,6 +325,10 @@ def footer_fit(chosen: list[Key], width: int) -> set[str]:
                 cells[k.id] = len(look) + 1 + len(tr(*k.group)) + 1
         else:
             cells[k.id] = _footer_cells(k)
+    if width >= 110:  # the full footer (not compact) pads each key (a group once)
+        firsts = {k.id for k in shown if k.group is None} | {
+            next(o.id for o in shown if o.group == g) for g in groups_seen}
+        cells = {k: n + 2 if k in firsts else n for k, n in cells.items()}
     total = sum(cells.values()) - 1  # no gap after the last
     hidden: set[str] = set()
     for k in reversed(shown):

@@ -54,6 +54,11 @@ STYLE_NAMES = ("success", "warning", "error", "muted", "accent", "primary", "sec
 theme's variables (e.g. ``"text-error"``, ``"foreground-muted"``); an unknown name is ignored."""
 
 ELLIPSIS = "…"
+LONG_TEXT = 40
+"""A text column this wide (reasons, notes) may show cut at the right edge, ending in «…»;
+narrower columns there show whole or not at all."""
+MIN_CUT = 12
+"""… when at least this many of its cells are on screen."""
 MARK = "●"
 SORT_ASC = "▲"
 SORT_DESC = "▼"
@@ -344,6 +349,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._pieces_key: tuple[int, int, int, int] | None = None
         self._pieces_cache: list[tuple[int, int]] = []
         self._line_width = 0
+        self._edge_cut = False
         self._na: tuple[Any, ...] = ()
         self._ready = False  # mounted: sizes known, messages can be posted
         self.precompute_sort_keys = True
@@ -1021,8 +1027,14 @@ class FrameTable(ScrollView, can_focus=True):
             return self._wide_line(line, spans, row_style, width)
         segments: list[Segment] = []
         drawn = 0
-        for start, end in self._pieces(width):
-            segments.extend(self._segments(line, start, end, spans, row_style))
+        pieces = self._pieces(width)
+        for n, (start, end) in enumerate(pieces):
+            if n and self._edge_cut and end - start > 1 and line[end - 1] != " ":
+                # a long text cut at the edge ends in «…», not mid-word
+                segments.extend(self._segments(line, start, end - 1, spans, row_style))
+                segments.append(Segment(ELLIPSIS, segments[-1].style if segments else row_style))
+            else:
+                segments.extend(self._segments(line, start, end, spans, row_style))
             drawn += end - start
         if drawn < width:
             segments.append(Segment(" " * (width - drawn), row_style))
@@ -1058,9 +1070,10 @@ class FrameTable(ScrollView, can_focus=True):
             return self._pieces_cache
         fixed, total = self._fixed_width, self._total_width
         pieces = [(0, min(fixed, width, total))]
+        self._edge_cut = False
         if width > fixed:
             start = fixed + scroll_x
-            end = self._whole_end(start, min(total, start + width - fixed))
+            end, self._edge_cut = self._edge(start, min(total, start + width - fixed))
             if start < end:
                 pieces.append((start, end))
         self._pieces_key, self._pieces_cache = key, pieces
@@ -1100,9 +1113,9 @@ class FrameTable(ScrollView, can_focus=True):
                 segments.append(Segment(" ", header))
             else:
                 segments.append(Segment(_fit(title, lay.width, lay.align) + " ", header))
-        return self._crop(Strip(segments, self._total_width), width, header)
+        return self._crop(Strip(segments, self._total_width), width, header, header=True)
 
-    def _crop(self, strip: Strip, width: int, fill: Style) -> Strip:
+    def _crop(self, strip: Strip, width: int, fill: Style, header: bool = False) -> Strip:
         """Keep the fixed part, scroll the rest by ``scroll_x``, keep whole columns only,
         pad to ``width``."""
         scroll_x = round(self.scroll_offset.x)
@@ -1112,6 +1125,10 @@ class FrameTable(ScrollView, can_focus=True):
         if scroll_x or end < start + max(0, width - fixed):
             head = strip.crop(0, min(fixed, width))
             tail = strip.crop(start, end)
+            if not header and end > start + 1 and self._edge(start, end)[1] \
+                    and tail.text[-1:] not in ("", " "):
+                tail = Strip.join([tail.crop(0, tail.cell_length - 1),
+                                   Strip([Segment(ELLIPSIS, fill)], 1)])
             strip = Strip.join([head, tail])
         return strip.adjust_cell_length(width, fill)
 
@@ -1121,18 +1138,32 @@ class FrameTable(ScrollView, can_focus=True):
         the end of the last scrolled column that fits.  ``end`` itself when everything to the
         end of the line fits, or when the column at the edge is wider than the view (it could
         never show whole: it is cut, as before)."""
+        return self._edge(start, end)[0]
+
+    def _edge(self, start: int, end: int) -> tuple[int, bool]:
+        """:meth:`_whole_end`, and whether the column at the edge is shown cut (then its
+        rows end in «…»)."""
         if end >= self._total_width:
-            return end
+            return end, False
         best = None
         for i in range(min(self.fixed_columns, len(self._layout)), len(self._layout)):
-            boundary = self._offsets[i] + self._layout[i].width
-            if boundary > end:
-                if self._layout[i].width > end - start:
-                    return end  # wider than the view can ever show: cut, not hidden
-                break
-            if boundary > start:
-                best = boundary
-        return best if best is not None else end
+            lay = self._layout[i]
+            begin = self._offsets[i]
+            boundary = begin + lay.width
+            if boundary <= end:
+                if boundary > start:
+                    best = boundary
+                continue
+            if begin >= end:
+                break  # starts past the edge: not on screen at all
+            shown = end - max(start, begin)
+            if lay.width > end - start:
+                return end, True  # wider than the view can ever show: cut, not hidden
+            if (not lay.numeric and lay.width >= LONG_TEXT
+                    and shown >= max(MIN_CUT, cell_len(lay.column.title) + 2)):
+                return end, True  # long free text (reasons): its start, ending in «…»
+            break
+        return (best, False) if best is not None else (end, False)
 
 
 def _longest_text(values: Any, cap: int) -> int:
