@@ -459,18 +459,18 @@ def id_table() -> str:
 
 
 def column_table(app: "App | None" = None) -> str:
-    """What each column of the schools table shows, from the columns' own descriptions."""
-    api = getattr(app, "api", None)
-    if api is None:
+    """What each column of the schools table shows, from the columns' own descriptions (as
+    the table on screen has them: its titles at this width, in this language)."""
+    main = getattr(app, "main_screen", None)
+    if main is None:
         return ""
-    from sferum_tui.tui.main_screen import school_columns
-
+    try:
+        columns = main.table.columns
+    except Exception:  # noqa: BLE001 - not composed yet: no section
+        return ""
     lines = [tr("| Столбец | Что показывает |", "| Column | What it shows |"), "|---|---|"]
-    wide = {c.key: c.title for c in school_columns(api, narrow=False)}
-    for column in school_columns(api, narrow=True):
-        title = column.title if wide.get(column.key, column.title) == column.title \
-            else f"{column.title} / {wide[column.key]}"
-        lines.append(f"| {title} | {column.description or ''} |")
+    for column in columns:
+        lines.append(f"| {column.title} | {column.description or ''} |")
     return "\n".join(lines)
 
 
