@@ -45,9 +45,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -229,7 +230,7 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                     probe.arm()
                 try:
                     await probe.wait(timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     results.setdefault(step, []).append(float("nan"))
                     return
                 results.setdefault(step, []).append(probe.painted - t0)
@@ -273,7 +274,8 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                 await probe.wait(timeout)
                 results.setdefault("open a school", []).append(probe.painted - t0)
                 school = app.screen
-                await _until(pilot, lambda: getattr(school, "charts_ready", False), timeout)
+                await _until(pilot, lambda school=school: getattr(school, "charts_ready", False),
+                             timeout)
                 probe.reset()
                 probe.arm()
                 await probe.wait(timeout)
@@ -316,7 +318,7 @@ async def _until(pilot, condition: Callable[[], bool], timeout: float) -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
-            raise asyncio.TimeoutError
+            raise TimeoutError
         await asyncio.sleep(0.001)
 
 
@@ -363,9 +365,8 @@ def comparison_frame(home: Path) -> Path:
 
 
 def other_tables(path: Path, plan: list[tuple[str, int]], timeout: float) -> dict[str, dict]:
-    import pandas as pd
-
     import bench_table
+    import pandas as pd
 
     bench_table.SEARCH = SEARCH
     frame = pd.read_parquet(path)

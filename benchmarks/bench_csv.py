@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import shutil
 import statistics
 import subprocess
@@ -153,10 +152,10 @@ def main() -> int:
     print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {big.name}, {wbk.name}", file=sys.stderr)
 
     def pandas_csv(path: Path) -> list[str]:
-        return [sys.executable, "-c", "import pandas; pandas.read_csv(%r, sep=';', skiprows=2, dtype=str)" % str(path)]
+        return [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r}, sep=';', skiprows=2, dtype=str)"]
 
     def pandas_xlsx(path: Path) -> list[str]:
-        return [sys.executable, "-c", "import pandas; pandas.read_excel(%r, header=None, engine='calamine')" % str(path)]
+        return [sys.executable, "-c", f"import pandas; pandas.read_excel({str(path)!r}, header=None, engine='calamine')"]
 
     rows = []  # (step, seconds, peak MiB, MB of file, pandas seconds, pandas peak, target, cpu, pandas cpu)
     # interleave ours and pandas' runs so both see the same machine load

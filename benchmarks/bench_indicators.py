@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -113,7 +113,7 @@ def build_store(home: Path, n_orgs: int, n_weeks: int, seed: int = 7) -> dict:
     con.execute("COMMIT")
     muni_id = np.array([munis[m] for m in pop.municipality.tolist()], dtype=np.int64)
     region_id = np.array([regions[r] for r in pop.region.tolist()], dtype=np.int64)
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
 
     def nullable(arr):

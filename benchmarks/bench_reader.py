@@ -107,9 +107,10 @@ def main() -> int:
                         f"{len(res.rows)} rows"))
 
     for fmt, path in files.items():
-        t, m = median_of(lambda: run_child(cli("inspect", str(path)))[:2], opts.runs)
+        t, m = median_of(lambda path=path: run_child(cli("inspect", str(path)))[:2], opts.runs)
         results.append((f"inspect {fmt} (process)", t, m, ""))
-        t, m = median_of(lambda: run_child(cli("inspect", "--json", str(path)))[:2], opts.runs)
+        t, m = median_of(lambda path=path: run_child(cli("inspect", "--json", str(path)))[:2],
+                         opts.runs)
         results.append((f"inspect --json {fmt} (process)", t, m, ""))
 
     # baseline: pandas default engine, same file, same run
@@ -163,7 +164,12 @@ def main() -> int:
 def full_history(weeks: int, rows: int) -> list[tuple[str, float, float, str]]:
     """Import ``weeks`` national weeks of ONE population (figures drift week to week, as in
     reality: the same ≈40k organisations every week) into one store, as CSV files."""
-    from sferum_tui.core.demo import COUNTRY_LAYOUTS, build_population, simulate_weeks, write_week_file
+    from sferum_tui.core.demo import (
+        COUNTRY_LAYOUTS,
+        build_population,
+        simulate_weeks,
+        write_week_file,
+    )
 
     folder = WORK / f"history_{weeks}x{rows}"
     folder.mkdir(parents=True, exist_ok=True)

@@ -60,8 +60,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -445,7 +446,7 @@ async def steps(adapter_cls: type[Adapter], frame, runs: int, timeout: float) ->
             probe.arm(str(expected))
             try:
                 await probe.wait(timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 results.setdefault(step, []).append(float("nan"))
                 return
             results.setdefault(step, []).append(probe.painted_perf - t_start)

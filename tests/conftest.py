@@ -9,7 +9,7 @@ from sferum_tui.i18n import set_language
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch, tmp_path_factory):
-    for name in ("SFERUM_TUI_HOME", "SFERUM_TUI_LANG", "SFERUM_TUI_CLOUD_BASE"):
+    for name in ("SFERUM_TUI_HOME", "SFERUM_TUI_CONFIG", "SFERUM_TUI_LANG", "SFERUM_TUI_CLOUD_BASE"):
         monkeypatch.delenv(name, raising=False)
     # never touch the real user folders: platformdirs resolves under this fake home
     fake_home = tmp_path_factory.mktemp("userhome")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filemaker import write_csv
 from sferum_tui.cli import main
+
+from filemaker import write_csv
 
 S, L = "Сергокалинский район", "Левашинский район"
 ORGS = {  # key: (municipality, ИНН, name)

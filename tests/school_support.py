@@ -4,14 +4,16 @@ Support code, not a test module."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
 
-from filemaker import write_csv
 from sferum_tui.cli import main
+
+from filemaker import write_csv
 
 WEEKS = [("15.04.2023", "21.04.2023"), ("22.04.2023", "28.04.2023"), ("29.04.2023", "05.05.2023")]
 LABELS = ["15.04–21.04.2023", "22.04–28.04.2023", "29.04–05.05.2023"]

@@ -14,7 +14,13 @@ import pytest
 
 from sferum_tui.core import config as C
 from sferum_tui.core.config import (
-    Config, Indicator, RuleError, default_config_text, load_config, loads_config, parse_rule,
+    Config,
+    Indicator,
+    RuleError,
+    default_config_text,
+    load_config,
+    loads_config,
+    parse_rule,
 )
 from sferum_tui.core.errors import ConfigError
 from sferum_tui.i18n import get_language, set_language
@@ -169,7 +175,7 @@ def test_to_dict_is_json_ready():
     json.dumps(data)
     assert data["indicators"][0]["deadline"] == "2023-04-27"
     assert set(data) == {"ui", "scope", "thresholds", "activity_rule", "indicators", "aliases",
-                         "sources", "fetch", "keys"}
+                         "sources", "fetch", "keys", "limits"}
 
 
 def test_bom_and_utf8(tmp_path):
@@ -585,3 +591,19 @@ def test_a_deep_rule_is_refused_in_russian_too():
     finally:
         set_language("en")
     assert "правило слишком длинное" in message
+
+
+def test_limits_table_is_validated_and_round_trips():
+    from sferum_tui.core.errors import ConfigError
+
+    cfg = loads_config("[limits]\nmax_file_mb = 50\nmax_zip_ratio = 75.5\nmax_csv_line_kb = 256\n", "c.toml")
+    assert cfg.limits.max_file_bytes == 50 * 1024 * 1024
+    assert cfg.limits.max_zip_ratio == 75.5 and cfg.limits.max_csv_line == 256 * 1024
+    assert cfg.limits.max_sheet_cells == Config.default().limits.max_sheet_cells
+    assert loads_config(cfg.to_toml()) == cfg
+    for text, fragment in (("max_file_mb = 0", "limits.max_file_mb"), ("max_file_mb = 2.5", "4096"),
+                           ("max_zip_ratio = nan", "limits.max_zip_ratio"), ("max_sheet_cells = true", "limits.max_sheet_cells"),
+                           ("max_csv_field = 1e400", "limits.max_csv_field"), ("max_file = 3", "max_file_mb?")):
+        with pytest.raises(ConfigError) as err:
+            loads_config(f"[limits]\n{text}\n", "c.toml")
+        assert fragment in str(err.value) and "\n" not in str(err.value), str(err.value)

@@ -53,7 +53,7 @@ def test_demo_opens_the_console_unless_told_not_to(tmp_path, capsys, monkeypatch
     import sferum_tui.cli as cli
 
     opened = []
-    monkeypatch.setattr(cli, "_open_console", lambda ctx: opened.append(ctx) or 0)
+    monkeypatch.setattr(cli, "_open_console", lambda ctx, **kw: opened.append(ctx) or 0)
     assert main(["--home", str(tmp_path), "demo", "--scale", "district", "--weeks", "1"]) == 0
     assert len(opened) == 1
     assert opened[0].demo and opened[0].paths.home == (tmp_path / "demo").resolve()

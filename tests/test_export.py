@@ -12,18 +12,19 @@ import io
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
 
-from sferum_tui.core.outputs import export as ex
 from sferum_tui.core.errors import UserError
+from sferum_tui.core.outputs import export as ex
 from sferum_tui.core.store import Store
 from sferum_tui.i18n import set_language
+
 from export_support import EVIL_NAME, make_store, week_table_by_hand
 
-MOMENT = datetime(2023, 4, 28, 15, 30, tzinfo=timezone.utc)
+MOMENT = datetime(2023, 4, 28, 15, 30, tzinfo=UTC)
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ import io
 import json
 
 import openpyxl
+
 from export_support import EVIL_NAME, home, run  # noqa: F401 (home: a fixture)
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from filemaker import write_csv
 
 from sferum_tui.cli import main
 from sferum_tui.core.outputs import csvout
+
+from filemaker import write_csv
 
 REGION = "Республика Дагестан"
 MUNI = "Левашинский район"

@@ -14,12 +14,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
-from fetch_support import (FOLDER, cache_files, csv_week, fetch, home, snapshots,  # noqa: E402,F401
-                           state_bytes, week, xlsx_week)
-
 from sferum_tui.core.store import Store  # noqa: E402
 
+from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
+from fetch_support import (  # noqa: E402,F401
+    FOLDER,
+    cache_files,
+    csv_week,
+    fetch,
+    home,
+    snapshots,
+    state_bytes,
+    week,
+    xlsx_week,
+)
 
 # ------------------------------------------------------------------------------ fixtures
 

@@ -16,15 +16,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cloud_server import cloud  # noqa: E402,F401 (a fixture)
-from fetch_support import FOLDER, csv_week, week, xlsx_week  # noqa: E402
-
 from sferum_tui.core.acquire import cloud as cloudmail  # noqa: E402
 from sferum_tui.core.acquire import fetch as F  # noqa: E402
 from sferum_tui.core.errors import UserError  # noqa: E402
 from sferum_tui.core.paths import resolve_paths  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
 from sferum_tui.i18n import set_language  # noqa: E402
+
+from cloud_server import cloud  # noqa: E402,F401 (a fixture)
+from fetch_support import FOLDER, csv_week, week, xlsx_week  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

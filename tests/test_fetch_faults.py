@@ -22,14 +22,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
-from fetch_support import (FOLDER, cache_files, csv_week, far_cell_xlsx, fetch,  # noqa: E402,F401
-                           home, refused_csv, snapshots, week)
-
 from sferum_tui.core.acquire import fetch as F  # noqa: E402
 from sferum_tui.core.ingest.limits import Limits  # noqa: E402
 from sferum_tui.core.paths import resolve_paths  # noqa: E402
 from sferum_tui.i18n import set_language  # noqa: E402
+
+from cloud_server import CloudServer, cloud  # noqa: E402,F401 (cloud: a fixture)
+from fetch_support import (  # noqa: E402,F401
+    FOLDER,
+    cache_files,
+    csv_week,
+    far_cell_xlsx,
+    fetch,
+    home,
+    refused_csv,
+    snapshots,
+    week,
+)
 
 BAD, GOOD = "Мониторинг 15.04-21.04.csv", "Мониторинг 22.04-28.04.csv"
 
@@ -160,10 +169,10 @@ def test_retry_after_is_honoured_with_a_little_jitter(cloud, fetch, home):
 
 
 def test_retry_after_as_a_date_and_its_cap():
+    from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime
-    from datetime import datetime, timedelta, timezone
 
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 28 <= F.retry_after({"retry-after": soon}) <= 30
     assert F.retry_after({"retry-after": "Sun, 06 Nov 1994 08:49:37 GMT"}) == 0
     assert F.retry_after({"retry-after": "soon"}) == 0 and F.retry_after({}) == 0

@@ -25,7 +25,20 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from filemaker import write_csv  # noqa: E402
+from indicators_support import (  # noqa: E402,F401 - shared with the report tests
+    HEADER,
+    OFF,
+    ON,
+    ORGS,
+    REGISTRY_STAFF,
+    WEEKS,
+    L,
+    S,
+    _week_rows,
+    _write_xlsx,
+    build_home,
+    make_files,
+)
 
 from sferum_tui.cli import main  # noqa: E402
 from sferum_tui.core import indicators as ind  # noqa: E402
@@ -33,20 +46,7 @@ from sferum_tui.core.config import Config, loads_config  # noqa: E402
 from sferum_tui.core.errors import UserError  # noqa: E402
 from sferum_tui.core.store import Store  # noqa: E402
 
-from indicators_support import (  # noqa: E402,F401 - shared with the report tests
-    S,
-    L,
-    ORGS,
-    REGISTRY_STAFF,
-    ON,
-    OFF,
-    WEEKS,
-    HEADER,
-    _week_rows,
-    _write_xlsx,
-    make_files,
-    build_home,
-)
+from filemaker import write_csv  # noqa: E402
 
 
 @pytest.fixture(scope="module")

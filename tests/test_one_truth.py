@@ -111,7 +111,7 @@ def test_summary_json_equals_the_schools_counts(env, capsys, back):
 
 
 def test_the_demo_printout_uses_the_same_numbers(env, capsys):
-    printout = env["printout"]
+    printout = " ".join(env["printout"].split())   # the printout wraps at the terminal's width
     latest = summary_json(capsys, "latest")
     m = re.search(r"Неактивных профилей:\s+([\d,]+)% в первую неделю → ([\d\s\u00a0]+) из "
                   r"([\d\s\u00a0]+) \(([\d,]+)%\) в последнюю", printout)
@@ -130,11 +130,12 @@ async def _console_numbers(home: Path, back: int) -> dict:
     from sferum_tui.core.paths import resolve_paths
     from sferum_tui.service.headline import activity_kpi
     from sferum_tui.tui.app import make_app
+
     from tui_support import press_and_reload, screen_text, wait_ready
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60)
+    app = make_app(ctx, poll_seconds=60, ui_state=False)  # runs share one store
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         for _ in range(back):
@@ -210,11 +211,12 @@ async def test_the_same_threshold_selects_the_same_schools_everywhere(env, capsy
     from sferum_tui.cli import Context
     from sferum_tui.core.paths import resolve_paths
     from sferum_tui.tui.app import make_app
+
     from tui_support import wait_for, wait_ready
 
     ctx = Context(paths=resolve_paths(None, demo=True), lang="ru", demo=True, config_path=None,
                   theme=None, home_arg=None)
-    app = make_app(ctx, poll_seconds=60)
+    app = make_app(ctx, poll_seconds=60, ui_state=False)  # runs share one store
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_ready(pilot)
         await pilot.press("t")

@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from filemaker import ORGS, TITLE, simple_rows, write_csv, write_merged_xlsx, write_ods, write_xls
 from sferum_tui.cli import main
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.ingest.reader import read_weekly
+
+from filemaker import ORGS, TITLE, simple_rows, write_csv, write_merged_xlsx, write_ods, write_xls
 
 EXPECTED = [
     {"municipality": m, "org_id": inn, "org_name": name,
@@ -227,3 +228,34 @@ def test_same_school_name_in_same_named_districts_of_two_regions_is_no_duplicate
     rows.append(["Кировская область", "Кировский район", "МБОУ  СОШ №1", 3, 1])
     with pytest.raises(InputFileError, match="строки 3 и 5"):
         read_weekly(write_csv(tmp_path / "w2.csv", rows))
+
+
+def test_canonical_field_names_are_their_own_aliases(tmp_path):
+    # a national file written by another script: the ИНН column headed «org_id»; two schools of
+    # the same name in one district are told apart by it (they were refused as one without ИНН)
+    head = ["org_id", "org_name", "municipality", "status", "users_total", "classes", "teachers_active_share"]
+    rows = [[TITLE], head,
+            ["0527001234", "МКОУ «СОШ №1»", "Сергокалинский район", "Активна", 120, 11, "35%"],
+            ["0527001299", "МКОУ «СОШ №1»", "Сергокалинский район", "Не активна", 2, 0, "0%"]]
+    res = read_weekly(write_csv(tmp_path / "national.csv", rows))
+    assert [r["org_id"] for r in res.rows] == ["0527001234", "0527001299"]
+    assert res.columns["teachers_active_share"] == "teachers_active_share"
+    assert [r["teachers_active_share"] for r in res.rows] == [0.35, 0.0]
+
+
+def test_duplicate_across_sheets_names_each_sheet_and_row(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "two_sheets.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name, orgs in (("Район А", ORGS[:2]), ("Район Б", ORGS[:1])):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, [TITLE])
+        ws.write_row(1, 0, ["ИНН", "Наименование ОО", "Муниципалитет", "Статус", "Пользователи", "Классы"])
+        for r, (m, inn, org, st, users, *_rest) in enumerate(orgs, 2):
+            ws.write_row(r, 0, [inn, org, m, st, users, 3])
+    wb.close()
+    with pytest.raises(InputFileError) as err:
+        read_weekly(path)
+    assert "лист «Район А», строка 3 и лист «Район Б», строка 3" in err.value.message
+    assert "0527001234" in err.value.message

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from filemaker import write_csv, write_ods, write_xls
 from sferum_tui.cli import main
-from sferum_tui.core.ingest.reader import read_weekly
+
+from filemaker import write_csv, write_ods, write_xls
 
 P = {"start": "2023-04-15", "end": "2023-04-21"}
 W16 = {"start": "2023-04-17", "end": "2023-04-23"}

@@ -13,8 +13,9 @@ import textwrap
 import pytest
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.store.shortlists import Shortlists, join_members
 from sferum_tui.core.store import Store
+from sferum_tui.core.store.shortlists import Shortlists, join_members
+
 from export_support import EVIL_NAME, home, make_store, run, week_table_by_hand  # noqa: F401
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from sferum_tui.core.store.shortlists import Shortlists
 from sferum_tui.core.store import Store
+from sferum_tui.core.store.shortlists import Shortlists
+
 from export_support import home, run  # noqa: F401 (home: a fixture)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from filemaker import write_csv, write_merged_xlsx
-from sferum_tui.core.store import db as store_mod
-from sferum_tui.core.store import schema as store_schema
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import ROW_FIELDS
 from sferum_tui.core.ingest.reader import read_weekly
 from sferum_tui.core.store import Store
+from sferum_tui.core.store import db as store_mod
+from sferum_tui.core.store import schema as store_schema
 
+from filemaker import write_merged_xlsx
 from store_support import HEAD, REG_HEAD, W1, W2, WEEK, registry_file, week_file  # noqa: F401
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import gzip
-
 import json
 from pathlib import Path
 
 import pytest
 
-from filemaker import write_csv
 from sferum_tui.cli import main
+
+from filemaker import write_csv
 from store_support import W1, W2, WEEK, registry_file, week_file
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from store_support import W1, registry_file, week_file
 
 from sferum_tui.cli import main
 from sferum_tui.core.store import SCHEMA_VERSION, Store
 from sferum_tui.core.store import schema as store_schema
+
+from store_support import W1, registry_file, week_file
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from sferum_tui.core.store.identity import (
-    display_name_key, name_keys, normalize_inn, normalize_municipality, normalize_name, normalize_region,
+    display_name_key,
+    name_keys,
+    normalize_inn,
+    normalize_municipality,
+    normalize_name,
+    normalize_region,
 )
 
 

@@ -19,16 +19,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from filemaker import write_csv
 
 from sferum_tui.core.store import Store
 from sferum_tui.core.store import db as store_mod
 
+from filemaker import write_csv
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 and fork semantics")
 
 CHILD = r"""
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
+# Ctrl-C raises KeyboardInterrupt in the child even when the suite runs as a background job
+# (a shell starts those with SIGINT ignored, and the child would inherit that)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from sferum_tui.core.store import db as m
 
 marker = Path(os.environ["STORE_TEST_MARKER"]) if os.environ.get("STORE_TEST_MARKER") else None
@@ -61,11 +65,12 @@ HEAD = ["Субъект РФ", "Муниципалитет", "ИНН", "Наим
         "Учителя", "Учителя, написавшие более 3 сообщений"]
 
 
-def big_week(path: Path, start: date, n: int, seed: int = 0) -> Path:
-    """A generated weekly file of ``n`` organisations (more than one chunk of rows)."""
+def big_week(path: Path, start: date, n: int, seed: int = 0, first: int = 0) -> Path:
+    """A generated weekly file of ``n`` organisations (more than one chunk of rows); ``first``:
+    the number of the first organisation (files of other municipalities do not overlap)."""
     end = start + timedelta(days=6)
     rows: list[list] = [[f"Мониторинг за период с {start:%d.%m.%Y} по {end:%d.%m.%Y}"], HEAD]
-    for i in range(n):
+    for i in range(first, first + n):
         users = (i * 37 + seed) % 900
         rows.append([f"Регион {i % 7}", f"Район {i % 40}", f"{1_000_000_000 + i * 7:010d}",
                      f"МБОУ «СОШ №{i}»", "Активна" if users > 2 else "Не активна", users,
@@ -100,7 +105,8 @@ def tables(dump: dict) -> dict:
 def unnamed_files(home: Path) -> list[str]:
     """Files under blobs/ that no snapshot or registry names (orphans, temp parts)."""
     con = sqlite3.connect(home / "store.sqlite")
-    named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM registries")}
+    named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM registries "
+                                       "UNION SELECT blob FROM snapshot_files")}
     con.close()
     return sorted(str(p.relative_to(home)) for p in (home / "blobs").rglob("*")
                   if p.is_file() and str(p.relative_to(home)) not in named)
@@ -138,6 +144,33 @@ def test_kill_9_inside_the_transaction_leaves_the_store_as_it_was(tmp_path, stor
         out = s.import_file(f2)                              # the same file imports cleanly later
         assert out.status == "imported" and out.snapshot.rows == N
         assert len(s.week_frame(out.snapshot.id)) == N
+
+
+def test_kill_9_inside_a_merge_leaves_the_week_as_it_was(tmp_path, store_dump):
+    """``import --add``: another municipality's file joins a week held; killed after the first
+    chunk of the merged week's rows, the store still holds the week as it was."""
+    home = tmp_path / "home"
+    with Store(home) as s:
+        s.import_file(big_week(tmp_path / "w1.csv", W1, 300))
+    before = store_dump(home)
+    other = big_week(tmp_path / "w1-other.csv", W1, N, first=10_000)
+    marker = tmp_path / "marker"
+    proc = child(home, "import", "--add", other, marker=marker, pause="facts")
+    wait_for(marker, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    after = store_dump(home)
+    assert tables(after) == tables(before)
+    with Store(home) as s:
+        assert s.integrity_check() == "ok"
+        (week,) = s.snapshots(include_superseded=True)
+        assert week.rows == 300 and [f.source_name for f in week.files] == ["w1.csv"]
+        out = s.add_files([other])                          # the same merge succeeds later
+        assert out.status == "merged" and out.snapshot.rows == 300 + N
+        assert [f.source_name for f in out.snapshot.files] == ["w1.csv", "w1-other.csv"]
+        assert len(s.week_frame(out.snapshot.id)) == 300 + N
+    assert unnamed_files(home) == []
 
 
 def test_the_copy_left_by_a_kill_9_mid_import_is_swept_by_the_next_import(tmp_path):

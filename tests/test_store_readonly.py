@@ -24,10 +24,11 @@ import traceback
 from pathlib import Path
 
 import pytest
-from store_support import W1, W2, WEEK, registry_file, week_file
 
 from sferum_tui.cli import main
 from sferum_tui.core.store import Store
+
+from store_support import W1, W2, WEEK, registry_file, week_file
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and fork")
 
@@ -282,3 +283,38 @@ def test_the_console_opens_with_a_read_only_notice(ro_store, world):
     assert any("Хранилище только для чтения" in n for n in notices), notices
     assert ro_rows == rows > 0
     assert Store(home.parent / "no-such-home").read_only is False
+
+
+def _console_import_attempt(home: Path) -> list:
+    """Open the console on ``home`` headless and press ctrl+o (open and import a file): the
+    notices, and the screen on top afterwards."""
+    import asyncio
+
+    from sferum_tui.cli import Context
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.tui.app import make_app
+    from sferum_tui.tui.main_screen import MainScreen
+
+    async def session():
+        ctx = Context(paths=resolve_paths(str(home)), lang="ru", demo=False, config_path=None,
+                      theme=None, home_arg=str(home))
+        app = make_app(ctx, ui_state=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(500):
+                if isinstance(app.screen, MainScreen) and app.screen.ready:
+                    break
+                await pilot.pause(0.02)
+            await pilot.press("ctrl+o")
+            await pilot.pause(0.1)
+            return [[n.message for n in app._notifications], type(app.screen).__name__]
+
+    return asyncio.run(session())
+
+
+def test_the_console_import_says_the_store_is_read_only(ro_store, world, store_dump):
+    home, _ = ro_store
+    before = store_dump(home)
+    notices, screen = as_reader(_console_import_attempt, home)
+    assert screen == "MainScreen"                   # no file picker for a store it cannot write
+    assert any("только для чтения: импорт невозможен" in n for n in notices), notices
+    assert store_dump(home) == before

@@ -23,6 +23,8 @@ from sferum_tui.tui.themes import (
     theme_dirs,
 )
 
+from tui_support import make_context
+
 REPO_THEMES = Path(__file__).resolve().parents[1] / "themes"
 
 
@@ -182,3 +184,95 @@ def test_package_fallback_folder(tmp_path, monkeypatch):
     (packaged / "mine.toml").unlink()
     assert theme_dirs() == []
     assert resolve_theme("sferum-dark")[0] == "textual-dark"  # nothing bundled: Textual's default
+
+
+# ------------------------------------------------------------- the user's own themes, for real
+
+USER_THEME = """\
+# a region's own colours
+name = "my-region"
+dark = false
+
+[colors]
+primary = "#8A2BE2"
+background = "#FAFAF5"
+"""
+
+
+def user_console(home: Path, theme: str | None, lang: str = "en"):
+    """The console as ``sferum-tui --home HOME --theme THEME`` builds it (user themes in
+    HOME/themes, the config folder of that home)."""
+    from sferum_tui.tui.app import make_app
+
+    from tui_support import record_notices
+
+    app = make_app(make_context(home, lang, theme), poll_seconds=60)
+    record_notices(app)
+    return app
+
+
+def theme_notices(app) -> list[str]:
+    return [n for n in app.notices if "heme" in n or "Тема" in n]
+
+
+async def test_a_user_theme_is_listed_after_ours_and_applies(tmp_path):
+    home = tmp_path / "home"
+    (home / "themes").mkdir(parents=True)
+    (home / "themes" / "my-region.toml").write_text(USER_THEME, encoding="utf-8")
+    app = user_console(home, "my-region")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "my-region"
+        assert app.current_theme.primary == "#8A2BE2" and app.current_theme.dark is False
+        assert theme_notices(app) == []
+        from sferum_tui.tui.app import SferumCommands
+
+        titles = [t for t, _, _ in SferumCommands(app.screen)._commands()
+                  if t.startswith("Theme: ")]
+        names = [t.removeprefix("Theme: ") for t in titles]
+        assert names[:5] == ["sferum-dark", "sferum-light", "sferum-contrast", "ansi-dark",
+                             "my-region"]
+        assert "textual-dark" not in names   # Textual's stock themes: [ui] stock_themes = true
+        app.set_theme_by_name("sferum-light")  # what the palette entry does
+        await pilot.pause()
+        assert app.theme == "sferum-light"
+        app.set_theme_by_name("my-region")
+        await pilot.pause()
+        assert app.theme == "my-region" and theme_notices(app) == []
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('name = "my-region"\n[colors\nprimary = "#8A2BE2"\n', "not valid TOML"),
+    ('name = "my-region"\n[colors]\nprimary = "ultraviolet"\n', "colors.primary"),
+    ('name = "my-region"\n[colors]\nprimary = "#8A2BE2"\nglow = "#FFFFFF"\n', "colors.glow"),
+])
+async def test_a_broken_user_theme_falls_back_with_one_notification(tmp_path, text, problem):
+    home = tmp_path / "home"
+    (home / "themes").mkdir(parents=True)
+    path = home / "themes" / "my-region.toml"
+    path.write_text(text, encoding="utf-8")
+    app = user_console(home, "my-region")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == DEFAULT_THEME
+        notices = theme_notices(app)
+        assert len(notices) == 1, notices
+        (notice,) = notices
+        assert "\n" not in notice
+        assert str(path) in notice and problem in notice
+        assert "my-region" in notice and DEFAULT_THEME in notice
+
+
+async def test_a_broken_user_theme_not_asked_for_is_skipped_with_one_notification(tmp_path):
+    home = tmp_path / "home"
+    (home / "themes").mkdir(parents=True)
+    (home / "themes" / "my-region.toml").write_text(USER_THEME, encoding="utf-8")
+    broken = home / "themes" / "other.toml"
+    broken.write_text("[colors]\nprimary = 5\n", encoding="utf-8")
+    app = user_console(home, "my-region", lang="ru")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "my-region"
+        notices = theme_notices(app)
+        assert len(notices) == 1 and notices[0].startswith("Тема пропущена: ")
+        assert f"{broken}: colors.primary:" in notices[0]

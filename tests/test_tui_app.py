@@ -13,49 +13,47 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from filemaker import write_csv
-from sferum_tui.cli import Context, main
+from sferum_tui.cli import main
 from sferum_tui.core.paths import resolve_paths
 from sferum_tui.i18n import set_language
-from sferum_tui.service.console import MOSCOW
 
+from filemaker import write_csv
 from tui_support import (  # noqa: F401 - shared with the other console tests
-    WEEKS,
-    LABELS,
-    WEEK4,
-    LABEL4,
-    NOW,
+    FALLS,
+    GOOD,
     HEAD,
+    HIGH,
+    INACTIVE,
+    KIZ1,
+    KIZLYAR,
+    LABEL4,
+    LABELS,
+    LEVASHI,
+    LOW,
+    NEVER,
+    NOW,
+    ORGS,
+    RECOVERS,
     REG_HEAD,
     SERGO,
-    LEVASHI,
-    KIZLYAR,
-    ORGS,
-    NEVER,
-    GOOD,
-    INACTIVE,
-    HIGH,
-    RECOVERS,
-    FALLS,
-    LOW,
-    KIZ1,
     UNREG,
-    figures,
-    week_file,
+    WEEK4,
+    WEEKS,
     build_console_home,
-    make_context,
     console,
-    wait_for,
-    wait_ready,
+    figures,
+    make_context,
+    names_shown,
     press_and_reload,
     screen_text,
-    names_shown,
+    wait_for,
+    wait_ready,
+    week_file,
 )
 
 
@@ -367,8 +365,8 @@ async def test_help_lists_every_key(home):
 
 
 async def test_marks_are_kept_in_the_store_across_restarts(home):
-    from sferum_tui.core.store.shortlists import Shortlists
     from sferum_tui.core.store import Store
+    from sferum_tui.core.store.shortlists import Shortlists
 
     app = console(home)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,21 +11,20 @@ import pytest
 
 from sferum_tui.cli import main
 from sferum_tui.i18n import set_language
+
+from filemaker import write_csv
 from tui_support import (
-    LEVASHI,
     ORGS,
     REG_HEAD,
     WEEKS,
     build_console_home,
     console,
-    names_shown,
     press_and_reload,
     screen_text,
     wait_for,
     wait_ready,
     week_file,
 )
-from filemaker import write_csv
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +246,7 @@ async def test_a_missing_week_warning_and_the_week_show_whole_at_80_columns(home
 
     from sferum_tui.service.console import MOSCOW
     from sferum_tui.tui.app import make_app
+
     from tui_support import LABELS, make_context, record_notices
 
     later = datetime(2023, 6, 19, 10, 0, tzinfo=MOSCOW)   # weeks after the last file
@@ -292,7 +292,7 @@ async def test_help_explains_each_column_and_keeps_the_ids_to_a_section_at_the_e
 
     app = console(home, lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await wait_ready(pilot)
+        await wait_ready(pilot)
         text = screen_text(app)
         assert "Нед↓" not in text and "Wk↓" not in text
         assert ("Нед. ниже" in text and "Δ пишут" in text) if lang == "ru" else (

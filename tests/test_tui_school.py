@@ -7,34 +7,29 @@ The helpers here (``build_home``, ``open_api``, ``Host``) are shared with the sh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
-from textual.app import App
-from textual.screen import Screen
 
-from filemaker import write_csv
-from sferum_tui.cli import main
 from sferum_tui.i18n import set_language
 
 from school_support import (  # noqa: F401 - shared with the shortlist tests
-    WEEKS,
-    LABELS,
-    HEAD,
-    GOOD,
-    INACTIVE,
-    STEADY,
     GAPPY,
-    week_rows,
+    GOOD,
+    HEAD,
+    INACTIVE,
+    LABELS,
+    STEADY,
+    WEEKS,
+    Host,
     build_home,
     open_api,
-    uid_of,
-    Host,
-    wait_for,
-    week_text,
-    screen_text,
-    school_app,
     open_school,
+    school_app,
+    screen_text,
+    uid_of,
+    wait_for,
+    week_rows,
+    week_text,
 )
 
 
@@ -112,9 +107,8 @@ async def test_history_cursor_shows_that_weeks_targets(api):
 
 
 async def test_absent_week_is_said(api):
-    from sferum_tui.tui.table import FrameTable
-
     from sferum_tui.tui.charts import HistoryChart
+    from sferum_tui.tui.table import FrameTable
 
     app, _ = school_app(api, GAPPY)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -339,3 +333,34 @@ async def test_the_next_school_opens_as_fresh_on_the_kept_screen(home):
             assert "History" in screen_text(app)
     finally:
         set_language("ru")
+
+
+async def test_a_name_holding_terminal_escapes_never_reaches_the_terminal(home, tmp_path):
+    """A store written before names were cleaned at import (simulated by writing the escape
+    into the stored name with SQLite): the school screen shows the name without it, and nothing
+    the app renders carries an ESC from the data — the terminal is not retitled."""
+    import shutil
+    import sqlite3
+
+    private = tmp_path / "home"
+    shutil.copytree(home, private)
+    con = sqlite3.connect(private / "store.sqlite")
+    with con:
+        con.execute("UPDATE org_names SET name = name || ? WHERE name LIKE ?",
+                    ("\x1b]0;pwned\x07\u202e", "%Аймаумахинская%"))
+    con.close()
+    api = open_api(private)
+    try:
+        app, _ = school_app(api, INACTIVE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_school(pilot)
+            name = str(screen.query_one("#school-name").render())
+            assert "Аймаумахинская" in name and "pwned" in name
+            assert "\x1b" not in name and "\x07" not in name and "\u202e" not in name
+            strips = app.screen._compositor.render_strips()
+            for strip in strips:
+                for segment in strip:
+                    assert "\x1b" not in segment.text and "\x07" not in segment.text
+            assert "pwned" not in str(app.title)
+    finally:
+        api.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sferum_tui.i18n import set_language
+
 from school_support import GOOD, INACTIVE, Host, build_home, open_api, uid_of, wait_for
 
 

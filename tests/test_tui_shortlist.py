@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sferum_tui.i18n import set_language
+
 from school_support import (
     GAPPY,
     GOOD,

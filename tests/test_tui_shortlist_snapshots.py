@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sferum_tui.i18n import set_language
+
 from school_support import GAPPY, GOOD, INACTIVE, Host, build_home, open_api, uid_of, wait_for
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sferum_tui.i18n import set_language
+
 from tui_support import build_console_home, console, wait_for, wait_ready
 
 SIZES = [(80, 24), (120, 40)]

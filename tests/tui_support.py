@@ -5,14 +5,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from filemaker import write_csv
 from sferum_tui.cli import Context, main
 from sferum_tui.core.paths import resolve_paths
 from sferum_tui.service.console import MOSCOW
+
+from filemaker import write_csv
 
 # --------------------------------------------------------------------------- the data
 
@@ -98,11 +100,15 @@ def make_context(home: Path, lang: str = "ru", theme: str | None = None) -> Cont
                    theme=theme, home_arg=str(home))
 
 
-def console(home: Path, lang: str = "ru", theme: str | None = None, poll: float = 0.2):
-    """The app exactly as ``sferum-tui`` builds it, with the clock pinned."""
+def console(home: Path, lang: str = "ru", theme: str | None = None, poll: float = 0.2,
+            ui_state: bool = False):
+    """The app exactly as ``sferum-tui`` builds it, with the clock pinned.  The UI state file
+    (remembered columns, week, sort and filters) is left alone unless ``ui_state``: several
+    tests share one store, and one test's filters must not open the next one's console."""
     from sferum_tui.tui.app import make_app
 
-    app = make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll)
+    app = make_app(make_context(home, lang, theme), now=lambda: NOW, poll_seconds=poll,
+                   ui_state=ui_state)
     record_notices(app)
     return app
 

@@ -9,8 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = actions.add_parser("path", parents=[common],
                            help=tr("путь к используемому файлу настроек", "print the config file path in use"))
     # `path` and `init` must work even when the file is broken or not there yet
-    p.set_defaults(handler=_path, config_preload=False)
+    p.set_defaults(handler=_path)
 
     s = actions.add_parser("show", parents=[common],
                            help=tr("действующие настройки (с учётом значений по умолчанию)",
@@ -37,7 +37,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     i.add_argument("--force", action="store_true",
                    help=tr("перезаписать существующий файл (старый сохраняется как .bak)",
                            "overwrite an existing file (the old one is kept as .bak)"))
-    i.set_defaults(handler=_init, config_preload=False)
+    i.set_defaults(handler=_init)
 
 
 def config_file(ctx) -> Path:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import plural_ru, tr
+from sferum_tui.service.errors import UserError
 
 DEFAULT_SCALE = "region"
 DEFAULT_WEEKS = 8
@@ -45,8 +46,8 @@ def register(sub, common) -> None:
                    help=tr("сколько недель создать (по умолчанию 8)",
                            "how many weeks to generate (default 8)"))
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
-                   help=tr("начальное число генератора: одно и то же число даёт те же данные "
-                           "(по умолчанию 1)",
+                   help=tr("seed (случайное начальное число) генератора данных: одно и то же "
+                           "число даёт те же данные (по умолчанию 1)",
                            "random seed: the same seed gives the same data (default 1)"))
     p.add_argument("--no-open", action="store_true",
                    help=tr("только создать хранилище и напечатать сводку, консоль не открывать",
@@ -106,10 +107,31 @@ def _progress_done() -> None:
         sys.stderr.flush()
 
 
+def _aligned(pairs: list[tuple[str, str]]) -> str:
+    """``  key:  value`` lines, the values in one column and wrapped at word boundaries to the
+    terminal (continuations indented under the value; nothing wrapped when piped)."""
+    from sferum_tui.commands.reports import term_width
+
+    key_width = max(len(k) for k, _ in pairs) + 1
+    indent = " " * (2 + key_width + 1)
+    width = term_width()
+    if width - len(indent) < 24:   # too narrow for a column: the value under its key
+        indent = "    "
+    out = []
+    for key, value in pairs:
+        first = f"  {key + ':':<{key_width}} "
+        if len(first) > len(indent):
+            out.append(first.rstrip())
+            first = indent
+        out.extend(textwrap.wrap(value, width=width, initial_indent=first.ljust(len(indent)),
+                                 subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False) or [first.rstrip()])
+    return "\n".join(out)
+
+
 def cmd_demo(args: argparse.Namespace, ctx) -> int:
     from sferum_tui.service import demo
-    from sferum_tui.service.config import resolve_paths
-    from sferum_tui.service.config import Config
+    from sferum_tui.service.config import Config, resolve_paths
     from sferum_tui.service.store import Store
     from sferum_tui.service.vocab import integer, percent, weeks
 
@@ -153,10 +175,13 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
     pop = built.population
     n_munis = len(pop.municipalities)
     area = pop.area_title
-    print(tr("Демонстрационное хранилище готово. Данные синтетические: организации, ИНН и "
-             "цифры вымышлены.",
-             "The demo store is ready. The data is synthetic: organisations, ИНН and figures "
-             "are invented."))
+    from sferum_tui.commands.reports import term_width
+
+    print(textwrap.fill(tr("Демонстрационное хранилище готово. Данные синтетические: "
+                           "организации, ИНН и цифры вымышлены.",
+                           "The demo store is ready. The data is synthetic: organisations, ИНН "
+                           "and figures are invented."),
+                        width=term_width(), break_on_hyphens=False))
     lines = [
         (tr("Масштаб", "Scale"), tr("{s} — {a}", "{s} — {a}", s=_scale_name(args.scale), a=area)),
         (tr("Организаций", "Organisations"),
@@ -167,7 +192,8 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
             + "; {k} in the latest week",
             n=integer(len(pop)), m=integer(n_munis), k=integer(last.in_file))),
         (tr("Недели", "Weeks"),
-         tr("{w}, последняя {p} (начальное число {s})", "{w}, the latest {p} (seed {s})",
+         tr("{w}, последняя {p} (seed, случайное начальное число: {s})",
+            "{w}, the latest {p} (random seed {s})",
             w=weeks(len(built.weekly)), p=last_label, s=args.seed)),
         (tr("Неактивных профилей", "Inactive profiles"),
          tr("{a} в первую неделю → {b} из {n} ({c}) в последнюю",
@@ -192,9 +218,7 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
             "files {g}, import {i} ({n} in the store)",
             g=_seconds(t_gen), i=_seconds(t_imp), n=weeks(held))),
     ]
-    width = max(len(k) for k, _ in lines)
-    for key, value in lines:
-        print(f"  {key + ':':<{width + 1}} {value}")
+    print(_aligned(lines))
     print(tr("Другие команды на этих данных: sferum-tui --demo weeks",
              "Other commands on this data: sferum-tui --demo weeks"))
     sys.stdout.flush()
@@ -203,4 +227,5 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:
         return 0
     from sferum_tui.cli import _open_console
 
-    return _open_console(ctx)
+    # with no terminal the store is built all the same: a hint, and success
+    return _open_console(ctx, no_terminal_code=0)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sferum_tui.i18n import tr
 
@@ -167,8 +168,14 @@ class _Printer:
     def __enter__(self) -> "_Printer":
         if self.tty:
             from rich.console import Console
-            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                                       TimeRemainingColumn, TransferSpeedColumn)
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
 
             # markup=False: a file name such as "[/x]" is text, not rich markup (it raised)
             self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),

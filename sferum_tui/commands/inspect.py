@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from sferum_tui.service.errors import UserError
+from sferum_tui.commands.stdin import STDIN, add_stdin_name_arg, check_files, shown_text, stdin_file
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
+from sferum_tui.service.vocab import shown_path
 
 FIELD_TITLES = {
     "region": ("Регион", "Region"), "municipality": ("Муниципалитет", "Municipality"),
@@ -21,34 +23,58 @@ FIELD_TITLES = {
 def register(sub, common) -> None:
     p = sub.add_parser(
         "inspect", parents=[common],
-        help="read weekly files and show what was understood (writes nothing)",
-        description="Read weekly monitoring files and report the period, the column mapping, "
-                    "counts, skipped rows, warnings and the first rows. Nothing is written.",
+        help=tr("прочитать недельные файлы и показать, что понято (ничего не записывает)",
+                "read weekly files and show what was understood (writes nothing)"),
+        description=tr("Читает недельные файлы мониторинга и показывает период, сопоставление "
+                       "столбцов, счёт, пропущенные строки, предупреждения и первые строки. "
+                       "Ничего не записывает.",
+                       "Reads weekly monitoring files and reports the period, the column mapping, "
+                       "counts, skipped rows, warnings and the first rows. Nothing is written."),
     )
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=tr("недельный файл («-» — стандартный ввод)",
+                           "weekly file (“-”: standard input)"))
+    p.add_argument("--json", action="store_true",
+                   help=tr("по объекту JSON на файл, по одному в строке",
+                           "one JSON object per file, one per line"))
     p.add_argument("--period", metavar="YYYY-MM-DD",
-                   help="period start to use when neither the title rows nor the file name give one")
-    p.add_argument("--rows", type=int, default=10, metavar="N", help="rows to show in the text report")
+                   help=tr("начало периода, если его нет ни в заголовке, ни в имени файла",
+                           "period start to use when neither the title rows nor the file name "
+                           "give one"))
+    add_stdin_name_arg(p)
+    p.add_argument("--rows", type=int, default=10, metavar="N",
+                   help=tr("сколько строк показать в отчёте (по умолчанию 10)",
+                           "rows to show in the text report (default 10)"))
     p.set_defaults(handler=run)
 
 
-def _aliases(ctx) -> dict:
+def _config(ctx):
     try:
-        cfg = ctx.config()
+        return ctx.config()
     except ImportError:
-        return {}
-    return dict(getattr(cfg, "aliases", {}) or {})
+        return None
 
 
 def run(args, ctx) -> int:
     from sferum_tui.service.ingest import read_weekly
 
-    aliases = _aliases(ctx)
+    cfg = _config(ctx)
+    aliases = dict(getattr(cfg, "aliases", {}) or {})
+    limits = getattr(cfg, "limits", None)
+    check_files(args.files)
     status = 0
     for path in args.files:
         try:
-            result = read_weekly(path, period_hint=args.period, extra_aliases=aliases, strict=False)
+            if path == STDIN:
+                with stdin_file(ctx.paths.cache_dir, args.name) as tmp:
+                    result = read_weekly(tmp, period_hint=args.period, extra_aliases=aliases,
+                                         strict=False, limits=limits)
+                    result.source = shown_text(result.source, tmp, args.name)
+                    result.errors[:] = [shown_text(e, tmp, args.name) for e in result.errors]
+                    result.warnings[:] = [shown_text(w, tmp, args.name) for w in result.warnings]
+            else:
+                result = read_weekly(path, period_hint=args.period, extra_aliases=aliases,
+                                     strict=False, limits=limits)
         except UserError as err:
             print(f"sferum-tui: {err.message}", file=sys.stderr)
             status = 1
@@ -72,7 +98,7 @@ def _cut(text: str, width: int) -> str:
 
 def print_report(result, nrows: int = 10) -> None:
     out = []
-    out.append(f"{tr('Файл', 'File')}: {result.source}  [{result.file_format}"
+    out.append(f"{tr('Файл', 'File')}: {shown_path(result.source)}  [{result.file_format}"
                + (f", {tr('лист', 'sheet')} «{result.sheet}»" if result.sheet else "") + "]")
     if result.period:
         origin = {"title": tr("из заголовка", "from the title"), "filename": tr("из имени файла", "from the file name"),

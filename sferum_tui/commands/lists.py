@@ -11,8 +11,9 @@ import json
 import sys
 from datetime import datetime
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
+
 
 def register(sub, common) -> None:
     from sferum_tui.commands.filters import add_filter_args
@@ -27,7 +28,7 @@ def register(sub, common) -> None:
             "Именованные списки организаций, хранятся в хранилище. ORG — ИНН или часть наименования.",
             "Named lists of organisations, kept in the store. ORG is an ИНН or part of the name."))
     ssub = sl.add_subparsers(dest="shortlist_command", metavar="ACTION")
-    sl.set_defaults(handler=lambda args, ctx: _usage(sl))
+    sl.set_defaults(handler=cmd_list, json=False)   # no action: the lists, as `shortlist list`
 
     p = ssub.add_parser(
         "add", parents=[common, filters],
@@ -107,11 +108,6 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_export)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 1
-
-
 def _add_week_arg(p: argparse.ArgumentParser) -> None:
     from sferum_tui.commands.filters import add_week_arg
 
@@ -146,7 +142,9 @@ def _week(store, cfg, spec, ctx):
 
 def _filtered(store, cfg, args, ctx):
     snap, df = _week(store, cfg, args.week, ctx)
-    return snap, _spec(args).apply(df, cfg)
+    spec = _spec(args)
+    spec.check_municipalities(df, snap.period_label)
+    return snap, spec.apply(df, cfg)
 
 
 def _orgs_phrase(n: int) -> str:

@@ -1,7 +1,8 @@
 """Report commands for scripts and meetings: ``summary``, ``schools``, ``history``, ``changes``.
 
 All numbers come from :mod:`sferum_tui.service` (the console shows the same ones).
-Tables fit the terminal (80 columns when piped); ``--format csv|json`` print every indicator
+Tables fit the terminal; piped to a file (or another program) nothing is cut: full names,
+every reason, no wrapping (``COLUMNS=N`` asks for a width anyway); ``--format csv|json`` print every indicator
 column under its stable snake_case name (see docs/indicators.md).
 
 The shortlist and export commands live in ``sferum_tui/commands/lists.py`` and reuse
@@ -12,14 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import textwrap
 import unicodedata
 from datetime import date
 
-from sferum_tui.service.errors import UserError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
 
 FORMATS = ("table", "csv", "json")
 
@@ -174,7 +176,16 @@ def _cut(text: str, limit: int) -> str:
     return "".join(out) + "…"
 
 
+#: The width of output that goes to a file or a pipe: nothing is cut or shortened there, so
+#: ``grep`` finds a school by its full name and every reason is kept.
+UNBOUNDED = 1_000_000
+
+
 def term_width() -> int:
+    """The terminal's width (``COLUMNS`` if set); :data:`UNBOUNDED` when standard output is
+    not a terminal and ``COLUMNS`` does not ask for a width."""
+    if "COLUMNS" not in os.environ and not sys.stdout.isatty():
+        return UNBOUNDED
     return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
@@ -220,10 +231,14 @@ def render_table(headers: list[str], rows: list[list[str]], *, right: set[int] =
     return "\n".join(lines)
 
 
-def _name_cell(name) -> str:
+def _name_cell(name, width: int) -> str:
+    """The organisation's name: in a terminal without the legal form and quotes (to fit);
+    in full when the output is piped (``width`` :data:`UNBOUNDED`)."""
     from sferum_tui.service.indicators import short_name
 
-    return short_name(name) if isinstance(name, str) else "—"
+    if not isinstance(name, str):
+        return "—"
+    return name if width >= UNBOUNDED else short_name(name)
 
 
 def _status_cell(row) -> str:
@@ -300,6 +315,7 @@ def cmd_schools(args, ctx) -> int:
 
     spec = FilterSpec.from_args(args)
     store, cfg, snap, df = _load_week(args, ctx)
+    spec.check_municipalities(df, snap.period_label)
     total = len(df)
     out = spec.apply(df, cfg)
     matched = len(out)
@@ -346,7 +362,8 @@ def _schools_table(df, snap, total: int, filters: str, with_reasons: bool,
             current = muni
         else:
             before.append(None)
-        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—", _name_cell(r["org_name"])]
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
+                 _name_cell(r["org_name"], width)]
         if munis_column:
             cells.append(muni)
         cells += [_status_cell(r), _num(r["users_total"]), _num(r["classes"]),
@@ -659,11 +676,14 @@ def _changes_table(part, kind: str, width: int) -> str:
         headers += [tr("Пишут", "Write"), tr("Δ", "Δ"), tr("Польз.", "Users"), tr("Δ", "Δ")]
     rows = []
     for r in part.to_dict("records"):
-        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—", _name_cell(r["org_name"])]
+        cells = [r["org_id"] if isinstance(r["org_id"], str) else "—",
+                 _name_cell(r["org_name"], width)]
         if many:
             cells.append(r["municipality"] if isinstance(r["municipality"], str) else "—")
         if kind == "reason":
-            cells.append((r["reasons"] or ["—"])[0])
+            reasons = r["reasons"] or ["—"]
+            # the main reason fits a terminal; piped, every reason is kept
+            cells.append("; ".join(reasons) if width >= UNBOUNDED else reasons[0])
         else:
             cells += [_pct(r["messaging_share"], 0), _pp(r["d_messaging_share"]),
                       _num(r["users_total"]), _delta_int(r["d_users_total"])]

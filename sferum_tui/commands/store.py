@@ -9,8 +9,10 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.service.errors import UserError
+from sferum_tui.commands.stdin import STDIN, add_stdin_name_arg, check_files, stdin_file, stdin_name
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import UserError
+from sferum_tui.service.vocab import one_line, shown_path
 
 
 def register(sub, common) -> None:
@@ -18,15 +20,31 @@ def register(sub, common) -> None:
         "import", parents=[common],
         help=tr("импортировать недельные файлы в хранилище", "import weekly files into the store"),
         description=tr(
-            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией).",
-            "Imports each file as the snapshot of one week (each in its own transaction)."))
-    p.add_argument("files", nargs="+", metavar="FILE", help=tr("недельный файл", "weekly file"))
+            "Импортирует каждый файл как снимок одной недели (каждый — отдельной транзакцией). "
+            "С --add все файлы одной недели становятся одним снимком (одна транзакция).",
+            "Imports each file as the snapshot of one week (each in its own transaction). "
+            "With --add the files of one week become one snapshot (one transaction)."))
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=tr("недельный файл («-» — стандартный ввод)", "weekly file (“-”: standard input)"))
     p.add_argument("--period", metavar="YYYY-MM-DD",
                    help=tr("начало отчётной недели, если в файле его нет",
                            "start of the reporting week when the file does not say"))
+    add_stdin_name_arg(p)
     p.add_argument("--replace", action="store_true",
                    help=tr("заменить уже загруженную неделю (прежний снимок сохраняется как заменённый)",
                            "replace a week already held (the previous snapshot is kept as superseded)"))
+    p.add_argument("--add", action="store_true",
+                   help=tr("объединить файлы одной недели в один снимок (например, по файлу на "
+                           "муниципалитет) или добавить их к уже загруженной неделе; с --replace "
+                           "файл заменяет строки только своих муниципалитетов",
+                           "merge files of one week into one snapshot (e.g. one file per "
+                           "municipality) or add them to the week held; with --replace a file "
+                           "replaces the rows of its own municipalities only"))
+    p.add_argument("--replace-rows", action="store_true",
+                   help=tr("с --add: организация, которая есть в двух файлах, берётся из более "
+                           "позднего (без него такие файлы не объединяются)",
+                           "with --add: an organisation in two files is taken from the later "
+                           "file (without it such files are refused)"))
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("weeks", parents=[common],
@@ -75,7 +93,8 @@ def _extra_aliases(cfg) -> dict | None:
 
 
 def _fail_line(path: str, message: str) -> str:
-    name = Path(path).name
+    name, path = shown_path(Path(path).name), shown_path(path)
+    message = one_line(message)
     if name and (name in message or path in message):
         return f"sferum-tui: {message}"
     return f"sferum-tui: {path}: {message}"
@@ -129,28 +148,63 @@ def cmd_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
     from sferum_tui.service.store import Store
 
+    check_files(args.files)
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
     failed = 0
     changed = False
+    if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
+        raise UserError(tr("--replace-rows действует только вместе с --add",
+                           "--replace-rows works only together with --add"))
     with Store(ctx.paths.home) as store:
         store.require_writable()        # one line for the run, not one per file
+        if getattr(args, "add", False):
+            return _import_add(args, ctx, store, cfg, aliases)
         for name in args.files:
+            shown = stdin_name(args.name) if name == STDIN else name
             try:
-                outcome = store.import_file(name, period=args.period, replace=args.replace,
-                                            extra_aliases=aliases)
+                if name == STDIN:
+                    with stdin_file(ctx.paths.cache_dir, args.name) as tmp:
+                        outcome = store.import_file(tmp, period=args.period, replace=args.replace,
+                                                    source_name=shown, extra_aliases=aliases,
+                                                    limits=cfg.limits)
+                else:
+                    outcome = store.import_file(name, period=args.period, replace=args.replace,
+                                                extra_aliases=aliases, limits=cfg.limits)
             except UserError as err:
                 failed += 1
-                print(_fail_line(name, err.message), file=sys.stderr)
+                print(_fail_line(shown, err.message), file=sys.stderr)
                 continue
             changed |= outcome.status != "unchanged"
-            print(f"{Path(name).name}: {outcome.message}")
+            print(f"{shown_path(Path(shown).name)}: {outcome.message}")
             sys.stdout.flush()
         if changed:
             # the next report or console start finds every week's indicator codes cached
             # instead of evaluating up to 150 weeks first (~4 s at country scale)
             refresh_cache(store, cfg)
     return 1 if failed else 0
+
+
+def _import_add(args, ctx, store, cfg, aliases) -> int:
+    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none)."""
+    from sferum_tui.service.indicators import refresh_cache
+
+    if STDIN in args.files:
+        raise UserError(tr("--add читает файлы, не стандартный ввод («-»)",
+                           "--add reads files, not standard input (“-”)"))
+    names = ", ".join(shown_path(Path(n).name) for n in args.files)
+    try:
+        outcome = store.add_files(args.files, period=args.period, replace=args.replace,
+                                  replace_rows=args.replace_rows, extra_aliases=aliases,
+                                  limits=cfg.limits)
+    except UserError as err:
+        print(_fail_line(args.files[0] if len(args.files) == 1 else names, err.message),
+              file=sys.stderr)
+        return 1
+    print(f"{names}: {outcome.message}", flush=True)
+    if outcome.status != "unchanged":
+        refresh_cache(store, cfg)
+    return 0
 
 
 # -- weeks ----------------------------------------------------------------------------------
@@ -173,6 +227,9 @@ def cmd_weeks(args, ctx) -> int:
             "superseded_by": s.superseded_by,
             "missing": missing.get(s.id) if registry is not None and s.current else None,
             "blob": str(s.blob_path),
+            "files": [{"name": f.source_name, "sha256": f.sha256, "blob": str(f.blob_path),
+                       "sheet": f.sheet, "rows": f.rows, "skipped": f.skipped,
+                       "added_at": f.added_at} for f in s.files],
         } for s in snaps])
         return 0
     if not snaps:
@@ -197,6 +254,14 @@ def cmd_weeks(args, ctx) -> int:
             state = f"⚠ {len(s.warnings)}"
         row += [_local_time(s.imported_at, short=True), state]
         rows.append(row)
+        if len(s.files) > 1:
+            # a week of several files: its files on the lines under it
+            row[2] = tr("файлов: {n}", "{n} files", n=len(s.files))
+            for f in s.files:
+                sub = ["", "", f"  └ {f.source_name}", format_int(f.rows), format_int(f.skipped)]
+                if registry is not None:
+                    sub.append("")
+                rows.append(sub + [_local_time(f.added_at, short=True), ""])
     # the file name takes what the terminal has left (readable at 80 columns)
     import shutil as _shutil
 
@@ -230,11 +295,11 @@ def cmd_registry_import(args, ctx) -> int:
         store.require_writable()
         try:
             cfg = ctx.config()
-            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg))
+            outcome = store.import_registry(args.file, extra_aliases=_extra_aliases(cfg), limits=cfg.limits)
         except UserError as err:
             print(_fail_line(args.file, err.message), file=sys.stderr)
             return err.exit_code
-        print(f"{Path(args.file).name}: {outcome.message}", flush=True)
+        print(f"{shown_path(Path(args.file).name)}: {outcome.message}", flush=True)
         if outcome.status != "unchanged":  # staff counts feed every week's registration codes
             refresh_cache(store, cfg)
     return 0
@@ -321,7 +386,7 @@ def _pick_week(store, week: str | None):
         day = date.fromisoformat(week)
     except ValueError:
         raise UserError(tr("--week: ожидается номер снимка или дата ГГГГ-ММ-ДД, получено «{v}»",
-                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week))
+                           "--week: expected a snapshot number or a date YYYY-MM-DD, got “{v}”", v=week)) from None
     snap = store.snapshot_for(day)
     if snap is None:
         raise UserError(tr("нет недели, в которую входит {d} (список: sferum-tui weeks)",

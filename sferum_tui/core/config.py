@@ -32,16 +32,12 @@ import json
 import math
 import os
 import re
-import sys
+import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on old Pythons
-    import tomli as tomllib
 
 from sferum_tui.core.acquire import cloud as cloudmail
 from sferum_tui.core.errors import ConfigError
@@ -59,11 +55,12 @@ from sferum_tui.core.indicators.rules import (  # noqa: F401 - the config's publ
     Rule,
     RuleError,
     Title,
+    _default_activity_rule,
     _Derivations,
     _Frame,
-    _default_activity_rule,
     parse_rule,
 )
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, MB, Limits
 from sferum_tui.core.vocab import PercentError, parse_percent, percent_number
 from sferum_tui.i18n import tr
 
@@ -71,7 +68,7 @@ __all__ = [
     "ENV_CLOUD_BASE", "DEFAULT_CLOUD_BASE", "DEFAULT_THEME", "DERIVED_FIELDS", "RULE_FIELDS",
     "RATIO_FIELDS", "UIConfig", "Scope", "Thresholds", "ActivityRule", "Title", "Rule", "Indicator",
     "Source", "FetchConfig", "Config", "load_config", "loads_config", "default_config_text",
-    "parse_rule",
+    "parse_rule", "TABLE_COLUMNS",
 ]
 
 ENV_CLOUD_BASE = "SFERUM_TUI_CLOUD_BASE"
@@ -140,6 +137,20 @@ class UIConfig:
     language: str = "ru"
     theme: str = DEFAULT_THEME
     stock_themes: bool = False   # the palette lists Textual's ~20 stock themes too
+    # the schools table's columns, in order (empty: all of TABLE_COLUMNS); the console's column
+    # chooser saves the user's choice in the UI state file, which wins over this starting layout
+    columns: tuple[str, ...] = ()
+    # remember the week, sort and filters between sessions (in the UI state file)
+    remember: bool = True
+
+
+#: The keys of the console's schools-table columns (the order of the default layout).  The
+#: organisation's name is always shown, first; ``[ui] columns`` picks and orders the rest.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "org_name", "municipality", "state", "messaging_share", "registration_share",
+    "d_messaging_share", "weeks_below", "users_total", "classes", "teachers", "teachers_active",
+    "staff_total", "org_id", "reasons_text",
+)
 
 
 @dataclass(frozen=True)
@@ -232,6 +243,7 @@ class Config:
     sources: tuple[Source, ...]
     fetch: FetchConfig
     keys: dict[str, str]
+    limits: Limits = DEFAULT_LIMITS
     path: Path | None = field(default=None, compare=False)
     exists: bool = field(default=False, compare=False)
 
@@ -273,7 +285,8 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ui": {"language": self.ui.language, "theme": self.ui.theme,
-                   "stock_themes": self.ui.stock_themes},
+                   "stock_themes": self.ui.stock_themes,
+                   "columns": list(self.ui.columns), "remember": self.ui.remember},
             "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
             "thresholds": {"low_messaging": _percent_value(self.thresholds.low_messaging),
                            "registration_full": _percent_value(self.thresholds.registration_full)},
@@ -290,13 +303,14 @@ class Config:
                       "deadline_seconds": self.fetch.deadline_seconds,
                       "min_kb_per_second": self.fetch.min_kb_per_second},
             "keys": dict(self.keys),
+            "limits": _limits_dict(self.limits),
         }
 
     def to_toml(self) -> str:
         """The effective configuration as TOML that loads back to an equal Config."""
         d = self.to_dict()
         lines: list[str] = []
-        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch"):
+        for section in ("ui", "scope", "thresholds", "activity_rule", "fetch", "limits"):
             lines.append(f"[{section}]")
             for k, v in d[section].items():
                 lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
@@ -361,7 +375,7 @@ def _toml_value(v: Any) -> str:
 # --------------------------------------------------------------------------- validation
 
 _SECTIONS = ("ui", "scope", "thresholds", "activity_rule", "indicators", "aliases", "sources",
-             "fetch", "keys")
+             "fetch", "keys", "limits")
 _INDICATOR_KEYS = ("key", "title", "rule", "numerator", "denominator", "target", "deadline",
                    "direction", "low", "enabled")
 _SOURCE_KEYS = ("name", "url", "path", "kind", "pattern", "proxy", "timeout", "enabled")
@@ -382,7 +396,7 @@ def _check_keys(w: _Where, table: dict, prefix: str, allowed: Iterable[str]) -> 
 def _table(w: _Where, data: dict, name: str, allowed: Iterable[str] | None) -> dict:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        w.expected(name, "таблица [{n}]".format(n=name), "a table [{n}]".format(n=name), value)
+        w.expected(name, f"таблица [{name}]", f"a table [{name}]", value)
     if allowed is not None:
         _check_keys(w, value, name, allowed)
     return value
@@ -444,10 +458,10 @@ def _int(w: _Where, t: dict, key: str, default: int, *, minimum: int = 0,
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum or \
             (maximum is not None and v > maximum):
         if maximum is not None:
-            w.expected(key_path(t, key), "целое число от {a} до {b}".format(a=minimum, b=maximum),
-                       "a whole number from {a} to {b}".format(a=minimum, b=maximum), v)
-        w.expected(key_path(t, key), "целое число не меньше {m}".format(m=minimum),
-                   "a whole number of at least {m}".format(m=minimum), v)
+            w.expected(key_path(t, key), f"целое число от {minimum} до {maximum}",
+                       f"a whole number from {minimum} to {maximum}", v)
+        w.expected(key_path(t, key), f"целое число не меньше {minimum}",
+                   f"a whole number of at least {minimum}", v)
     return v
 
 
@@ -467,10 +481,10 @@ def _number(w: _Where, t: dict, key: str, default: float, *, positive: bool = Fa
         if maximum is not None:
             lo = _plain(minimum if minimum is not None else 0)
             if positive and minimum is None:
-                w.expected(key_path(t, key), "число больше 0 и не больше {b}".format(b=_plain(maximum)),
-                           "a number above 0 and at most {b}".format(b=_plain(maximum)), v)
-            w.expected(key_path(t, key), "число от {a} до {b}".format(a=lo, b=_plain(maximum)),
-                       "a number from {a} to {b}".format(a=lo, b=_plain(maximum)), v)
+                w.expected(key_path(t, key), f"число больше 0 и не больше {_plain(maximum)}",
+                           f"a number above 0 and at most {_plain(maximum)}", v)
+            w.expected(key_path(t, key), f"число от {lo} до {_plain(maximum)}",
+                       f"a number from {lo} to {_plain(maximum)}", v)
         if positive:
             w.expected(key_path(t, key), "положительное число", "a positive number", v)
         w.expected(key_path(t, key), "число не меньше 0", "a number of at least 0", v)
@@ -517,7 +531,7 @@ def _url(w: _Where, key: str, v: Any, schemes: tuple[str, ...]) -> str:
         if parts.scheme.lower() in schemes and parts.netloc:
             return v.strip()
     shown = " / ".join(f"{s}://…" for s in schemes)
-    w.expected(key, "адрес вида {s}".format(s=shown), "a URL such as {s}".format(s=shown), v)
+    w.expected(key, f"адрес вида {shown}", f"a URL such as {shown}", v)
 
 
 # --------------------------------------------------------------------------- building
@@ -724,13 +738,34 @@ def _string_table(w: _Where, data: dict, name: str) -> dict[str, str]:
     return dict(t)
 
 
+def _columns(w: _Where, raw: Any) -> tuple[str, ...]:
+    """``[ui] columns``: a list of known column keys, each once (the name is implied first)."""
+    if not isinstance(raw, list):
+        w.expected("ui.columns", "список столбцов", "a list of columns", raw)
+    known = ", ".join(TABLE_COLUMNS)
+    seen: list[str] = []
+    for n, key in enumerate(raw, start=1):
+        if not isinstance(key, str) or key not in TABLE_COLUMNS:
+            w.expected(f"ui.columns[{n}]", f"один из: {known}", f"one of: {known}", key)
+        if key in seen:
+            w.fail(f"ui.columns[{n}]", "столбец «{k}» указан дважды", "the column “{k}” is listed twice",
+                   k=key)
+        seen.append(key)
+    if seen and seen[0] != "org_name":
+        seen = ["org_name"] + [k for k in seen if k != "org_name"]
+    return tuple(seen)
+
+
 def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Config:
     _check_keys(w, data, "", _SECTIONS)
 
-    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "stock_themes")), "ui")
+    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "stock_themes", "columns",
+                                       "remember")), "ui")
     ui = UIConfig(language=_choice(w, ui_t, "language", "ru", LANGUAGES),
                   theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME,
-                  stock_themes=_bool(w, ui_t, "stock_themes", False))
+                  stock_themes=_bool(w, ui_t, "stock_themes", False),
+                  columns=_columns(w, ui_t.get("columns", [])),
+                  remember=_bool(w, ui_t, "remember", True))
 
     sc_t = _Tbl(_table(w, data, "scope", ("region", "municipalities")), "scope")
     region = _str(w, sc_t, "region", "") or ""
@@ -796,10 +831,52 @@ def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Co
             w.expected(_key("keys", k), "клавиша, например \"f5\" или \"ctrl+r\"",
                        'a key such as "f5" or "ctrl+r"', v)
 
+    limits = _limits(w, data)
+
     derive = _derivations_for((act, indicators))
     indicators = tuple(replace(i, derivations=derive) for i in indicators)
     return Config(ui=ui, scope=scope, thresholds=th, activity_rule=act, all_indicators=indicators,
-                  aliases=aliases, sources=sources, fetch=fetch, keys=keys, path=path, exists=exists)
+                  aliases=aliases, sources=sources, fetch=fetch, keys=keys, limits=limits,
+                  path=path, exists=exists)
+
+
+# [limits]: key → (Limits field, unit in bytes or 1, lowest, highest, whole numbers only)
+_LIMIT_KEYS: dict[str, tuple[str, int, float, float, bool]] = {
+    "max_file_mb": ("max_file_bytes", MB, 1, 4096, True),
+    "max_unzipped_mb": ("max_unzipped_bytes", MB, 1, 4096, True),
+    "max_zip_ratio": ("max_zip_ratio", 1, 10, 10_000, False),
+    "max_sheet_cells": ("max_sheet_cells", 1, 1000, 100_000_000, True),
+    "max_csv_line_kb": ("max_csv_line", 1024, 1, 65_536, True),
+    "max_csv_field": ("max_csv_field", 1, 100, 16_777_216, True),
+}
+
+
+def _limits(w: _Where, data: dict) -> Limits:
+    """The ``[limits]`` table: input bounds checked before a file is parsed (see ingest/limits.py)."""
+    t = _Tbl(_table(w, data, "limits", tuple(_LIMIT_KEYS)), "limits")
+    values: dict[str, Any] = {}
+    for key, (name, unit, lo, hi, whole) in _LIMIT_KEYS.items():
+        if key not in t:
+            continue
+        v = t[key]
+        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi
+        if ok and whole and not isinstance(v, int):
+            ok = False
+        if not ok:
+            kind = ("целое число от {lo} до {hi}", "a whole number from {lo} to {hi}") if whole else \
+                ("число от {lo} до {hi}", "a number from {lo} to {hi}")
+            w.expected(key_path(t, key), kind[0].format(lo=f"{lo:g}" if lo < 1e6 else int(lo), hi=int(hi)),
+                       kind[1].format(lo=f"{lo:g}" if lo < 1e6 else int(lo), hi=int(hi)), v)
+        values[name] = v * unit if whole else float(v)
+    return replace(DEFAULT_LIMITS, **values)
+
+
+def _limits_dict(limits: Limits) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, (name, unit, _lo, _hi, whole) in _LIMIT_KEYS.items():
+        v = getattr(limits, name)
+        out[key] = v // unit if whole and v % unit == 0 else v / unit
+    return out
 
 
 # --------------------------------------------------------------------------- loading
@@ -924,6 +1001,15 @@ theme = "sferum-dark"
 # Показывать в палитре (ctrl+p) и стандартные темы Textual (их около 20), не только свои.
 # List Textual's ~20 stock themes in the palette (ctrl+p) too, not only ours.
 stock_themes = false
+# Столбцы таблицы школ по порядку; пусто — все. Наименование всегда первое. Выбор в консоли
+# (клавиша h) хранится в ui-state.json рядом с этим файлом и важнее этой строки.
+# The schools table's columns in order; empty means all. The name always comes first. The
+# choice made in the console (key h) is kept in ui-state.json next to this file and wins.
+# columns = ["org_name", "state", "messaging_share", "reasons_text"]
+columns = []
+# Запоминать неделю, сортировку и фильтры между сеансами (в ui-state.json).
+# Remember the week, the sort and the filters between sessions (in ui-state.json).
+remember = true
 
 [scope]
 # За какую территорию вы отвечаете; пусто — всё, что есть в хранилище.
@@ -1020,4 +1106,19 @@ min_kb_per_second = 1
 [keys]
 # Переназначение клавиш консоли: id действия = клавиша. Console key remapping: binding id = key.
 # fetch = "f5"
+
+[limits]
+# Пределы для входных файлов: проверяются до разбора, файл сверх предела отклоняется одной строкой.
+# Input file limits, checked before a file is parsed; a file over one is refused in one line.
+# Наибольший файл (МБ). Largest input file (MB).
+max_file_mb = 200
+# xlsx/ods: наибольший размер одной части архива после распаковки (МБ) и степень сжатия.
+# xlsx/ods: largest unpacked size of one part of the zip (MB), and its compression ratio.
+max_unzipped_mb = 512
+max_zip_ratio = 200
+# Наибольшая площадь листов (строки × столбцы, всех листов вместе). Largest sheet area (all sheets).
+max_sheet_cells = 20000000
+# CSV: самая длинная строка (КБ) и самое длинное поле (символов). Longest line (KB) and field (chars).
+max_csv_line_kb = 1024
+max_csv_field = 65536
 '''

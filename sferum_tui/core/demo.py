@@ -25,10 +25,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -284,7 +284,7 @@ def _org_names(municipality: str, urban: bool, kinds: Sequence[str], dagestan: b
     used: set[str] = set()
     names = []
     u = rng.random(len(kinds) * 4).reshape(len(kinds), 4)
-    for k, (kind, (a, b, c, d)) in enumerate(zip(kinds, u)):
+    for kind, (a, b, c, _d) in zip(kinds, u):
         if kind == KIND_KINDERGARTEN:
             counters["сад"] += 1
             form = "МБДОУ" if (urban and a < 0.7) or (not urban and a < 0.2) else "МКДОУ"
@@ -567,7 +567,7 @@ def simulate_weeks(pop: Population, weeks: int = 8, seed: int = 1, end: date | N
     staff = pop.staff_total.astype(float)
 
     # municipality effects: some districts lag on everything
-    _, muni_idx = np.unique(pop.municipality.astype(str) + "|" + pop.region.astype(str),
+    _, muni_idx = np.unique(pop.municipality.astype(object) + "|" + pop.region.astype(object),
                             return_inverse=True)
     n_muni = int(muni_idx.max()) + 1
     muni_lag = rng.normal(0.0, 0.6, n_muni)[muni_idx]          # + = worse

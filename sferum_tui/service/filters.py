@@ -8,11 +8,13 @@ threshold follows the one grammar of :func:`sferum_tui.core.vocab.parse_percent`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.vocab import PercentError, parse_percent, threshold as threshold_text
+from sferum_tui.core.vocab import PercentError, parse_percent
+from sferum_tui.core.vocab import threshold as threshold_text
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:
@@ -142,6 +144,32 @@ class FilterSpec:
         from sferum_tui.core import indicators
 
         return indicators.filter_schools(df, **self.kwargs(cfg))
+
+    def check_municipalities(self, df: "pd.DataFrame", week: str | None = None) -> None:
+        """A ``municipality`` that matches no organisation of the week table ``df`` (by the
+        same rule :meth:`apply` uses) is a mistake, not an empty answer: :class:`UserError`
+        naming the closest municipalities of the week (difflib on the folded names)."""
+        if not self.municipality or "municipality" not in df.columns:
+            return
+        from difflib import get_close_matches
+
+        from sferum_tui.core import indicators
+        from sferum_tui.core.text import fold, one_line
+
+        for wanted in self.municipality:
+            if indicators.filter_mask(df, municipality=[wanted]).any():
+                continue
+            names = sorted({str(m) for m in df["municipality"].dropna() if str(m).strip()})
+            by_fold = {fold(n): n for n in names}
+            close = [by_fold[f] for f in get_close_matches(fold(wanted), list(by_fold), n=3,
+                                                           cutoff=0.0)]
+            where = tr(" в неделе {w}", " in the week {w}", w=week) if week else ""
+            hint = (tr("; ближайшие: {c}", "; the closest: {c}", c="; ".join(close)) if close
+                    else tr("; в неделе нет ни одного муниципалитета",
+                            "; the week names no municipality"))
+            raise UserError(tr("--municipality «{m}»: такого муниципалитета нет{w}{h}",
+                               "--municipality “{m}”: no such municipality{w}{h}",
+                               m=one_line(wanted, 80), w=where, h=hint))
 
     def mask(self, df: "pd.DataFrame", cfg: "Config") -> "np.ndarray":
         """Which rows pass, as a boolean array."""

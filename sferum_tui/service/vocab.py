@@ -16,10 +16,10 @@ from sferum_tui.core.vocab import (
     percent_input,
     percent_number,
     period,
-    threshold,
     short_day,
     signed_int,
     signed_pp,
+    threshold,
     weeks,
 )
 

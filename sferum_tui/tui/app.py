@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -26,10 +27,12 @@ from sferum_tui.service.console import ConsoleAPI, StoreSignature, shortlist_tit
 from sferum_tui.service.vocab import threshold
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
+from sferum_tui.tui.report_action import write_viewed_week_report
 from sferum_tui.tui.widgets import StatusLine, language_name
 
 if TYPE_CHECKING:
     from sferum_tui.service.config import Paths
+    from sferum_tui.tui.state import UIState
 
 __all__ = ["SferumApp", "make_app", "run_console", "SferumCommands"]
 
@@ -110,12 +113,26 @@ class SferumCommands(Provider):
                  tr("Отмеченные школы", "The marked schools"), on_main("action_shortlist")),
                 (tr("Выгрузить таблицу (CSV, XLSX, Markdown)…", "Export the table (CSV, XLSX, Markdown)…"),
                  "e", on_main("action_export")),
+                (tr("Отчёт недели для совещания (HTML)", "The week's meeting report (HTML)"),
+                 tr("Записать в папку выгрузок", "Write it to the exports folder"),
+                 partial(write_viewed_week_report, app)),
                 (tr("Копировать отмеченные в буфер обмена", "Copy the marked schools to the clipboard"),
                  "y", on_main("action_copy")),
                 (tr("Своя территория / все данные", "My area / all data"),
                  tr("Сейчас: {s}", "Now: {s}", s=app.api.scope_label()),
                  on_main("action_toggle_scope")),
             ]
+        if main is not None:
+            out.append((tr("Открыть и импортировать файл…", "Open and import a file…"), "ctrl+o",
+                        on_main("action_import_file")))
+            out.append((tr("Столбцы таблицы…", "Table columns…"), "h", on_main("action_columns")))
+            out.append((tr("«Почему отстаёт» целиком", "“Why it lags” in full"), "z",
+                        on_main("action_toggle_reasons")))
+        if app.ui_state is not None:
+            state = tr("вкл.", "on") if app.remember else tr("выкл.", "off")
+            out.append((tr("Запоминать неделю, сортировку и фильтры", "Remember the week, sort "
+                           "and filters") + f" [{state}]",
+                        tr("Между сеансами", "Between sessions"), app.toggle_remember))
         out.append((tr("Загрузить новые данные сейчас", "Fetch new data now"),
                     tr("Из источников в настройках", "From the sources in the config"),
                     app.start_fetch))
@@ -143,21 +160,18 @@ class SferumCommands(Provider):
 
 
 def palette_themes(app: App) -> list[str]:
-    """The themes the palette lists: ours first (the bundled three, then any others not
-    Textual's), then ``ansi-dark`` (the one for 16-colour terminals), then Textual's stock
-    themes only when the config says ``[ui] stock_themes = true``."""
+    """The themes the palette lists, in :func:`~sferum_tui.tui.themes.theme_order` (ours and
+    ``ansi-dark`` for 16 colours, then the user's); Textual's ~20 stock themes only when the
+    config says ``[ui] stock_themes = true``."""
     from textual.theme import BUILTIN_THEMES
 
-    from sferum_tui.tui.themes import BUNDLED_THEMES
+    from sferum_tui.tui.themes import theme_order
 
-    names = set(app.available_themes)
-    ours = [n for n in BUNDLED_THEMES if n in names]
-    ours += sorted(n for n in names - set(ours) if n not in BUILTIN_THEMES)
-    if "ansi-dark" in names:
-        ours.append("ansi-dark")
-    if getattr(getattr(app, "api", None), "cfg", None) is not None and app.api.cfg.ui.stock_themes:
-        ours += sorted(n for n in names if n in BUILTIN_THEMES and n not in ours)
-    return ours
+    names = theme_order(app.available_themes)
+    cfg = getattr(getattr(app, "api", None), "cfg", None)
+    if cfg is not None and cfg.ui.stock_themes:
+        return names
+    return [n for n in names if n not in BUILTIN_THEMES or n == "ansi-dark"]
 
 
 # --------------------------------------------------------------------------- the app
@@ -192,9 +206,13 @@ class SferumApp(App[int]):
             self.quiet = quiet
 
     def __init__(self, api: ConsoleAPI, *, theme: str | None = None,
-                 keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+                 keys: dict[str, str] | None = None, poll_seconds: float = POLL_SECONDS,
+                 ui_state: "UIState | None" = None) -> None:
         super().__init__()
         self.api = api
+        self.ui_state = ui_state
+        """The UI state file's content (columns, remembered views); None: not read or written."""
+        self._view_state: MainState | None = None
         self.requested_theme = theme
         self.config_keys = dict(keys or {})
         self.poll_seconds = poll_seconds
@@ -206,12 +224,9 @@ class SferumApp(App[int]):
     # -- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from sferum_tui.tui.themes import apply_theme, register_all
+        from sferum_tui.tui.themes import install_themes
 
-        for error in register_all(self):
-            self.notify(error, title=tr("Тема пропущена", "Theme skipped"), severity="warning",
-                        markup=False, timeout=10)
-        apply_theme(self, self.requested_theme)
+        install_themes(self, self.requested_theme, self.api.paths.themes_dir)
         keymap, unknown = keymap_from_config(self.config_keys)
         if keymap:
             self.set_keymap(keymap)
@@ -221,7 +236,7 @@ class SferumApp(App[int]):
                            "Unknown actions in the config's [keys]: {k}. See F1, “key ids”.",
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
-        self.push_screen(MainScreen(self.api))
+        self.push_screen(MainScreen(self.api, self.remembered_state()))
         if self.api.store.read_only:
             self.notify(tr("Хранилище только для чтения: просмотр работает, импорт и списки — нет.",
                            "The store is read-only: viewing works, importing and lists do not."),
@@ -235,7 +250,110 @@ class SferumApp(App[int]):
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:
             self._fetch_cancel.set()
+        self.save_ui_state()
         self.api.close()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug (Textual's hook for an exception nobody caught): the traceback goes to the log
+        (sferum_tui/logs.py) and the user sees one line naming it.  A failed worker leaves the
+        console usable, so it is a notification; a failed handler has stopped its widget, so
+        the console closes with that line (exit code 1) instead of a screen of traceback."""
+        from textual.worker import WorkerFailed
+
+        from sferum_tui import logs
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        line = logs.report_unexpected(cause, "the console")
+        if isinstance(error, WorkerFailed) and not self._exit:
+            self.notify(line, title=tr("Ошибка", "Error"), severity="error", markup=False,
+                        timeout=30)
+            return
+        if self._exception is None:   # Pilot tests re-raise it
+            self._exception = error
+            self._exception_event.set()
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"sferum-tui: {line}"))   # no markup in it
+
+    # -- the UI state between sessions (sferum_tui.tui.state) -------------------------------
+
+    @property
+    def remember(self) -> bool:
+        """Remember the week, sort and filters between sessions (``[ui] remember``, or the
+        palette's switch saved in the state file)."""
+        if self.ui_state is None:
+            return False
+        if self.ui_state.remember is not None:
+            return self.ui_state.remember
+        return bool(getattr(self.api.cfg.ui, "remember", True))
+
+    @property
+    def table_columns(self) -> tuple[str, ...]:
+        """The schools table's columns in order (empty: all): the chooser's, else the config's."""
+        if self.ui_state is not None and self.ui_state.columns:
+            return self.ui_state.columns
+        return tuple(getattr(self.api.cfg.ui, "columns", ()) or ())
+
+    def remembered_state(self) -> MainState | None:
+        """The main screen's state as the last session left it (None: start afresh)."""
+        if not self.remember:
+            return None
+        saved = self.ui_state.views.get(str(self.api.home))
+        if saved is None:
+            return None
+        if saved.threshold is not None:
+            self.api.set_threshold(saved.threshold)
+        # a week no longer held falls back to the latest when the view is loaded
+        return MainState(week_id=saved.week_id, filters=saved.filters, sort=saved.sort,
+                         follow_latest=saved.week_id is None, reasons=saved.wrap)
+
+    def note_view_state(self, state: MainState) -> None:
+        """The main screen's state object (kept across language switches) to save on quit."""
+        self._view_state = state
+
+    def save_ui_state(self) -> str | None:
+        """Write the state file (on quit, and when the chooser or the switch change it)."""
+        from sferum_tui.tui.state import SavedView, save_state
+
+        if self.ui_state is None:
+            return None
+        home = str(self.api.home)
+        main = self.main_screen
+        state = main.state if main is not None else self._view_state
+        if not self.remember:
+            self.ui_state.views.pop(home, None)
+        elif state is not None:
+            default = float(self.api.cfg.thresholds.low_messaging)
+            threshold = self.api.low_threshold
+            self.ui_state.views[home] = SavedView(
+                week_id=None if state.follow_latest else state.week_id, sort=state.sort,
+                filters=state.filters, wrap=state.reasons,
+                threshold=None if abs(threshold - default) < 1e-12 else threshold)
+        return save_state(self.api.paths.config_dir, self.ui_state)
+
+    def set_table_columns(self, keys: tuple[str, ...]) -> None:
+        """The column chooser's result: kept in the state file at once."""
+        if self.ui_state is None:
+            return
+        self.ui_state.columns = tuple(keys)
+        error = self.save_ui_state()
+        if error:
+            self.notify(error, title=tr("Выбор столбцов не сохранён", "The columns were not saved"),
+                        severity="warning", markup=False, timeout=8)
+
+    def toggle_remember(self) -> None:
+        """The palette's switch: remember the view between sessions, or stop (and forget)."""
+        if self.ui_state is None:
+            return
+        self.ui_state.remember = not self.remember
+        error = self.save_ui_state()
+        self.notify(error or (tr("Неделя, сортировка и фильтры будут восстановлены при запуске.",
+                                 "The week, sort and filters will be restored at start.")
+                              if self.remember else
+                              tr("Вид не запоминается: консоль откроется с последней недели "
+                                 "без фильтров.", "The view is not remembered: the console "
+                                 "will open on the latest week, unfiltered.")),
+                    severity="warning" if error else "information", markup=False, timeout=5)
 
     # -- screens ----------------------------------------------------------------------------
 
@@ -479,8 +597,7 @@ def _size(n: int | None) -> str:
 
 def _default_context() -> Any:
     """What the CLI would build with no flags (for ``make_app()`` without a context)."""
-    from sferum_tui.service.config import load_config
-    from sferum_tui.service.config import resolve_paths
+    from sferum_tui.service.config import load_config, resolve_paths
 
     paths = resolve_paths(None, demo=bool(os.environ.get("SFERUM_TUI_DEMO")))
     lang = os.environ.get("SFERUM_TUI_LANG") or None
@@ -489,12 +606,13 @@ def _default_context() -> Any:
 
 
 def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
-             poll_seconds: float = POLL_SECONDS) -> SferumApp:
+             poll_seconds: float = POLL_SECONDS, ui_state: bool = True) -> SferumApp:
     """Build the console for a CLI context (or anything with ``paths``, ``lang``, ``demo``,
     ``theme`` and ``config()``), the tests and ``textual serve`` alike.
 
     A broken config raises its one-line ``ConfigError`` here, before any screen is drawn.
-    ``now`` pins the clock (snapshot tests).  The latest week starts being read on the
+    ``now`` pins the clock (snapshot tests).  ``ui_state=False``: neither read nor write the
+    UI state file (columns, remembered views; tests that share one store between runs).  The latest week starts being read on the
     store's thread at once, while Textual starts up.
     """
     ctx = ctx if ctx is not None else _default_context()
@@ -509,11 +627,17 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
     api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)))
     api.submit(api.warm_latest)
-    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds)
+    state = None
+    if ui_state:
+        from sferum_tui.tui.state import load_state
+
+        state = load_state(ctx.paths.config_dir)
+    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds,
+                     ui_state=state)
 
 
 def run_console(ctx: Any) -> int:
     """Open the console (``sferum-tui`` with no command, and ``sferum-tui demo``)."""
     app = make_app(ctx)
     result = app.run()
-    return int(result or 0)
+    return int(result or app.return_code or 0)

@@ -29,7 +29,8 @@ Public API is used for the rest (``refresh_bindings``, ``set_keymap``, ``active_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingsMap
 

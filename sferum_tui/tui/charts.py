@@ -14,7 +14,8 @@ the core returns them) and the target, and redraws on resize and on a change of 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot

@@ -33,8 +33,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from sferum_tui.service.vocab import fold
 from sferum_tui.i18n import tr
+from sferum_tui.service.vocab import fold
 from sferum_tui.tui.help import install_bindings
 
 if TYPE_CHECKING:

@@ -16,9 +16,10 @@ description in both languages.  From it come:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -276,6 +277,45 @@ KEYS: tuple[Key, ...] = (
         show=False, section="cursor", long_ru="На столбец вправо", long_en="One column right"),
     Key("frametable.select", "enter", "select_row", "Открыть", "Open", "frametable", show=False,
         section="cursor", long_ru="Открыть строку под курсором", long_en="Open the row at the cursor"),
+    # -- the column chooser, the reasons panel, the import, next/previous school (issue 11)
+    Key("columns", "h", "columns", "Столбцы", "Columns", show=False, section="view",
+        long_ru="Столбцы таблицы: показать, скрыть, переставить (запоминается)",
+        long_en="Table columns: show, hide, reorder (remembered)"),
+    Key("reasons_wrap", "z", "toggle_reasons", "Причины", "Reasons", show=False, section="view",
+        long_ru="«Почему отстаёт» целиком: панель под таблицей для строки под курсором",
+        long_en="“Why it lags” in full: a panel under the table for the row at the cursor"),
+    Key("import_file", "ctrl+o", "import_file", "Импорт", "Import", show=False, section="list",
+        long_ru="Открыть файл недели: выбор файла, проверка, импорт в хранилище",
+        long_en="Open a weekly file: pick it, check it, import it into the store"),
+    Key("school.next", "n", "step_school(1)", "След.", "Next", "school", section="screens",
+        group=("Школа", "School"),
+        long_ru="Следующая школа в порядке и с фильтрами таблицы",
+        long_en="Next school, in the table's order and filters"),
+    Key("school.prev", "p", "step_school(-1)", "Пред.", "Prev", "school", section="screens",
+        group=("Школа", "School"),
+        long_ru="Предыдущая школа в порядке и с фильтрами таблицы",
+        long_en="Previous school, in the table's order and filters"),
+    Key("columns.toggle", "space", "toggle", "Показать/скрыть", "Show/hide", "columns",
+        section="screens", display="␣", long_ru="Показать или скрыть столбец",
+        long_en="Show or hide the column"),
+    Key("columns.up", "shift+up,K", "move(-1)", "Выше", "Up", "columns", section="screens",
+        display="⇧↑", long_ru="Передвинуть столбец левее (выше в списке)",
+        long_en="Move the column left (up the list)"),
+    Key("columns.down", "shift+down,J", "move(1)", "Ниже", "Down", "columns", section="screens",
+        display="⇧↓", long_ru="Передвинуть столбец правее (ниже в списке)",
+        long_en="Move the column right (down the list)"),
+    Key("columns.apply", "enter", "apply", "Применить", "Apply", "columns", section="screens",
+        long_ru="Применить выбор столбцов", long_en="Apply the column choice"),
+    Key("columns.cancel", "escape", "cancel", "Отмена", "Cancel", "columns", section="screens",
+        long_ru="Закрыть выбор столбцов без изменений", long_en="Close the chooser, changing nothing"),
+    Key("import.cancel", "escape", "cancel", "Отмена", "Cancel", "import", section="screens",
+        long_ru="Закрыть импорт, ничего не загрузив", long_en="Close the import, importing nothing"),
+    Key("import.run", "ctrl+s", "run", "Импорт", "Import", "import", section="screens",
+        long_ru="Импортировать проверенный файл (также кнопка «Импорт»)",
+        long_en="Import the checked file (also the “Import” button)"),
+    Key("import.path", "ctrl+l", "focus_path", "Путь", "Path", "import", section="screens",
+        long_ru="К полю пути: ввести папку или файл (Enter — перейти)",
+        long_en="To the path field: type a folder or a file (Enter goes there)"),
 )
 
 # The screens whose footer starts with F1 (the app's own bindings come last in a footer).
@@ -290,6 +330,7 @@ WHERE: dict[str, tuple[str, str]] = {
     "shortlist_picker": ("выбор списка", "list picker"), "export": ("выгрузка", "export"),
     "picker": ("выбор из списка", "pickers"), "threshold": ("порог", "threshold"),
     "search": ("поле поиска", "search field"), "frametable": ("любая таблица", "any table"),
+    "columns": ("выбор столбцов", "column chooser"), "import": ("импорт файла", "file import"),
 }
 
 

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
@@ -31,8 +31,17 @@ from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 from sferum_tui.tui.widgets import (
-    ChipBar, HeaderBar, KpiStrip, MunicipalityPicker, PickerScreen, StatusLine,
-    ThresholdDialog, format_delta_pp, format_int, STATE_STYLE, state_text,
+    STATE_STYLE,
+    ChipBar,
+    HeaderBar,
+    KpiStrip,
+    MunicipalityPicker,
+    PickerScreen,
+    StatusLine,
+    ThresholdDialog,
+    format_delta_pp,
+    format_int,
+    state_text,
 )
 
 if TYPE_CHECKING:
@@ -165,6 +174,8 @@ class MainState:
     cursor_key: Any = None
     sort: tuple[str, bool] | None = None
     follow_latest: bool = True
+    reasons: bool = False
+    """The «Почему отстаёт» panel under the table (``z``)."""
 
 
 def push_optional(app, module: str, cls: str, *args, callback=None) -> bool:
@@ -201,6 +212,16 @@ class MainScreen(Screen):
     """Header, KPI strip, filter chips, the schools table, the footer."""
 
     AUTO_FOCUS = "#schools"
+
+    DEFAULT_CSS = """
+    MainScreen #reasons-panel {
+        height: auto;
+        max-height: 6;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
 
     class ViewReady(Message):
         def __init__(self, generation: int, view: "View", measure: bool, marks: set) -> None:
@@ -249,14 +270,27 @@ class MainScreen(Screen):
                                          "Search by name or ИНН (Esc clears)"), id="search",
                           value=self.state.filters.search)
         self._narrow = self.app.size.width < NARROW
-        table = FrameTable(columns=school_columns(self.api, self._narrow), key_column="org_uid",
+        table = FrameTable(columns=self.table_columns(self._narrow), key_column="org_uid",
                            fixed_columns=1, zebra_stripes=True, id="schools")
         table.loading = True
         yield table
+        panel = Static("", id="reasons-panel", markup=False)
+        panel.display = self.state.reasons
+        yield panel
         yield StatusLine(id="status")
         yield Footer(compact=self._narrow)  # at 80 columns every key the footer lists fits
 
+    def table_columns(self, narrow: bool) -> list[Column]:
+        """The table's columns as chosen (``h``, or ``[ui] columns``), for the width."""
+        from sferum_tui.tui.columns import order_columns
+
+        return order_columns(school_columns(self.api, narrow),
+                             getattr(self.app, "table_columns", ()))
+
     def on_mount(self) -> None:
+        note = getattr(self.app, "note_view_state", None)
+        if note is not None:
+            note(self.state)
         search = self.query_one("#search", SearchInput)
         search.display = bool(self.state.filters.search)
         self.reload(measure=True, refresh=self.api._snapshots is None)
@@ -334,6 +368,7 @@ class MainScreen(Screen):
         table.loading = False
         if self.focused is None:  # AUTO_FOCUS found the table still loading: focus it now
             table.focus()
+        self._show_reasons()
         self._show_chrome()
         if not self.ready:  # the first table is up
             self.set_timer(1.0, _settle_garbage)
@@ -368,7 +403,7 @@ class MainScreen(Screen):
         narrow = self.size.width < NARROW
         if narrow != self._narrow:
             self._narrow = narrow
-            self.table.set_columns(school_columns(self.api, narrow))
+            self.table.set_columns(self.table_columns(narrow))
             self.query_one(Footer).compact = narrow
         if self.size.width != self._footer_width:  # the footer's keys for the width
             self._footer_width = self.size.width
@@ -419,6 +454,7 @@ class MainScreen(Screen):
     def _highlighted(self, event: FrameTable.RowHighlighted) -> None:
         if event.key is not None:
             self.state.cursor_key = event.key
+        self._show_reasons()
 
     @on(FrameTable.RowSelected, "#schools")
     def _selected(self, event: FrameTable.RowSelected) -> None:
@@ -735,6 +771,90 @@ class MainScreen(Screen):
 
     def action_fetch(self) -> None:
         self.app.start_fetch()
+
+    # -- columns, the reasons panel, import, the next school ------------------------------
+
+    def action_columns(self) -> None:
+        """``h``: the column chooser; the choice is applied and saved in the UI state file."""
+        from sferum_tui.tui.columns import ColumnChooser
+
+        shown = [c.key for c in self.table.columns]
+        every = school_columns(self.api, self._narrow)
+        order = shown + [c.key for c in every if c.key not in shown]
+        titles = {c.key: c.title for c in school_columns(self.api, False)}
+
+        def chosen(keys: "tuple[str, ...] | None") -> None:
+            if keys is None:
+                return
+            saver = getattr(self.app, "set_table_columns", None)
+            if saver is not None:
+                saver(tuple(keys))
+            from sferum_tui.tui.columns import order_columns
+
+            if self.table.sort_column is not None and self.table.sort_column not in keys:
+                self.table.clear_sort()  # the sorted column was hidden: back to file order
+                self.state.sort = None
+            self.table.set_columns(order_columns(school_columns(self.api, self._narrow), keys))
+            self._show_chrome()
+
+        self.app.push_screen(ColumnChooser([(k, titles[k]) for k in order], set(shown)), chosen)
+
+    def action_toggle_reasons(self) -> None:
+        """``z``: «Почему отстаёт» for the cursor's school, whole and wrapped, under the table."""
+        self.state.reasons = not self.state.reasons
+        self.query_one("#reasons-panel", Static).display = self.state.reasons
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
+        if not self.state.reasons or self.view is None:
+            return
+        panel = self.query_one("#reasons-panel", Static)
+        key = self.table.cursor_key
+        text = ""
+        if key is not None:
+            frame = self.view.week.frame
+            hits = frame.index[frame["org_uid"] == key]
+            if len(hits) and "reasons_text" in frame.columns:
+                row = frame.loc[hits[0]]
+                import pandas as pd
+
+                reasons = row["reasons_text"]
+                reasons = "" if pd.isna(reasons) else str(reasons)
+                text = f"{row['org_name']}: " + (reasons or tr("не отстаёт", "not lagging"))
+        panel.update(text or tr("Нет строки под курсором.", "No row at the cursor."))
+
+    def action_import_file(self) -> None:
+        """``ctrl+o``: pick a weekly file, check what the reader understood, import it."""
+        from sferum_tui.tui.import_screen import ImportScreen
+
+        if self.api.store.read_only:
+            self.notify(tr("Хранилище только для чтения: импорт невозможен ({p}).",
+                           "The store is read-only: importing is not possible ({p}).",
+                           p=self.api.home), severity="warning", markup=False, timeout=8)
+            return
+        self.app.push_screen(ImportScreen(self.api, getattr(self.app, "ui_state", None)),
+                             self._imported)
+
+    def _imported(self, info: Any) -> None:
+        if info is None:
+            return
+        self.state.week_id = info.id
+        self.state.follow_latest = False  # show the week imported, even an older one
+        self.app.check_store(force=True)  # the watch's baseline and its notices
+        self.reload(measure=True, refresh=True)  # also when the file was already held  # the new week in the table, as for any import
+
+    def neighbour_school(self, key: Any, step: int) -> Any:
+        """The school ``step`` rows from ``key`` in the table's order and filters (None at an
+        end, or when ``key`` is not shown); the cursor follows it."""
+        table = self.table
+        row = table.row_of(key)
+        if row is None:
+            return None
+        target = row + step
+        if not 0 <= target < table.row_count:
+            return None
+        table.move_cursor(target)
+        return table.key_at(target)
 
 
 def _settle_garbage() -> None:

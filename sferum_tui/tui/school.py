@@ -23,9 +23,10 @@ this module only formats them.  Loading and the shortlist write run in thread wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -255,7 +256,6 @@ def load_school(api: Any, org_uid: int, week_id: Any,
                 history: "pd.DataFrame | None" = None) -> SchoolData:
     """Read one organisation's history through the core (runs in a worker thread);
     ``history``: ``org_history`` already read (the screen starts that read when it is built)."""
-    from sferum_tui.service import indicators
     from sferum_tui.service.store import Shortlists
 
     store, cfg = api.store, api.cfg
@@ -850,6 +850,40 @@ class SchoolScreen(Screen[None]):
 
     def action_next_view(self) -> None:
         self.action_show_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
+    def action_step_school(self, step: int) -> None:
+        """``n``/``p``: the next or previous school of the main table (its order and filters),
+        without going back; the main table's cursor follows, so Esc lands on this school."""
+        main = getattr(self.app, "main_screen", None)
+        key = main.neighbour_school(self.org_uid, step) if main is not None else None
+        if key is None:
+            self.app.bell()
+            if main is not None and main.table.row_of(self.org_uid) is None:
+                text = tr("Этой школы нет в таблице (фильтры): соседей нет.",
+                          "This school is not in the table (filters): no neighbours.")
+            elif step > 0:
+                text = tr("Это последняя школа в таблице.", "This is the last school in the table.")
+            else:
+                text = tr("Это первая школа в таблице.", "This is the first school in the table.")
+            self.notify(text, timeout=2, markup=False)
+            return
+        self._step_to(int(key), getattr(main.state, "week_id", self.week_id), self.view)
+
+    @work(thread=True, exclusive=True, group="school-step", exit_on_error=False)
+    def _step_to(self, org_uid: int, week_id: Any, view: str) -> None:
+        try:
+            data = load_school(self.api, org_uid, week_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._stepped, org_uid, week_id, data, view)
+
+    def _stepped(self, org_uid: int, week_id: Any, data: SchoolData, view: str) -> None:
+        if not self.is_attached:
+            return
+        self.refill(org_uid, week_id, data)
+        if view != "history":
+            self.action_show_view(view)
 
     def action_toggle_mark(self) -> None:
         if self.data is None or self._marking:

@@ -18,7 +18,6 @@ workers through ``api.call`` (the console's store thread) when the facade has on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -32,20 +31,19 @@ from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import shortlist_title
-from sferum_tui.service.vocab import fold
 from sferum_tui.service.lists import ShortlistData, letter_text, load_shortlist, reasons_of
+from sferum_tui.service.vocab import fold
+from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.school import (
-    open_school_screen,
     _status_style,
     fmt_count,
     fmt_share,
     fmt_status,
+    open_school_screen,
 )
-from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from sferum_tui.service.console import ConsoleAPI
 

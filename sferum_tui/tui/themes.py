@@ -27,26 +27,29 @@ A theme file is data, so officials (or a region's IT person) can add one without
 
 Files are looked for in the repository's top-level ``themes/`` folder (next to the package),
 else in a ``themes`` folder inside the package (where an installed wheel would carry them),
-plus any extra folders the caller passes (e.g. the user's config folder).  A bad file never
-stops the console: it is reported as a one-line error naming the file and the key, and the
-other themes load.  An unknown theme name falls back to the default with a warning text.
+then in the user's own folder, ``themes/`` in the config folder (``Paths.themes_dir``, as
+posting does; a user file named like a bundled theme replaces it).  A bad file never stops the
+console: it is reported as one notification naming the file and the key, and the other themes
+load; when the bad file is the theme asked for, that one notification also says which theme
+is used instead.  An unknown theme name falls back to the default with a warning text.
 Textual's built-in themes (``ansi-dark`` for 16-colour terminals, ``textual-light`` …) stay
-available.
+available; the palette lists ours first, then the user's, then Textual's.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import BUILTIN_THEMES, Theme
 
-from sferum_tui.service.errors import ConfigError
 from sferum_tui.i18n import tr
+from sferum_tui.service.errors import ConfigError
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -61,7 +64,9 @@ __all__ = [
     "load_themes",
     "register_all",
     "resolve_theme",
+    "install_themes",
     "theme_dirs",
+    "theme_order",
 ]
 
 DEFAULT_THEME = "sferum-dark"
@@ -221,18 +226,29 @@ def load_themes(
     Returns the themes by name (a later folder overrides an earlier one) and the one-line
     error messages of the files that could not be used.
     """
+    themes, errors = _scan(dirs, extra_dirs)
+    return themes, [message for _, message in errors]
+
+
+def _scan(
+    dirs: Iterable[str | Path] | None, extra_dirs: Iterable[str | Path]
+) -> tuple[dict[str, Theme], list[tuple[Path, str]]]:
+    """``load_themes``, keeping the path of each unusable file beside its message."""
     folders = [Path(d) for d in (theme_dirs() if dirs is None else dirs)]
     folders += [Path(d) for d in extra_dirs]
     themes: dict[str, Theme] = {}
-    errors: list[str] = []
+    errors: list[tuple[Path, str]] = []
     for folder in folders:
-        if not folder.is_dir():
+        try:
+            paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError as exc:  # an unreadable user folder is one more skipped theme source
+            errors.append((folder, f"{folder}: {exc.strerror or exc}"))
             continue
-        for path in sorted(folder.glob("*.toml")):
+        for path in paths:
             try:
                 theme = load_theme_file(path)
             except ThemeFileError as exc:
-                errors.append(str(exc))
+                errors.append((path, str(exc)))
             else:
                 themes[theme.name] = theme
     return themes, errors
@@ -248,6 +264,42 @@ def register_all(app: App, extra_dirs: Iterable[str | Path] = ()) -> list[str]:
     for theme in themes.values():
         app.register_theme(theme)
     return errors
+
+
+def install_themes(app: App, requested: str | None, user_dir: str | Path | None = None) -> None:
+    """Register the bundled themes and the user's (``user_dir``), then switch to ``requested``.
+
+    Each unusable file is one notification naming the file and the problem; when it is the
+    file of the requested theme, that same notification says which theme is used instead (no
+    second "not found" notice).  Never raises for a bad file or an unknown name.
+    """
+    themes, errors = _scan(None, [user_dir] if user_dir is not None else ())
+    for theme in themes.values():
+        app.register_theme(theme)
+    theme, warning = resolve_theme(requested, app.available_themes)
+    wanted = str(requested or "").strip().lower()
+    wanted = ALIASES.get(wanted, wanted)
+    said = False
+    for path, message in errors:
+        if warning and not said and path.stem.lower() == wanted:
+            said = True
+            app.notify(tr("Тема «{name}» не включена, включена «{default}»: {error}",
+                          "Theme '{name}' not used; using '{default}': {error}",
+                          name=requested, default=theme, error=message),
+                       severity="warning", markup=False, timeout=10)
+        else:
+            app.notify(message, title=tr("Тема пропущена", "Theme skipped"),
+                       severity="warning", markup=False, timeout=10)
+    apply_theme(app, requested, notify=not said)
+
+
+def theme_order(names: Iterable[str]) -> list[str]:
+    """Theme names as the palette lists them: ours, then the user's, then Textual's own."""
+    names = set(names)
+    ours = [n for n in (*BUNDLED_THEMES, "ansi-dark") if n in names]
+    rest = sorted(names - set(ours))
+    return ours + [n for n in rest if n not in BUILTIN_THEMES] + [
+        n for n in rest if n in BUILTIN_THEMES]
 
 
 def _known_names() -> set[str]:
@@ -298,5 +350,5 @@ def apply_theme(app: App, name: str | None, *, notify: bool = True) -> str | Non
     theme, warning = resolve_theme(name, app.available_themes)
     app.theme = theme
     if warning and notify:
-        app.notify(warning, severity="warning", timeout=8)
+        app.notify(warning, severity="warning", markup=False, timeout=8)
     return warning

@@ -8,8 +8,9 @@ They only show what the API computed; colours come from the theme's variables in
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,17 +24,17 @@ from textual.widgets.option_list import Option
 
 from sferum_tui.i18n import get_language, plural_ru, tr
 from sferum_tui.service.console import format_share, next_publication
+from sferum_tui.service.headline import OVERDUE_AS_DATE, deadline_text
 from sferum_tui.service.vocab import (
     PercentError,
+    day,
     fold,
     is_missing,
     parse_percent,
     percent_input,
-    day,
     signed_pp,
     threshold,
 )
-from sferum_tui.service.headline import OVERDUE_AS_DATE, deadline_text
 from sferum_tui.service.vocab import integer as format_int
 from sferum_tui.tui.help import install_bindings
 
@@ -476,7 +477,7 @@ class PickerScreen(ModalScreen[Any]):
     def _options(self, needle: str) -> list[Option]:
         needle = fold(needle)
         out = []
-        for index, (value, text) in enumerate(self.options):
+        for index, (_value, text) in enumerate(self.options):
             if needle and needle not in fold(text):
                 continue
             out.append(Option(text, id=str(index)))

@@ -29,10 +29,10 @@ names, error bodies, page titles) passes :mod:`sferum_tui.core.text` before it i
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import hashlib
 import json
-import errno
 import math
 import os
 import random
@@ -42,10 +42,11 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from sferum_tui import __version__
@@ -70,6 +71,8 @@ JITTER = 0.25                           # a retry waits up to 25 % longer, at ra
 NAME_MAX_BYTES = 200                    # a stored file name (UTF-8), well under the usual 255
 
 EXIT_NEW, EXIT_ERROR, EXIT_NOTHING = 0, 1, 3
+#: an import that brought new data: a new week, a replaced week, files added to a week
+NEW_STATUSES = ("imported", "replaced", "merged")
 
 
 # --------------------------------------------------------------------------- errors
@@ -113,6 +116,7 @@ class FetchSettings:
     listing_max_bytes: int = LISTING_MAX_BYTES
     retry_after_max: float = RETRY_AFTER_MAX
     jitter: float = JITTER
+    limits: Any = None                  # the config's [limits] for the import (None: the defaults)
 
     def backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * (2 ** min(attempt, 30)))
@@ -135,7 +139,7 @@ def settings_from_config(config: Any = None, *, timeout: float | None = None,
                          wait_interval_minutes: float | None = None) -> FetchSettings:
     """Settings from ``config.fetch`` (any object with those attributes), then the environment
     (``SFERUM_TUI_CLOUD_BASE``, ``SFERUM_TUI_FETCH_BACKOFF``), then the explicit overrides."""
-    s = FetchSettings()
+    s = FetchSettings(limits=getattr(config, "limits", None))
     section = getattr(config, "fetch", None)
     if section is not None:
         s.cloud_base = str(getattr(section, "cloud_base", None) or s.cloud_base)
@@ -271,6 +275,17 @@ class FileResult:
 
 
 @dataclass
+class _Ready:
+    """A new file fetched and checked, waiting to be imported with the rest of its week."""
+    f: RemoteFile
+    path: Path
+    sha: str
+    downloaded: bool
+    pending: dict[str, Any]
+    week: Any = None            # the store's WeekFile (the file read, its period)
+
+
+@dataclass
 class FetchReport:
     dry_run: bool = False
     results: list[FileResult] = field(default_factory=list)
@@ -281,7 +296,7 @@ class FetchReport:
 
     @property
     def new(self) -> list[FileResult]:
-        return [r for r in self.results if r.status in ("imported", "replaced")]
+        return [r for r in self.results if r.status in NEW_STATUSES]
 
     @property
     def planned(self) -> list[FileResult]:
@@ -368,7 +383,7 @@ class FetchState:
 
     def known_sha(self, sha: str) -> dict[str, Any] | None:
         for r in reversed(self.records):
-            if r.get("sha256") == sha and r.get("status") in ("imported", "replaced", "unchanged"):
+            if r.get("sha256") == sha and r.get("status") in (*NEW_STATUSES, "unchanged"):
                 return r
         return None
 
@@ -670,8 +685,8 @@ def retry_after(headers: Any) -> float:
     except (TypeError, ValueError, IndexError, OverflowError):
         return 0.0
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _http_errors() -> tuple[type[BaseException], ...]:
@@ -962,27 +977,36 @@ class Fetcher:
                 self.emit("listed", src.name, total=len(files), done=len(fresh), message=tr(
                     "«{s}»: файлов {n}, новых {k}", "“{s}”: {n} files, {k} new",
                     s=src.name, n=len(files), k=len(fresh)))
-                for f in fresh:
-                    if dry_run:
-                        report.results.append(FileResult(src.name, f.rel_path, "planned",
-                                                         f.size, f.mtime))
-                        self.emit("plan", src.name, f.rel_path, total=f.size, message=tr(
-                            "будет загружен: {f} ({s}{m})", "would fetch: {f} ({s}{m})",
-                            f=f.rel_path, s=format_size(f.size),
-                            m=(", " + _format_mtime(f.mtime)) if f.mtime else ""))
-                        continue
-                    try:
-                        self._fetch_one(src, http, f, report)
-                    except FetchCancelled:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - one line, then the next file
-                        self._file_error(src, f, report, exc)
+                group: list[_Ready] = []    # read files of one week, not imported yet
+                try:
+                    self._fetch_all(src, http, fresh, report, dry_run, group)
+                finally:
+                    self._drop_group(group)     # cancelled: the next run takes them again
         except FetchCancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one line, then the next source
             message = self._failure(src, None, exc)
             report.errors.append(message)
             self.emit("error", src.name, message=message)
+
+    def _fetch_all(self, src: Source, http, fresh: list[RemoteFile], report: FetchReport,
+                   dry_run: bool, group: list["_Ready"]) -> None:
+        for f in fresh:
+            if dry_run:
+                report.results.append(FileResult(src.name, f.rel_path, "planned",
+                                                 f.size, f.mtime))
+                self.emit("plan", src.name, f.rel_path, total=f.size, message=tr(
+                    "будет загружен: {f} ({s}{m})", "would fetch: {f} ({s}{m})",
+                    f=f.rel_path, s=format_size(f.size),
+                    m=(", " + _format_mtime(f.mtime)) if f.mtime else ""))
+                continue
+            try:
+                self._fetch_one(src, http, f, report, group)
+            except FetchCancelled:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one line, then the next file
+                self._file_error(src, f, report, exc)
+        self._import_group(src, group, report)
 
     def _stale_import(self, src: Source, f: RemoteFile, seen: dict[str, Any],
                       report: FetchReport) -> None:
@@ -1207,7 +1231,8 @@ class Fetcher:
                 snaps = self._store_obj().snapshots()
             except UserError as exc:
                 raise FetchError(exc.message) from None
-            self._known = {s.sha256 for s in snaps if s.sha256}
+            self._known = {f.sha256 for s in snaps for f in (getattr(s, "files", ()) or [s])
+                           if f.sha256}
         return sha in self._known
 
     def _record(self, f: RemoteFile, sha: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -1215,12 +1240,16 @@ class Fetcher:
                "size": f.size, "mtime": f.mtime, "etag": f.etag, "sha256": sha,
                "url": f.url or (f.weblink and f"{self.settings.cloud_base}/public/{f.weblink}")
                or str(f.local_path or ""),
-               "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "status": status}
         rec.update({k: v for k, v in extra.items() if v is not None})
         return rec
 
-    def _fetch_one(self, src: Source, http, f: RemoteFile, report: FetchReport) -> None:
+    def _fetch_one(self, src: Source, http, f: RemoteFile, report: FetchReport,
+                   group: list["_Ready"] | None = None) -> None:
+        """Get one new file (download, checks, sha256) and import it; with ``group`` (a store
+        that merges weeks), read it and keep it with the other new files of its week, which
+        are imported together by :meth:`_import_group`."""
         downloaded = src.kind != "folder"
         path: Path | None
         if downloaded:
@@ -1238,7 +1267,7 @@ class Fetcher:
                                  os_problem(exc)) from None
         self._check_cancel()
         sha = sha256_file(path)
-        if self._known_sha(sha):
+        if self._known_sha(sha) or any(r.sha == sha for r in group or ()):
             self.state.add(self._record(f, sha, "unchanged"))
             if downloaded:
                 shutil.rmtree(path.parent, ignore_errors=True)
@@ -1249,13 +1278,20 @@ class Fetcher:
             return
         store = self._store_obj()
         step = tr("импорт «{f}»", "importing “{f}”", f=f.rel_path)
+        merging = group is not None and hasattr(store, "read_week_file")
         # Recorded before the reader runs: if the process dies inside it (a crash Python cannot
         # catch), the next run finds this record and refuses the file instead of dying again.
         pending = self._record(f, sha, "importing", kept=str(path))
         self.state.add(pending)
+        ready = _Ready(f, path, sha, downloaded, pending)
         try:
-            extra = {"extra_aliases": self.aliases} if self.aliases else {}
-            outcome = store.import_file(path, source_name=src.name, **extra)
+            extra: dict[str, Any] = {"extra_aliases": self.aliases} if self.aliases else {}
+            if self.settings.limits is not None:
+                extra["limits"] = self.settings.limits
+            if merging:
+                ready.week = store.read_week_file(path, name=f.rel_path, **extra)
+            else:
+                outcome = store.import_file(path, source_name=src.name, **extra)
         except Exception as exc:  # noqa: BLE001 - a refusal, or a reader that failed
             if isinstance(exc, UserError):
                 reason = one_line(exc.message, 300)
@@ -1271,6 +1307,65 @@ class Fetcher:
             with contextlib.suppress(OSError):
                 self.state.forget(pending)
             raise
+        if not merging:
+            self._imported(src, ready, outcome, report)
+            return
+        # read: not the reader's victim any more; until its week is imported it is simply new
+        with contextlib.suppress(OSError):
+            self.state.forget(pending)
+        assert group is not None
+        if group and group[0].week.period != ready.week.period:
+            self._import_group(src, group, report)
+        group.append(ready)
+
+    def _import_group(self, src: Source, group: list["_Ready"], report: FetchReport) -> None:
+        """Import the new files of one week read so far, through the store's ``--add`` path:
+        one file joins the week held when its organisations are new to it; several files
+        become one snapshot when their organisations do not overlap.  Refused (files of the
+        week that overlap each other or the week held), the files are recorded as refused
+        (``--retry-refused``), with one line naming both rows, and the run goes on."""
+        if not group:
+            return
+        items = list(group)
+        group.clear()
+        store = self._store_obj()
+        step = (tr("импорт «{f}»", "importing “{f}”", f=items[0].f.rel_path) if len(items) == 1
+                else tr("объединение файлов одной недели", "merging the files of one week"))
+        try:
+            self._check_cancel()
+            extra = {"extra_aliases": self.aliases} if self.aliases else {}
+            outcome = store.add_files(read=[r.week for r in items], label=src.name, **extra)
+        except FetchCancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a refusal: one line, then the next week
+            reason = (one_line(exc.message, 300) if isinstance(exc, UserError) else
+                      tr("непредвиденная ошибка {t}: {e}", "unexpected error {t}: {e}",
+                         t=type(exc).__name__, e=_one_line(str(exc), 120)))
+            kept = []
+            for r in items:
+                where = self._keep_rejected(r.path, r.sha) if r.downloaded else r.path
+                kept.append(str(where))
+                self.state.add(self._record(r.f, r.sha, "rejected", message=reason,
+                                            kept=str(where)))
+            folders = sorted({str(Path(k).parent) for k in kept})
+            message = self._fail(src, step, tr("{m} (файлы отложены в {k})", "{m} (the files are set "
+                                               "aside in {k})", m=reason, k=", ".join(folders))).message
+            for r in items:
+                report.results.append(FileResult(src.name, r.f.rel_path, "error", r.f.size,
+                                                 r.f.mtime, message))
+            report.errors.append(message)
+            self.emit("error", src.name, items[0].f.rel_path, message=message)
+            return
+        for r in items:
+            self._imported(src, r, outcome, report)
+
+    def _drop_group(self, group: list["_Ready"]) -> None:
+        """A run that ends before a week's files are imported (cancelled): they stay new, so
+        the next run takes them again (a download is found in the cache)."""
+        group.clear()
+
+    def _imported(self, src: Source, r: "_Ready", outcome: Any, report: FetchReport) -> None:
+        f, sha = r.f, r.sha
         status = getattr(outcome, "status", "imported")
         snapshot = getattr(outcome, "snapshot", None)
         snap_id = getattr(snapshot, "id", None)
@@ -1278,10 +1373,10 @@ class Fetcher:
             snap_id, (int, str)) else None))
         if self._known is not None:
             self._known.add(sha)
-        if downloaded:
-            shutil.rmtree(path.parent, ignore_errors=True)
+        if r.downloaded:
+            shutil.rmtree(r.path.parent, ignore_errors=True)
         message = one_line(getattr(outcome, "message", "") or "")
-        kind = "imported" if status in ("imported", "replaced") else "unchanged"
+        kind = "imported" if status in NEW_STATUSES else "unchanged"
         if message:
             text = f"«{f.rel_path}»: {message}"
         elif kind == "imported":

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sferum_tui.core.indicators import cache as _st
 from sferum_tui.core.errors import UserError
-from sferum_tui.core.text import fold
 from sferum_tui.core.fields import COUNT_FIELDS, ROW_FIELDS
+from sferum_tui.core.indicators import cache as _st
 from sferum_tui.core.indicators.calc import (
     ACTIVITY_KEY,
     CODE_UNKNOWN,
@@ -35,6 +35,7 @@ from sferum_tui.core.indicators.calc import (
     evaluate_frame,
     low_messaging_mask,
 )
+from sferum_tui.core.text import fold
 from sferum_tui.i18n import plural_ru, tr
 
 if TYPE_CHECKING:

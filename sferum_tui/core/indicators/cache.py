@@ -37,9 +37,10 @@ import itertools
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -284,7 +285,7 @@ def write_codes(store: "Store", key: str, items: dict[int, tuple[np.ndarray, int
     con = _write_connection(store)
     if con is None:
         return False
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     try:
         con.execute("BEGIN IMMEDIATE")
         con.executemany(

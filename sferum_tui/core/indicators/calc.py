@@ -327,7 +327,8 @@ def reasons(frame: "pd.DataFrame", num: "pd.DataFrame", cols: dict, cfg: "Config
         else:
             tmpl5 = tr("{t}: {v} (нужно {b})", "{t}: {v} ({b} needed)")
             bar = threshold(ind.threshold)
-            acc.add(idx, _by_value(lambda v: tmpl5.format(t=title, v=_pct1(v), b=bar),
+            acc.add(idx, _by_value(lambda v, tmpl5=tmpl5, title=title, bar=bar:
+                                   tmpl5.format(t=title, v=_pct1(v), b=bar),
                                    cols[f"value_{ind.key}"][idx]))
     return acc.lists()
 

@@ -51,6 +51,9 @@ BASE_ALIASES: dict[str, str] = {
     "teachers active share": "teachers_active_share",
     "kind": "kind", "type": "kind",
 }
+# A column headed with a canonical field's own name (``org_id``, ``users_total`` …, as this
+# tool's exports and other scripts write them) means that field.
+BASE_ALIASES.update({" ".join(f.split("_")): f for f in ALL_FIELDS})
 
 
 def _has(words: list[str], *stems: str) -> bool:
@@ -135,6 +138,7 @@ class HeaderMapper:
         if header in self._cache:
             return self._cache[header]
         norm = normalise_header(header)
+        field: str | None
         if norm in self.exact:
             field = self.exact[norm]
         else:

@@ -24,8 +24,9 @@ from itertools import chain, islice
 from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
 from sferum_tui.core.ingest.reader import _choose_delimiter, _fail, _utf16_without_bom
 from sferum_tui.core.ingest.rowtable import gc_paused
+from sferum_tui.core.ingest.textcheck import _UTF8_MULTI
 
-__all__ = ["read_csv_rows"]
+__all__ = ["read_csv_rows", "MixedEncoding"]
 
 CHUNK = 1 << 20
 """Bytes decoded at a time."""
@@ -40,6 +41,11 @@ class _Retry(Exception):
     """UTF-8 failed somewhere in the file: read it again as Windows-1251."""
 
 
+class MixedEncoding(Exception):
+    """The file mixes UTF-8 and Windows-1251 lines: the caller repairs it line by line
+    (``textcheck.decode_8bit``), which needs the whole text."""
+
+
 def _size(n: int) -> str:
     """A byte count as people write it: «1 MiB», «64 KiB», «500 B»."""
     for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -51,7 +57,7 @@ def _size(n: int) -> str:
 def _encoding(path: str, data: bytes) -> tuple[str, str, int, str]:
     """(codec, errors, bytes to skip, name shown) of the text; UTF-8 is tried first, then cp1251."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8", "replace", 3, "utf-8-sig"
+        return "utf-8", "strict", 3, "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", "strict", 0, "utf-16"
     enc16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
@@ -106,8 +112,8 @@ def _lines(path: str, data: bytes, codec: str, errors: str, start: int, limits: 
 
 
 def _line_too_long(path: str, line: int, limits: Limits):
-    return _fail(path, "строка {line} длиннее предела {limit} (limits.max_csv_line); это не похоже на таблицу CSV",
-                 "line {line} is longer than the limit of {limit} (limits.max_csv_line); this does not look like a CSV table",
+    return _fail(path, "строка {line} длиннее предела {limit} ([limits] max_csv_line_kb); это не похоже на таблицу CSV",
+                 "line {line} is longer than the limit of {limit} ([limits] max_csv_line_kb); this does not look like a CSV table",
                  line=line, limit=_size(limits.max_csv_line))
 
 
@@ -125,6 +131,10 @@ def read_csv_rows(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tu
         return _read(path, data, codec, errors, start, name, limits)
     except _Retry:
         pass
+    # not UTF-8 throughout: Windows-1251, unless UTF-8 lines are in it too (a BOM says UTF-8;
+    # a multi-byte UTF-8 sequence practically never occurs in Russian Windows-1251 text)
+    if start or _UTF8_MULTI.search(data):
+        raise MixedEncoding
     try:
         return _read(path, data, "cp1251", "strict", 0, "cp1251", limits)
     except _Retry:
@@ -146,8 +156,8 @@ def _rows(path: str, reader, share: bool, limits: Limits) -> list:
             return rows
         cells += sum(map(len, batch)) + batch.count([])
         if cells > limit:
-            raise _fail(path, "в таблице больше {limit} ячеек (limits.max_sheet_cells), строка {line}",
-                        "the table has more than {limit} cells (limits.max_sheet_cells), line {line}",
+            raise _fail(path, "в таблице больше {limit} ячеек ([limits] max_sheet_cells), строка {line}",
+                        "the table has more than {limit} cells ([limits] max_sheet_cells), line {line}",
                         limit=f"{limit:,}".replace(",", "\u00a0"), line=reader.line_num)
         if share:
             rows.extend([tuple(map(keep, row, row)) for row in batch])
@@ -170,8 +180,8 @@ def _read(path: str, data: bytes, codec: str, errors: str, start: int, name: str
         raise _Retry from None
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise _fail(path, "строка {line}: поле длиннее предела {limit} символов (limits.max_csv_field)",
-                        "line {line}: a field is longer than the limit of {limit} characters (limits.max_csv_field)",
+            raise _fail(path, "строка {line}: поле длиннее предела {limit} символов ([limits] max_csv_field)",
+                        "line {line}: a field is longer than the limit of {limit} characters ([limits] max_csv_field)",
                         line=reader.line_num, limit=limits.max_csv_field) from None
         raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
     finally:

@@ -22,11 +22,15 @@ class Limits:
     max_file_bytes: int = 200 * MB
     """Largest input file (any format), checked on the file's size before it is read."""
     max_unzipped_bytes: int = 512 * MB
-    """xlsx/ods: largest uncompressed size of one part of the zip (a sheet's XML)."""
+    """xlsx/ods: largest uncompressed size of one part of the zip (a sheet's XML); half of it
+    bounds the text the cells of an .xlsx take from its shared strings (the library copies a
+    shared string into every cell that refers to it)."""
     max_zip_ratio: float = 200.0
     """xlsx/ods: largest uncompressed/compressed ratio of one part (above it: a zip bomb)."""
     max_sheet_cells: int = 20_000_000
-    """xlsx/ods/xls: largest sheet area (rows × columns, from the cell references)."""
+    """xlsx/ods/xls: largest sheet area (rows × columns from the cell references, summed over
+    the sheets).  The spreadsheet library allocates the whole area, ~32 bytes a cell, before a
+    row is returned: at this bound a sheet peaks at ~0.9 GB; a national file is ~1.4 million."""
     max_csv_line: int = 1 * MB
     """CSV: longest line, in bytes."""
     max_csv_field: int = 64 * 1024

@@ -5,9 +5,13 @@ layout the ministry sent this week, into rows of canonical fields (see ``fields.
 reporting period, the column mapping, the rows it skipped and why, and warnings.
 
 The steps:
+0. check the file against the input limits before any parser allocates (``guard.py``: a
+   regular file, its size, the zip parts and the sheet area; ``textcheck.py`` for a CSV: the
+   longest line, a NUL, mixed encodings);
 1. detect the format from the bytes, not the name (a text file called ``.xlsx`` or an HTML
    login page is refused with a message); read every sheet with python-calamine, or decode a
-   CSV (UTF-8, UTF-8 with BOM, Windows-1251; ``,`` ``;`` or tab);
+   CSV (UTF-8, UTF-8 with BOM, Windows-1251; ``,`` ``;`` or tab); every text kept passes
+   ``core.text.clean_text`` and every message names the file with ``shown_path``;
 2. on each sheet, find the header block among the leading rows (one to three rows, joining
    headers merged over several rows) that maps the most columns to canonical fields through
    ``aliases.HeaderMapper``; take the sheet(s) with organisation rows;
@@ -28,23 +32,34 @@ import io
 import operator
 import os
 import re
-import zipfile
-from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
-from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
-from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
+from sferum_tui.core.ingest import guard, textcheck
+from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
 from sferum_tui.core.ingest.period import (
-    Period, find_period, find_single_date_period, parse_period_hint, period_from_filename,
+    Period,
+    find_period,
+    find_single_date_period,
+    parse_period_hint,
+    period_from_filename,
 )
+from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
-    CellError, MISSING_MARKERS, parse_count, parse_inn, parse_share_raw, parse_status, parse_text,
+    MISSING_MARKERS,
+    CellError,
+    parse_count,
+    parse_inn,
+    parse_share_raw,
+    parse_status,
+    parse_text,
 )
+from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
 
 __all__ = ["Period", "ReadResult", "read_weekly", "read_registry", "read_table", "InputFileError"]
@@ -65,6 +80,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (rows-relative)
     visible: bool = True
     has_merge_info: bool = False
+    warnings: list[str] = field(default_factory=list)   # what loading repaired (mixed encodings)
 
 
 @dataclass
@@ -116,7 +132,7 @@ class ReadResult:
 # --------------------------------------------------------------------------- file loading
 
 def _fail(path: str, ru: str, en: str, **kw) -> InputFileError:
-    return InputFileError(f"{path}: " + tr(ru, en, **kw), source=path)
+    return InputFileError(f"{shown_path(path)}: " + tr(ru, en, **kw), source=path)
 
 
 def _detect_format(path: str, head: bytes, ext: str) -> str:
@@ -167,31 +183,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
+def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
     from python_calamine import CalamineWorkbook
 
     kind = fmt
     if fmt == "xls" and "EncryptedPackage".encode("utf-16-le") in data:
         raise _fail(path, "книга защищена паролем (зашифрована); откройте её в Excel, снимите пароль и сохраните заново",
                     "the workbook is password-protected (encrypted); open it in Excel, remove the password and save it again")
+    # the limits, before python-calamine allocates (it aborts the process on a huge sheet area)
     if fmt == "zip":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                bad = None
-        except zipfile.BadZipFile:
-            raise _fail(path, "файл повреждён или обрезан (архив книги не читается); скачайте его заново",
-                        "the file is damaged or cut short (the workbook archive cannot be read); download it again") from None
-        if bad is not None:
-            raise _fail(path, "файл повреждён: часть «{part}» книги не читается; скачайте его заново",
-                        "the file is damaged: part {part!r} of the workbook cannot be read; download it again", part=bad)
-        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            kind = "xlsx"
-        elif "content.xml" in names:
-            kind = "ods"
-        else:
-            raise _fail(path, "это ZIP-архив, но не книга Excel или ODS",
-                        "this is a ZIP archive but not an Excel or ODS workbook")
+        kind = guard.check_zip(path, data, limits)
+    else:
+        guard.check_xls(path, data, limits)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets: list[Sheet] = []
@@ -212,12 +215,12 @@ def _load_workbook(path: str, data: bytes, fmt: str) -> tuple[str, list[Sheet]]:
             has_info = raw_merges is not None and kind in ("xlsx", "xls", "ods")
             for (r0, c0), (r1, c1) in raw_merges or []:
                 merges.append((r0 - r_off, c0 - c_off, r1 - r_off, c1 - c_off))
-            sheets.append(Sheet(name, rows, r_off, c_off, merges, visible, has_info))
+            sheets.append(Sheet(clean_text(name), rows, r_off, c_off, merges, visible, has_info))
         wb.close()
     except UserError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
-        detail = " ".join(str(exc).split())[:160]
+        detail = one_line(exc, 160)
         raise _fail(path, "файл не читается как таблица {kind} ({detail}); возможно, он повреждён или обрезан",
                     "the file cannot be read as an {kind} spreadsheet ({detail}); it may be damaged or cut short",
                     kind=kind, detail=detail) from None
@@ -246,32 +249,53 @@ def _choose_delimiter(text: str) -> str:
 
 
 def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
-    from sferum_tui.core.ingest.csv_stream import read_csv_rows
+    from sferum_tui.core.ingest.csv_stream import MixedEncoding, read_csv_rows
 
-    encoding, delim, rows = read_csv_rows(path, data, limits)
-    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
-
-
-def load_sheets(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet], bytes]:
-    """(format, sheets, raw bytes) of a file, or a one-line InputFileError."""
-    spath = str(path)
-    p = Path(path)
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        b"\x00" in data[:4096] and _utf16_without_bom(data) is not None)
+    if not utf16:               # a NUL would end up inside a name: refuse the file
+        at = data.find(b"\x00")
+        if at >= 0:
+            raise _fail(path, "строка {line}: нулевой байт (NUL) в тексте; это не таблица CSV или файл повреждён",
+                        "line {line}: a NUL byte in the text; this is not a CSV table or the file is damaged",
+                        line=data.count(b"\n", 0, at) + 1)
     try:
-        if p.is_dir():
-            raise _fail(spath, "это папка, а не файл", "this is a folder, not a file")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise _fail(spath, "файл не найден", "file not found") from None
-    except PermissionError:
-        raise _fail(spath, "нет прав на чтение файла", "permission denied: the file cannot be read") from None
-    except OSError as exc:
-        raise _fail(spath, "файл не читается: {detail}", "the file cannot be read: {detail}",
-                    detail=exc.strerror or exc) from None
-    fmt = _detect_format(spath, data[:8192], p.suffix.lower())
+        encoding, delim, rows = read_csv_rows(path, data, limits)
+        return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
+    except MixedEncoding:
+        pass
+    # UTF-8 and Windows-1251 lines in one file (rare): repaired line by line, with a warning
+    # naming the minority lines (textcheck.decode_8bit); the text is decoded whole here
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    text, encoding, warning = textcheck.decode_8bit(path, body)
+    notes = [warning] if warning else []
+    delim = _choose_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    old_limit = csv.field_size_limit(limits.max_csv_field)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _fail(path, "строка {line}: поле длиннее предела {limit} символов ([limits] max_csv_field)",
+                        "line {line}: a field is longer than the limit of {limit} characters ([limits] max_csv_field)",
+                        line=reader.line_num, limit=limits.max_csv_field) from None
+        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes)]
+
+
+def load_sheets(path: str | os.PathLike, limits: Limits | None = None) -> tuple[str, list[Sheet], bytes]:
+    """(format, sheets, raw bytes) of a file, or a one-line InputFileError.  ``limits`` (the
+    config's ``[limits]``; the defaults without it) are checked before any parser allocates."""
+    spath = str(path)
+    limits = limits or DEFAULT_LIMITS
+    data = guard.read_input(spath, limits)
+    fmt = _detect_format(spath, data[:8192], Path(spath).suffix.lower())
     if fmt == "csv":
         kind, sheets = _load_csv(spath, data, limits)
     else:
-        kind, sheets = _load_workbook(spath, data, fmt)
+        kind, sheets = _load_workbook(spath, data, fmt, limits)
     return kind, sheets, data
 
 
@@ -299,7 +323,7 @@ def _label(v) -> str:
         return v.strftime("%d.%m.%Y")
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return " ".join(str(v).split())
+    return " ".join(clean_text(str(v)).split())
 
 
 def _filled_grid(sheet: Sheet, nrows: int, width: int) -> list[list[str]]:
@@ -492,7 +516,7 @@ class _Extractor:
     def error(self, text: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(f"{self.source}: {text}")
+            self.errors.append(f"{self.source}: {one_line(text)}")
 
     def skip(self, h: Header, excel_row: int, reason: str) -> None:
         item = {"row": excel_row, "reason": reason}
@@ -606,10 +630,11 @@ class _Extractor:
                     total_text = v
                     break
             if total_text is not None:
-                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(str(total_text).split())[:60]))
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(total_text)[:60]))
                 continue
             if i in lone_name and (not has_muni or inn_col is not None):
-                text = " ".join(str(data[i][name_col]).split())
+                assert name_col is not None  # lone_name is only filled when the sheet has a name column
+                text = _label(data[i][name_col])
                 if not has_muni:
                     section = text
                     sections.append((excel_row, section))
@@ -632,16 +657,16 @@ class _Extractor:
                 continue
             first = nonblank[0]
             if isinstance(first, str) and _TOTAL_RE.match(first):
-                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=" ".join(first.split())[:60]))
+                self.skip(h, excel_row, tr("итоговая строка «{t}»", "total row «{t}»", t=_label(first)[:60]))
                 continue
             texts = [v for v in nonblank if isinstance(v, str) and not _is_numeric_like(v)]
             if len(nonblank) == 1 and texts and not has_muni:
-                section = " ".join(texts[0].split())
+                section = _label(texts[0])
                 sections.append((excel_row, section))
                 self.skip(h, excel_row, tr("заголовок раздела «{t}» (муниципалитет для строк ниже)",
                                            "section heading «{t}» (municipality for the rows below)", t=section[:60]))
             elif len(nonblank) == 1 and texts:
-                self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=texts[0].strip()[:60]))
+                self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=_label(texts[0])[:60]))
             elif not texts and len(nonblank) >= 2:
                 # figures only, no name, ИНН or word: a total row whose label was left out
                 self.skip(h, excel_row, tr("итоговая строка без подписи (только числа, нет наименования и ИНН)",
@@ -658,15 +683,15 @@ class _Extractor:
         parsed_cols = []
         pick = operator.itemgetter(*kept)
         for f in fields:
-            c = col.get(f)
-            if c is None:
+            fc = col.get(f)
+            if fc is None:
                 if f == "municipality" and sections:
                     parsed_cols.append(self._sections_for(rownums, sections))
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = pick(cols[c]) if len(kept) > 1 else [cols[c][i] for i in kept]
-            parsed_cols.append(self._parse_column(f, values, h, c, rownums))
+            values = pick(cols[fc]) if len(kept) > 1 else [cols[fc][i] for i in kept]
+            parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
         if self.multi:
             keys = ("row", "sheet") + tuple(fields)
             name = sheet.name
@@ -776,6 +801,7 @@ class _Extractor:
                     if example is None:
                         example = (src_row(k), e.found)
             if unknown:
+                assert example is not None  # set by the first unrecognised value, counted in unknown
                 self.warnings.append(tr(
                     "столбец «{label}»: {n} значений статуса не распознаны (например, строка {row}: «{found}»); ожидалось «Активна» или «Не активна», они оставлены пустыми",
                     "column «{label}»: {n} status values not recognised (e.g. row {row}: «{found}»); expected «Активна» or «Не активна»; left empty",
@@ -802,31 +828,48 @@ class _Extractor:
                     "column «{label}»: a leading zero was restored in {n} ИНН (the cells were numbers)",
                     label=h.labels[c], n=restored))
             return out
-        return [parse_text(v) for v in values]
+        try:
+            return [parse_text(v) for v in values]
+        except CellError:  # a NUL inside a text cell (an .xlsx can carry one as _x0000_)
+            for k, v in enumerate(values):
+                try:
+                    out[k] = parse_text(v)
+                except CellError:
+                    self.error(tr("{where}: нулевой байт (NUL) в тексте ячейки; файл повреждён или подделан",
+                                  "{where}: a NUL byte in the cell's text; the file is damaged or forged",
+                                  where=self.where(h, src_row(k), c)))
+            return out
+
+    def _pair(self, a: dict, b: dict) -> str:
+        """«строки 17 и 40», or with several sheets «лист «A», строка 17 и лист «B», строка 17»."""
+        if not self.multi:
+            return tr("строки {a} и {b}", "rows {a} and {b}", a=a["row"], b=b["row"])
+        return tr("лист «{sa}», строка {a} и лист «{sb}», строка {b}", "sheet «{sa}», row {a} and sheet «{sb}», row {b}",
+                  sa=a.get("sheet"), a=a["row"], sb=b.get("sheet"), b=b["row"])
 
     def _check_duplicates(self) -> None:
         inns = self.rows.column("org_id")
         if None not in inns and len(set(inns)) == len(inns):
             return  # every row has an ИНН of its own (a national file): nothing to compare
-        seen: dict[str, int] = {}
-        names: dict[str, int] = {}
-        for o in self.rows.select("row", "org_id", "org_name", "municipality", "region"):
+        seen: dict[str, dict] = {}
+        names: dict[str, dict] = {}
+        for o in self.rows.select("row", "sheet", "org_id", "org_name", "municipality", "region"):
             inn = o.get("org_id")
             if inn:
                 if inn in seen:
-                    self.error(tr("строки {a} и {b}: один и тот же ИНН {inn}; ожидалась одна строка на организацию",
-                                  "rows {a} and {b}: the same ИНН {inn}; expected one row per organisation",
-                                  a=seen[inn], b=o["row"], inn=inn))
+                    self.error(tr("{rows}: один и тот же ИНН {inn}; ожидалась одна строка на организацию",
+                                  "{rows}: the same ИНН {inn}; expected one row per organisation",
+                                  rows=self._pair(seen[inn], o), inn=inn))
                 else:
-                    seen[inn] = o["row"]
+                    seen[inn] = o
             elif o.get("org_name"):
                 key = (o.get("region") or "") + "|" + _name_key(o.get("org_name"), o.get("municipality"))
                 if key in names:
-                    self.error(tr("строки {a} и {b}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
-                                  "rows {a} and {b}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
-                                  a=names[key], b=o["row"], name=o["org_name"]))
+                    self.error(tr("{rows}: одна и та же организация «{name}» без ИНН; ожидалась одна строка на организацию (или столбец ИНН)",
+                                  "{rows}: the same organisation «{name}» without ИНН; expected one row per organisation (or an ИНН column)",
+                                  rows=self._pair(names[key], o), name=o["org_name"]))
                 else:
-                    names[key] = o["row"]
+                    names[key] = o
 
 
 # --------------------------------------------------------------------------- public API
@@ -864,9 +907,9 @@ def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tu
 
 def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: str | None = None,
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-               need_period: bool = False) -> ReadResult:
+               need_period: bool = False, limits: Limits | None = None) -> ReadResult:
     spath = str(path)
-    kind, sheets, data = load_sheets(path)
+    kind, sheets, data = load_sheets(path, limits)
     try:
         mapper = HeaderMapper(extra_aliases)
     except ValueError as exc:
@@ -884,12 +927,14 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         raise _fail(spath, "не найдена строка заголовков таблицы в первых {n} строках: ожидались столбцы вроде «Наименование ОО» или «ИНН» и хотя бы один показатель",
                     "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
                     n=HEADER_SEARCH_ROWS)
-    ex = _Extractor(spath, headers, registry)
+    ex = _Extractor(shown_path(spath), headers, registry)
+    for sheet in sheets:
+        ex.warnings.extend(sheet.warnings)
     with gc_paused():
         ex.run()
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
-        for c, (lab, f) in enumerate(zip(h.labels, h.fields)):
+        for lab, f in zip(h.labels, h.fields):
             if not lab:
                 continue
             key = lab
@@ -983,7 +1028,8 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
             else:
                 ex.warnings.append(msg)
     if ex.error_count > len(ex.errors):
-        ex.errors.append(f"{spath}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
+        ex.errors.append(f"{shown_path(spath)}: " + tr("… и ещё ошибок: {n}", "… and {n} more errors", n=ex.error_count - len(ex.errors)))
+    ex.warnings = [one_line(w) for w in ex.warnings]
     result = ReadResult(
         source=spath, period=period, columns=columns, rows=ex.rows, skipped=ex.skipped,
         warnings=ex.warnings, errors=ex.errors, sheet=headers[0].sheet.name if kind != "csv" and not kind.startswith("csv") else None,
@@ -999,14 +1045,16 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
 
 
 def read_weekly(path: str | os.PathLike, *, period_hint: str | None = None,
-                extra_aliases: Mapping[str, str] | None = None, strict: bool = True) -> ReadResult:
+                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
+                limits: Limits | None = None) -> ReadResult:
     """Read one weekly monitoring file.  ``strict`` raises the first problem as InputFileError,
-    and then also requires a period (title row, file name or ``period_hint``)."""
+    and then also requires a period (title row, file name or ``period_hint``).  ``limits``: the
+    config's ``[limits]`` (the defaults without it)."""
     return read_table(path, registry=False, period_hint=period_hint, extra_aliases=extra_aliases,
-                      strict=strict, need_period=strict)
+                      strict=strict, need_period=strict, limits=limits)
 
 
 def read_registry(path: str | os.PathLike, *, extra_aliases: Mapping[str, str] | None = None,
-                  strict: bool = True) -> ReadResult:
+                  strict: bool = True, limits: Limits | None = None) -> ReadResult:
     """Read a registry of organisations (справочник ОО: ИНН, name, municipality, staff, kind)."""
-    return read_table(path, registry=True, extra_aliases=extra_aliases, strict=strict)
+    return read_table(path, registry=True, extra_aliases=extra_aliases, strict=strict, limits=limits)

@@ -86,7 +86,9 @@ class RowTable(Sequence):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other))
         return NotImplemented
 
-    __hash__ = None
+    # Unhashable (it defines __eq__). typeshed types object.__hash__ as a callable, but
+    # assigning None is Python's documented way to say so — the stub is too narrow here.
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"RowTable({len(self)} rows)"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from sferum_tui.core.text import CONTROL_RE, clean_text
+
 # Placeholders the ministry and officials use for "no value".
 MISSING_MARKERS = frozenset({
     "", "-", "--", "—", "–", "−", "x", "х", "xx", "*", "н/д", "нд", "н.д.", "н/д.", "n/a", "na",
@@ -25,7 +27,7 @@ class CellError(ValueError):
     def __init__(self, expected: str, found: str):
         super().__init__(expected)
         self.expected = expected
-        self.found = found
+        self.found = clean_text(found) if isinstance(found, str) else found
 
 
 def is_missing(value) -> bool:
@@ -57,6 +59,7 @@ def parse_number_text(text: str) -> tuple[float | None, bool]:
     if hit is not None:
         return hit
     raw = text.strip()
+    result: tuple[float | None, bool]
     if raw.lower() in MISSING_MARKERS:
         result = (None, False)
     else:
@@ -180,6 +183,7 @@ def parse_status(value) -> str | None:
 
 
 _text_cache: dict[str, str | None] = {}
+_UNTIDY = re.compile("  |\u00a0|" + CONTROL_RE.pattern)
 
 
 def parse_text(value) -> str | None:
@@ -188,8 +192,10 @@ def parse_text(value) -> str | None:
         if hit is not None:
             return hit
         text = value.strip()
-        if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text:
-            text = " ".join(text.split())
+        if _UNTIDY.search(text):  # runs of spaces, and controls: ESC, a bidi override, line breaks …
+            if "\x00" in text:
+                raise CellError("text without NUL bytes", text)
+            text = " ".join(clean_text(text).split())
         if not text or text.lower() in MISSING_MARKERS:
             return None
         if len(_text_cache) < 20_000:
@@ -202,7 +208,7 @@ def parse_text(value) -> str | None:
             return None
         if value.is_integer():
             value = int(value)
-    text = " ".join(str(value).split())
+    text = " ".join(clean_text(str(value)).split())
     if text.lower() in MISSING_MARKERS:
         return None
     return text

@@ -30,7 +30,8 @@ import csv
 import io
 import math
 import numbers
-from typing import IO, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
 
 __all__ = ["BOM", "DANGEROUS_START", "neutralize", "number_text", "cell_text", "dialect",
            "write_csv", "render_csv"]

@@ -35,15 +35,16 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from sferum_tui.core.errors import UserError
-from sferum_tui.core.outputs.csvout import neutralize, render_csv
-from sferum_tui.core.fields import ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
 from sferum_tui.core import vocab
+from sferum_tui.core.errors import UserError
+from sferum_tui.core.fields import ROW_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
+from sferum_tui.core.outputs.csvout import neutralize, render_csv
 from sferum_tui.i18n import get_language, tr
 
 if TYPE_CHECKING:
@@ -402,7 +403,7 @@ def render(df: "pd.DataFrame", fmt: str, *, week: Any = None, filter_text: str =
     """The bytes of an export (see the module docstring); ``df`` is left unchanged."""
     fmt = check_format(fmt)
     ctx = _Ctx(WeekLabel.of(week), filter_text or tr("все организации", "all organisations"),
-               (exported_at or datetime.now(timezone.utc)), decimal_comma, title)
+               (exported_at or datetime.now(UTC)), decimal_comma, title)
     writer: Callable[[Any, _Ctx], bytes] = {"csv": _render_csv, "xlsx": _render_xlsx,
                                            "md": _render_md, "json": _render_json}[fmt]
     return writer(df, ctx)
@@ -454,7 +455,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         tmp = None
     except OSError as exc:
         raise UserError(tr("{p}: не удаётся записать файл ({e})", "{p}: cannot write the file ({e})",
-                           p=path, e=exc.strerror or exc))
+                           p=path, e=exc.strerror or exc)) from exc
     finally:
         if tmp is not None:
             try:
@@ -759,7 +760,7 @@ def _render_json(df, ctx: _Ctx) -> bytes:
     doc = {
         "week": ctx.week.to_json(),
         "filter": ctx.filter_text,
-        "exported_at": ctx.exported_at.astimezone(timezone.utc).replace(microsecond=0)
+        "exported_at": ctx.exported_at.astimezone(UTC).replace(microsecond=0)
                           .isoformat().replace("+00:00", "Z"),
         "count": len(rows),
         "rows": rows,

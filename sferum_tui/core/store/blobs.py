@@ -93,7 +93,7 @@ def write_blob(home: Path, data: bytes, rel: str) -> bool:
     except OSError as exc:
         raise StoreError(tr("не удаётся сохранить копию файла в {p}: {e}",
                             "cannot keep a copy of the file in {p}: {e}",
-                            p=folder, e=exc.strerror or exc))
+                            p=folder, e=exc.strerror or exc)) from exc
 
 
 def remove_blob(home: Path, rel: str) -> None:

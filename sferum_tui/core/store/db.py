@@ -23,6 +23,7 @@ queries.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -31,13 +32,13 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from sferum_tui.core.text import fold
 from sferum_tui.core.errors import InputFileError, StoreError
 from sferum_tui.core.fields import (
     COUNT_FIELDS,
@@ -55,13 +56,14 @@ from sferum_tui.core.store.formatting import (
 )
 from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
 from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
+from sferum_tui.core.text import clean_text, fold
 from sferum_tui.i18n import tr
 
 if TYPE_CHECKING:  # pandas is imported lazily: start-up has a budget
     import pandas as pd
 
 __all__ = [
-    "Store", "SnapshotInfo", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
+    "Store", "SnapshotInfo", "SnapshotFile", "WeekFile", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
     "SCHEMA_VERSION", "format_period", "format_int", "orgs_phrase",
 ]
 
@@ -80,7 +82,23 @@ _STATUS_TEXT = {1: STATUS_ACTIVE, 0: STATUS_INACTIVE}
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class SnapshotFile:
+    """One file a snapshot was built from (a week may come from several: ``import --add``)."""
+    seq: int
+    source_name: str
+    sha256: str
+    blob_path: Path
+    sheet: str | None
+    rows: int                   # organisations of the snapshot taken from this file
+    skipped: int
+    added_at: str
+
+
+@dataclass(frozen=True)
 class SnapshotInfo:
+    """One imported week. ``source_name``, ``sha256``, ``blob_path`` and ``sheet`` are those of
+    the week's first file (for a week fetched from a source: the source's name, as before);
+    ``files`` lists every file of the week, in the order they were added."""
     id: int
     period_start: date
     period_end: date
@@ -95,6 +113,7 @@ class SnapshotInfo:
     columns: dict[str, str | None] = field(default_factory=dict)
     sheet: str | None = None
     skipped_rows: list[dict] = field(default_factory=list)
+    files: tuple[SnapshotFile, ...] = ()
 
     @property
     def current(self) -> bool:
@@ -136,6 +155,26 @@ class RegistryOutcome:
 
 
 
+@dataclass
+class WeekFile:
+    """One weekly file read for a merge (:meth:`Store.read_week_file`), before any transaction;
+    ``period`` is the reporting week it holds."""
+    name: str
+    data: bytes
+    sha: str
+    rel: str
+    res: Any
+    prepared: list
+    skipped_rows: list[dict]
+    seq: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.res.period.start, self.res.period.end
+
+
+
 def _parse_day(day: str | date) -> date:
     if isinstance(day, date):
         return day
@@ -143,22 +182,16 @@ def _parse_day(day: str | date) -> date:
         return date.fromisoformat(str(day).strip())
     except ValueError:
         raise StoreError(tr("ожидается дата ГГГГ-ММ-ДД, получено «{v}»",
-                            "expected a date YYYY-MM-DD, got “{v}”", v=day))
+                            "expected a date YYYY-MM-DD, got “{v}”", v=day)) from None
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(tr("{f}: файл не найден", "{f}: file not found", f=path),
-                             source=str(path))
-    except IsADirectoryError:
-        raise InputFileError(tr("{f}: это папка, а не файл", "{f}: is a folder, not a file",
-                                f=path), source=str(path))
-    except OSError as exc:
-        raise InputFileError(tr("{f}: не удаётся прочитать файл ({e})",
-                                "{f}: cannot read the file ({e})", f=path,
-                                e=exc.strerror or exc), source=str(path))
+def _read_bytes(path: Path, limits=None) -> bytes:
+    """The file's bytes through the reader's input guard: a regular file within the config's
+    ``[limits]`` (a FIFO or /dev/zero is refused before it is read)."""
+    from sferum_tui.core.ingest.guard import read_input
+    from sferum_tui.core.ingest.limits import DEFAULT_LIMITS
+
+    return read_input(path, limits or DEFAULT_LIMITS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,7 +394,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать папку данных {p}: {e}",
                                 "cannot create the data folder {p}: {e}",
-                                p=self.home, e=exc.strerror or exc))
+                                p=self.home, e=exc.strerror or exc)) from exc
         for stale in self.home.glob(".store-new-*.sqlite*"):   # a creation killed midway
             with contextlib.suppress(OSError):
                 if stale.stat().st_mtime < time.time() - blobs.STALE_TMP_S:
@@ -386,7 +419,7 @@ class Store:
         except OSError as exc:
             raise StoreError(tr("не удаётся создать хранилище {p}: {e}",
                                 "cannot create the store {p}: {e}",
-                                p=self.db_path, e=exc.strerror or exc))
+                                p=self.db_path, e=exc.strerror or exc)) from exc
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
                 try:
@@ -472,11 +505,15 @@ class Store:
 
     # -- blobs -------------------------------------------------------------------------------
 
-    def _keep_copy(self, con: sqlite3.Connection, data: bytes, rel: str) -> bool:
+    def _keep_copy(self, con: sqlite3.Connection, data: bytes, rel: str,
+                   also: Iterable[str] = ()) -> bool:
         """Inside an import's write transaction: sweep leftovers of interrupted imports, then
-        write the copy of the file (True when this call made it)."""
-        named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM registries")}
+        write the copy of the file (True when this call made it). ``also``: the copies this
+        transaction writes besides (a merge of several files), which no row names yet."""
+        named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM "
+                                           "registries UNION SELECT blob FROM snapshot_files")}
         named.add(rel)
+        named.update(also)
         blobs.sweep_orphans(self.home, named)
         return blobs.write_blob(self.home, data, rel)
 
@@ -501,38 +538,28 @@ class Store:
 
     def import_file(self, path: str | os.PathLike, *, period: str | date | None = None,
                     replace: bool = False, source_name: str | None = None,
-                    extra_aliases=None) -> ImportOutcome:
-        """Import one weekly file as one snapshot (see the module docstring)."""
+                    extra_aliases=None, file_name: str | None = None,
+                    limits=None) -> ImportOutcome:
+        """Import one weekly file as one snapshot (see the module docstring). ``source_name``
+        names the snapshot (default: the file's name); ``file_name`` the file in the
+        snapshot's list of files (default: ``source_name``); ``limits``: the config's
+        ``[limits]`` (the defaults without it)."""
         path = Path(path)
-        source_name = source_name or path.name
+        source_name = clean_text(source_name or path.name)
         hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
-        data = _read_bytes(path)
+        data = _read_bytes(path, limits)
         sha = hashlib.sha256(data).hexdigest()
 
         held = self._current_by_sha(sha)
         if held is not None:
             return self._unchanged(held)
-
-        from sferum_tui.core.ingest.reader import read_weekly
-
-        res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True)
-        if res.period is None:
-            raise InputFileError(tr(
-                "{f}: не найден отчётный период (ни в заголовке, ни в имени файла); укажите --period ГГГГ-ММ-ДД",
-                "{f}: the reporting period was not found (neither in a title row nor in the file name); pass --period YYYY-MM-DD",
-                f=source_name), source=str(path))
-        if res.sha256 and res.sha256 != sha:
-            raise InputFileError(tr("{f}: файл изменился во время чтения; повторите импорт",
-                                    "{f}: the file changed while it was read; import it again",
-                                    f=source_name), source=str(path))
-        prepared, skipped_here = prepare(res.rows, registry=False)
-        skipped_rows = list(res.skipped) + skipped_here
+        res, prepared, skipped_rows = self._read_week(path, source_name, sha, hint, extra_aliases,
+                                                      limits)
         start, end = res.period.start, res.period.end
         rel = blobs.blob_rel(sha, path, data)
 
         with self._copy_guard() as made, self._write() as con:
-            row = con.execute("SELECT id FROM snapshots WHERE sha256 = ? AND superseded_by IS NULL",
-                              (sha,)).fetchone()
+            row = con.execute(self._CURRENT_BY_SHA, (sha,)).fetchone()
             if row is not None:  # another process imported the same file meanwhile
                 held = self._snapshot_in(con, row[0])
                 unchanged = True
@@ -570,6 +597,8 @@ class Store:
                      _dumps(skipped_rows), _dumps(warnings), _dumps(res.columns), res.sheet,
                      hint,
                      _dumps(extra_aliases) if extra_aliases else None))
+                self._insert_file(con, snap_id, 1, file_name or source_name, sha, rel, res.sheet,
+                                  len(facts), len(skipped_rows))
                 self._insert_facts(con, snap_id, facts)
                 con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
                             (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
@@ -592,14 +621,329 @@ class Store:
         return ImportOutcome("imported", held, tr("импортирована неделя {p}: {t}",
                                                   "imported {p}: {t}", p=held.period_label, t=tail))
 
+    def _read_week(self, path: Path, source_name: str, sha: str, hint: str | None,
+                   extra_aliases, limits=None) -> tuple[Any, list, list[dict]]:
+        """Run the reader on one weekly file (before any transaction): the read result, the
+        prepared rows and the skipped rows.  A file without a period is refused."""
+        from sferum_tui.core.ingest.reader import read_weekly
+
+        res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True,
+                          limits=limits)
+        if res.period is None:
+            raise InputFileError(tr(
+                "{f}: не найден отчётный период (ни в заголовке, ни в имени файла); укажите --period ГГГГ-ММ-ДД",
+                "{f}: the reporting period was not found (neither in a title row nor in the file name); pass --period YYYY-MM-DD",
+                f=source_name), source=str(path))
+        if res.sha256 and res.sha256 != sha:
+            raise InputFileError(tr("{f}: файл изменился во время чтения; повторите импорт",
+                                    "{f}: the file changed while it was read; import it again",
+                                    f=source_name), source=str(path))
+        prepared, skipped_here = prepare(res.rows, registry=False)
+        return res, prepared, list(res.skipped) + skipped_here
+
+    # -- a week from several files ------------------------------------------------------------
+
+    def read_week_file(self, path: str | os.PathLike, *, name: str | None = None,
+                       period: str | date | None = None, extra_aliases=None,
+                       limits=None) -> WeekFile:
+        """Run the reader on one weekly file for :meth:`add_files` (``read=``), outside any
+        transaction: a caller that merges files as they arrive (``fetch``) learns each file's
+        week first and reads it only once."""
+        path = Path(path)
+        name = name or path.name
+        hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
+        data = _read_bytes(path, limits)
+        sha = hashlib.sha256(data).hexdigest()
+        res, prepared, skipped_rows = self._read_week(path, name, sha, hint, extra_aliases, limits)
+        return WeekFile(name, data, sha, blobs.blob_rel(sha, path, data), res, prepared, skipped_rows)
+
+    def add_files(self, paths: Iterable[str | os.PathLike] = (), *,
+                  names: Iterable[str] | None = None, read: Iterable[WeekFile] = (),
+                  label: str | None = None, period: str | date | None = None,
+                  replace: bool = False, replace_rows: bool = False,
+                  extra_aliases=None, limits=None) -> ImportOutcome:
+        """Merge weekly files of one period into ONE snapshot (``import --add``), in one
+        transaction.  When the store holds that week already, the files are added to it: the
+        result is a new snapshot (the previous one is kept as superseded).
+
+        - An organisation (same uid: ИНН, else the name key) in two files, or in a file and the
+          week held, is refused with both rows named, unless ``replace_rows``: then the later
+          file's row wins and the snapshot's warnings say which rows were replaced.
+        - ``replace``: the rows of the week held whose municipality is one of the new files'
+          municipalities are dropped first (a corrected municipality file).
+        - ``names``: the files' names for the list of files and the messages (default: the file
+          names); ``read``: files read already (:meth:`read_week_file`), merged after ``paths``;
+          ``label``: the snapshot's ``source_name`` when the week is new (default: the first
+          file's name).
+        """
+        path_list = [Path(p) for p in paths]
+        names = list(names) if names is not None else [p.name for p in path_list]
+        hint = period.isoformat() if isinstance(period, date) else (str(period).strip() if period else None)
+        parts: list[WeekFile] = []
+        held_files: list[tuple[str, SnapshotInfo]] = []
+        seen: set[str] = set()
+        sources: list[tuple[Path | WeekFile, str]] = [*zip(path_list, names),
+                                                      *((w, w.name) for w in read)]
+        for path, name in sources:
+            if isinstance(path, WeekFile):
+                data, sha = path.data, path.sha
+            else:
+                data = _read_bytes(path, limits)
+                sha = hashlib.sha256(data).hexdigest()
+            if sha in seen:                      # the same file given twice
+                continue
+            seen.add(sha)
+            held = self._current_by_sha(sha)
+            if held is not None:
+                held_files.append((name, held))
+                continue
+            if isinstance(path, WeekFile):
+                parts.append(path)
+                continue
+            res, prepared, skipped_rows = self._read_week(path, name, sha, hint, extra_aliases,
+                                                          limits)
+            parts.append(WeekFile(name, data, sha, blobs.blob_rel(sha, path, data), res, prepared,
+                                  skipped_rows))
+        weeks: dict[tuple[date, date], str] = {}
+        for name, held in held_files:
+            weeks.setdefault((held.period_start, held.period_end), name)
+        for part in parts:
+            weeks.setdefault((part.res.period.start, part.res.period.end), part.name)
+        if len(weeks) > 1:
+            listing = ", ".join(f"{n} — {format_period(a, b)}" for (a, b), n in weeks.items())
+            raise StoreError(tr(
+                "файлы разных недель не объединяются в одну (--add): {l}; импортируйте их по "
+                "отдельности",
+                "files of different weeks cannot be merged into one (--add): {l}; import them "
+                "separately", l=listing))
+        if not parts:
+            if not held_files:
+                raise StoreError(tr("не указан ни один файл", "no file given"))
+            return self._unchanged(held_files[0][1])
+        (start, end), = weeks
+        first_sha = parts[0].sha
+        with self._copy_guard() as made, self._write() as con:
+            stored = {p.sha: con.execute(self._CURRENT_BY_SHA, (p.sha,)).fetchone() for p in parts}
+            parts = [p for p in parts if stored[p.sha] is None]
+            if not parts:                        # another process stored them meanwhile
+                return self._unchanged(self._snapshot_in(con, stored[first_sha][0]))
+            merged = self._merge(con, made, parts, start, end, label=label, hint=hint,
+                                 replace=replace, replace_rows=replace_rows,
+                                 extra_aliases=extra_aliases)
+        held, base, dropped, replaced = merged
+        tail = orgs_phrase(held.rows) + (", " + rows_skipped_phrase(held.skipped) if held.skipped else "")
+        added = ", ".join(f"«{p.name}»" for p in parts)
+        extra = ""
+        if replaced:
+            extra += tr("; заменено строк: {n}", "; rows replaced: {n}", n=replaced)
+        if held_files:
+            extra += tr("; уже были в неделе: {f}", "; already in the week: {f}",
+                        f=", ".join(f"«{n}»" for n, _ in held_files))
+        if base is None:
+            return ImportOutcome("imported", held, tr(
+                "импортирована неделя {p} из файлов: {n} ({a}): {t}{x}",
+                "imported {p} from {n} files ({a}): {t}{x}",
+                p=held.period_label, n=len(held.files), a=added, t=tail, x=extra))
+        if replace:
+            return ImportOutcome("replaced", held, tr(
+                "неделя {p}: строки муниципалитетов файла заменены (прежних строк: {d}) из {a}; "
+                "теперь {t}, файлов: {n} (снимок №{i}; прежний №{o} сохранён как заменённый){x}",
+                "{p}: the rows of the file's municipalities were replaced ({d} earlier rows) from "
+                "{a}; now {t}, {n} files (snapshot #{i}; the previous #{o} is kept as "
+                "superseded){x}", p=held.period_label, d=dropped, a=added, t=tail,
+                n=len(held.files), i=held.id, o=base, x=extra), superseded=(base,))
+        return ImportOutcome("merged", held, tr(
+            "к неделе {p} добавлено: {a}; теперь {t}, файлов: {n} (снимок №{i}; прежний №{o} "
+            "сохранён как заменённый){x}",
+            "added to {p}: {a}; now {t}, {n} files (snapshot #{i}; the previous #{o} is kept "
+            "as superseded){x}", p=held.period_label, a=added, t=tail, n=len(held.files),
+            i=held.id, o=base, x=extra), superseded=(base,))
+
+    def _merge(self, con: sqlite3.Connection, made: list[str], parts: list["WeekFile"],
+               start: date, end: date, *, label: str | None, hint: str | None, replace: bool,
+               replace_rows: bool, extra_aliases) -> tuple[SnapshotInfo, int | None, int, int]:
+        """Inside :meth:`add_files`' transaction: the new snapshot, the superseded one (or
+        None), the rows dropped by ``replace`` and the rows replaced by ``replace_rows``."""
+        s_iso, e_iso = start.isoformat(), end.isoformat()
+        clashes = con.execute(
+            "SELECT id, source_name, period_start, period_end FROM snapshots WHERE superseded_by "
+            "IS NULL AND period_start <= ? AND period_end >= ? ORDER BY period_start",
+            (e_iso, s_iso)).fetchall()
+        odd = [c for c in clashes if (c[2], c[3]) != (s_iso, e_iso)]
+        if odd:
+            c = odd[0]
+            raise StoreError(tr(
+                "{f}: неделя {p} пересекается с неделей {op} из «{o}» (снимок №{i}) с другими "
+                "границами; --add объединяет только файлы одной недели (заменить: import "
+                "--replace без --add)",
+                "{f}: the week {p} overlaps {op} from “{o}” (snapshot #{i}) with other bounds; "
+                "--add merges only files of the same week (to replace it: import --replace "
+                "without --add)", f=parts[0].name, p=format_period(start, end),
+                op=format_period(date.fromisoformat(c[2]), date.fromisoformat(c[3])), o=c[1],
+                i=c[0]))
+        base = clashes[0][0] if clashes else None
+        base_row = con.execute("SELECT source_name, skipped_json, warnings_json, columns_json, "
+                               "period_hint, aliases_json FROM snapshots WHERE id = ?",
+                               (base,)).fetchone() if base is not None else None
+        base_files = con.execute(
+            f"SELECT {self._FILE_COLS} FROM snapshot_files WHERE snapshot_id = ? ORDER BY seq",
+            (base,)).fetchall() if base is not None else []
+        file_of: dict[int, tuple[str, str | None]] = {r[1]: (r[2], r[5]) for r in base_files}
+        first_seq = base_files[0][1] if base_files else 1
+        # the week held: org uid → (file seq, fact row)
+        kept: dict[int, tuple[int, tuple]] = {}
+        if base is not None:
+            for seq, *fact in con.execute(
+                    "SELECT coalesce(ff.seq, ?), f.org_uid, f.row, f.name_id, f.municipality_id, "
+                    "f.region_id, f.status, " + ", ".join(f"f.{c}" for c in COUNT_FIELDS)
+                    + ", f.teachers_active_share FROM facts f LEFT JOIN fact_files ff "
+                    "ON ff.snapshot_id = f.snapshot_id AND ff.org_uid = f.org_uid "
+                    "WHERE f.snapshot_id = ? ORDER BY coalesce(ff.seq, ?), f.row",
+                    (first_seq, base, first_seq)):
+                kept[fact[0]] = (seq, tuple(fact))
+        dropped = 0
+        if replace and kept:
+            from sferum_tui.core.store.identity import normalize_municipality
+
+            munis = {normalize_municipality(p.municipality) for part in parts
+                     for p in part.prepared if p.municipality}
+            if not munis:
+                raise StoreError(tr(
+                    "{f}: в файле нет муниципалитетов, а --replace --add заменяет строки "
+                    "муниципалитетов файла; чтобы заменить неделю целиком: import --replace",
+                    "{f}: the file names no municipality, and --replace --add replaces the rows "
+                    "of the file's municipalities; to replace the whole week: import --replace",
+                    f=", ".join(p.name for p in parts)))
+            names = dict(con.execute("SELECT id, name FROM municipalities"))
+            drop = [uid for uid, (_, fact) in kept.items()
+                    if fact[3] is not None and normalize_municipality(names.get(fact[3])) in munis]
+            for uid in drop:
+                del kept[uid]
+            dropped = len(drop)
+
+        resolver = self._resolver(con)
+        next_seq = max(file_of, default=0) + 1
+        added: dict[int, tuple[int, tuple]] = {}
+        conflicts: list[tuple[int, str | None, tuple[int, int], tuple[int, int]]] = []
+        for part in parts:
+            part.seq = next_seq
+            next_seq += 1
+            file_of[part.seq] = (part.name, part.res.sheet)
+            facts, part.notes = resolver.resolve(part.prepared, registry=False, source=part.name)
+            spelled = {p.row: p.name for p in part.prepared}
+            for fact in facts:
+                uid = fact[0]
+                before = kept.pop(uid, None) or added.get(uid)
+                if before is not None:
+                    conflicts.append((uid, spelled.get(fact[1]), (before[0], before[1][1]),
+                                      (part.seq, fact[1])))
+                added[uid] = (part.seq, fact)
+
+        def where(seq: int, row: int) -> str:
+            name, sheet = file_of.get(seq, ("?", None))
+            if sheet:
+                return tr("«{f}», лист «{s}», строка {r}", "“{f}”, sheet “{s}”, row {r}",
+                          f=name, s=sheet, r=row)
+            return tr("«{f}», строка {r}", "“{f}”, row {r}", f=name, r=row)
+
+        def who(uid: int, name: str | None) -> str:
+            inn = resolver.uid_inn.get(uid)
+            if inn:
+                return tr("с ИНН {i}", "with ИНН {i}", i=inn)
+            return f"«{name}»" if name else f"#{uid}"
+
+        warnings = json.loads(base_row[2]) if base_row else []
+        if conflicts and not replace_rows:
+            uid, name, a, b = conflicts[0]
+            more = (tr(" (в обоих файлах ещё: {n})", " (in both files besides: {n})",
+                       n=orgs_phrase(len(conflicts) - 1)) if len(conflicts) > 1 else "")
+            raise StoreError(tr(
+                "организация {o} есть в двух файлах: {a} и {b}{m}; неделя не изменена (строка "
+                "более позднего файла заменит прежнюю с --replace-rows; заменить неделю целиком: "
+                "import --replace)",
+                "the organisation {o} is in two files: {a} and {b}{m}; the week is unchanged (to "
+                "let the later file's row replace the earlier one: --replace-rows; to replace the "
+                "whole week: import --replace)",
+                o=who(uid, name), a=where(*a), b=where(*b), m=more))
+        for uid, name, a, b in conflicts:
+            warnings.append(tr("организация {o}: {a} заменена строкой {b} (--replace-rows)",
+                               "organisation {o}: {a} replaced by {b} (--replace-rows)",
+                               o=who(uid, name), a=where(*a), b=where(*b)))
+        for part in parts:
+            warnings.extend(f"{part.name}: {w}" for w in list(part.res.warnings) + part.notes)
+
+        rels = [p.rel for p in parts]
+        for part in parts:
+            if self._keep_copy(con, part.data, part.rel, also=rels):
+                made.append(part.rel)
+        snap_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
+        if base is not None:
+            con.execute("UPDATE snapshots SET superseded_by = ? WHERE id = ?", (snap_id, base))
+        rows_of: dict[int, int] = {}
+        for seq, _ in list(kept.values()) + list(added.values()):
+            rows_of[seq] = rows_of.get(seq, 0) + 1
+        now = utc_now()
+        files = [(r[1], r[2], r[3], r[4], r[5], rows_of[r[1]], r[7], r[8])
+                 for r in base_files if rows_of.get(r[1])]
+        files += [(p.seq, p.name, p.sha, p.rel, p.res.sheet, rows_of.get(p.seq, 0),
+                   len(p.skipped_rows), now) for p in parts]
+        kept_names = {f[1] for f in files}
+        skipped_rows = []
+        if base_row:
+            lone = base_files[0][2] if base_files else base_row[0]
+            skipped_rows = [r if "file" in r else {**r, "file": lone}
+                            for r in json.loads(base_row[1])]
+            skipped_rows = [r for r in skipped_rows if r.get("file") in kept_names]
+        for part in parts:
+            skipped_rows.extend({**r, "file": part.name} for r in part.skipped_rows)
+        first = files[0]
+        if base_row is not None and not (base_files and base_row[0] != base_files[0][2]):
+            snap_name = first[1]            # the week's name is its first file's
+        else:                               # a fetched week keeps its source's name
+            snap_name = base_row[0] if base_row is not None else (label or first[1])
+        facts = [fact for _, fact in kept.values()] + [fact for _, fact in added.values()]
+        columns_json = base_row[3] if base_row else _dumps(parts[0].res.columns)
+        con.execute(
+            "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
+            "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
+            "period_hint, aliases_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (snap_id, s_iso, e_iso, snap_name, first[2], first[3], now, len(facts),
+             sum(f[6] for f in files), _dumps(skipped_rows), _dumps(warnings), columns_json,
+             first[4], hint or (base_row[4] if base_row else None),
+             _dumps(extra_aliases) if extra_aliases else (base_row[5] if base_row else None)))
+        for f in files:
+            self._insert_file(con, snap_id, *f[:7], added_at=f[7])
+        self._insert_facts(con, snap_id, facts)
+        if len(files) > 1:
+            con.executemany(f"INSERT INTO fact_files (snapshot_id, org_uid, seq) VALUES ({snap_id},?,?)",
+                            [(uid, seq) for uid, (seq, _) in kept.items()]
+                            + [(uid, seq) for uid, (seq, _) in added.items()])
+        columns.rebuild_columns(con, snap_id)
+        self._touch_orgs(con, snap_id, start, end)
+        if base is not None:
+            self._recompute_orgs(con, [base], snap_id, same_period=True)
+        self._count_missing(con, snapshot_ids=[snap_id])
+        return self._snapshot_in(con, snap_id), base, dropped, len(conflicts)
+
+    def _insert_file(self, con: sqlite3.Connection, snap_id: int, seq: int, name: str, sha: str,
+                     rel: str, sheet: str | None, rows: int, skipped: int, *,
+                     added_at: str | None = None) -> None:
+        con.execute("INSERT INTO snapshot_files (snapshot_id, seq, source_name, sha256, blob, "
+                    "sheet, rows, skipped, added_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (snap_id, seq, name, sha, rel, sheet, rows, skipped, added_at or utc_now()))
+
     def _unchanged(self, held: SnapshotInfo) -> ImportOutcome:
         return ImportOutcome("unchanged", held, tr(
             "уже импортирован (тот же файл): неделя {p}, снимок №{i}, {t}",
             "already imported (same file): {p}, snapshot #{i}, {t}",
             p=held.period_label, i=held.id, t=orgs_phrase(held.rows)))
 
+    _CURRENT_BY_SHA = ("SELECT s.id FROM snapshot_files f JOIN snapshots s ON s.id = f.snapshot_id "
+                       "WHERE f.sha256 = ? AND s.superseded_by IS NULL")
+
     def _current_by_sha(self, sha: str) -> SnapshotInfo | None:
-        rows = self._query("SELECT id FROM snapshots WHERE sha256 = ? AND superseded_by IS NULL", (sha,))
+        """The current snapshot that holds this file (as its only file or as one of several)."""
+        rows = self._query(self._CURRENT_BY_SHA, (sha,))
         return self.snapshot(rows[0][0]) if rows else None
 
     def _insert_facts(self, con: sqlite3.Connection, snap_id: int, facts: list[tuple]) -> None:
@@ -699,20 +1043,54 @@ class Store:
 
     def _snapshot_in(self, con: sqlite3.Connection, snap_id: int) -> SnapshotInfo:
         r = con.execute(f"SELECT {self._SNAPSHOT_COLS} FROM snapshots WHERE id = ?", (snap_id,)).fetchone()
-        return self._snapshot_from_row(r)
+        rows = con.execute(f"SELECT {self._FILE_COLS} FROM snapshot_files WHERE snapshot_id = ?",
+                           (snap_id,)).fetchall()
+        return self._with_files([self._snapshot_from_row(r)], rows)[0]
+
+    _FILE_COLS = "snapshot_id, seq, source_name, sha256, blob, sheet, rows, skipped, added_at"
+
+    def _with_files(self, snaps: list[SnapshotInfo], rows: list[tuple] | None = None
+                    ) -> list[SnapshotInfo]:
+        """The snapshots with their ``files``: read from ``snapshot_files`` (``rows`` when the
+        caller has them); a snapshot with no such rows (a read-only store of an older schema)
+        is the one file its own row names."""
+        if not snaps:
+            return snaps
+        if rows is None:
+            rows = []
+            if self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                           "AND name = 'snapshot_files'"):
+                if len(snaps) <= 500:
+                    marks = ",".join(str(int(x.id)) for x in snaps)   # integers from the database
+                    rows = self._query(f"SELECT {self._FILE_COLS} FROM snapshot_files "
+                                       f"WHERE snapshot_id IN ({marks}) ORDER BY snapshot_id, seq")
+                else:
+                    rows = self._query(f"SELECT {self._FILE_COLS} FROM snapshot_files "
+                                       "ORDER BY snapshot_id, seq")
+        by_snap: dict[int, list[SnapshotFile]] = {}
+        for r in sorted(rows, key=lambda r: (r[0], r[1])):
+            by_snap.setdefault(r[0], []).append(SnapshotFile(
+                seq=r[1], source_name=r[2], sha256=r[3], blob_path=self.home / r[4], sheet=r[5],
+                rows=r[6], skipped=r[7], added_at=r[8]))
+        out = []
+        for x in snaps:
+            files = by_snap.get(x.id) or [SnapshotFile(1, x.source_name, x.sha256, x.blob_path,
+                                                       x.sheet, x.rows, x.skipped, x.imported_at)]
+            out.append(dataclasses.replace(x, files=tuple(files)))
+        return out
 
     def snapshots(self, include_superseded: bool = False) -> list[SnapshotInfo]:
         where = "" if include_superseded else "WHERE superseded_by IS NULL"
         rows = self._query(f"SELECT {self._SNAPSHOT_COLS} FROM snapshots {where} "
                            "ORDER BY period_start, id")
-        return [self._snapshot_from_row(r) for r in rows]
+        return self._with_files([self._snapshot_from_row(r) for r in rows])
 
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
         rows = self._query(f"SELECT {self._SNAPSHOT_COLS} FROM snapshots WHERE id = ?", (int(snapshot_id),))
         if not rows:
             raise StoreError(tr("нет снимка №{i} (список: sferum-tui weeks --all)",
                                 "there is no snapshot #{i} (see: sferum-tui weeks --all)", i=snapshot_id))
-        return self._snapshot_from_row(rows[0])
+        return self._with_files([self._snapshot_from_row(rows[0])])[0]
 
     def latest(self) -> SnapshotInfo | None:
         """The current snapshot with the latest period, or None for an empty store."""
@@ -724,7 +1102,7 @@ class Store:
         d = _parse_day(day)
         rows = self._query(f"SELECT {self._SNAPSHOT_COLS} FROM snapshots WHERE superseded_by IS NULL "
                            "AND period_start <= ? AND period_end >= ?", (d.isoformat(), d.isoformat()))
-        return self._snapshot_from_row(rows[0]) if rows else None
+        return self._with_files([self._snapshot_from_row(rows[0])])[0] if rows else None
 
     def previous(self, snapshot_id: int) -> SnapshotInfo | None:
         """The current snapshot just before ``snapshot_id`` (for week-over-week changes)."""
@@ -732,7 +1110,7 @@ class Store:
         rows = self._query(f"SELECT {self._SNAPSHOT_COLS} FROM snapshots WHERE superseded_by IS NULL "
                            "AND period_start < ? ORDER BY period_start DESC LIMIT 1",
                            (info.period_start.isoformat(),))
-        return self._snapshot_from_row(rows[0]) if rows else None
+        return self._with_files([self._snapshot_from_row(rows[0])])[0] if rows else None
 
     # -- frames --------------------------------------------------------------------------------
 
@@ -888,12 +1266,12 @@ class Store:
         return [self._registry_from_row(r) for r in rows]
 
     def import_registry(self, path: str | os.PathLike, extra_aliases=None, *,
-                        source_name: str | None = None) -> RegistryOutcome:
+                        source_name: str | None = None, limits=None) -> RegistryOutcome:
         """Replace the registry of organisations (справочник ОО) as a whole, in one transaction;
         the previous one stays listed (with its file copy) as replaced."""
         path = Path(path)
-        source_name = source_name or path.name
-        data = _read_bytes(path)
+        source_name = clean_text(source_name or path.name)
+        data = _read_bytes(path, limits)
         sha = hashlib.sha256(data).hexdigest()
         current = self.registry()
         if current is not None and current.sha256 == sha:
@@ -901,7 +1279,7 @@ class Store:
 
         from sferum_tui.core.ingest.reader import read_registry
 
-        res = read_registry(path, extra_aliases=extra_aliases)
+        res = read_registry(path, extra_aliases=extra_aliases, limits=limits)
         prepared, skipped_here = prepare(res.rows, registry=True)
         skipped_rows = list(res.skipped) + skipped_here
         if not prepared:

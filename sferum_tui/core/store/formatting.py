@@ -9,7 +9,6 @@ from __future__ import annotations
 from sferum_tui.core import vocab
 from sferum_tui.i18n import tr
 
-
 # The one text vocabulary (core/vocab.py) under the names the store's callers know.
 format_period = vocab.period
 format_int = vocab.integer

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.fields import STATUS_ACTIVE, STATUS_INACTIVE
@@ -92,7 +93,7 @@ def prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[Prepared], li
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class Lookup:
@@ -164,6 +165,9 @@ class Resolver:
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings: list[tuple[int, int]] = []
         self.texts: list[tuple] = []   # after resolve(): (region, municipality, name, key, ИНН) per row
+        # texts this transaction interned (ids that may still roll back, so never put in the
+        # shared lookups): a merge resolves several files with one resolver
+        self.interned: dict[str, dict[str, int]] = {}
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
@@ -196,13 +200,16 @@ class Resolver:
     def _intern(self, table: str, values: set) -> dict[str, int]:
         """``text → id`` for every value, inserting the new ones (ids local to this transaction)."""
         known = self.lookups[table].by_text
-        out = {v: known[v] for v in values if v is not None and v in known}
-        new = sorted(v for v in values if v is not None and v not in known)
+        mine = self.interned.setdefault(table, {})   # inserted by an earlier resolve() call
+        out = {v: known[v] if v in known else mine[v] for v in values
+               if v is not None and (v in known or v in mine)}
+        new = sorted(v for v in values if v is not None and v not in out)
         if new:
             start = self.con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
             rows = [(start + i, v) for i, v in enumerate(new)]
             self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)", rows)
             out.update((v, i) for i, v in rows)
+            mine.update((v, i) for i, v in rows)
         return out
 
     # resolution -----------------------------------------------------------------------------
@@ -327,7 +334,7 @@ class Resolver:
             version = bump(con, "keys_version")
             con.executemany("UPDATE orgs SET inn = ?, key = ?, key_version = ? WHERE uid = ?",
                             [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
-            for inn, key, uid in self.inn_attached:
+            for _, key, uid in self.inn_attached:
                 self.org_key[uid] = key
         if self.new_orgs:
             wanted = [key for _, key, _ in self.new_orgs]

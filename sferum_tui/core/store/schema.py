@@ -215,14 +215,44 @@ def _migrate_v5(con: sqlite3.Connection) -> None:
         con.execute(statement)
 
 
+# A week may come from several files (one per municipality, ``import --add``): the snapshot lists
+# its files, and for a snapshot of several files each organisation's row names the file it came
+# from (``fact_files``; a snapshot without such rows took every row from its first file). Every
+# snapshot so far is one file, recorded as such.
+_SCHEMA_V6 = """
+CREATE TABLE IF NOT EXISTS snapshot_files (
+    snapshot_id INTEGER NOT NULL,             -- → snapshots(id)
+    seq         INTEGER NOT NULL,             -- 1, 2, … in the order the files were added
+    source_name TEXT NOT NULL,                -- the file's name as imported
+    sha256      TEXT NOT NULL,
+    blob        TEXT NOT NULL,                -- path of the kept copy, relative to home
+    sheet       TEXT,
+    rows        INTEGER NOT NULL,             -- organisations of this snapshot from this file
+    skipped     INTEGER NOT NULL DEFAULT 0,
+    added_at    TEXT NOT NULL,                -- UTC ISO, when the file was first imported
+    PRIMARY KEY (snapshot_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS snapshot_files_sha ON snapshot_files(sha256);
+CREATE TABLE IF NOT EXISTS fact_files (
+    snapshot_id INTEGER NOT NULL,
+    org_uid     INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,             -- → snapshot_files(snapshot_id, seq)
+    PRIMARY KEY (snapshot_id, org_uid)
+) WITHOUT ROWID;
+INSERT INTO snapshot_files (snapshot_id, seq, source_name, sha256, blob, sheet, rows, skipped, added_at)
+    SELECT id, 1, source_name, sha256, blob, sheet, rows, skipped, imported_at FROM snapshots s
+    WHERE NOT EXISTS (SELECT 1 FROM snapshot_files f WHERE f.snapshot_id = s.id);
+"""
+
 # version → SQL script (or a callable taking the connection) bringing the schema from
 # version-1 to version; all of them run in one transaction.
 MIGRATIONS: dict[int, Any] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _migrate_v4,
-                              5: _migrate_v5}
+                              5: _migrate_v5, 6: _SCHEMA_V6}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 #: The oldest schema a read-only store can be read at without migrating: the steps after it
-#: only add tables whose readers treat a missing table as empty (shortlists, the flag cache).
+#: only add tables whose readers treat a missing table as empty (shortlists, the flag cache, a
+#: snapshot's list of files: read as the one file the snapshot row names).
 READABLE_FROM = 4
 
 
@@ -263,7 +293,7 @@ def check_file(path: Path) -> None:
         return
     except OSError as exc:
         raise StoreError(tr("не удаётся прочитать хранилище {p}: {e}",
-                            "cannot read the store {p}: {e}", p=path, e=exc.strerror or exc))
+                            "cannot read the store {p}: {e}", p=path, e=exc.strerror or exc)) from exc
     if head == SQLITE_HEADER:
         return
     if not head:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sferum_tui.core.errors import UserError
 from sferum_tui.core.text import fold
@@ -51,7 +52,7 @@ class ShortlistInfo:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 #: The default list («space» marks into it).  It is kept under this one name whatever the UI
@@ -105,7 +106,7 @@ def _uids(org_uids: Iterable) -> list[int]:
         try:
             uid = int(u)
         except (TypeError, ValueError):
-            raise UserError(tr("не номер организации: «{v}»", "not an organisation number: “{v}”", v=u))
+            raise UserError(tr("не номер организации: «{v}»", "not an organisation number: “{v}”", v=u)) from None
         if uid not in seen:
             seen.add(uid)
             out.append(uid)

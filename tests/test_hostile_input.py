@@ -1,0 +1,293 @@
+"""Hostile input at the reader (issue 10, parts 1 and 3): every file is generated here, small on
+disk (bombs are compressed), and given to the real CLI in a fresh process.  A refusal is exit 1
+with exactly one line on stderr naming the file, no traceback, a bounded peak memory (the
+child's max RSS) and time, and an unchanged store.  Legitimate files whose names carry terminal
+escapes import cleanly, with the escapes gone from everything the CLI prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import hostile_files as H
+import pytest
+from conftest import full_store_dump
+
+MAX_RSS_MB = 600
+MAX_SECONDS = 20
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str, rss_mb: float, seconds: float):
+        self.code, self.out, self.err, self.rss_mb, self.seconds = code, out, err, rss_mb, seconds
+
+
+def cli(home: Path, *args: str, timeout: float = 60, lang: str | None = None) -> Run:
+    """The real CLI in a fresh process; its own peak RSS from ``os.wait4`` (not the test's)."""
+    env = dict(os.environ, SFERUM_TUI_HOME=str(home), PYTHONFAULTHANDLER="")
+    cmd = [sys.executable, "-m", "sferum_tui", *(["--lang", lang] if lang else []), *args]
+    out_f = home.parent / f"out-{time.monotonic_ns()}"
+    err_f = home.parent / f"err-{time.monotonic_ns()}"
+    with open(out_f, "wb") as out, open(err_f, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - t0
+    return Run(proc.returncode, out_f.read_text(encoding="utf-8", errors="replace"),
+               err_f.read_text(encoding="utf-8", errors="replace"), usage.ru_maxrss / 1024, seconds)
+
+
+def assert_refused(run: Run, *fragments: str) -> None:
+    lines = run.err.splitlines()
+    assert run.code == 1, (run.code, run.err[-2000:])
+    assert len(lines) == 1, run.err[-2000:]
+    assert "Traceback" not in run.err
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+    assert run.rss_mb < MAX_RSS_MB, f"peak {run.rss_mb:.0f} MB"
+    assert run.seconds < MAX_SECONDS, f"{run.seconds:.1f} s"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
+    """name → (hostile file, fragments of the one line: the file's name and the limit)."""
+    d = tmp_path_factory.mktemp("hostile")
+    out: dict[str, tuple[Path, tuple[str, ...]]] = {}
+    out["xlsx one cell at XFD1048576"] = (H.write_far_cell_xlsx(d / "far.xlsx"), ("far.xlsx", "max_sheet_cells"))
+    out["xlsx prefixed far cell"] = (H.write_xlsx(d / "prefixed.xlsx", H.sheet_rows_xml(
+        H.weekly_rows(), extra_cells='<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                                     'r="XFD1048576"><x:v>1</x:v></x:c>')), ("prefixed.xlsx", "max_sheet_cells"))
+    out["xlsx far cell without a reference"] = (H.write_xlsx(d / "noref.xlsx", H.sheet_rows_xml(
+        H.weekly_rows(), extra_cells='</row><row r="1048576"><c><v>1</v></c><c r="XFD1"><v>2</v></c>')),
+        ("noref.xlsx", "max_sheet_cells"))
+    out["xlsx sheet XML of 3 GB"] = (H.write_sheet_bomb_xlsx(d / "bomb.xlsx"), ("bomb.xlsx", "max_unzipped_mb"))
+    out["xlsx whose zip directory lies"] = (H.write_sheet_bomb_xlsx(d / "lie.xlsx", lie=True), ("lie.xlsx", "sheet1.xml"))
+    out["xlsx cells copying one big shared string"] = (H.write_shared_string_bomb_xlsx(d / "shared.xlsx"),
+                                                      ("shared.xlsx", "max_unzipped_mb"))
+    out["xlsx shared strings under another name"] = (
+        H.write_shared_string_bomb_xlsx(d / "shared2.xlsx", part="data/strings.xml"), ("shared2.xlsx", "max_unzipped_mb"))
+    out["ods with a huge area"] = (H.write_huge_area_ods(d / "area.ods"), ("area.ods", "max_sheet_cells"))
+    out["xls cell at column 65535"] = (H.write_far_cell_xls(d / "far.xls"), ("far.xls", "max_sheet_cells"))
+    out["xls claiming 4 billion rows"] = (H.write_far_dimensions_xls(d / "dims.xls"), ("dims.xls", "max_sheet_cells"))
+    fifo = d / "fifo.csv"
+    os.mkfifo(fifo)
+    out["fifo"] = (fifo, ("fifo.csv", "FIFO"))
+    out["/dev/zero"] = (Path("/dev/zero"), ("/dev/zero", "устройство"))
+    sparse = d / "huge.csv"
+    with open(sparse, "wb") as f:
+        f.truncate(300 * 1024 * 1024)  # 300 MB by its size, nothing on disk
+    out["file over the size limit"] = (sparse, ("huge.csv", "max_file_mb"))
+    body = "\n".join(";".join(map(str, r)) for r in H.weekly_rows())
+    p = d / "long_line.csv"
+    p.write_text(body + "\n0500000009;" + "Ш" * (1024 * 1024) + ";Район;Активна;1;1\n", encoding="utf-8")
+    out["csv with a 2 MB line"] = (p, ("long_line.csv", "max_csv_line_kb"))
+    p = d / "nul.csv"
+    filler = "\n".join(f"05000{n:05d};Школа {n};Район;Активна;10;2" for n in range(200))
+    p.write_bytes((body + "\n" + filler + "\n0500000999;Школа\x00 с NUL;Район;Активна;5;1\n").encode())
+    assert p.read_bytes().index(b"\x00") > 4096
+    out["NUL after 4 KB"] = (p, ("nul.csv", "NUL"))
+    p = H.write_xlsx(d / "nul.xlsx", H.sheet_rows_xml(
+        H.weekly_rows([["0527001234", "Школа\x00 №1", "Район", "Активна", 120, 11]])))  # as _x0000_
+    out["xlsx with a NUL in a name"] = (p, ("nul.xlsx", "NUL", "строка 3"))
+    p = d / "bad\nname\x1b[31m.xlsx"
+    H.write_far_cell_xlsx(p)
+    out["file name with a newline and ESC"] = (p, ("bad\\nname[31m.xlsx", "max_sheet_cells"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def held_store(tmp_path_factory) -> Path:
+    """A store holding one good week, to prove hostile imports leave it as it was."""
+    d = tmp_path_factory.mktemp("held")
+    good = d / "good.csv"
+    good.write_text("\n".join(";".join(map(str, r)) for r in H.weekly_rows()), encoding="utf-8")
+    run = cli(d / "home", "import", str(good))
+    assert run.code == 0, run.err
+    return d / "home"
+
+
+CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell without a reference",
+         "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "xlsx cells copying one big shared string",
+         "xlsx shared strings under another name", "ods with a huge area",
+         "xls cell at column 65535", "xls claiming 4 billion rows", "fifo", "/dev/zero", "file over the size limit",
+         "csv with a 2 MB line", "NUL after 4 KB", "xlsx with a NUL in a name", "file name with a newline and ESC"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_import_refuses_in_one_line_and_leaves_the_store(case, files, held_store):
+    path, fragments = files[case]
+    before = full_store_dump(held_store)
+    run = cli(held_store, "import", str(path))
+    assert_refused(run, *fragments)
+    assert "\x1b" not in run.err
+    assert full_store_dump(held_store) == before
+
+
+@pytest.mark.parametrize("case", ["xlsx one cell at XFD1048576", "xlsx sheet XML of 3 GB", "ods with a huge area",
+                                  "fifo", "/dev/zero"])
+def test_inspect_refuses_the_same_way(case, files, tmp_path):
+    path, fragments = files[case]
+    run = cli(tmp_path / "home", "inspect", str(path))
+    assert_refused(run, *fragments)
+    assert not (tmp_path / "home" / "store.sqlite").exists()
+
+
+def test_a_lower_limit_from_the_config_is_used(files, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[limits]\nmax_sheet_cells = 1000\n", encoding="utf-8")
+    sheet = tmp_path / "w.xlsx"
+    H.write_xlsx(sheet, H.sheet_rows_xml(H.weekly_rows(), extra_cells='<c r="AB2000"><v>1</v></c>'))
+    run = cli(tmp_path / "home", "--config", str(cfg), "import", str(sheet), lang="en")
+    assert_refused(run, "w.xlsx", "56 000 cells", "at most 1 000", "max_sheet_cells")
+    assert cli(tmp_path / "home2", "import", str(sheet)).code == 0  # the default allows it
+
+
+# -- text hygiene ------------------------------------------------------------------------------
+
+ESC_NAME = "МКОУ \x1b]0;pwned\x07«Гимназия»\u202e №1\x9b2J"
+ESC_MUNI = "Левашинский\x1b[31m район"
+
+
+def _escaped_week() -> list[list]:
+    return H.weekly_rows([["0527001234", ESC_NAME, ESC_MUNI, "Активна", 120, 11],
+                          ["0527001235", "МКОУ «Вторая»", "Левашинский район", "Не активна", 2, 0]])
+
+
+def _no_escape(text: str) -> None:
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\x00"):
+        assert bad not in text, (bad, text[:500])
+
+
+def run_main(capsys, home: Path, *args: str) -> Run:
+    """The CLI in this process (``sferum_tui.cli.main``): quicker for files that are legitimate."""
+    from sferum_tui.cli import main
+
+    capsys.readouterr()
+    code = main(["--home", str(home), *args])
+    cap = capsys.readouterr()
+    return Run(code, cap.out, cap.err, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_names_with_terminal_escapes_import_clean(fmt, tmp_path, capsys):
+    path = tmp_path / f"w\x1b]0;x\x07eek.{fmt}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=";").writerows(_escaped_week())
+        path.write_text(buf.getvalue(), encoding="utf-8")
+    else:
+        H.write_xlsx(path, H.sheet_rows_xml(_escaped_week()))  # ESC as Excel's _x001B_ escape
+    home = tmp_path / "home"
+    inspect = run_main(capsys, home, "inspect", str(path))
+    assert inspect.code == 0, inspect.err
+    _no_escape(inspect.out + inspect.err)
+    run = run_main(capsys, home, "import", str(path))
+    assert run.code == 0, run.err
+    _no_escape(run.out + run.err)
+    schools = run_main(capsys, home, "schools", "--format", "json")
+    assert schools.code == 0, schools.err
+    _no_escape(schools.out)
+    names = {r["org_id"]: r for r in json.loads(schools.out)}
+    assert names["0527001234"]["org_name"] == "МКОУ ]0;pwned«Гимназия» №12J"
+    assert names["0527001234"]["municipality"] == "Левашинский[31m район"
+    weeks = run_main(capsys, home, "weeks")
+    _no_escape(weeks.out + weeks.err)
+
+
+def _mixed(tmp_path: Path, majority: str) -> Path:
+    rows = _plain_rows()
+    lines = [";".join(map(str, r)) for r in rows]
+    minority = "utf-8" if majority == "cp1251" else "cp1251"
+    data = b"\r\n".join(line.encode(minority if i == 3 else majority.replace("-sig", ""))
+                         for i, line in enumerate(lines))
+    if majority == "utf-8-sig":
+        data = b"\xef\xbb\xbf" + data
+    p = tmp_path / f"mixed_{majority}.csv"
+    p.write_bytes(data)
+    return p
+
+
+def _plain_rows() -> list[list]:
+    return H.weekly_rows() + [["0521004322", "МБОУ «Цудахарская школа»", "Левашинский район", "Активна", 40, 3]]
+
+
+@pytest.mark.parametrize("majority", ["cp1251", "utf-8", "utf-8-sig"])
+def test_mixed_encodings_are_repaired_with_a_warning_naming_the_line(majority, tmp_path, capsys):
+    path = _mixed(tmp_path, majority)
+    home = tmp_path / "home"
+    inspect = run_main(capsys, home, "inspect", str(path))
+    assert inspect.code == 0, inspect.err
+    assert "смешанные кодировки" in inspect.out and "строки файла 4 " in inspect.out, inspect.out
+    assert run_main(capsys, home, "import", str(path)).code == 0
+    stored = {r["org_id"]: r["org_name"] for r in json.loads(run_main(capsys, home, "schools", "--format", "json").out)}
+    assert stored == {r[0]: r[1] for r in _plain_rows()[2:]}  # no «РЁРєРѕР»Р°» anywhere
+    weeks = run_main(capsys, home, "weeks", "--json")
+    assert weeks.code == 0 and "смешанные кодировки" in weeks.out  # kept with the week
+
+
+# -- legitimate files the guard must not refuse -------------------------------------------------
+
+def test_legitimate_layouts_pass_the_guard(tmp_path):
+    from sferum_tui.core.ingest.reader import read_weekly
+
+    # LibreOffice pads a sheet with empty rows and columns repeated to its edge
+    assert len(read_weekly(H.write_trailing_empty_ods(tmp_path / "libre.ods")).rows) == 3
+    # equal neighbours written once with a repeat count, as LibreOffice does
+    row = ('<table:table-row><table:table-cell office:value-type="string"><text:p>0500000777</text:p>'
+           '</table:table-cell><table:table-cell office:value-type="string"><text:p>Школа с повтором</text:p>'
+           '</table:table-cell><table:table-cell office:value-type="string"><text:p>Район</text:p></table:table-cell>'
+           '<table:table-cell office:value-type="string"><text:p>Активна</text:p></table:table-cell>'
+           '<table:table-cell office:value-type="float" office:value="7" table:number-columns-repeated="2">'
+           '<text:p>7</text:p></table:table-cell></table:table-row>')
+    res = read_weekly(H.write_ods_xml(tmp_path / "repeats.ods", H.weekly_rows(), row))
+    assert res.rows[-1]["users_total"] == 7 and res.rows[-1]["classes"] == 7
+    # cells written without references (allowed by the format) are counted by position
+    plain = H.sheet_rows_xml(H.weekly_rows()).replace(' r="', ' x="')
+    assert len(read_weekly(H.write_xlsx(tmp_path / "noref.xlsx", plain)).rows) == 3
+    # a dimension element that claims the whole sheet is not believed either way
+    claimed = H.sheet_rows_xml(H.weekly_rows(), dimension="A1:XFD1048576")
+    assert len(read_weekly(H.write_xlsx(tmp_path / "dim.xlsx", claimed)).rows) == 3
+
+
+def test_one_long_shared_string_among_many_cells_is_read(tmp_path):
+    """The cheap bound (longest shared string × cells) is passed, the exact sum is not."""
+    import xlsxwriter
+
+    from sferum_tui.core.ingest.reader import read_weekly
+
+    path = tmp_path / "instructions.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    cover = wb.add_worksheet("Инструкция")
+    cover.write_string(0, 0, "Порядок заполнения. " * 15_000)  # 300 KB of text, once
+    ws = wb.add_worksheet("ОО")
+    for r, row in enumerate(H.weekly_rows()):
+        ws.write_row(r, 0, row)
+    for r in range(5, 1005):
+        ws.write_row(r, 0, [f"05{r:08d}", f"Школа {r}", "Район", "Активна", 10, 1])
+    wb.close()
+    assert len(read_weekly(path).rows) == 1003
+
+
+def test_fetch_from_a_folder_refuses_the_bomb_and_imports_the_rest(files, tmp_path):
+    src = tmp_path / "inbox"
+    src.mkdir()
+    (src / "far.xlsx").write_bytes(files["xlsx one cell at XFD1048576"][0].read_bytes())
+    (src / "good.csv").write_text("\n".join(";".join(map(str, r)) for r in H.weekly_rows()), encoding="utf-8")
+    run = cli(tmp_path / "home", "fetch", str(src))
+    assert_refused(run, "far.xlsx", "max_sheet_cells")
+    assert "good.csv" in run.out
+    weeks = cli(tmp_path / "home", "weeks", "--json")
+    assert weeks.code == 0 and len(json.loads(weeks.out)) == 1
