@@ -189,10 +189,12 @@ async def test_the_footer_always_shows_quit_and_drops_keys_whole(home, size, lan
     app = console(home, lang=lang)
     async with app.run_test(size=size) as pilot:
         await wait_ready(pilot)
-        for key in ("", "m", "d", "escape"):               # main, rollup, changes … and back
+        for key, where in (("", "MainScreen"), ("m", "RollupScreen"),
+                           ("escape", "MainScreen"), ("d", "ChangesScreen")):
             if key:
                 await pilot.press(key)
-                await pilot.pause(0.3)
+            await wait_for(pilot, lambda: screen_name(app) == where)  # noqa: B023
+            await pilot.pause(0.2)
             footer = screen_text(app).splitlines()[-1]
             left, _, right = footer.partition("▏")
             assert quit_words in left and right.strip() == palette, footer
@@ -323,7 +325,10 @@ async def palette_lines(pilot, query: str) -> list[str]:
     await pilot.press(*query)
     results = app.screen.query_one("CommandList")
     await wait_for(pilot, lambda: results.option_count > 0)
-    await pilot.pause(0.5)                                 # every provider has answered
+    counts = [-1, -2, -3]
+    while len(set(counts[-3:])) > 1:                       # every provider has answered
+        await pilot.pause(0.2)
+        counts.append(results.option_count)
     lines = [str(getattr(o.prompt, "plain", o.prompt)) for o in results.options]
     await pilot.press("escape")
     return lines
