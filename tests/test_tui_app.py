@@ -375,7 +375,7 @@ async def test_marks_are_kept_in_the_store_across_restarts(home):
         await pilot.press("space")                           # marks and moves down
         second = screen.table.cursor_key
         await pilot.press("space")
-        await wait_for(pilot, lambda: sum("В списке «Рассылка»" in n for n in app.notices) == 2)
+        await wait_for(pilot, lambda: "В списке «Рассылка»: 2" in screen_text(app))  # status line
         assert screen.table.marked == {first, second}
     with Store(home) as store:
         assert Shortlists(store).contains("Рассылка") == {first, second}
@@ -385,7 +385,7 @@ async def test_marks_are_kept_in_the_store_across_restarts(home):
         assert screen.table.marked == {first, second}
         assert "●" in screen_text(app)
         await pilot.press("space")                           # unmark the first again
-        await wait_for(pilot, lambda: any("В списке «Рассылка»: 1" in n for n in app.notices))
+        await wait_for(pilot, lambda: "В списке «Рассылка»: 1" in screen_text(app))
         await pilot.press("l")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ShortlistScreen")
         await pilot.pause(0.5)
@@ -417,7 +417,7 @@ async def test_marks_made_on_the_school_and_list_screens_show_in_the_table(home)
         await wait_for(pilot, lambda: app.screen is screen and key not in screen.table.marked)
         assert "●" not in screen_text(app)
         await pilot.press("space")                           # and the table's own mark still works
-        await wait_for(pilot, lambda: any("В списке «Рассылка»: 1" in n for n in app.notices))
+        await wait_for(pilot, lambda: "В списке «Рассылка»: 1" in screen_text(app))
         assert screen.table.marked == {key}
 
 

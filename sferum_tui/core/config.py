@@ -149,6 +149,7 @@ def _key(prefix: str, name: str) -> str:
 class UIConfig:
     language: str = "ru"
     theme: str = DEFAULT_THEME
+    stock_themes: bool = False   # the palette lists Textual's ~20 stock themes too
     # the schools table's columns, in order (empty: all of TABLE_COLUMNS); the console's column
     # chooser saves the user's choice in the UI state file, which wins over this starting layout
     columns: tuple[str, ...] = ()
@@ -308,6 +309,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ui": {"language": self.ui.language, "theme": self.ui.theme,
+                   "stock_themes": self.ui.stock_themes,
                    "columns": list(self.ui.columns), "remember": self.ui.remember},
             "scope": {"region": self.scope.region, "municipalities": list(self.scope.municipalities)},
             "thresholds": {"low_messaging": _percent_value(self.thresholds.low_messaging),
@@ -782,9 +784,11 @@ def _columns(w: _Where, raw: Any) -> tuple[str, ...]:
 def _build(data: dict, w: _Where, path: Path | None, exists: bool = False) -> Config:
     _check_keys(w, data, "", _SECTIONS)
 
-    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "columns", "remember")), "ui")
+    ui_t = _Tbl(_table(w, data, "ui", ("language", "theme", "stock_themes", "columns",
+                                       "remember")), "ui")
     ui = UIConfig(language=_choice(w, ui_t, "language", "ru", LANGUAGES),
                   theme=_str(w, ui_t, "theme", DEFAULT_THEME, nonempty=True) or DEFAULT_THEME,
+                  stock_themes=_bool(w, ui_t, "stock_themes", False),
                   columns=_columns(w, ui_t.get("columns", [])),
                   remember=_bool(w, ui_t, "remember", True))
 
@@ -1127,6 +1131,9 @@ language = "ru"
 # Тема консоли (неизвестное имя — консоль вернётся к теме по умолчанию).
 # Console theme (an unknown name falls back to the default, with a notice).
 theme = "sferum-dark"
+# Показывать в палитре (ctrl+p) и стандартные темы Textual (их около 20), не только свои.
+# List Textual's ~20 stock themes in the palette (ctrl+p) too, not only ours.
+stock_themes = false
 # Столбцы таблицы школ по порядку; пусто — все. Наименование всегда первое. Выбор в консоли
 # (клавиша h) хранится в ui-state.json рядом с этим файлом и важнее этой строки.
 # The schools table's columns in order; empty means all. The name always comes first. The

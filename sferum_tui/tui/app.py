@@ -23,7 +23,8 @@ from textual.message import Message
 from textual.screen import Screen
 
 from sferum_tui.i18n import get_language, set_language, tr
-from sferum_tui.service.console import ConsoleAPI, StoreSignature, format_share, shortlist_title
+from sferum_tui.service.console import ConsoleAPI, StoreSignature, shortlist_title
+from sferum_tui.service.vocab import threshold
 from sferum_tui.tui.help import HelpScreen, install_bindings, keymap_from_config
 from sferum_tui.tui.main_screen import MainScreen, MainState
 from sferum_tui.tui.report_action import write_viewed_week_report
@@ -63,28 +64,41 @@ class SferumCommands(Provider):
             f = main.state.filters
             on = tr("вкл.", "on")
             off = tr("выкл.", "off")
-            for name, ru, en in (
-                ("inactive", "Фильтр: неактивные", "Filter: inactive"),
-                ("low_messaging", "Фильтр: мало пишут (< {p})", "Filter: low messaging (< {p})"),
-                ("unregistered", "Фильтр: не все сотрудники зарегистрированы",
+            hints = main._key_hints()   # the keys as bound now ([keys] remaps included)
+
+            def key(binding_id: str, default: str) -> str:
+                return hints.get(binding_id, default)
+
+            for name, binding_id, ru, en in (
+                ("inactive", "filter_inactive", "Фильтр: неактивные", "Filter: inactive"),
+                ("low_messaging", "filter_low", "Фильтр: мало пишут (< {p})",
+                 "Filter: low messaging (< {p})"),
+                ("unregistered", "filter_unregistered", "Фильтр: не все сотрудники зарегистрированы",
                  "Filter: staff not fully registered"),
-                ("missing", "Фильтр: нет в файле недели", "Filter: missing from the week"),
-                ("changed", "Фильтр: изменились за неделю", "Filter: changed since last week"),
+                ("missing", "filter_missing", "Фильтр: нет в файле недели",
+                 "Filter: missing from the week"),
+                ("changed", "filter_changed", "Фильтр: изменились за неделю",
+                 "Filter: changed since last week"),
+                ("disagrees", "filter_disagrees", "Фильтр: статус ≠ правило",
+                 "Filter: status ≠ rule"),
             ):
                 state = on if getattr(f, name) else off
-                title = tr(ru, en, p=format_share(app.api.low_threshold, 0)) + f" [{state}]"
-                out.append((title, tr("Включить или выключить фильтр", "Toggle the filter"),
+                title = tr(ru, en, p=threshold(app.api.low_threshold)) + f" [{state}]"
+                out.append((title, tr("{k} — включить или выключить", "{k} toggles it",
+                                      k=key(binding_id, "?")),
                             on_main("action_toggle_filter", name)))
             out += [
                 (tr("Фильтр: муниципалитет…", "Filter: municipality…"),
-                 tr("Выбрать муниципалитет", "Pick a municipality"),
+                 tr("{k} — выбрать муниципалитет", "{k} picks a municipality",
+                    k=key("filter_municipality", "u")),
                  on_main("action_pick_municipality")),
-                (tr("Поиск по наименованию или ИНН", "Search by name or ИНН"), "/",
-                 on_main("action_search")),
+                (tr("Поиск по наименованию или ИНН", "Search by name or ИНН"),
+                 key("search", "/"), on_main("action_search")),
                 (tr("Порог «мало пишут»…", "Low-messaging threshold…"),
-                 tr("Сейчас {p}", "Now {p}", p=format_share(app.api.low_threshold)),
+                 tr("{k} · сейчас {p}", "{k} · now {p}", k=key("threshold", "t"),
+                    p=threshold(app.api.low_threshold)),
                  on_main("action_set_threshold")),
-                (tr("Сбросить все фильтры", "Clear all filters"), "0",
+                (tr("Сбросить все фильтры", "Clear all filters"), key("filters_clear", "0"),
                  on_main("action_clear_filters")),
                 (tr("Неделя: предыдущая", "Week: previous"), "[", on_main("action_week", -1)),
                 (tr("Неделя: следующая", "Week: next"), "]", on_main("action_week", 1)),
@@ -126,9 +140,7 @@ class SferumCommands(Provider):
         out.append((tr("Язык: English", "Language: Русский"),
                     tr("Сменить язык интерфейса", "Switch the interface language"),
                     partial(app.switch_language, other)))
-        from sferum_tui.tui.themes import theme_order
-
-        for name in theme_order(app.available_themes):  # ours, the user's, Textual's
+        for name in palette_themes(app):
             out.append((tr("Тема: {t}", "Theme: {t}", t=name),
                         tr("Оформление консоли", "Console colours"),
                         partial(app.set_theme_by_name, name)))
@@ -145,6 +157,21 @@ class SferumCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def palette_themes(app: App) -> list[str]:
+    """The themes the palette lists, in :func:`~sferum_tui.tui.themes.theme_order` (ours and
+    ``ansi-dark`` for 16 colours, then the user's); Textual's ~20 stock themes only when the
+    config says ``[ui] stock_themes = true``."""
+    from textual.theme import BUILTIN_THEMES
+
+    from sferum_tui.tui.themes import theme_order
+
+    names = theme_order(app.available_themes)
+    cfg = getattr(getattr(app, "api", None), "cfg", None)
+    if cfg is not None and cfg.ui.stock_themes:
+        return names
+    return [n for n in names if n not in BUILTIN_THEMES or n == "ansi-dark"]
 
 
 # --------------------------------------------------------------------------- the app
@@ -204,8 +231,9 @@ class SferumApp(App[int]):
         if keymap:
             self.set_keymap(keymap)
         if unknown:
-            self.notify(tr("В настройках [keys] неизвестные действия: {k}. См. F1 (столбец id).",
-                           "Unknown actions in the config's [keys]: {k}. See F1 (the id column).",
+            self.notify(tr("В настройках [keys] неизвестные действия: {k}. См. F1, раздел "
+                           "«id клавиш».",
+                           "Unknown actions in the config's [keys]: {k}. See F1, “key ids”.",
                            k=", ".join(unknown)), severity="warning", markup=False, timeout=10)
         self._signature = self.api.signature()  # two stat() calls: the baseline for the watch
         self.push_screen(MainScreen(self.api, self.remembered_state()))
@@ -551,6 +579,8 @@ class SferumApp(App[int]):
                 yield SystemCommand(tr("Выход", "Quit"), tr("Закрыть консоль", "Close the console"),
                                     command.callback)
             elif command.title == "Theme":
+                if not self.api.cfg.ui.stock_themes:
+                    continue  # Textual's picker lists every stock theme; «Тема: …» lists ours
                 yield SystemCommand(tr("Тема…", "Theme…"), tr("Выбрать оформление",
                                                                "Choose the colours"),
                                     command.callback)

@@ -33,6 +33,17 @@ SECTIONS = (
     ("falls", "Упали", "Falls"),
     ("rises", "Выросли", "Rises"),
 )
+# the tabs' words below 80 columns, so the four tabs fit whole at 60
+SHORT_SECTIONS = {
+    "newly_inactive": ("▼ Неакт.", "▼ Inact."),
+    "recovered": ("▲ Восст.", "▲ Recov."),
+}
+NARROW_TABS = 80
+
+
+def section_label(key: str, ru: str, en: str, width: int) -> str:
+    return tr(*SHORT_SECTIONS[key]) if width < NARROW_TABS and key in SHORT_SECTIONS \
+        else tr(ru, en)
 
 
 def _signed(v: Any) -> str:
@@ -52,17 +63,17 @@ def change_columns(frame: "pd.DataFrame") -> list[Column]:
         Column("org_name", tr("Организация", "Organisation"), max_width=30, min_width=12),
         Column("state", tr("Статус", "Status"), formatter=state_text,
                style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
-        Column("d_messaging_share", tr("Изм. пишут", "Msg chg"),
+        Column("d_messaging_share", tr("Δ пишут", "Δ msg"),
                formatter=lambda v: format_delta_pp(float(v)) or "—", style_fn=_sign_style,
                align="right"),
         Column("messaging_share", tr("Пишут", "Msg %"), formatter=lambda v: format_share(float(v)),
                align="right"),
-        Column("d_users_total", tr("Изм. польз.", "Users chg"), formatter=_signed,
+        Column("d_users_total", tr("Δ польз.", "Δ users"), formatter=_signed,
                style_fn=_sign_style),
         Column("users_total", tr("Польз.", "Users"), formatter=format_int),
-        Column("d_classes", tr("Изм. кл.", "Cls chg"), formatter=_signed, style_fn=_sign_style),
+        Column("d_classes", tr("Δ классов", "Δ classes"), formatter=_signed, style_fn=_sign_style),
         Column("classes", tr("Классы", "Classes"), formatter=format_int),
-        Column("d_teachers_active", tr("Изм. уч.>3", "T.>3 chg"), formatter=_signed,
+        Column("d_teachers_active", tr("Δ уч.>3", "Δ T.>3"), formatter=_signed,
                style_fn=_sign_style),
         Column("municipality", tr("Муниципалитет", "Municipality"), max_width=20),
         Column("reasons", tr("Причины", "Reasons"), max_width=60,
@@ -86,6 +97,7 @@ class ChangesScreen(Screen[None]):
         self.api = api
         self.week_id = week_id
         self.data: dict[str, "pd.DataFrame"] | None = None
+        self.has_previous = True
         install_bindings(self, "changes")
 
     def compose(self) -> ComposeResult:
@@ -96,12 +108,12 @@ class ChangesScreen(Screen[None]):
         yield Static(tr(" [b]Изменения[/] за неделю {w} к предыдущей",
                         " [b]Changes[/] in the week {w} since the previous one", w=label),
                      id="changes-title", classes="screen-title")
-        yield Static(tr(" Падения и рост — по доле пишущих учителей, затем по пользователям",
-                        " Falls and rises: by the share of teachers writing, then by users"),
+        yield Static(tr("Падения и рост — по доле пишущих учителей, затем по пользователям",
+                        "Falls and rises: by the share of teachers writing, then by users"),
                      id="changes-note", classes="screen-note", markup=False)
         with TabbedContent(id="changes-tabs"):
             for key, ru, en in SECTIONS:
-                with TabPane(tr(ru, en), id=f"tab-{key}"):
+                with TabPane(section_label(key, ru, en, self.app.size.width), id=f"tab-{key}"):
                     table = FrameTable(id=f"changes-{key}", key_column="org_uid",
                                        zebra_stripes=True, fixed_columns=1, show_marks=False)
                     table.loading = True
@@ -116,7 +128,9 @@ class ChangesScreen(Screen[None]):
         worker = get_current_worker()
         try:
             data = self.api.changes(self.week_id)
-            week = self.api.week(self.week_id).frame
+            held = self.api.week(self.week_id)
+            self.has_previous = held.previous is not None
+            week = held.frame
             # the state word (newly inactive, recovered …) as the main table shows it
             if "state" in week.columns:
                 states = dict(zip(week["org_uid"].tolist(), week["state"].tolist()))
@@ -136,6 +150,12 @@ class ChangesScreen(Screen[None]):
             return
         self.data = message.data
         tabs = self.query_one(TabbedContent)
+        if not self.has_previous:  # one week held: nothing to compare, not four empty tabs
+            tabs.display = False
+            self.query_one("#changes-note", Static).update(tr(
+                "Прошлой недели в хранилище нет — сравнивать не с чем.",
+                "No previous week in the store — nothing to compare with."))
+            return
         for key, ru, en in SECTIONS:
             frame = message.data.get(key)
             table = self.query_one(f"#changes-{key}", FrameTable)
@@ -145,7 +165,8 @@ class ChangesScreen(Screen[None]):
             table.set_columns(change_columns(frame))
             table.set_frame(frame)
             tab = tabs.get_tab(f"tab-{key}")
-            tab.label = f"{tr(ru, en)} ({format_int(len(frame))})"
+            tab.label = f"{section_label(key, ru, en, self.app.size.width)} " \
+                        f"({format_int(len(frame))})"
         self._focus_table()
 
     def _focus_table(self) -> None:

@@ -209,8 +209,8 @@ class ExportDialog(ModalScreen["Path | None"]):
             with RadioSet(id="export-format", compact=True):
                 for key, label, _ in EXPORT_FORMATS:
                     yield RadioButton(label, value=key == self.fmt, id=f"fmt-{key}")
-            yield Checkbox(tr("CSV: «;» и десятичная запятая (Excel с русскими настройками)",
-                              "CSV: “;” and a decimal comma (Excel with Russian settings)"),
+            yield Checkbox(tr("CSV: «;» и десятичная запятая (русский Excel)",
+                              "CSV: “;” and decimal commas (Russian Excel)"),
                            value=True, id="export-comma", compact=True,
                            disabled=self.fmt != "csv")
             yield Label(tr("Файл:", "File:"))

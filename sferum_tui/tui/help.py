@@ -17,7 +17,7 @@ description in both languages.  From it come:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -188,10 +188,12 @@ KEYS: tuple[Key, ...] = (
         long_en="Fetch new data from the sources now"),
     # -- the rollup and changes views
     Key("rollup_open", "enter", "open", "Школы МО", "Schools", "rollup", section="view",
+        priority=True,  # over the focused table's own Enter, so the footer names it
         long_ru="Школы выбранного муниципалитета", long_en="The municipality's schools"),
     Key("rollup_back", "escape,m", "back", "Назад", "Back", "rollup", section="view",
         display="Esc", long_ru="Назад к таблице школ", long_en="Back to the schools table"),
     Key("changes_open", "enter", "open", "Школа", "School", "changes", section="view",
+        priority=True,
         long_ru="Открыть школу из списка изменений", long_en="Open the school from the changes"),
     Key("changes_back", "escape,d", "back", "Назад", "Back", "changes", section="view",
         display="Esc", long_ru="Назад к таблице школ", long_en="Back to the schools table"),
@@ -317,7 +319,7 @@ KEYS: tuple[Key, ...] = (
 )
 
 # The screens whose footer starts with F1 (the app's own bindings come last in a footer).
-_F1_FIRST = ("main", "rollup", "changes", "welcome")
+_F1_FIRST = ("main", "rollup", "changes", "welcome", "school", "shortlist")
 
 # Where a key works, as the help's «Где» column says it.
 WHERE: dict[str, tuple[str, str]] = {
@@ -332,34 +334,98 @@ WHERE: dict[str, tuple[str, str]] = {
 }
 
 
-def bindings(screen: str, narrow: bool = False) -> list[Binding]:
+# The full screens whose footer ends with the quit key, at any width (the app's own q is not
+# in a footer: it would come after the screen's keys and be the first cut).
+_QUIT_SHOWN = ("main", "rollup", "changes", "welcome", "school", "shortlist")
+
+# How a key looks in the footer, for the width a footer needs (Textual's own names otherwise).
+_FOOTER_LOOK = {"enter": "⏎", "escape": "esc"}
+
+
+def _footer_cells(key: Key) -> int:
+    """Cells ``key`` takes in a compact footer: its key, a space, its words, a gap."""
+    look = key.display or _FOOTER_LOOK.get(key.keys.split(",")[0], key.keys.split(",")[0])
+    return len(look) + 1 + len(key.description) + 1
+
+
+def footer_fit(chosen: list[Key], width: int) -> set[str]:
+    """The ids of the footer keys of ``chosen`` to hide so the rest fits ``width`` cells
+    beside the palette's «^p Команды»: the last keys go first, whole (never cut mid-word);
+    F1 and quit stay."""
+    room = width - (len(tr("Команды", "Commands")) + 5)  # «▏^p Команды» and a gap
+    shown = [k for k in chosen if k.show]
+    groups_seen: set[tuple[str, str]] = set()
+    cells: dict[str, int] = {}
+    for k in shown:
+        if k.group is not None:  # a group: «[ ] Неделя» — keys, then the label once
+            look = k.display or k.keys
+            if k.group in groups_seen:
+                cells[k.id] = len(look) + 1
+            else:
+                groups_seen.add(k.group)
+                cells[k.id] = len(look) + 1 + len(tr(*k.group)) + 1
+        else:
+            cells[k.id] = _footer_cells(k)
+    if width >= 110:  # the full footer (not compact) pads each key (a group once)
+        firsts = {k.id for k in shown if k.group is None} | {
+            next(o.id for o in shown if o.group == g) for g in groups_seen}
+        cells = {k: n + 2 if k in firsts else n for k, n in cells.items()}
+    total = sum(cells.values()) - 1  # no gap after the last
+    hidden: set[str] = set()
+    for k in reversed(shown):
+        if total <= room:
+            break
+        if k.id in ("help", "quit"):
+            continue
+        hidden.add(k.id)
+        total -= cells[k.id]
+    # a group goes whole: no «[» without «]»
+    for k in shown:
+        if k.group is not None and any(o.group == k.group and o.id in hidden for o in shown):
+            hidden.add(k.id)
+    return hidden
+
+
+def bindings(screen: str, narrow: bool = False, width: int | None = None) -> list[Binding]:
     """The ``Binding`` objects of ``screen``, in the current language, with Russian twins;
-    ``narrow``: the Footer of an 80-column terminal (keys marked ``narrow=False`` hidden)."""
+    ``narrow``: the Footer of an 80-column terminal (keys marked ``narrow=False`` hidden);
+    ``width``: the terminal's width, when known (the footer's last keys drop out whole when
+    they do not fit; F1 and quit always show)."""
     out = []
     chosen = [k for k in KEYS if k.screen == screen]
     if screen in _F1_FIRST:  # F1 first in the footer
         chosen = [k for k in KEYS if k.id == "help"] + chosen
+    if screen in _QUIT_SHOWN:  # quit last, always shown
+        chosen = chosen + [replace(k, screen=screen, show=True) for k in KEYS if k.id == "quit"]
+    chosen = [k if k.narrow or not narrow else replace(k, show=False) for k in chosen]
+    hidden = footer_fit(chosen, width) if width else set()
     groups: dict[tuple[str, str], Binding.Group] = {}
     for key in chosen:
         group = None
         if key.group is not None:
             group = groups.setdefault(key.group, Binding.Group(tr(*key.group)))
-        show = key.show and (key.narrow or not narrow)
+        show = key.show and key.id not in hidden
         out.append(Binding(twin_keys(key.keys), key.action, key.description, show=show,
                            key_display=key.display, priority=key.priority, id=key.id,
                            group=group))
     return out
 
 
-def install_bindings(node, screen: str, narrow: bool = False) -> None:
+def install_bindings(node, screen: str, narrow: bool = False, width: int | None = None) -> None:
     """Give ``node`` (the app, a screen or a widget) the bindings of ``screen`` from
     :data:`KEYS` in the current language, besides its class's own (Tab, Ctrl+C …).
 
     Called when the node is made, and again after a language switch or a resize that changes
     the footer; see :mod:`sferum_tui.tui.bindings_shim` for why this is not class-level
-    ``BINDINGS``.
+    ``BINDINGS``.  ``width``: fit the footer to it (see :func:`bindings`); by default the
+    app's width when the node is made inside a running app.
     """
-    set_bindings(node, bindings(screen, narrow))
+    if width is None:
+        try:
+            width = node.app.size.width
+        except Exception:  # noqa: BLE001 - made outside a running app: no fitting
+            width = None
+    set_bindings(node, bindings(screen, narrow, width))
 
 
 def known_binding_ids() -> set[str]:
@@ -413,20 +479,49 @@ def key_table(app: "App | None" = None, keymap: Mapping[str, str] | None = None)
             continue
         lines.append(f"### {tr(ru, en)}")
         lines.append("")
-        lines.append(tr("| Клавиши | Действие | Где | id |", "| Keys | Action | Where | id |"))
-        lines.append("|---|---|---|---|")
+        # the ids for [keys] are a section of their own (id_table): here the words get the room
+        lines.append(tr("| Клавиши | Действие | Где |", "| Keys | Action | Where |"))
+        lines.append("|---|---|---|")
         for k in rows:
-            lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} "
-                         f"| `{k.id}` |")
+            lines.append(f"| {_display(app, k, keymap)} | {k.long_description} | {where[k.screen]} |")
         lines.append("")
     return "\n".join(lines)
 
 
+def id_table() -> str:
+    """The binding ids the config's ``[keys]`` remaps, each with its key as declared: for the
+    one reader who edits the config, out of the way of the key tables."""
+    lines = [tr("| id | Клавиши | Где |", "| id | Keys | Where |"), "|---|---|---|"]
+    for k in KEYS:
+        keys = " ".join(f"`{_display_keys(None, name, k.action)}`"
+                        for name in k.keys.split(","))
+        lines.append(f"| `{k.id}` | {keys} | {tr(*WHERE[k.screen])} |")
+    return "\n".join(lines)
+
+
+def column_table(app: "App | None" = None) -> str:
+    """What each column of the schools table shows, from the columns' own descriptions (as
+    the table on screen has them: its titles at this width, in this language)."""
+    main = getattr(app, "main_screen", None)
+    if main is None:
+        return ""
+    try:
+        columns = main.table.columns
+    except Exception:  # noqa: BLE001 - not composed yet: no section
+        return ""
+    lines = [tr("| Столбец | Что показывает |", "| Column | What it shows |"), "|---|---|"]
+    for column in columns:
+        lines.append(f"| {column.title} | {column.description or ''} |")
+    return "\n".join(lines)
+
+
 def help_markdown(app: "App | None" = None) -> str:
-    """The help page: the prose of ``help_<lang>.md`` with the key tables put in."""
+    """The help page: the prose of ``help_<lang>.md`` with the key, column and id tables put
+    in."""
     name = "help_en.md" if get_language() == "en" else "help_ru.md"
     text = resources.files("sferum_tui.tui").joinpath(name).read_text(encoding="utf-8")
-    return text.replace("{{keys}}", key_table(app))
+    return (text.replace("{{keys}}", key_table(app)).replace("{{columns}}", column_table(app))
+            .replace("{{ids}}", id_table()))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import Filters, format_share, shortlist_title
+from sferum_tui.service.vocab import threshold
 from sferum_tui.tui.bindings_shim import app_keymap, node_bindings
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
@@ -108,26 +109,52 @@ def school_columns(api: "ConsoleAPI", narrow: bool = False) -> list[Column]:
         return "error" if v >= 4 else "warning" if v >= 1 else "muted"
 
     return [
-        Column("org_name", tr("Организация", "Organisation"), max_width=24 if narrow else 40,
-               min_width=12),
+        Column("org_name", tr("Организация", "Organisation"), max_width=21 if narrow else 40,
+               min_width=12, description=tr("Наименование организации",
+                                            "The organisation's name")),
         Column("municipality", tr("МО", "Munic.") if narrow else tr("Муниципалитет", "Municipality"),
-               max_width=12 if narrow else 24, formatter=short_area if narrow else None),
+               max_width=9 if narrow else 24, formatter=short_area if narrow else None,
+               description=tr("Муниципалитет (в узкой таблице «МО», без слова «район»)",
+                              "The municipality (“Munic.” when narrow, without “district”)")),
         Column("state", tr("Статус", "Status"), formatter=state_text,
-               style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None),
+               style_fn=lambda v: STATE_STYLE.get(str(v)) if v is not None else None,
+               description=tr("Активна ли по правилу; ▼ — стала неактивной на этой неделе, "
+                              "▲ — восстановилась, «нет в файле» — есть только в справочнике",
+                              "Active by the rule; ▼ became inactive this week, ▲ recovered, "
+                              "“missing” is in the registry only")),
         Column("messaging_share", tr("Пишут", "Msg"), formatter=_share,
-               style_fn=messaging_style, align="right"),
+               style_fn=messaging_style, align="right",
+               description=tr("Доля учителей, написавших более 3 сообщений за неделю",
+                              "Share of teachers who wrote more than 3 messages in the week")),
         Column("registration_share", tr("Рег.", "Reg."), formatter=_share,
-               style_fn=registration_style, align="right"),
-        Column("d_messaging_share", tr("Изм.", "Chg"), formatter=_delta, style_fn=_sign_style,
-               align="right"),
-        Column("weeks_below", tr("Нед↓", "Wk↓"), style_fn=weeks_style),
-        Column("users_total", tr("Польз.", "Users"), formatter=format_int),
-        Column("classes", tr("Классы", "Classes"), formatter=format_int),
-        Column("teachers", tr("Учит.", "Teach."), formatter=format_int),
-        Column("teachers_active", tr("Уч.>3", "T.>3"), formatter=format_int),
-        Column("staff_total", tr("Сотр.", "Staff"), formatter=format_int),
-        Column("org_id", "ИНН", width=10),
-        Column("reasons_text", tr("Почему отстаёт", "Why it lags"), max_width=90),
+               style_fn=registration_style, align="right",
+               description=tr("Доля зарегистрированных сотрудников",
+                              "Share of the staff registered")),
+        Column("d_messaging_share", tr("Δ пишут", "Δ msg"), formatter=_delta,
+               style_fn=_sign_style, align="right",
+               description=tr("Изменение доли пишущих учителей с прошлой недели, п.\u00a0п.",
+                              "Change of the share of teachers writing since last week, "
+                              "percentage points")),
+        Column("weeks_below", tr("Нед. ниже", "Wks below"), style_fn=weeks_style,
+               description=tr("Сколько недель подряд (по эту) школа ниже хотя бы одной цели",
+                              "Weeks in a row, up to this one, below at least one target")),
+        Column("users_total", tr("Польз.", "Users"), formatter=format_int,
+               description=tr("Пользователей всего: сотрудники, ученики, родители",
+                              "Users in all: staff, students, parents")),
+        Column("classes", tr("Классы", "Classes"), formatter=format_int,
+               description=tr("Классов (чатов классов) в «Сферуме»", "Classes in Sferum")),
+        Column("teachers", tr("Учит.", "Teach."), formatter=format_int,
+               description=tr("Учителей в «Сферуме»", "Teachers in Sferum")),
+        Column("teachers_active", tr("Уч.>3", "T.>3"), formatter=format_int,
+               description=tr("Учителей, написавших более 3 сообщений",
+                              "Teachers who wrote more than 3 messages")),
+        Column("staff_total", tr("Сотр.", "Staff"), formatter=format_int,
+               description=tr("Численность сотрудников", "Staff headcount")),
+        Column("org_id", "ИНН", width=10, description=tr("ИНН организации",
+                                                         "The organisation's ИНН (tax id)")),
+        Column("reasons_text", tr("Почему отстаёт", "Why it lags"), max_width=90,
+               description=tr("Какие цели не достигнуты и насколько",
+                              "Which targets are missed, and by how much")),
     ]
 
 
@@ -223,12 +250,15 @@ class MainScreen(Screen):
         self._generation = 0
         self._pending_sort = self.state.sort
         self._saving_marks = 0
+        self._mark_text: str | None = None
+        self._mark_timer: Any = None
         try:
             self._narrow = self.app.size.width < NARROW
         except Exception:  # noqa: BLE001 - built outside a running app: compose decides
             self._narrow = False
         """Mark writes of this screen not yet done (a marks re-read must not undo them)."""
         install_bindings(self, "main", narrow=self._narrow)
+        self._footer_width: int | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -336,6 +366,8 @@ class MainScreen(Screen):
         if keep is not None and table.cursor_key != keep:
             table.move_cursor_to_key(keep)
         table.loading = False
+        if self.focused is None:  # AUTO_FOCUS found the table still loading: focus it now
+            table.focus()
         self._show_reasons()
         self._show_chrome()
         if not self.ready:  # the first table is up
@@ -372,8 +404,10 @@ class MainScreen(Screen):
         if narrow != self._narrow:
             self._narrow = narrow
             self.table.set_columns(self.table_columns(narrow))
-            install_bindings(self, "main", narrow=narrow)  # the footer's keys for the width
             self.query_one(Footer).compact = narrow
+        if self.size.width != self._footer_width:  # the footer's keys for the width
+            self._footer_width = self.size.width
+            install_bindings(self, "main", narrow=narrow, width=self._footer_width)
             self.refresh_bindings()
         self._show_chrome()
 
@@ -428,7 +462,7 @@ class MainScreen(Screen):
 
     @on(FrameTable.HeaderClicked, "#schools")
     def _header_clicked(self, event: FrameTable.HeaderClicked) -> None:
-        self.call_after_refresh(self._remember_sort)
+        self.call_after_refresh(self._sorted)
 
     def _remember_sort(self) -> None:
         table = self.table
@@ -523,9 +557,18 @@ class MainScreen(Screen):
             if value is None:
                 return
             self.api.set_threshold(value)
+            was_on = self.state.filters.low_messaging
             self.state.filters = replace(self.state.filters, low_messaging=True)
-            self.notify(tr("Порог «мало пишут»: {p}", "Low-messaging threshold: {p}",
-                           p=format_share(value)), markup=False)
+            # the filter is switched on (the point of a new threshold is to see who is below
+            # it), and the notice says so when it was off
+            p = threshold(value)
+            if was_on:
+                text = tr("Порог «мало пишут»: {p}", "Low-messaging threshold: {p}", p=p)
+            else:
+                text = tr("Порог {p}; фильтр «мало пишут» включён ({k} — выключить)",
+                          "Threshold {p}; the “low messaging” filter is on ({k} turns it off)",
+                          p=p, k=self._key_hints().get("filter_low", "w"))
+            self.notify(text, markup=False)
             self.reload()
 
         self.app.push_screen(ThresholdDialog(self.api.low_threshold, default), chosen)
@@ -557,7 +600,7 @@ class MainScreen(Screen):
                 table.clear_sort()
             elif key is not None:
                 table.sort_by(key)
-            self._remember_sort()
+            self._sorted()
 
         options[0] = ("\x00none", options[0][1])
         self.app.push_screen(PickerScreen(tr("Сортировать по", "Sort by"), options,
@@ -569,7 +612,17 @@ class MainScreen(Screen):
         table = self.table
         if table.sort_column:
             table.sort_by(table.sort_column, not table.sort_reverse)
-            self._remember_sort()
+            self._sorted()
+        else:
+            self.notify(tr("Таблица не отсортирована: нечего обращать ({k} — сортировка).",
+                           "The table is not sorted: nothing to reverse ({k} sorts it).",
+                           k=self._key_hints().get("sort", "s")), timeout=3, markup=False)
+
+    def _sorted(self) -> None:
+        """After a sort chosen by the user: remember it, and show the top (as htop and k9s do):
+        the first rows are what the sort was for."""
+        self._remember_sort()
+        self.table.move_cursor(0)
 
     # -- weeks ----------------------------------------------------------------------------
 
@@ -662,10 +715,30 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._mark_saved)
         text = tr("В списке «{n}»: {c} ({k} — открыть список)",
                   "In the list “{n}”: {c} ({k} opens it)", n=shortlist_title(name), c=count, k=hint)
-        self.app.call_from_thread(self.notify, text, timeout=2, markup=False)
+        self.app.call_from_thread(self._say_marks, text)
 
     def _mark_saved(self) -> None:
         self._saving_marks = max(0, self._saving_marks - 1)
+
+    def _say_marks(self, text: str) -> None:
+        """The list's count after a mark, on the status line: one line updated in place, not
+        a notice per mark stacking over the table.  It goes a few seconds after the last mark
+        (unless a fetch has taken the line meanwhile)."""
+        if not self.is_attached:
+            return
+        status = self.query_one(StatusLine)
+        status.say(text)
+        self._mark_text = text
+        if self._mark_timer is not None:
+            self._mark_timer.stop()
+
+        def clear() -> None:
+            self._mark_timer = None
+            if self._mark_text == text and not getattr(self.app, "fetching", False):
+                status.say(None)
+            self._mark_text = None
+
+        self._mark_timer = self.set_timer(3.0, clear)
 
     def action_shortlist(self) -> None:
         # marks changed there (removals, another list chosen) show on return: on_screen_resume

@@ -61,7 +61,7 @@ def rollup_columns(frame: "pd.DataFrame", cfg: Any = None) -> list[Column]:
         Column("inactive", tr("Неакт.", "Inact."), formatter=_int),
         Column("inactive_share", tr("Неакт.%", "Inact.%"), formatter=_share, align="right",
                style_fn=_bad_share_style),
-        Column("d_inactive_share", tr("Изм.", "Chg"), formatter=_delta, align="right",
+        Column("d_inactive_share", tr("Δ неакт.", "Δ inact."), formatter=_delta, align="right",
                style_fn=_rise_is_bad),
         Column("low_messaging", tr("Мало пишут", "Low msg"), formatter=_int),
         Column("low_messaging_share", tr("Мало%", "Low%"), formatter=_share, align="right",
@@ -85,7 +85,7 @@ def rollup_columns(frame: "pd.DataFrame", cfg: Any = None) -> list[Column]:
 
         cols.append(Column(key, short, formatter=_share, align="right", style_fn=style))
         if f"d_{key}" in frame.columns:
-            cols.append(Column(f"d_{key}", tr("Изм.", "Chg"), formatter=_delta, align="right",
+            cols.append(Column(f"d_{key}", "Δ", formatter=_delta, align="right",
                                style_fn=lambda v, ind=ind: None if v is None or (
                                    isinstance(v, float) and math.isnan(v)) else (
                                    "success" if (v > 0) == (ind.direction == "up") and abs(v) > 5e-4
@@ -167,6 +167,7 @@ class RollupScreen(Screen["str | tuple[str, str | None] | None"]):
         self.frame = frame
         table.set_columns(rollup_columns(message.frame, self.api.cfg))
         table.set_frame(message.frame)
+        table.focus()  # Down / PageDown move and Enter opens the highlighted municipality
 
     @on(FrameTable.RowSelected, "#rollup-table")
     def _selected(self, event: FrameTable.RowSelected) -> None:

@@ -242,10 +242,12 @@ class ShortlistScreen(Screen[None]):
 
         self.data = data
         self.list_name = data.name
-        title = tr("Список «{n}»", "List “{n}”", n=data.title) + " · " + orgs_phrase(len(data.frame))
+        parts = [tr("Список «{n}»", "List “{n}”", n=data.title), orgs_phrase(len(data.frame))]
         if data.week is not None:
-            title += " · " + tr("неделя {w}", "week {w}", w=data.week.period_label)
-        self.query_one("#shortlist-title", Static).update(title)
+            parts.append(tr("неделя {w}", "week {w}", w=data.week.period_label))
+        while len(parts) > 1 and len(" · ".join(parts)) > self.app.size.width - 2:
+            parts.pop()  # the week, then the count: whole, not cut mid-word
+        self.query_one("#shortlist-title", Static).update(" · ".join(parts))
         table = self.query_one("#shortlist-table", FrameTable)
         table.loading = False
         table.set_frame(data.table)

@@ -55,6 +55,11 @@ STYLE_NAMES = ("success", "warning", "error", "muted", "accent", "primary", "sec
 theme's variables (e.g. ``"text-error"``, ``"foreground-muted"``); an unknown name is ignored."""
 
 ELLIPSIS = "…"
+LONG_TEXT = 40
+"""A text column this wide (reasons, notes) may show cut at the right edge, ending in «…»;
+narrower columns there show whole or not at all."""
+MIN_CUT = 12
+"""… when at least this many of its cells are on screen."""
 MARK = "●"
 SORT_ASC = "▲"
 SORT_DESC = "▼"
@@ -82,6 +87,7 @@ class Column:
             for a missing value.
         max_width: Cap for the automatic width (defaults: 32 for text, 14 for numbers).
         min_width: Floor for the automatic width.
+        description: One line on what the column shows (the help's «Столбцы» section).
     """
 
     key: str
@@ -92,6 +98,7 @@ class Column:
     style_fn: Callable[[Any], str | None] | None = None
     max_width: int | None = None
     min_width: int = 1
+    description: str | None = None
 
     @property
     def title(self) -> str:
@@ -223,6 +230,7 @@ class FrameTable(ScrollView, can_focus=True):
         color: $foreground;
         height: 1fr;
         scrollbar-size-horizontal: 1;
+        scrollbar-size-vertical: 1;  /* a cell more for the columns at 80 */
         & > .frametable--header {
             text-style: bold;
             background: $panel;
@@ -349,6 +357,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._pieces_key: tuple[int, int, int, int] | None = None
         self._pieces_cache: list[tuple[int, int]] = []
         self._line_width = 0
+        self._edge_cut = False
         self._na: tuple[Any, ...] = ()
         self._ready = False  # mounted: sizes known, messages can be posted
         self.precompute_sort_keys = True
@@ -1026,8 +1035,14 @@ class FrameTable(ScrollView, can_focus=True):
             return self._wide_line(line, spans, row_style, width)
         segments: list[Segment] = []
         drawn = 0
-        for start, end in self._pieces(width):
-            segments.extend(self._segments(line, start, end, spans, row_style))
+        pieces = self._pieces(width)
+        for n, (start, end) in enumerate(pieces):
+            if n and self._edge_cut and end - start > 1 and line[end - 1] != " ":
+                # a long text cut at the edge ends in «…», not mid-word
+                segments.extend(self._segments(line, start, end - 1, spans, row_style))
+                segments.append(Segment(ELLIPSIS, segments[-1].style if segments else row_style))
+            else:
+                segments.extend(self._segments(line, start, end, spans, row_style))
             drawn += end - start
         if drawn < width:
             segments.append(Segment(" " * (width - drawn), row_style))
@@ -1063,9 +1078,10 @@ class FrameTable(ScrollView, can_focus=True):
             return self._pieces_cache
         fixed, total = self._fixed_width, self._total_width
         pieces = [(0, min(fixed, width, total))]
+        self._edge_cut = False
         if width > fixed:
             start = fixed + scroll_x
-            end = min(total, start + width - fixed)
+            end, self._edge_cut = self._edge(start, min(total, start + width - fixed))
             if start < end:
                 pieces.append((start, end))
         self._pieces_key, self._pieces_cache = key, pieces
@@ -1105,17 +1121,57 @@ class FrameTable(ScrollView, can_focus=True):
                 segments.append(Segment(" ", header))
             else:
                 segments.append(Segment(_fit(title, lay.width, lay.align) + " ", header))
-        return self._crop(Strip(segments, self._total_width), width, header)
+        return self._crop(Strip(segments, self._total_width), width, header, header=True)
 
-    def _crop(self, strip: Strip, width: int, fill: Style) -> Strip:
-        """Keep the fixed part, scroll the rest by ``scroll_x``, pad to ``width``."""
+    def _crop(self, strip: Strip, width: int, fill: Style, header: bool = False) -> Strip:
+        """Keep the fixed part, scroll the rest by ``scroll_x``, keep whole columns only,
+        pad to ``width``."""
         scroll_x = round(self.scroll_offset.x)
-        if scroll_x:
-            fixed = self._fixed_width
-            head = strip.crop(0, fixed)
-            tail = strip.crop(fixed + scroll_x, fixed + scroll_x + max(0, width - fixed))
+        fixed = self._fixed_width
+        start = fixed + scroll_x
+        end = self._whole_end(start, start + max(0, width - fixed))
+        if scroll_x or end < start + max(0, width - fixed):
+            head = strip.crop(0, min(fixed, width))
+            tail = strip.crop(start, end)
+            if not header and end > start + 1 and self._edge(start, end)[1] \
+                    and tail.text[-1:] not in ("", " "):
+                tail = Strip.join([tail.crop(0, tail.cell_length - 1),
+                                   Strip([Segment(ELLIPSIS, fill)], 1)])
             strip = Strip.join([head, tail])
         return strip.adjust_cell_length(width, fill)
+
+    def _whole_end(self, start: int, end: int) -> int:
+        """Where the visible part ``[start, end)`` of a line should stop so that the column at
+        the right edge shows whole or not at all («Не» of «Не все рег.» read as a word):
+        the end of the last scrolled column that fits.  ``end`` itself when everything to the
+        end of the line fits, or when the column at the edge is wider than the view (it could
+        never show whole: it is cut, as before)."""
+        return self._edge(start, end)[0]
+
+    def _edge(self, start: int, end: int) -> tuple[int, bool]:
+        """:meth:`_whole_end`, and whether the column at the edge is shown cut (then its
+        rows end in «…»)."""
+        if end >= self._total_width:
+            return end, False
+        best = None
+        for i in range(min(self.fixed_columns, len(self._layout)), len(self._layout)):
+            lay = self._layout[i]
+            begin = self._offsets[i]
+            boundary = begin + lay.width
+            if boundary <= end:
+                if boundary > start:
+                    best = boundary
+                continue
+            if begin >= end:
+                break  # starts past the edge: not on screen at all
+            shown = end - max(start, begin)
+            if lay.width > end - start:
+                return end, True  # wider than the view can ever show: cut, not hidden
+            if (not lay.numeric and lay.width >= LONG_TEXT
+                    and shown >= max(MIN_CUT, cell_len(lay.column.title) + 2)):
+                return end, True  # long free text (reasons): its start, ending in «…»
+            break
+        return (best, False) if best is not None else (end, False)
 
 
 def _longest_text(values: Any, cap: int) -> int:

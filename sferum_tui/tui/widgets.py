@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HeaderBar", "KpiStrip", "KpiCard", "ChipBar", "StatusLine", "PickerScreen",
     "MunicipalityPicker", "ThresholdDialog", "format_int", "format_delta_pp", "weekday_short",
+    "fit_words",
     "STATE_STYLE", "state_text",
 ]
 
@@ -115,10 +116,16 @@ class SplitLine(Widget):
     def __init__(self, left: str = "", right: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._parts = (left, right)
+        self._fallbacks: tuple[tuple[str, str], ...] = ()
 
-    def set_parts(self, left: str, right: str) -> None:
-        if (left, right) != self._parts:
+    def set_parts(self, left: str, right: str,
+                  fallbacks: Iterable[tuple[str, str]] = ()) -> None:
+        """``fallbacks``: shorter ``(left, right)`` forms, most wanted first, for when the
+        full one does not fit: parts drop out whole rather than being cut mid-word."""
+        fallbacks = tuple(fallbacks)
+        if (left, right) != self._parts or fallbacks != self._fallbacks:
             self._parts = (left, right)
+            self._fallbacks = fallbacks
             self.refresh()
 
     @property
@@ -126,11 +133,15 @@ class SplitLine(Widget):
         return self._parts
 
     def render(self) -> Content:
-        left = Content.from_markup(self._parts[0])
-        right = Content.from_markup(self._parts[1])
         width = self.content_size.width
+        for left_text, right_text in (self._parts, *self._fallbacks):
+            left = Content.from_markup(left_text)
+            right = Content.from_markup(right_text)
+            gap = 1 if left.cell_length and right.cell_length else 0
+            if left.cell_length + gap + right.cell_length <= width:
+                break
         room = width - right.cell_length
-        if left.cell_length > room:
+        if left.cell_length > room:  # even the shortest form does not fit: cut the left
             left = left.truncate(max(0, room - 1), ellipsis=True)
         pad = max(0, width - left.cell_length - right.cell_length)
         return left + Content(" " * pad) + right
@@ -162,8 +173,8 @@ class HeaderBar(Horizontal):
         latest = week.index == week.count - 1
         word = "" if compact else tr("неделя ", "week ")
         note = "" if latest or compact else ", " + tr("не последняя", "not latest")
-        left = (f" {demo}[b]{scope}[/] · {word}[b $text-accent]{info.period_label}[/]"
-                f" [$text-muted]({where}{note})[/]")
+        short_left = f" {demo}[b]{scope}[/] · {word}[b $text-accent]{info.period_label}[/]"
+        left = f"{short_left} [$text-muted]({where}{note})[/]"
         now = api.now()
         imported = _parse_utc(info.imported_at)
         fresh = tr("загружено {a}", "imported {a}", a=_ago(imported, now)) if imported else ""
@@ -178,7 +189,16 @@ class HeaderBar(Horizontal):
             stale = tr("[b $text-warning]нет недели по {d}[/] · ", "[b $text-warning]week to {d} missing[/] · ",
                        d=last_pub.strftime("%d.%m"))
         right = f"{stale}{fresh} · {pub} " if not compact else f"{stale}{pub} "
-        self.query_one("#header-line", SplitLine).set_parts(left, f"[$text-muted]{right}[/]")
+
+        def muted(text: str) -> str:
+            return f"[$text-muted]{text}[/]"
+
+        # when it does not fit, parts go whole: the import time, then the position (3/8),
+        # then the next publication; a missing week's warning stays longest
+        stale_only = stale.removesuffix(" · ") + " " if stale else ""
+        fallbacks = [(left, muted(f"{stale}{pub} ")), (short_left, muted(f"{stale}{pub} ")),
+                     (left, muted(stale_only)), (short_left, muted(stale_only))]
+        self.query_one("#header-line", SplitLine).set_parts(left, muted(right), fallbacks)
 
 
 # --------------------------------------------------------------------------- KPI strip
@@ -186,7 +206,7 @@ class HeaderBar(Horizontal):
 
 SHORT_TITLES = {
     "active_profiles": ("Активные профили", "Active profiles"),
-    "teacher_messaging": ("Учителя пишут >3", "Teachers writing >3"),
+    "teacher_messaging": ("Учителя пишут >3", "Teachers >3 msg"),
     "staff_registration": ("Сотрудники зарег.", "Staff registered"),
 }
 
@@ -231,6 +251,8 @@ class KpiCard(Widget):
             title = tr(*SHORT_TITLES[key])
         if width and len(title) + len(count) + 1 > width:
             count = ""
+        if width:
+            title = fit_words(title, width)
         value = getattr(kpi, "value", None)
         target = getattr(kpi, "target", None)
         direction = getattr(kpi, "direction", "up") or "up"
@@ -250,12 +272,16 @@ class KpiCard(Widget):
         if count:
             pad = max(1, width - len(title) - len(count)) if width else 2
             line1 += " " * pad + f"[$text-muted]{count}[/]"
-        line2 = (f"[b {colour}]{format_share(value)}[/] {arrow} "
-                 f"[$text-muted]{tr('цель', 'target')} {threshold(target)}[/]")
+        line2 = f"[b {colour}]{format_share(value)}[/] {arrow}"
+        goal = f"{tr('цель', 'target')} {threshold(target)}"
+        if not width or Content.from_markup(line2).cell_length + 1 + len(goal) <= width:
+            line2 += f" [$text-muted]{goal}[/]"   # the target only whole
         days = getattr(kpi, "days_left", None)
         deadline = getattr(kpi, "deadline", None)
         if deadline is not None and days is not None:
             head = deadline_text(kpi)     # the same words as summary's «До срока»
+            if width:
+                head = fit_words(head, width)
             if reached:
                 style = "$text-success"
             elif days < 0:
@@ -270,6 +296,27 @@ class KpiCard(Widget):
         else:
             line3 = f"[$text-muted]{tr('без срока', 'no deadline')}[/]"
         return f"{line1}\n{line2}\n{line3}"
+
+
+# words that should not be left hanging at the end of a shortened line
+_DANGLING = {"с", "по", "до", "на", "в", "и", "since", "by", "to", "of", "and", "in", "on"}
+
+
+def fit_words(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, shortened by whole words (with «…»), never mid-word:
+    «просрочено с 27.04.2023» → «просрочено…».  A single word too long is cut as a last
+    resort."""
+    if len(text) <= width:
+        return text
+    words = text.split()
+    while len(words) > 1:
+        words.pop()
+        while len(words) > 1 and words[-1].lower() in _DANGLING:
+            words.pop()
+        candidate = " ".join(words) + "…"
+        if len(candidate) <= width:
+            return candidate
+    return text[: max(0, width - 1)] + "…"
 
 
 def _isnan(x: Any) -> bool:
@@ -313,9 +360,14 @@ class ChipBar(Horizontal):
 
     def show(self, view: "View", hint_keys: dict[str, str], *, compact: bool = False) -> None:
         chips = view.filters.chips(view.threshold)
+        lefts: list[str]
         if chips:
             shown = " ".join(f"[b $text-accent on $accent-muted] {escape(text)} [/]" for _, text in chips)
             text = f"{shown} [$text-muted]{hint_keys.get('filters_clear', '0')} — {tr('сбросить', 'clear')}[/]"
+            lefts = [text, shown]   # the «0 — clear» hint goes first when short of room
+            for n in range(len(chips) - 1, 0, -1):   # then the last chips, counted: «+2»
+                lefts.append(" ".join(f"[b $text-accent on $accent-muted] {escape(t)} [/]"
+                                      for _, t in chips[:n]) + f" [b]+{len(chips) - n}[/]")
         else:
             keys = [(hint_keys.get("filter_inactive", "i"), tr("неакт.", "inactive")),
                     (hint_keys.get("filter_low", "w"), tr("мало пишут", "low msg")),
@@ -325,12 +377,14 @@ class ChipBar(Horizontal):
                     (hint_keys.get("filter_disagrees", "v"), tr("≠", "≠")),
                     (hint_keys.get("filter_municipality", "u"), tr("МО", "munic.")),
                     (hint_keys.get("search", "/"), tr("поиск", "search"))]
+            brief = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
+                f"[b]{escape(k)}[/b]" for k, _ in keys) + "[/]"
             if compact:
-                text = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
-                    f"[b]{escape(k)}[/b]" for k, _ in keys) + "[/]"
+                text = brief
             else:
                 text = "[$text-muted]" + tr("Фильтры:", "Filters:") + " " + " ".join(
                     f"[b]{escape(k)}[/b] {d}" for k, d in keys) + "[/]"
+            lefts = [text, brief, ""]
         c = view.counts
         shown_n = c.get("shown", 0)
         if view.filters.any:
@@ -344,8 +398,11 @@ class ChipBar(Horizontal):
         if c.get("status_disagrees"):   # its own labelled count (filter: v)
             extra.append(f"[$text-muted]{tr('статус≠правило', 'status≠rule')} "
                          f"{format_int(c['status_disagrees'])}[/]")
-        self.query_one("#chip-line", SplitLine).set_parts(
-            text, f"[b]{counts}[/] · " + " · ".join(extra) + " ")
+        # short of room, parts go whole: the «0 — clear» hint, then the counts from the last
+        rights = [f"[b]{counts}[/] · " + " · ".join(extra[:n]) + " " for n in
+                  range(len(extra), 0, -1)] + [f"[b]{counts}[/] "]
+        forms = [(lefts[0], rights[0])] + [(left, r) for left in lefts[1:] for r in rights]
+        self.query_one("#chip-line", SplitLine).set_parts(*forms[0], forms[1:])
 
 
 class StatusLine(Static):
