@@ -116,12 +116,24 @@ def write_xls(path: Path, rows: list[list]) -> Path:
 
 
 def write_ods(path: Path, rows: list[list]) -> Path:
+    return write_ods_book(path, [("Мониторинг", rows)])
+
+
+def write_ods_book(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
+    """An .ods with a sheet (table) per ``(name, rows)``."""
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
     doc = OpenDocumentSpreadsheet()
-    table = Table(name="Мониторинг")
+    for name, rows in sheets:
+        doc.spreadsheet.addElement(_ods_table(name, rows, Table, TableRow, TableCell, P))
+    doc.save(str(path))
+    return path
+
+
+def _ods_table(name, rows, Table, TableRow, TableCell, P):
+    table = Table(name=name)
     for row in rows:
         tr = TableRow()
         for v in row:
@@ -135,9 +147,27 @@ def write_ods(path: Path, rows: list[list]) -> Path:
                 cell.addElement(P(text=str(v)))
             tr.addElement(cell)
         table.addElement(tr)
-    doc.spreadsheet.addElement(table)
-    doc.save(str(path))
+    return table
+
+
+def write_xlsx_book(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
+    """An .xlsx with a sheet per ``(name, rows)`` (a workbook of a sheet per week, say)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None and v != "":
+                    ws.write(r, c, v)
+    wb.close()
     return path
+
+
+def week_orgs(shift: int, orgs=ORGS) -> list[tuple]:
+    """ORGS with the user counts moved by ``shift`` (another week's figures)."""
+    return [(*o[:4], o[4] + shift, *o[5:]) for o in orgs]
 
 
 def write_big_csv(path: Path, target_bytes: int, encoding: str = "utf-8-sig") -> int:
