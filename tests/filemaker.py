@@ -199,3 +199,30 @@ def write_big_csv(path: Path, target_bytes: int, encoding: str = "utf-8-sig") ->
             size += len(data)
             block = []
     return orgs
+
+
+def write_uncalculated_xlsx(path: Path, rows: list[list], formulas: dict[tuple[int, int], str]) -> Path:
+    """An .xlsx as a program that does not calculate writes it: the cells at ``formulas``
+    ((row, column), 0-based) hold a formula and no cached value (``<c><f>…</f></c>``, no ``<v>``)."""
+    import re
+    import zipfile
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("ОО")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if (r, c) in formulas:
+                ws.write_formula(r, c, formulas[(r, c)])
+            elif v is not None and v != "":
+                ws.write(r, c, v)
+    wb.close()
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", data)   # drop the cached values
+            zf.writestr(info.filename, data)
+    return path

@@ -1008,7 +1008,7 @@ def _read_headers(spath: str, kind: str, sheets: list[Sheet], data: bytes, heade
     period, origin = None, None
     if week is not None:
         period, origin = week
-        if period_hint:
+        if period_hint and parse_period_hint(period_hint) != period:
             ex.warnings.append(tr("--period не используется: в книге по листу на неделю период каждого листа — из его имени или заголовка",
                                   "--period is not used: in a workbook of a sheet per week each sheet's period comes from its name or title"))
     elif not registry:
