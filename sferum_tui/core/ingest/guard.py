@@ -179,10 +179,10 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
         if kind == "xlsx":
             _check_shared_strings(spath, zf, sheets, limits)
             if formulas is not None and any(scan.formulas for _, scan in sheets):
-                names = _sheet_names(zf)
+                by_part = _sheet_names(zf)
                 for info, scan in sheets:
-                    if scan.formulas and info.filename in names:
-                        formulas[names[info.filename]] = scan.formulas
+                    if scan.formulas and info.filename in by_part:
+                        formulas[by_part[info.filename]] = scan.formulas
     return kind
 
 

@@ -1185,7 +1185,8 @@ def _week_sheets(spath: str, sheets: list[Sheet], found: list[tuple[Header, int]
     dated = [(h, *_sheet_period(h, year)) for h, _ in rows_of]
     if len({p for _, p, _ in dated if p is not None}) < 2:
         return None   # one week (a sheet per municipality), or no sheet names its own period
-    weeks = sorted((x for x in dated if x[1] is not None), key=lambda x: (x[1], x[0].sheet.name))
+    weeks: list[tuple[Header, Period, str]] = sorted(
+        ((h, p, origin) for h, p, origin in dated if p is not None), key=lambda x: (x[1], x[0].sheet.name))
     for (ha, pa, _), (hb, pb, _) in zip(weeks, weeks[1:]):
         if pb.start <= pa.end:
             same = pa == pb
@@ -1212,7 +1213,7 @@ def _week_sheets(spath: str, sheets: list[Sheet], found: list[tuple[Header, int]
         else:
             reason = tr("нет периода ни в имени листа, ни в заголовке", "no period in the sheet's name or title")
         skipped.append({"sheet": sheet.name, "reason": reason})
-    return [(h, p, origin) for h, p, origin in weeks], skipped
+    return weeks, skipped
 
 
 def _title_texts(h: Header) -> list[str]:
