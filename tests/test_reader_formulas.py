@@ -55,3 +55,24 @@ def test_calculated_formulas_give_no_warning(tmp_path):
     res = read_weekly(path)
     assert not any("формул" in w for w in res.warnings)
     assert res.rows[1]["users_total"] == 2
+
+
+def test_a_formula_cell_cut_by_the_guards_first_read_is_counted(tmp_path):
+    # the input guard inflates a sheet's XML in chunks (the first one 64 KiB): a formula cell
+    # across that edge is found too.  The formulas' length is chosen so that one cell is cut.
+    import zipfile
+
+    n = 600
+    orgs = [(*ORGS[0][:1], f"0527{k:06d}", f"Школа №{k}", *ORGS[0][3:]) for k in range(n)]
+    for pad in range(64):
+        formulas = {(2 + k, NAME): f'=TRIM("Школа №{k}{" " * pad}")' for k in range(n)}
+        path = write_uncalculated_xlsx(tmp_path / "мониторинг.xlsx", simple_rows(orgs=orgs), formulas)
+        xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+        edge = xml.rfind(b">", 0, 64 * 1024)          # the first piece ends at its last «>»
+        cell = xml[xml.rfind(b"<c ", 0, edge + 1):xml.find(b"</c>", edge)]
+        if b"<f>" in cell and not xml[:edge + 1].endswith(b"</c>"):
+            break
+    else:
+        raise AssertionError("no formula cell across the 64 KiB edge")
+    res = read_weekly(path, strict=False)
+    assert [w for w in res.warnings if "формул" in w][-1] == f"… и ещё строк с формулами без значения: {n - 5}"

@@ -425,6 +425,7 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
 # a cell holding a formula and no computed value: «<c r="B17"><f>…</f></c>» (or an empty «<v/>»)
 _NO_VALUE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 MAX_FORMULA_CELLS = 100_000
+FORMULA_TAIL = 4096      # bytes of the pieces before kept to find a formula cell cut between pieces
 
 
 def _has_formula_tag(buf: bytes, start: int, end: int) -> bool:
@@ -461,6 +462,7 @@ class _XlsxScan:
         self.cells = 0 if count_cells else -1   # «<c» tags (an upper bound of the cells), when asked
         self._want_formulas = formulas
         self.formulas: list[tuple[int, int]] = []   # cells with a formula and no value, when asked
+        self._tail = b""
         self._fed = False
         self.shared: array | None = None   # a shared-strings part: each item's length in bytes
         self._sst_at = 0          # offset of the piece fed next, and of the last item's start
@@ -500,9 +502,8 @@ class _XlsxScan:
             return
         if self.cells >= 0:
             self.cells += buf.count(b"<c", start, end)
-        if self._want_formulas and len(self.formulas) < MAX_FORMULA_CELLS and _has_formula_tag(buf, start, end):
-            self.formulas.extend((int(m[2]) - 1, _col_number(m[1]) - 1)
-                                 for m in _NO_VALUE.finditer(buf, start, end))
+        if self._want_formulas:
+            self._note_formulas(buf, start, end)
         if self._slow:
             self._walk(buf[start:end])
             return
@@ -519,6 +520,17 @@ class _XlsxScan:
             self.max_col = max(self.max_col, max(_col_number(x) for x in {r[0] for r in refs}))
             self._seen_row = max(self._seen_row, max(map(int, [r[1] for r in refs])))
         self._compile()
+
+    def _note_formulas(self, buf: bytes, start: int, end: int) -> None:
+        """The cells holding a formula and no value.  A piece ends at a «>», so a cell may be cut
+        between pieces: the end of the pieces before (``_tail``) is read with this one."""
+        tail = self._tail
+        self._tail = (tail + buf[max(start, end - FORMULA_TAIL):end])[-FORMULA_TAIL:]
+        if len(self.formulas) >= MAX_FORMULA_CELLS or not (_has_formula_tag(buf, start, end) or b"<f" in tail):
+            return
+        text = tail + buf[start:end]
+        self.formulas.extend((int(m[2]) - 1, _col_number(m[1]) - 1)
+                             for m in _NO_VALUE.finditer(text) if m.end() > len(tail))
 
     def _compile(self) -> None:
         """The pattern a later piece is checked against: the columns seen, and rows with no
