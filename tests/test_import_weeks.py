@@ -111,6 +111,20 @@ def test_ods_workbook_of_weeks_named_by_week_number(tmp_path, cli):
     assert "  sheet «Свод» skipped: no table of organisations" in out.splitlines()
 
 
+def test_a_summary_over_the_weeks_is_skipped_and_named(tmp_path, cli):
+    book = write_xlsx_book(tmp_path / "история.xlsx", [
+        ("Итоги", simple_rows(title="Сводка за период с 15.04.2023 по 28.04.2023", orgs=week_orgs(100))),
+        ("15.04-21.04.2023", simple_rows(title=None)),
+        ("22.04-28.04.2023", simple_rows(title=None, orgs=week_orgs(10))),
+    ])
+    code, out, err = cli("inspect", "--json", book)
+    assert code == 0, err
+    found = json.loads(out)
+    assert [w["sheet"] for w in found["weeks"]] == ["15.04-21.04.2023", "22.04-28.04.2023"]
+    assert found["skipped_sheets"] == [
+        {"sheet": "Итоги", "reason": "a summary over several weeks (15.04–28.04.2023)"}]
+
+
 def test_one_week_with_a_sheet_per_municipality_stays_one_week(tmp_path, cli):
     book = write_xlsx_book(tmp_path / "неделя.xlsx", [
         ("Сергокалинский", simple_rows(orgs=ORGS[:3])),

@@ -1187,6 +1187,13 @@ def _week_sheets(spath: str, sheets: list[Sheet], found: list[tuple[Header, int]
         return None   # one week (a sheet per municipality), or no sheet names its own period
     weeks: list[tuple[Header, Period, str]] = sorted(
         ((h, p, origin) for h, p, origin in dated if p is not None), key=lambda x: (x[1], x[0].sheet.name))
+    # a summary over several weeks («за период с 15.04 по 05.05»): a sheet whose period holds
+    # two or more other sheets' periods is no week
+    summaries = {id(h.sheet): p for h, p, _ in weeks
+                 if sum(1 for _, q, _ in weeks if q != p and p.start <= q.start and q.end <= p.end) >= 2}
+    weeks = [w for w in weeks if id(w[0].sheet) not in summaries]
+    if len(weeks) < 2:
+        return None
     for (ha, pa, _), (hb, pb, _) in zip(weeks, weeks[1:]):
         if pb.start <= pa.end:
             same = pa == pb
@@ -1202,7 +1209,10 @@ def _week_sheets(spath: str, sheets: list[Sheet], found: list[tuple[Header, int]
         if id(sheet) in held:
             continue
         h, n = with_rows.get(id(sheet), (None, 0))
-        if not sheet.visible:
+        if id(sheet) in summaries:
+            reason = tr("сводка за несколько недель ({p})", "a summary over several weeks ({p})",
+                        p=summaries[id(sheet)].label())
+        elif not sheet.visible:
             reason = tr("скрытый лист", "a hidden sheet")
         elif h is None:
             reason = tr("нет таблицы организаций", "no table of organisations")
