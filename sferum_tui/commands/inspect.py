@@ -26,10 +26,12 @@ def register(sub, common) -> None:
         help=tr("прочитать недельные файлы и показать, что понято (ничего не записывает)",
                 "read weekly files and show what was understood (writes nothing)"),
         description=tr("Читает недельные файлы мониторинга и показывает период, сопоставление "
-                       "столбцов, счёт, пропущенные строки, предупреждения и первые строки. "
+                       "столбцов, счёт, пропущенные строки, предупреждения и первые строки; "
+                       "у книги по листу на неделю — найденные недели и пропущенные листы. "
                        "Ничего не записывает.",
                        "Reads weekly monitoring files and reports the period, the column mapping, "
-                       "counts, skipped rows, warnings and the first rows. Nothing is written."),
+                       "counts, skipped rows, warnings and the first rows; for a workbook of a "
+                       "sheet per week, the weeks found and the sheets skipped. Nothing is written."),
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help=tr("недельный файл («-» — стандартный ввод)",
