@@ -572,8 +572,8 @@ class Store:
             else:
                 unchanged = False
                 done: list[tuple[SnapshotInfo, list[int]]] = []
-                if by_sheet and not replace:
-                    self._refuse_held_weeks(con, source_name, weeks)
+                if not replace:     # refused before anything is written (the copy first)
+                    self._refuse_held_weeks(con, source_name, weeks, by_sheet)
                 if self._keep_copy(con, data, rel):
                     made.append(rel)
                 for res, prepared, skipped_rows in weeks:
@@ -622,9 +622,11 @@ class Store:
             f=name, p=format_period(start, end), o=other[1], i=other[0],
             op=format_period(date.fromisoformat(other[2]), date.fromisoformat(other[3])), m=tail))
 
-    def _refuse_held_weeks(self, con: sqlite3.Connection, source_name: str, weeks: list) -> None:
-        """A workbook of weeks is imported all or none: the first week the store holds already
-        refuses it in one line naming the sheet (and how many more are held)."""
+    def _refuse_held_weeks(self, con: sqlite3.Connection, source_name: str, weeks: list,
+                           by_sheet: bool) -> None:
+        """A week the store holds already from another file refuses the import in one line; a
+        workbook of weeks is imported all or none: the line names the sheet (and how many more
+        of its weeks are held)."""
         held = []
         for res, _, _ in weeks:
             clashes = self._clashes(con, res.period.start, res.period.end)
@@ -632,7 +634,7 @@ class Store:
                 held.append((res, clashes[0]))
         if held:
             res, other = held[0]
-            name = tr("{f}, лист «{s}»", "{f}, sheet “{s}”", f=source_name, s=res.sheet)
+            name = tr("{f}, лист «{s}»", "{f}, sheet “{s}”", f=source_name, s=res.sheet) if by_sheet else source_name
             raise self._clash_error(name, res.period.start, res.period.end, other, len(held) - 1)
 
     def _insert_week(self, con: sqlite3.Connection, res, prepared: list, skipped_rows: list[dict], *,
