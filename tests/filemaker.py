@@ -116,12 +116,24 @@ def write_xls(path: Path, rows: list[list]) -> Path:
 
 
 def write_ods(path: Path, rows: list[list]) -> Path:
+    return write_ods_book(path, [("Мониторинг", rows)])
+
+
+def write_ods_book(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
+    """An .ods with a sheet (table) per ``(name, rows)``."""
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
     doc = OpenDocumentSpreadsheet()
-    table = Table(name="Мониторинг")
+    for name, rows in sheets:
+        doc.spreadsheet.addElement(_ods_table(name, rows, Table, TableRow, TableCell, P))
+    doc.save(str(path))
+    return path
+
+
+def _ods_table(name, rows, Table, TableRow, TableCell, P):
+    table = Table(name=name)
     for row in rows:
         tr = TableRow()
         for v in row:
@@ -135,9 +147,27 @@ def write_ods(path: Path, rows: list[list]) -> Path:
                 cell.addElement(P(text=str(v)))
             tr.addElement(cell)
         table.addElement(tr)
-    doc.spreadsheet.addElement(table)
-    doc.save(str(path))
+    return table
+
+
+def write_xlsx_book(path: Path, sheets: list[tuple[str, list[list]]]) -> Path:
+    """An .xlsx with a sheet per ``(name, rows)`` (a workbook of a sheet per week, say)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None and v != "":
+                    ws.write(r, c, v)
+    wb.close()
     return path
+
+
+def week_orgs(shift: int, orgs=ORGS) -> list[tuple]:
+    """ORGS with the user counts moved by ``shift`` (another week's figures)."""
+    return [(*o[:4], o[4] + shift, *o[5:]) for o in orgs]
 
 
 def write_big_csv(path: Path, target_bytes: int, encoding: str = "utf-8-sig") -> int:
@@ -169,3 +199,30 @@ def write_big_csv(path: Path, target_bytes: int, encoding: str = "utf-8-sig") ->
             size += len(data)
             block = []
     return orgs
+
+
+def write_uncalculated_xlsx(path: Path, rows: list[list], formulas: dict[tuple[int, int], str]) -> Path:
+    """An .xlsx as a program that does not calculate writes it: the cells at ``formulas``
+    ((row, column), 0-based) hold a formula and no cached value (``<c><f>…</f></c>``, no ``<v>``)."""
+    import re
+    import zipfile
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("ОО")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if (r, c) in formulas:
+                ws.write_formula(r, c, formulas[(r, c)])
+            elif v is not None and v != "":
+                ws.write(r, c, v)
+    wb.close()
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", data)   # drop the cached values
+            zf.writestr(info.filename, data)
+    return path

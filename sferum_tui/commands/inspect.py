@@ -26,10 +26,12 @@ def register(sub, common) -> None:
         help=tr("прочитать недельные файлы и показать, что понято (ничего не записывает)",
                 "read weekly files and show what was understood (writes nothing)"),
         description=tr("Читает недельные файлы мониторинга и показывает период, сопоставление "
-                       "столбцов, счёт, пропущенные строки, предупреждения и первые строки. "
+                       "столбцов, счёт, пропущенные строки, предупреждения и первые строки; "
+                       "у книги по листу на неделю — найденные недели и пропущенные листы. "
                        "Ничего не записывает.",
                        "Reads weekly monitoring files and reports the period, the column mapping, "
-                       "counts, skipped rows, warnings and the first rows. Nothing is written."),
+                       "counts, skipped rows, warnings and the first rows; for a workbook of a "
+                       "sheet per week, the weeks found and the sheets skipped. Nothing is written."),
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help=tr("недельный файл («-» — стандартный ввод)",
@@ -56,7 +58,7 @@ def _config(ctx):
 
 
 def run(args, ctx) -> int:
-    from sferum_tui.service.ingest import read_weekly
+    from sferum_tui.service.ingest import read_weeks
 
     cfg = _config(ctx)
     aliases = dict(getattr(cfg, "aliases", {}) or {})
@@ -67,28 +69,53 @@ def run(args, ctx) -> int:
         try:
             if path == STDIN:
                 with stdin_file(ctx.paths.cache_dir, args.name) as tmp:
-                    result = read_weekly(tmp, period_hint=args.period, extra_aliases=aliases,
-                                         strict=False, limits=limits)
-                    result.source = shown_text(result.source, tmp, args.name)
-                    result.errors[:] = [shown_text(e, tmp, args.name) for e in result.errors]
-                    result.warnings[:] = [shown_text(w, tmp, args.name) for w in result.warnings]
+                    book = read_weeks(tmp, period_hint=args.period, extra_aliases=aliases,
+                                      strict=False, limits=limits)
+                    book.source = shown_text(book.source, tmp, args.name)
+                    for result in book.weeks:
+                        result.source = book.source
+                        result.errors[:] = [shown_text(e, tmp, args.name) for e in result.errors]
+                        result.warnings[:] = [shown_text(w, tmp, args.name) for w in result.warnings]
             else:
-                result = read_weekly(path, period_hint=args.period, extra_aliases=aliases,
-                                     strict=False, limits=limits)
+                book = read_weeks(path, period_hint=args.period, extra_aliases=aliases,
+                                  strict=False, limits=limits)
         except UserError as err:
             print(f"sferum-tui: {err.message}", file=sys.stderr)
             status = 1
             continue
-        if result.errors:
-            status = 1
-            for line in result.errors:
-                print(f"sferum-tui: {line}", file=sys.stderr)
+        for result in book.weeks:
+            if result.errors:
+                status = 1
+                for line in result.errors:
+                    print(f"sferum-tui: {line}", file=sys.stderr)
         if args.json:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            value = book.to_json() if book.by_sheet else book.weeks[0].to_json()
+            sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+        elif book.by_sheet:
+            print_weeks(book, args.rows)
         else:
-            print_report(result, args.rows)
+            print_report(book.weeks[0], args.rows)
     sys.stdout.flush()
     return status
+
+
+def print_weeks(book, nrows: int = 10) -> None:
+    """A workbook of a sheet per week: the weeks found (a line each), the sheets skipped, then
+    each week's report."""
+    out = [f"{tr('Файл', 'File')}: {shown_path(book.source)}  [{book.weeks[0].file_format}]",
+           tr("Книга по листу на неделю, недель: {n}", "A workbook of a sheet per week, {n} weeks",
+              n=len(book.weeks))]
+    width = min(max(len(r.sheet or "") for r in book.weeks), 40)
+    for r in book.weeks:
+        out.append(f"  {_cut(r.sheet, 40):<{width}}  {r.period.start:%d.%m.%Y} – {r.period.end:%d.%m.%Y}  "
+                   + tr("организаций: {n}", "organisations: {n}", n=len(r.rows))
+                   + (("; " + tr("предупреждений: {n}", "warnings: {n}", n=len(r.warnings))) if r.warnings else ""))
+    for note in book.notes():
+        out.append(f"  {note}")
+    print("\n".join(out))
+    print()
+    for r in book.weeks:
+        print_report(r, nrows)
 
 
 def _cut(text: str, width: int) -> str:

@@ -177,6 +177,11 @@ def cmd_import(args, ctx) -> int:
                 continue
             changed |= outcome.status != "unchanged"
             print(f"{shown_path(Path(shown).name)}: {outcome.message}")
+            for week in outcome.weeks:      # a workbook of a sheet per week: a line per week
+                sheet = week.snapshot.sheet
+                print("  " + tr("лист «{s}»: {m}", "sheet «{s}»: {m}", s=sheet, m=week.message))
+            for note in outcome.notes:
+                print("  " + note)
             sys.stdout.flush()
         if changed:
             # the next report or console start finds every week's indicator codes cached

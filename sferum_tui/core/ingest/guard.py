@@ -130,9 +130,11 @@ def _damaged(spath: str) -> InputFileError:
                  "the file is damaged or cut short (the workbook archive cannot be read); download it again")
 
 
-def check_zip(spath: str, data: bytes, limits: Limits) -> str:
+def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = None) -> str:
     """Check an .xlsx/.ods before the spreadsheet library sees it (see the module docstring);
-    its kind, «xlsx» or «ods»."""
+    its kind, «xlsx» or «ods».  ``formulas``, when given, receives for each sheet (by name)
+    of an .xlsx the cells holding a formula without a computed value (0-based row, column):
+    python-calamine reads those as empty."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -165,7 +167,7 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
             budget = limits.max_sheet_cells - area  # what the sheets read so far leave
             as_sheet = kind == "xlsx" and info.filename.endswith(".xml") and (
                 sheet_parts is None or info.filename in sheet_parts or info.filename.lower().endswith("sharedstrings.xml"))
-            scan = _XlsxScan(budget, has_sst) if as_sheet else \
+            scan = _XlsxScan(budget, has_sst, formulas is not None) if as_sheet else \
                 _OdsScan() if kind == "ods" and info.filename == "content.xml" else None
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
@@ -176,7 +178,43 @@ def check_zip(spath: str, data: bytes, limits: Limits) -> str:
                     sheets.append((info, scan))
         if kind == "xlsx":
             _check_shared_strings(spath, zf, sheets, limits)
+            if formulas is not None and any(scan.formulas for _, scan in sheets):
+                by_part = _sheet_names(zf)
+                for info, scan in sheets:
+                    if scan.formulas and info.filename in by_part:
+                        formulas[by_part[info.filename]] = scan.formulas
     return kind
+
+
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b([^>]*)>")
+_NAME_ATTR = re.compile(rb"""\bname\s*=\s*"([^"]*)"|\bname\s*=\s*'([^']*)'""")
+_RID_ATTR = re.compile(rb"""\b[A-Za-z_][\w.-]*:id\s*=\s*["']([^"']*)["']""")
+_REL_ID = re.compile(rb"""\bId\s*=\s*["']([^"']*)["']""")
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{worksheet part: sheet name} from xl/workbook.xml and its relations ({} when unreadable)."""
+    import html
+
+    try:
+        book = zf.read("xl/workbook.xml")[: 4 * 1024 * 1024]
+        rels = zf.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024]
+    except Exception:
+        return {}
+    targets = {}
+    for m in _REL.finditer(rels):
+        rid, target = _REL_ID.search(m.group(1)), _REL_TARGET.search(m.group(1))
+        if rid and target:
+            path = target.group(1).decode("utf-8", "replace")
+            path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+            targets[rid.group(1)] = path
+    out = {}
+    for m in _SHEET_TAG.finditer(book):
+        name, rid = _NAME_ATTR.search(m.group(1)), _RID_ATTR.search(m.group(1))
+        if name and rid and rid.group(1) in targets:
+            text = (name.group(1) or name.group(2) or b"").decode("utf-8", "replace")
+            out[targets[rid.group(1)]] = html.unescape(text)
+    return out
 
 
 _REL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
@@ -384,6 +422,27 @@ def _letters_upto(value: int) -> bytes:
 
 
 _CELL_REF = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+# a cell holding a formula and no computed value: «<c r="B17"><f>…</f></c>» (or an empty «<v/>»)
+_NO_VALUE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+MAX_FORMULA_CELLS = 100_000
+FORMULA_TAIL = 4096      # bytes of the pieces before kept to find a formula cell cut between pieces
+
+
+def _has_formula_tag(buf: bytes, start: int, end: int) -> bool:
+    """Whether ``buf[start:end]`` holds an «<f» tag.  A lowercase «f» is rare in a worksheet's
+    cell data (references are upper case, texts live in the shared strings), so each one is
+    found with a one-byte search (memchr) — «<» is everywhere, which makes a search for «<f»
+    several times slower on a national sheet."""
+    i = buf.find(b"f", start, end)
+    seen = 0
+    while i >= 0:
+        if i > start and buf[i - 1] == 0x3C:
+            return True
+        seen += 1
+        if seen > 64:       # a piece with many «f» (inline texts): one plain search
+            return buf.find(b"<f", i, end) >= 0
+        i = buf.find(b"f", i + 1, end)
+    return False
 _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 _PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
@@ -399,8 +458,11 @@ class _XlsxScan:
     or reference-less cells goes through a tag walk (positions counted as the library counts
     them: python-calamine reads ``<x:c>`` as a cell whatever the prefix)."""
 
-    def __init__(self, max_cells: int, count_cells: bool = False) -> None:
+    def __init__(self, max_cells: int, count_cells: bool = False, formulas: bool = False) -> None:
         self.cells = 0 if count_cells else -1   # «<c» tags (an upper bound of the cells), when asked
+        self._want_formulas = formulas
+        self.formulas: list[tuple[int, int]] = []   # cells with a formula and no value, when asked
+        self._tail = b""
         self._fed = False
         self.shared: array | None = None   # a shared-strings part: each item's length in bytes
         self._sst_at = 0          # offset of the piece fed next, and of the last item's start
@@ -440,6 +502,8 @@ class _XlsxScan:
             return
         if self.cells >= 0:
             self.cells += buf.count(b"<c", start, end)
+        if self._want_formulas:
+            self._note_formulas(buf, start, end)
         if self._slow:
             self._walk(buf[start:end])
             return
@@ -456,6 +520,17 @@ class _XlsxScan:
             self.max_col = max(self.max_col, max(_col_number(x) for x in {r[0] for r in refs}))
             self._seen_row = max(self._seen_row, max(map(int, [r[1] for r in refs])))
         self._compile()
+
+    def _note_formulas(self, buf: bytes, start: int, end: int) -> None:
+        """The cells holding a formula and no value.  A piece ends at a «>», so a cell may be cut
+        between pieces: the end of the pieces before (``_tail``) is read with this one."""
+        tail = self._tail
+        self._tail = (tail + buf[max(start, end - FORMULA_TAIL):end])[-FORMULA_TAIL:]
+        if len(self.formulas) >= MAX_FORMULA_CELLS or not (_has_formula_tag(buf, start, end) or b"<f" in tail):
+            return
+        text = tail + buf[start:end]
+        self.formulas.extend((int(m[2]) - 1, _col_number(m[1]) - 1)
+                             for m in _NO_VALUE.finditer(text) if m.end() > len(tail))
 
     def _compile(self) -> None:
         """The pattern a later piece is checked against: the columns seen, and rows with no

@@ -211,6 +211,12 @@ def period_from_filename(name: str) -> Period | None:
     stem = name.rsplit("/", 1)[-1]
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
+    return period_from_name(stem)
+
+
+def period_from_name(stem: str) -> Period | None:
+    """The period a name gives (a file name without its extension, a sheet name): a range, an
+    ISO week, or a single date read as the last day of a seven-day period."""
     for text in (stem, _RE_NAME_DMY.sub(r"\1.\2.\3", stem)):
         # then «21_04_2023», «15-04-2023»: names where a dot would look like the extension
         text = text.replace("_", " ")
@@ -221,6 +227,29 @@ def period_from_filename(name: str) -> Period | None:
 
 
 _RE_NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[_ -](\d{1,2})[_ -](\d{4})(?!\d)")
+_RE_WEEK_ALONE = re.compile(r"^(?:(?:недел[яиюе]|нед\.?|week|wk|w)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})"
+                            r"|(\d{1,2})\s*(?:-?я|-?ая)?\s*(?:недел[яиюе]|нед\.?|week))$")
+_RE_A_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def week_without_year(name: str) -> int | None:
+    """«неделя 16», «16 неделя», «W16»: the ISO week number a name gives without a year."""
+    m = _RE_WEEK_ALONE.match(_normalise(name))
+    if not m:
+        return None
+    week = int(m[1] or m[2])
+    return week if 1 <= week <= 53 else None
+
+
+def iso_week(year: int, week: int) -> Period | None:
+    """ISO week ``week`` of ``year`` (Monday to Sunday), or None."""
+    return _week(year, week)
+
+
+def year_in(text: str) -> int | None:
+    """The one year (2000–2099) a text names, or None (none, or several different ones)."""
+    years = set(_RE_A_YEAR.findall(text or ""))
+    return int(years.pop()) if len(years) == 1 else None
 
 
 _RE_HINT_RANGE = re.compile(r"^\s*(\S+?)\s*(?:\.\.|:|/|\s)\s*(\S+)\s*$")

@@ -49,8 +49,12 @@ from sferum_tui.core.ingest.period import (
     Period,
     find_period,
     find_single_date_period,
+    iso_week,
     parse_period_hint,
     period_from_filename,
+    period_from_name,
+    week_without_year,
+    year_in,
 )
 from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
@@ -65,7 +69,8 @@ from sferum_tui.core.ingest.values import (
 from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
 
-__all__ = ["Period", "ReadResult", "read_weekly", "read_registry", "read_table", "InputFileError"]
+__all__ = ["Period", "ReadResult", "BookResult", "read_weekly", "read_weeks", "read_registry", "read_table",
+           "InputFileError"]
 
 HEADER_SEARCH_ROWS = 40
 MAX_HEADER_DEPTH = 3
@@ -84,6 +89,7 @@ class Sheet:
     visible: bool = True
     has_merge_info: bool = False
     warnings: list[str] = field(default_factory=list)   # what loading repaired (mixed encodings)
+    formula_cells: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col): a formula, no value
 
 
 @dataclass
@@ -194,8 +200,9 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
         raise _fail(path, "книга защищена паролем (зашифрована); откройте её в Excel, снимите пароль и сохраните заново",
                     "the workbook is password-protected (encrypted); open it in Excel, remove the password and save it again")
     # the limits, before python-calamine allocates (it aborts the process on a huge sheet area)
+    formulas: dict[str, list[tuple[int, int]]] = {}
     if fmt == "zip":
-        kind = guard.check_zip(path, data, limits)
+        kind = guard.check_zip(path, data, limits, formulas)
     else:
         guard.check_xls(path, data, limits)
     try:
@@ -218,7 +225,8 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
             has_info = raw_merges is not None and kind in ("xlsx", "xls", "ods")
             for (r0, c0), (r1, c1) in raw_merges or []:
                 merges.append((r0 - r_off, c0 - c_off, r1 - r_off, c1 - c_off))
-            sheets.append(Sheet(clean_text(name), rows, r_off, c_off, merges, visible, has_info))
+            sheets.append(Sheet(clean_text(name), rows, r_off, c_off, merges, visible, has_info,
+                                formula_cells=formulas.get(name, [])))
         wb.close()
     except UserError:
         raise
@@ -940,6 +948,11 @@ def _join_period_rows(texts: list[str]) -> str:
 
 
 def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tuple[str, ...]) -> list[Header]:
+    return _choose_headers(_headers_found(sheets, mapper, need))
+
+
+def _headers_found(sheets: list[Sheet], mapper: HeaderMapper, need: tuple[str, ...]) -> list[tuple[Header, int]]:
+    """Each sheet's header block with the count of its rows that hold a name or an ИНН."""
     found: list[tuple[Header, int]] = []
     for sheet in sheets:
         h = find_header(sheet, mapper, need)
@@ -949,6 +962,12 @@ def _pick_headers(path: str, sheets: list[Sheet], mapper: HeaderMapper, need: tu
         c = ident[0]
         count = sum(1 for row in sheet.rows[h.data_start:] if c < len(row) and row[c] != "" and row[c] is not None)
         found.append((h, count))
+    return found
+
+
+def _choose_headers(found: list[tuple[Header, int]]) -> list[Header]:
+    """The sheet(s) of one week's organisation rows: the best-mapped sheet with rows, and every
+    other sheet with the same columns (a sheet per municipality)."""
     if not found:
         return []
     visible = [x for x in found if x[0].sheet.visible and x[1] > 0] or [x for x in found if x[1] > 0] or found
@@ -961,6 +980,19 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
                need_period: bool = False, limits: Limits | None = None) -> ReadResult:
     spath = str(path)
+    kind, sheets, sha256 = _load(spath, path, limits)
+    headers = _pick_headers(spath, sheets, _mapper(extra_aliases), _NEED)
+    return _read_headers(spath, kind, sheets, sha256, headers, registry=registry, period_hint=period_hint,
+                         strict=strict, need_period=need_period)
+
+
+_NEED = ("org_name", "org_id")
+
+
+def _load(spath: str, path, limits: Limits | None) -> tuple[str, list[Sheet], str]:
+    """(format, sheets, SHA-256) of a file: the sheets loaded within the limits, the row count
+    bounded (``[limits] max_rows``), and the raw bytes (as large as the file) dropped before
+    the columns come."""
     kind, sheets, data = load_sheets(path, limits)
     max_rows = (limits or DEFAULT_LIMITS).max_rows
     total_rows = sum(len(s.rows) for s in sheets)
@@ -969,13 +1001,22 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                     "the file has {n} rows, at most {limit} allowed ([limits] max_rows); this is not a weekly table of organisations",
                     n=f"{total_rows:,}".replace(",", "\u00a0"), limit=f"{max_rows:,}".replace(",", "\u00a0"))
     sha256 = hashlib.sha256(data).hexdigest()
-    del data  # the rows are read: the raw bytes (as large as the file) go before the columns come
+    del data
+    return kind, sheets, sha256
+
+
+def _mapper(extra_aliases: Mapping[str, str] | None) -> HeaderMapper:
     try:
-        mapper = HeaderMapper(extra_aliases)
+        return HeaderMapper(extra_aliases)
     except ValueError as exc:
         raise UserError(tr("псевдонимы заголовков в настройках: {e}", "header aliases in the config: {e}", e=exc)) from None
-    need = ("org_name", "org_id")
-    headers = _pick_headers(spath, sheets, mapper, need)
+
+
+def _read_headers(spath: str, kind: str, sheets: list[Sheet], sha256: str, headers: list[Header], *,
+                  registry: bool, period_hint: str | None, strict: bool, need_period: bool,
+                  week: tuple[Period, str] | None = None) -> ReadResult:
+    """The result of reading the organisation rows under ``headers``; ``week``: the period
+    (and its origin) of one sheet of a workbook of weeks, found already."""
     if not headers:
         nonempty = [(s, i) for s in sheets for i, row in enumerate(s.rows) if any(not _is_blank(v) for v in row)]
         if not nonempty:
@@ -987,11 +1028,15 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
         raise _fail(spath, "не найдена строка заголовков таблицы в первых {n} строках: ожидались столбцы вроде «Наименование ОО» или «ИНН» и хотя бы один показатель",
                     "no header row found in the first {n} rows: expected columns such as «Наименование ОО» or «ИНН» and at least one figure",
                     n=HEADER_SEARCH_ROWS)
-    ex = _Extractor(shown_path(spath), headers, registry)
+    where = shown_path(spath)
+    if week is not None:
+        where += ", " + tr("лист «{s}»", "sheet «{s}»", s=headers[0].sheet.name)
+    ex = _Extractor(where, headers, registry)
     for sheet in sheets:
         ex.warnings.extend(sheet.warnings)
     with gc_paused():
         ex.run()
+    ex.warnings.extend(_formula_warnings(headers))
     columns: dict[str, str | None] = {}
     for h in headers[:1]:
         for lab, f in zip(h.labels, h.fields):
@@ -1029,19 +1074,17 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
             ex.warnings.append(tr("пропущено итоговых строк: {n}", "total rows skipped: {n}", n=totals))
     # period: title rows, other sheets, sheet names, file name, --period
     period, origin = None, None
-    if not registry:
+    if week is not None:
+        period, origin = week
+        if period_hint and parse_period_hint(period_hint) != period:
+            ex.warnings.append(tr("--period не используется: в книге по листу на неделю период каждого листа — из его имени или заголовка",
+                                  "--period is not used: in a workbook of a sheet per week each sheet's period comes from its name or title"))
+    elif not registry:
         h0 = headers[0]
-        title_texts = [" ".join(_label(v) for v in row if not _is_blank(v)) for row in h0.sheet.rows[:h0.start]]
-        for text in title_texts:
-            period = find_period(text, allow_single=False)
-            if period:
-                origin = "title"
-                break
-        if period is None and len(title_texts) > 1:
-            # a period spread over title rows: «Начало периода | 15.04.2023» / «Конец периода | 21.04.2023»
-            period = find_period(_join_period_rows(title_texts), allow_single=False)
-            if period:
-                origin = "title"
+        title_texts = _title_texts(h0)
+        period = _title_range(title_texts)
+        if period:
+            origin = "title"
         if period is None:
             for sheet in sheets:
                 if sheet is h0.sheet:
@@ -1055,11 +1098,9 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
                 if period:
                     break
         if period is None:
-            for text in title_texts:
-                period = find_single_date_period(text)
-                if period:
-                    origin = "title"
-                    break
+            period = _title_single(title_texts)
+            if period:
+                origin = "title"
         if period is None:
             for sheet in sheets:
                 period = find_period(sheet.name, allow_single=False)
@@ -1106,12 +1147,231 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
 
 def read_weekly(path: str | os.PathLike, *, period_hint: str | None = None,
                 extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-                limits: Limits | None = None) -> ReadResult:
+                limits: Limits | None = None, sheet: str | None = None) -> ReadResult:
     """Read one weekly monitoring file.  ``strict`` raises the first problem as InputFileError,
     and then also requires a period (title row, file name or ``period_hint``).  ``limits``: the
-    config's ``[limits]`` (the defaults without it)."""
-    return read_table(path, registry=False, period_hint=period_hint, extra_aliases=extra_aliases,
-                      strict=strict, need_period=strict, limits=limits)
+    config's ``[limits]`` (the defaults without it).
+
+    A workbook of a sheet per week (:func:`read_weeks`) holds several weeks: ``sheet`` picks
+    one; without it, ``strict`` refuses the workbook in one line (it is imported whole, a
+    snapshot per sheet), and otherwise the latest week is returned with a warning."""
+    book = read_weeks(path, period_hint=period_hint, extra_aliases=extra_aliases, strict=strict,
+                      limits=limits)
+    if len(book.weeks) == 1:
+        return book.weeks[0]
+    if sheet is not None:
+        for res in book.weeks:
+            if res.sheet == sheet:
+                return res
+        raise _fail(str(path), "в книге нет листа недели «{s}»", "the workbook has no week sheet «{s}»", s=sheet)
+    if strict:
+        raise _fail(str(path), "книга по листу на неделю ({n} — {sheets}); она импортируется целиком, по снимку на лист: sferum-tui import",
+                    "a workbook of a sheet per week ({n} — {sheets}); it is imported whole, a snapshot per sheet: sferum-tui import",
+                    n=_weeks_phrase(len(book.weeks)), sheets=_sheet_list([r.sheet for r in book.weeks]))
+    last = book.weeks[-1]
+    last.warnings.insert(0, tr("книга по листу на неделю ({n}); здесь последняя, лист «{s}»",
+                               "a workbook of a sheet per week ({n}); this is the latest, sheet «{s}»",
+                               n=_weeks_phrase(len(book.weeks)), s=last.sheet))
+    return last
+
+
+@dataclass
+class BookResult:
+    """What :func:`read_weeks` read: one result per week (one for an ordinary file; one per
+    sheet, by period, for a workbook of a sheet per week) and the sheets that hold no week."""
+    source: str
+    weeks: list[ReadResult]
+    skipped_sheets: list[dict] = field(default_factory=list)   # {"sheet": name, "reason": text}
+
+    @property
+    def by_sheet(self) -> bool:
+        return len(self.weeks) > 1
+
+    def notes(self) -> list[str]:
+        """One line per skipped sheet (for a workbook of weeks)."""
+        return [tr("лист «{s}» пропущен: {r}", "sheet «{s}» skipped: {r}", s=x["sheet"], r=x["reason"])
+                for x in self.skipped_sheets]
+
+    def to_json(self) -> dict:
+        first = self.weeks[0]
+        return {
+            "source": self.source, "format": first.file_format, "sha256": first.sha256,
+            "weeks": [{"sheet": r.sheet, "period": r.period.to_json() if r.period else None,
+                       "period_origin": r.period_origin, "rows": len(r.rows), "skipped": len(r.skipped),
+                       "columns": r.columns, "warnings": r.warnings,
+                       **({"errors": r.errors} if r.errors else {})} for r in self.weeks],
+            "skipped_sheets": self.skipped_sheets,
+        }
+
+
+def read_weeks(path: str | os.PathLike, *, period_hint: str | None = None,
+               extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
+               limits: Limits | None = None) -> BookResult:
+    """Read a weekly file as the weeks it holds.  An ordinary file (one sheet, or a sheet per
+    municipality of one week) is one week, read as :func:`read_weekly` always did.  A workbook
+    where two or more sheets of organisation rows each carry a period of their own — in the
+    sheet's name («15.04-21.04.2023», «2023-04-21», «неделя 16») or in its title rows — and
+    the periods differ, is a workbook of a sheet per week: one result per such sheet, ordered
+    by period; the other sheets (instructions, summaries, a registry) are listed as skipped.
+    Two week sheets of the same or overlapping periods are refused in one line naming both."""
+    spath = str(path)
+    kind, sheets, sha256 = _load(spath, path, limits)
+    found = _headers_found(sheets, _mapper(extra_aliases), _NEED)
+    plan = _week_sheets(spath, sheets, found)
+    if plan is None:
+        res = _read_headers(spath, kind, sheets, sha256, _choose_headers(found), registry=False,
+                            period_hint=period_hint, strict=strict, need_period=strict)
+        return BookResult(spath, [res])
+    weeks, skipped = plan
+    results = [_read_headers(spath, kind, sheets, sha256, [h], registry=False, period_hint=period_hint,
+                             strict=strict, need_period=strict, week=(p, origin)) for h, p, origin in weeks]
+    return BookResult(spath, results, skipped)
+
+
+_FIGURES = frozenset(COUNT_FIELDS + SHARE_FIELDS + ("status",))
+
+
+def _weeks_phrase(n: int) -> str:
+    return tr("недель: {n}", "{n} weeks", n=n)
+
+
+def _sheet_list(names: list, limit: int = 4) -> str:
+    shown = ", ".join(f"«{n}»" for n in names[:limit])
+    if len(names) > limit:
+        shown += " " + tr("и ещё {n}", "and {n} more", n=len(names) - limit)
+    return shown
+
+
+def _week_sheets(spath: str, sheets: list[Sheet], found: list[tuple[Header, int]]
+                 ) -> tuple[list[tuple[Header, Period, str]], list[dict]] | None:
+    """The weeks of a workbook of a sheet per week, with the sheets skipped and why; None for
+    any other file (fewer than two sheets of organisation rows with periods that differ)."""
+    rows_of = [(h, n) for h, n in found if h.sheet.visible and n > 0 and h.field_set & _FIGURES]
+    if len(rows_of) < 2:
+        return None
+    year = year_in(Path(spath).stem)
+    dated = [(h, *_sheet_period(h, year)) for h, _ in rows_of]
+    if len({p for _, p, _ in dated if p is not None}) < 2:
+        return None   # one week (a sheet per municipality), or no sheet names its own period
+    weeks: list[tuple[Header, Period, str]] = sorted(
+        ((h, p, origin) for h, p, origin in dated if p is not None), key=lambda x: (x[1], x[0].sheet.name))
+    # a summary over several weeks («за период с 15.04 по 05.05»): a sheet whose period holds
+    # two or more other sheets' periods is no week
+    summaries = {id(h.sheet): p for h, p, _ in weeks
+                 if sum(1 for _, q, _ in weeks if q != p and p.start <= q.start and q.end <= p.end) >= 2}
+    weeks = [w for w in weeks if id(w[0].sheet) not in summaries]
+    if len(weeks) < 2:
+        return None
+    for (ha, pa, _), (hb, pb, _) in zip(weeks, weeks[1:]):
+        if pb.start <= pa.end:
+            same = pa == pb
+            raise _fail(spath, "листы «{a}» и «{b}» — {what} ({p}); в книге по листу на неделю у каждого листа своя неделя",
+                        "sheets «{a}» and «{b}» hold {what_en} ({p}); in a workbook of a sheet per week each sheet holds a week of its own",
+                        a=ha.sheet.name, b=hb.sheet.name, p=pa.label() if same else f"{pa.label()}, {pb.label()}",
+                        what="одна и та же неделя" if same else "пересекающиеся периоды",
+                        what_en="the same week" if same else "overlapping periods")
+    held = {id(h.sheet) for h, _, _ in weeks}
+    with_rows = {id(h.sheet): (h, n) for h, n in found}
+    skipped = []
+    for sheet in sheets:
+        if id(sheet) in held:
+            continue
+        h, n = with_rows.get(id(sheet), (None, 0))
+        if id(sheet) in summaries:
+            reason = tr("сводка за несколько недель ({p})", "a summary over several weeks ({p})",
+                        p=summaries[id(sheet)].label())
+        elif not sheet.visible:
+            reason = tr("скрытый лист", "a hidden sheet")
+        elif h is None:
+            reason = tr("нет таблицы организаций", "no table of organisations")
+        elif not n:
+            reason = tr("нет строк организаций", "no organisation rows")
+        elif not h.field_set & _FIGURES:
+            reason = tr("нет показателей (справочник?)", "no figures (a registry?)")
+        else:
+            reason = tr("нет периода ни в имени листа, ни в заголовке", "no period in the sheet's name or title")
+        skipped.append({"sheet": sheet.name, "reason": reason})
+    return weeks, skipped
+
+
+def _title_texts(h: Header) -> list[str]:
+    return [" ".join(_label(v) for v in row if not _is_blank(v)) for row in h.sheet.rows[:h.start]]
+
+
+def _title_range(title_texts: list[str]) -> Period | None:
+    """A period written as a range in the title rows (or spread over two of them)."""
+    for text in title_texts:
+        period = find_period(text, allow_single=False)
+        if period:
+            return period
+    if len(title_texts) > 1:
+        # a period spread over title rows: «Начало периода | 15.04.2023» / «Конец периода | 21.04.2023»
+        return find_period(_join_period_rows(title_texts), allow_single=False)
+    return None
+
+
+def _title_single(title_texts: list[str]) -> Period | None:
+    for text in title_texts:
+        period = find_single_date_period(text)
+        if period:
+            return period
+    return None
+
+
+def _sheet_period(h: Header, year: int | None) -> tuple[Period | None, str]:
+    """A sheet's own period: its title rows, then its name («неделя 16» takes the year from the
+    title rows or, else, the file name)."""
+    texts = _title_texts(h)
+    period = _title_range(texts)
+    if period:
+        return period, "title"
+    period = period_from_name(h.sheet.name)
+    if period:
+        return period, "sheet"
+    week = week_without_year(h.sheet.name)
+    if week is not None:
+        y = year_in(" ".join(texts)) or year
+        period = iso_week(y, week) if y else None
+        if period:
+            return period, "sheet"
+    period = _title_single(texts)
+    return (period, "title") if period else (None, "")
+
+
+MAX_FORMULA_NOTES = 5
+
+
+def _formula_warnings(headers: list[Header]) -> list[str]:
+    """One warning per row under the header whose cells hold a formula without a computed value
+    (an .xlsx written by a program that does not calculate: python-calamine reads them as empty)."""
+    out: list[str] = []
+    extra = 0
+    for h in headers:
+        sheet = h.sheet
+        if not sheet.formula_cells:
+            continue
+        first = sheet.row_offset + h.data_start
+        by_row: dict[int, list[int]] = {}
+        for r, c in sheet.formula_cells:
+            if r >= first:
+                by_row.setdefault(r, []).append(c)
+        for r in sorted(by_row):
+            if len(out) >= MAX_FORMULA_NOTES:
+                extra += 1
+                continue
+            labels = []
+            for c in sorted(set(by_row[r])):
+                k = c - sheet.col_offset
+                labels.append(h.labels[k] if 0 <= k < len(h.labels) and h.labels[k] else _col_letter(c))
+            where = tr("лист «{s}», ", "sheet «{s}», ", s=sheet.name) if len(headers) > 1 else ""
+            cols = ", ".join(f"«{x}»" for x in labels)
+            out.append(tr("{w}строка {r}, {col} {c}: формула без вычисленного значения (откройте и сохраните файл в Excel)",
+                          "{w}row {r}, {col} {c}: a formula without a computed value (open and save the file in Excel)",
+                          w=where, r=r + 1, c=cols,
+                          col=tr("столбец", "column") if len(labels) == 1 else tr("столбцы", "columns")))
+    if extra:
+        out.append(tr("… и ещё строк с формулами без значения: {n}", "… and {n} more rows with formulas without a value", n=extra))
+    return out
 
 
 def read_registry(path: str | os.PathLike, *, extra_aliases: Mapping[str, str] | None = None,

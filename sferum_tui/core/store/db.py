@@ -130,6 +130,10 @@ class ImportOutcome:
     snapshot: SnapshotInfo
     message: str                # one line, translated, without the file name
     superseded: tuple[int, ...] = ()
+    # a workbook of a sheet per week: each week's outcome (``snapshot`` is the latest week's)
+    # and one line per sheet skipped
+    weeks: tuple["ImportOutcome", ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -549,7 +553,10 @@ class Store:
                     replace: bool = False, source_name: str | None = None,
                     extra_aliases=None, file_name: str | None = None,
                     limits=None) -> ImportOutcome:
-        """Import one weekly file as one snapshot (see the module docstring). ``source_name``
+        """Import one weekly file as one snapshot (see the module docstring); a workbook of a
+        sheet per week (``reader.read_weeks``) as one snapshot per week sheet, all in the one
+        transaction (a week held already from another file refuses the whole workbook unless
+        ``replace``), the outcome's ``weeks`` and ``notes`` saying what each sheet gave. ``source_name``
         names the snapshot (default: the file's name); ``file_name`` the file in the
         snapshot's list of files (default: ``source_name``); ``limits``: the config's
         ``[limits]`` (the defaults without it)."""
@@ -567,9 +574,8 @@ class Store:
         held = self._current_by_sha(sha)
         if held is not None:
             return self._unchanged(held)
-        res, prepared, skipped_rows = self._read_week(path, source_name, sha, hint, extra_aliases,
-                                                      limits)
-        start, end = res.period.start, res.period.end
+        book, weeks = self._read_weeks(path, source_name, sha, hint, extra_aliases, limits)
+        by_sheet = len(weeks) > 1
 
         with self._copy_guard() as made, self._write() as con:
             row = con.execute(self._CURRENT_BY_SHA, (sha,)).fetchone()
@@ -578,55 +584,37 @@ class Store:
                 unchanged = True
             else:
                 unchanged = False
-                clashes = con.execute(
-                    "SELECT id, source_name, period_start, period_end FROM snapshots "
-                    "WHERE superseded_by IS NULL AND period_start <= ? AND period_end >= ? "
-                    "ORDER BY period_start", (end.isoformat(), start.isoformat())).fetchall()
-                if clashes and not replace:
-                    other = clashes[0]
-                    raise StoreError(tr(
-                        "{f}: неделя {p} уже загружена из «{o}» (снимок №{i}, {op}); это другой файл — чтобы заменить, добавьте --replace",
-                        "{f}: the week {p} is already held from “{o}” (snapshot #{i}, {op}); this is a different file — add --replace to replace it",
-                        f=source_name, p=format_period(start, end), o=other[1], i=other[0],
-                        op=format_period(date.fromisoformat(other[2]), date.fromisoformat(other[3]))))
+                done: list[tuple[SnapshotInfo, list[int]]] = []
+                if not replace:     # refused before anything is written (the copy first)
+                    self._refuse_held_weeks(con, source_name, weeks, by_sheet)
                 try:
                     if self._keep_copy(con, copy, rel):
                         made.append(rel)
                 except blobs.Changed:
                     raise _changed_while_read(source_name, path) from None
-                snap_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
-                old_ids = [c[0] for c in clashes]
-                if old_ids:
-                    con.executemany("UPDATE snapshots SET superseded_by = ? WHERE id = ?",
-                                    [(snap_id, i) for i in old_ids])
-                warnings = list(res.warnings)
-                resolver = self._resolver(con)
-                facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
-                del prepared  # the facts hold the rows now (a row's objects cost ~3x its CSV text)
-                texts = resolver.texts
-                warnings.extend(notes)
-                con.execute(
-                    "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
-                    "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
-                    "period_hint, aliases_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (snap_id, start.isoformat(), end.isoformat(), source_name, sha, rel,
-                     utc_now(), len(facts), len(skipped_rows),
-                     _dumps(skipped_rows), _dumps(warnings), _dumps(res.columns), res.sheet,
-                     hint,
-                     _dumps(extra_aliases) if extra_aliases else None))
-                self._insert_file(con, snap_id, 1, file_name or source_name, sha, rel, res.sheet,
-                                  len(facts), len(skipped_rows))
-                self._insert_facts(con, snap_id, facts)
-                con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                            (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
-                self._touch_orgs(con, snap_id, start, end)
-                if old_ids:
-                    self._recompute_orgs(con, old_ids, snap_id, same_period=all(
-                        (c[2], c[3]) == (start.isoformat(), end.isoformat()) for c in clashes))
-                self._count_missing(con, snapshot_ids=[snap_id])
-                held = self._snapshot_in(con, snap_id)
+                while weeks:        # each week's rows go once it is stored (~3x its text)
+                    res, prepared, skipped_rows = weeks.pop(0)
+                    done.append(self._insert_week(
+                        con, res, prepared, skipped_rows, source_name=source_name, sha=sha, rel=rel,
+                        hint=None if by_sheet else hint, extra_aliases=extra_aliases,
+                        file_name=file_name, replace=replace))
+                    del res, prepared, skipped_rows
+                held = done[-1][0]
         if unchanged:
             return self._unchanged(held)
+        outcomes = [self._outcome(snap, old_ids) for snap, old_ids in done]
+        if not by_sheet:
+            return outcomes[0]
+        replaced = tuple(i for o in outcomes for i in o.superseded)
+        first, last = done[0][0], done[-1][0]
+        return ImportOutcome(
+            "replaced" if replaced else "imported", last, tr(
+                "импортировано недель: {n} ({a} … {b}), по снимку на лист",
+                "imported {n} weeks ({a} … {b}), a snapshot per sheet",
+                n=len(done), a=first.period_label, b=last.period_label),
+            superseded=replaced, weeks=tuple(outcomes), notes=tuple(book.notes()))
+
+    def _outcome(self, held: SnapshotInfo, old_ids: list[int]) -> ImportOutcome:
         n_skipped = held.skipped
         tail = orgs_phrase(held.rows) + (", " + rows_skipped_phrase(n_skipped) if n_skipped else "")
         if old_ids:
@@ -638,6 +626,88 @@ class Store:
         return ImportOutcome("imported", held, tr("импортирована неделя {p}: {t}",
                                                   "imported {p}: {t}", p=held.period_label, t=tail))
 
+    def _clashes(self, con: sqlite3.Connection, start: date, end: date) -> list[tuple]:
+        return con.execute(
+            "SELECT id, source_name, period_start, period_end FROM snapshots "
+            "WHERE superseded_by IS NULL AND period_start <= ? AND period_end >= ? "
+            "ORDER BY period_start", (end.isoformat(), start.isoformat())).fetchall()
+
+    def _clash_error(self, name: str, start: date, end: date, other: tuple, more: int = 0) -> StoreError:
+        tail = tr(", и ещё недель книги уже загружено: {n}", ", and {n} more of the workbook's weeks are held already", n=more) if more else ""
+        return StoreError(tr(
+            "{f}: неделя {p} уже загружена из «{o}» (снимок №{i}, {op}){m}; это другой файл — чтобы заменить, добавьте --replace",
+            "{f}: the week {p} is already held from “{o}” (snapshot #{i}, {op}){m}; this is a different file — add --replace to replace it",
+            f=name, p=format_period(start, end), o=other[1], i=other[0],
+            op=format_period(date.fromisoformat(other[2]), date.fromisoformat(other[3])), m=tail))
+
+    def _refuse_held_weeks(self, con: sqlite3.Connection, source_name: str, weeks: list,
+                           by_sheet: bool) -> None:
+        """A week the store holds already from another file refuses the import in one line; a
+        workbook of weeks is imported all or none: the line names the sheet (and how many more
+        of its weeks are held)."""
+        held = []
+        for res, _, _ in weeks:
+            clashes = self._clashes(con, res.period.start, res.period.end)
+            if clashes:
+                held.append((res, clashes[0]))
+        if held:
+            res, other = held[0]
+            name = tr("{f}, лист «{s}»", "{f}, sheet “{s}”", f=source_name, s=res.sheet) if by_sheet else source_name
+            raise self._clash_error(name, res.period.start, res.period.end, other, len(held) - 1)
+
+    def _insert_week(self, con: sqlite3.Connection, res, prepared: list, skipped_rows: list[dict], *,
+                     source_name: str, sha: str, rel: str, hint: str | None, extra_aliases,
+                     file_name: str | None, replace: bool) -> tuple[SnapshotInfo, list[int]]:
+        """Inside the import's transaction: one week read from a file (or from one sheet of a
+        workbook of weeks) as a new snapshot; the current snapshots it overlaps are superseded
+        with ``replace`` and refused otherwise."""
+        start, end = res.period.start, res.period.end
+        clashes = self._clashes(con, start, end)
+        if clashes and not replace:
+            raise self._clash_error(source_name, start, end, clashes[0])
+        snap_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM snapshots").fetchone()[0]
+        old_ids = [c[0] for c in clashes]
+        if old_ids:
+            con.executemany("UPDATE snapshots SET superseded_by = ? WHERE id = ?",
+                            [(snap_id, i) for i in old_ids])
+        warnings = list(res.warnings)
+        resolver = self._resolver(con)
+        facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
+        prepared.clear()  # the facts hold the rows now (a row's objects cost ~3x its CSV text)
+        texts = resolver.texts
+        warnings.extend(notes)
+        con.execute(
+            "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
+            "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
+            "period_hint, aliases_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (snap_id, start.isoformat(), end.isoformat(), source_name, sha, rel,
+             utc_now(), len(facts), len(skipped_rows),
+             _dumps(skipped_rows), _dumps(warnings), _dumps(res.columns), res.sheet,
+             hint,
+             _dumps(extra_aliases) if extra_aliases else None))
+        self._insert_file(con, snap_id, 1, file_name or source_name, sha, rel, res.sheet,
+                          len(facts), len(skipped_rows))
+        self._insert_facts(con, snap_id, facts)
+        con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
+                    (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
+        self._touch_orgs(con, snap_id, start, end)
+        if old_ids:
+            self._recompute_orgs(con, old_ids, snap_id, same_period=all(
+                (c[2], c[3]) == (start.isoformat(), end.isoformat()) for c in clashes))
+        self._count_missing(con, snapshot_ids=[snap_id])
+        return self._snapshot_in(con, snap_id), old_ids
+
+    def _read_weeks(self, path: Path, source_name: str, sha: str, hint: str | None,
+                    extra_aliases, limits=None) -> tuple[Any, list[tuple[Any, list, list[dict]]]]:
+        """Run the reader on a file that may hold several weeks (a workbook of a sheet per
+        week), before any transaction: the book and, per week, the read result, the prepared
+        rows and the skipped rows."""
+        from sferum_tui.core.ingest.reader import read_weeks
+
+        book = read_weeks(path, period_hint=hint, extra_aliases=extra_aliases, strict=True,
+                          limits=limits)
+        return book, [self._prepared(res, path, source_name, sha) for res in book.weeks]
+
     def _read_week(self, path: Path, source_name: str, sha: str, hint: str | None,
                    extra_aliases, limits=None) -> tuple[Any, list, list[dict]]:
         """Run the reader on one weekly file (before any transaction): the read result, the
@@ -646,6 +716,9 @@ class Store:
 
         res = read_weekly(path, period_hint=hint, extra_aliases=extra_aliases, strict=True,
                           limits=limits)
+        return self._prepared(res, path, source_name, sha)
+
+    def _prepared(self, res, path: Path, source_name: str, sha: str) -> tuple[Any, list, list[dict]]:
         if res.period is None:
             raise InputFileError(tr(
                 "{f}: не найден отчётный период (ни в заголовке, ни в имени файла); укажите --period ГГГГ-ММ-ДД",
@@ -1038,12 +1111,14 @@ class Store:
         hint = hint_text or f"{info.period_start.isoformat()}..{info.period_end.isoformat()}"
         aliases = json.loads(aliases_json) if aliases_json else None
         if info.blob_path.suffix != ".gz":
-            return read_weekly(info.blob_path, period_hint=hint, extra_aliases=aliases, strict=True)
+            return read_weekly(info.blob_path, period_hint=hint, extra_aliases=aliases, strict=True,
+                               sheet=info.sheet)
         with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
             name = Path(info.source_name or "snapshot").name or "snapshot"
             plain = Path(tmp) / (name if Path(name).suffix else name + info.blob_path.with_suffix("").suffix)
             plain.write_bytes(blobs.read_blob(info.blob_path))
-            return read_weekly(plain, period_hint=hint, extra_aliases=aliases, strict=True)
+            return read_weekly(plain, period_hint=hint, extra_aliases=aliases, strict=True,
+                               sheet=info.sheet)
 
     # -- snapshots -----------------------------------------------------------------------------
 
