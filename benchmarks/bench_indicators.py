@@ -145,6 +145,18 @@ def build_store(home: Path, n_orgs: int, n_weeks: int, seed: int = 7) -> dict:
                         zip(*cols))
         if k % 25 == 0 or k == len(weeks) - 1:
             con.execute("COMMIT")
+    # every real import writes the week's column copy (the console and week_table read it);
+    # the bulk weeks get theirs here, so the store is what 150 imports would have made
+    from sferum_tui.core.store.columns import rebuild_columns
+
+    bulk = [sid for (sid,) in con.execute(
+        "SELECT s.id FROM snapshots s WHERE NOT EXISTS "
+        "(SELECT 1 FROM snapshot_columns c WHERE c.snapshot_id = s.id)").fetchall()]
+    for k in range(0, len(bulk), 25):
+        con.execute("BEGIN")
+        for sid in bulk[k:k + 25]:
+            rebuild_columns(con, sid)
+        con.execute("COMMIT")
     con.execute("BEGIN")
     con.execute("""UPDATE orgs SET first_seen = x.fs, last_seen = x.ls FROM (
                      SELECT f.org_uid AS uid, min(s.period_start) AS fs, max(s.period_end) AS ls
