@@ -1086,24 +1086,13 @@ def _load_over(p: Path, explicit: bool, system: Path, sys_data: dict) -> Config:
 
 def _load_user(p: Path, explicit: bool) -> Config:
     w = _Where(str(p))
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
+    got = _read_data(p, w)        # read and checked once: loads_config(text) is the check
+    if got is None:
         if explicit:
             w.fail("", "файл настроек не найден (создайте его: sferum-tui config init)",
                    "config file not found (create it with: sferum-tui config init)")
         return _build({}, w, p, exists=False)
-    except IsADirectoryError:
-        w.fail("", "это папка, а не файл настроек", "this is a folder, not a config file")
-    except OSError as err:
-        w.fail("", "не удалось прочитать файл: {e}", "cannot read the file: {e}", e=err.strerror or err)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        w.fail("", "строка {l}: файл не в кодировке UTF-8 (сохраните его как UTF-8)",
-               "line {l}: the file is not UTF-8 text (save it as UTF-8)", l=line)
-    return loads_config(text, p, exists=True)
+    return loads_config(got[1], p, exists=True)
 
 
 # --------------------------------------------------------------------------- the default file

@@ -26,7 +26,7 @@ from sferum_tui.core.ingest.reader import _choose_delimiter, _fail, _utf16_witho
 from sferum_tui.core.ingest.rowtable import gc_paused
 from sferum_tui.core.ingest.textcheck import _UTF8_MULTI
 
-__all__ = ["read_csv_rows", "MixedEncoding"]
+__all__ = ["read_csv_rows", "MixedEncoding", "csv_error"]
 
 CHUNK = 1 << 20
 """Bytes decoded at a time."""
@@ -184,11 +184,17 @@ def _read(path: str, data: bytes, codec: str, errors: str, start: int, name: str
             raise _fail(path, "текст в UTF-16 повреждён или обрезан", "the UTF-16 text is damaged or cut short") from None
         raise _Retry from None
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise _fail(path, "строка {line}: поле длиннее предела {limit} символов ([limits] max_csv_field)",
-                        "line {line}: a field is longer than the limit of {limit} characters ([limits] max_csv_field)",
-                        line=reader.line_num, limit=limits.max_csv_field) from None
-        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+        raise csv_error(path, exc, reader.line_num, limits) from None
     finally:
         csv.field_size_limit(saved)
     return name, delim, rows
+
+
+def csv_error(path: str, exc: csv.Error, line: int, limits: Limits):
+    """The one-line refusal for a ``csv.Error``: a field over ``[limits] max_csv_field``
+    (naming its line), or a CSV that does not parse."""
+    if "field larger than field limit" in str(exc):
+        return _fail(path, "строка {line}: поле длиннее предела {limit} символов ([limits] max_csv_field)",
+                     "line {line}: a field is longer than the limit of {limit} characters ([limits] max_csv_field)",
+                     line=line, limit=limits.max_csv_field)
+    return _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc)

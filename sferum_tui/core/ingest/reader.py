@@ -260,7 +260,7 @@ def _choose_delimiter(text: str) -> str:
 
 
 def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[Sheet]]:
-    from sferum_tui.core.ingest.csv_stream import MixedEncoding, read_csv_rows
+    from sferum_tui.core.ingest.csv_stream import MixedEncoding, csv_error, read_csv_rows
 
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         b"\x00" in data[:4096] and _utf16_without_bom(data) is not None)
@@ -286,11 +286,7 @@ def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[
     try:
         rows = list(reader)
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise _fail(path, "строка {line}: поле длиннее предела {limit} символов ([limits] max_csv_field)",
-                        "line {line}: a field is longer than the limit of {limit} characters ([limits] max_csv_field)",
-                        line=reader.line_num, limit=limits.max_csv_field) from None
-        raise _fail(path, "CSV не читается: {detail}", "the CSV cannot be parsed: {detail}", detail=exc) from None
+        raise csv_error(path, exc, reader.line_num, limits) from None
     finally:
         csv.field_size_limit(old_limit)
     return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes)]
