@@ -18,7 +18,6 @@ the page's own host), and a server on a loopback address answers only to loopbac
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import os
 import shlex
@@ -109,6 +108,8 @@ def served_command(args: argparse.Namespace, ctx: Any) -> str:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
+    import asyncio
+
     if args.console_session:
         return _console_session(args, ctx)
     if isinstance(args.port, str):
@@ -183,6 +184,8 @@ def _console_session(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def _make_server(command: str, host: str, port: int):
+    import asyncio
+
     from aiohttp import web
     from textual_serve.server import Server
 

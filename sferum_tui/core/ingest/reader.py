@@ -954,6 +954,9 @@ def _headers_found(sheets: list[Sheet], mapper: HeaderMapper, need: tuple[str, .
         h = find_header(sheet, mapper, need)
         if h is None:
             continue
+        if len(sheets) == 1:    # nothing to choose between (a CSV): the rows under the header
+            found.append((h, max(len(sheet.rows) - h.data_start, 0)))
+            continue
         ident = [c for c, f in enumerate(h.fields) if f in need]
         c = ident[0]
         count = sum(1 for row in sheet.rows[h.data_start:] if c < len(row) and row[c] != "" and row[c] is not None)
