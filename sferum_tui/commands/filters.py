@@ -21,6 +21,26 @@ def add_week_arg(p: argparse.ArgumentParser) -> None:
                            "(YYYY-MM-DD or DD.MM.YYYY) or a snapshot number"))
 
 
+def add_today_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--today", metavar="YYYY-MM-DD", default=None,
+                   help=tr("считать дни до сроков от этой даты (по умолчанию — сегодня)",
+                           "count the days to deadlines from this date (default: today)"))
+
+
+def parse_today(text: str | None):
+    """``--today`` as a date (None: today); a one-line ``UserError`` otherwise."""
+    if not text:
+        return None
+    from sferum_tui.service.errors import UserError
+    from sferum_tui.service.indicators import parse_day
+
+    day = parse_day(text.strip())
+    if day is None:
+        raise UserError(tr("--today: ожидается дата ГГГГ-ММ-ДД, указано «{v}»",
+                           "--today: expected a date YYYY-MM-DD, got “{v}”", v=text))
+    return day
+
+
 def add_filter_args(p: argparse.ArgumentParser, *, week: bool = True) -> None:
     """``--inactive``, ``--low-messaging [PCT]``, ``--unregistered``, ``--missing``,
     ``--changed``, ``--disagrees``, ``--municipality M`` (repeatable), ``--search TEXT``."""

@@ -14,7 +14,7 @@ from sferum_tui.service.errors import UserError
 
 
 def register(sub, common) -> None:
-    from sferum_tui.commands.filters import add_week_arg
+    from sferum_tui.commands.filters import add_today_arg, add_week_arg
 
     p = sub.add_parser(
         "report", parents=[common],
@@ -54,18 +54,16 @@ def register(sub, common) -> None:
     p.add_argument("--weeks", type=int, default=None, metavar="N",
                    help=tr("недель в графиках динамики (по умолчанию 12)",
                            "weeks in the trend charts (default 12)"))
-    p.add_argument("--today", metavar="YYYY-MM-DD", default=None,
-                   help=tr("считать дни до сроков от этой даты (по умолчанию — сегодня)",
-                           "count the days to deadlines from this date (default: today)"))
+    add_today_arg(p)
     p.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args, ctx) -> int:
-    from sferum_tui.commands.reports import _parse_today
+    from sferum_tui.commands.filters import parse_today
     from sferum_tui.service import report as rep
     from sferum_tui.service.vocab import integer, shown_path
 
-    today = _parse_today(args.today)
+    today = parse_today(args.today)
     for flag, value in (("--limit", args.limit), ("--weeks", args.weeks)):
         if value is not None and value < 0:
             raise UserError(tr("{f}: ожидается число не меньше 0", "{f}: expected a number of at least 0",

@@ -18,8 +18,8 @@ import shutil
 import sys
 import textwrap
 import unicodedata
-from datetime import date
 
+from sferum_tui.commands.filters import parse_today
 from sferum_tui.i18n import tr
 from sferum_tui.service.errors import UserError
 
@@ -36,21 +36,15 @@ def _week_arg(p: argparse.ArgumentParser) -> None:
     add_week_arg(p)
 
 
-def _today_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--today", metavar="YYYY-MM-DD", default=None,
-                   help=tr("считать дни до сроков от этой даты (по умолчанию — сегодня)",
-                           "count the days to deadlines from this date (default: today)"))
-
-
 def register(sub, common) -> None:
-    from sferum_tui.commands.filters import add_filter_args
+    from sferum_tui.commands.filters import add_filter_args, add_today_arg
 
     p = sub.add_parser(
         "summary", parents=[common],
         help=tr("сводка: показатели против целей и сроков, изменения, худшие муниципалитеты",
                 "summary: indicators vs targets and deadlines, changes, worst municipalities"))
     _week_arg(p)
-    _today_arg(p)
+    add_today_arg(p)
     p.add_argument("--top", type=int, default=5, metavar="N",
                    help=tr("сколько худших муниципалитетов показать (по умолчанию 5)",
                            "how many worst municipalities to show (default 5)"))
@@ -413,23 +407,11 @@ def _wrap_lines(lines: list[str], width: int) -> list[str]:
 # summary
 # --------------------------------------------------------------------------------------------
 
-def _parse_today(text: str | None) -> date | None:
-    if not text:
-        return None
-    from sferum_tui.service.indicators import parse_day as _parse_day
-
-    day = _parse_day(text.strip())
-    if day is None:
-        raise UserError(tr("--today: ожидается дата ГГГГ-ММ-ДД, указано «{v}»",
-                           "--today: expected a date YYYY-MM-DD, got “{v}”", v=text))
-    return day
-
-
 def cmd_summary(args, ctx) -> int:
     from sferum_tui.service.headline import deadline_text, summary, summary_json
     from sferum_tui.service.vocab import day
 
-    today = _parse_today(args.today)
+    today = parse_today(args.today)
     if args.top < 0:
         raise UserError(tr("--top: ожидается число не меньше 0", "--top: expected a number of at least 0"))
     store = ctx.store()
