@@ -39,6 +39,7 @@ from textual.widgets import Footer, Static, Tab, Tabs
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import shortlist_title
 from sferum_tui.service.vocab import clean_text
+from sferum_tui.service.vocab import is_missing as _missing
 from sferum_tui.tui.charts import HistoryChart
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.table import Column, FrameTable
@@ -69,15 +70,6 @@ WIDE_MIN_HEIGHT = 34
 def current_shortlist(api: "ConsoleAPI") -> str:
     """The name of the shortlist marks go to (the console's choice, by default «Рассылка»)."""
     return api.shortlist_name
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, pd.NA raises
-    except (TypeError, ValueError):
-        return True
 
 
 def fmt_share(value: Any) -> str:

@@ -7,7 +7,6 @@ They only show what the API computed; colours come from the theme's variables in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -258,7 +257,7 @@ class KpiCard(Widget):
         direction = getattr(kpi, "direction", "up") or "up"
         reached = getattr(kpi, "reached", None)
         if reached is None:
-            reached = bool(value is not None and target is not None and not _isnan(value) and (
+            reached = bool(value is not None and target is not None and not is_missing(value) and (
                 value >= target - 1e-9 if direction == "up" else value <= target + 1e-9))
         colour = "$text-success" if reached else "$text-error"
         delta = getattr(kpi, "delta", None)
@@ -317,10 +316,6 @@ def fit_words(text: str, width: int) -> str:
         if len(candidate) <= width:
             return candidate
     return text[: max(0, width - 1)] + "…"
-
-
-def _isnan(x: Any) -> bool:
-    return isinstance(x, float) and math.isnan(x)
 
 
 class KpiStrip(Horizontal):
