@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import format_share
+from sferum_tui.service.vocab import signed_int
 from sferum_tui.tui.help import install_bindings
 from sferum_tui.tui.school import open_school
 from sferum_tui.tui.table import Column, FrameTable
@@ -46,12 +47,6 @@ def section_label(key: str, ru: str, en: str, width: int) -> str:
         else tr(ru, en)
 
 
-def _signed(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{float(v):+,.0f}".replace(",", tr("\u00a0", ","))
-
-
 def _sign_style(v: Any) -> str | None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -68,12 +63,12 @@ def change_columns(frame: "pd.DataFrame") -> list[Column]:
                align="right"),
         Column("messaging_share", tr("Пишут", "Msg %"), formatter=lambda v: format_share(float(v)),
                align="right"),
-        Column("d_users_total", tr("Δ польз.", "Δ users"), formatter=_signed,
+        Column("d_users_total", tr("Δ польз.", "Δ users"), formatter=signed_int,
                style_fn=_sign_style),
         Column("users_total", tr("Польз.", "Users"), formatter=format_int),
-        Column("d_classes", tr("Δ классов", "Δ classes"), formatter=_signed, style_fn=_sign_style),
+        Column("d_classes", tr("Δ классов", "Δ classes"), formatter=signed_int, style_fn=_sign_style),
         Column("classes", tr("Классы", "Classes"), formatter=format_int),
-        Column("d_teachers_active", tr("Δ уч.>3", "Δ T.>3"), formatter=_signed,
+        Column("d_teachers_active", tr("Δ уч.>3", "Δ T.>3"), formatter=signed_int,
                style_fn=_sign_style),
         Column("municipality", tr("Муниципалитет", "Municipality"), max_width=20),
         Column("reasons", tr("Причины", "Reasons"), max_width=60,

@@ -38,7 +38,7 @@ from textual.widgets import Footer, Static, Tab, Tabs
 
 from sferum_tui.i18n import tr
 from sferum_tui.service.console import shortlist_title
-from sferum_tui.service.vocab import clean_text
+from sferum_tui.service.vocab import clean_text, integer, percent
 from sferum_tui.service.vocab import is_missing as _missing
 from sferum_tui.tui.charts import HistoryChart
 from sferum_tui.tui.help import install_bindings
@@ -72,26 +72,10 @@ def current_shortlist(api: "ConsoleAPI") -> str:
     return api.shortlist_name
 
 
-def fmt_share(value: Any) -> str:
-    """``0.07`` → ``7%``; ``0.004`` → ``0.4%`` (so a small non-zero share never reads 0%)."""
-    if _missing(value):
-        return "—"
-    pct = float(value) * 100.0
-    if 0 < abs(pct) < 1:
-        text = f"{pct:.1f}%"
-    else:
-        text = f"{pct:.0f}%"
-    return text.replace(".", tr(",", "."))
-
-
-def fmt_count(value: Any) -> str:
-    if _missing(value):
-        return "—"
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{number:,}".replace(",", tr("\u00a0", ","))
+#: ``0.07`` → ``7%``; ``0.004`` → ``0,4%``: the vocabulary's measured-share form.
+fmt_share = percent
+#: ``1 402``: the vocabulary's integer.
+fmt_count = integer
 
 
 def fmt_status(value: Any) -> str:
