@@ -20,7 +20,16 @@ What is measured, headless (``App.run_test(size=(200, 60))``), the app being exa
   table; **open a school** (Enter → the first paint of the school screen with its identity,
   targets and history; its charts are mounted after that paint and reported on their own line);
   **move to another week** (``[``: the neighbour, prefetched while the user reads, as in use;
-  and a week nobody has looked at, from the store); **peak memory** (max RSS of that process).
+  and a week nobody has looked at, from the store); **peak memory** (max RSS of that process);
+* the same session started with an **empty flag cache** (``ind_week_flags``, see
+  ``core/indicators/cache.py``: the state of the first start after a store is built without
+  warming it, or after a config edit changes the cache's key): the flag cache is emptied, then a
+  child runs the steps above; its **first paint** (process start → table; the latest week's
+  streaks fill the cache meanwhile) and **peak memory** are reported as ``cold …`` lines,
+  medians of ``--cold-runs`` sessions.  The cache is filled again (``warm_cache``) before the
+  warm steps, so those always start warm.
+
+``--memory-trace`` prints the resident memory after each step of the children (stderr).
 
 How "painted" is established: ``App._display`` (called with each compositor update also when
 headless, where only the terminal write is skipped) is wrapped; it first turns the update into
@@ -61,7 +70,7 @@ SIZE = (200, 60)
 SEARCH = "гимназ"
 BUDGETS = {
     "first paint": 2.0, "filter": 0.050, "clear": 0.050, "sort": 0.050, "search": 0.050,
-    "open a school": 0.100, "week": 0.300, "peak memory": 1024.0,
+    "open a school": 0.100, "week": 0.300, "peak memory": 400.0,
 }
 
 
@@ -160,7 +169,9 @@ def child_first_paint(home: str, timeout: float) -> None:
     from sferum_tui.tui.main_screen import MainScreen
 
     imported = time.time()
-    app = make_app(context(Path(home)), poll_seconds=3600)  # as run_console
+    # as run_console, without the UI state file: a view an earlier run left would open
+    # another week than the latest
+    app = make_app(context(Path(home)), poll_seconds=3600, ui_state=False)
     probe = Probe(app)
     app._bench_waiting = True
     watch_views(app, probe)
@@ -200,11 +211,29 @@ def first_paint(home: Path, runs: int, timeout: float) -> dict[str, list[float]]
 # ---------------------------------------------------------------------------- child: steps
 
 
-def child_steps(home: str, runs: int, timeout: float) -> None:
+def rss_note(label: str) -> None:
+    """With ``--memory-trace``: the resident memory now and the peak so far, on stderr."""
+    if not MEMORY_TRACE:
+        return
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                  if ":" in line)
+
+    def mb(key: str) -> str:
+        return f"{int(status.get(key, '0 kB').split()[0]) / 1024:.0f}"
+
+    print(f"memory {label}: {mb('VmRSS')} MB (peak {mb('VmHWM')} MB)", file=sys.stderr, flush=True)
+
+
+MEMORY_TRACE = False
+
+
+def child_steps(home: str, runs: int, timeout: float, started: float | None = None) -> None:
+    """The steps of one console session; ``started``: the parent's clock just before it
+    started this process (the session's first paint is then reported too)."""
     from sferum_tui.tui.app import make_app
     from sferum_tui.tui.main_screen import MainScreen
 
-    app = make_app(context(Path(home)), poll_seconds=3600)  # as run_console
+    app = make_app(context(Path(home)), poll_seconds=3600, ui_state=False)  # see child_first_paint
     probe = Probe(app)
     app._bench_waiting = True
     watch_views(app, probe)
@@ -213,11 +242,15 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await probe.wait(timeout)
+            if started is not None:
+                results["first paint (process start → table)"] = [probe.painted_wall - started]
+            rss_note("first paint")
             screen: MainScreen = app.screen  # type: ignore[assignment]
             table = screen.table
             await asyncio.sleep(0.5)
             await app.workers.wait_for_complete()
             await pilot.pause()
+            rss_note("neighbours prefetched")
 
             async def measure(step: str, change: Callable[[], Any], *, view: bool) -> None:
                 await pilot.pause()
@@ -234,6 +267,7 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                     results.setdefault(step, []).append(float("nan"))
                     return
                 results.setdefault(step, []).append(probe.painted - t0)
+                rss_note(step.strip())
 
             def search(text: str) -> Callable[[], None]:
                 def run() -> None:
@@ -273,6 +307,7 @@ def child_steps(home: str, runs: int, timeout: float) -> None:
                 screen.action_open_school()
                 await probe.wait(timeout)
                 results.setdefault("open a school", []).append(probe.painted - t0)
+                rss_note("open a school")
                 school = app.screen
                 await _until(pilot, lambda school=school: getattr(school, "charts_ready", False),
                              timeout)
@@ -322,13 +357,53 @@ async def _until(pilot, condition: Callable[[], bool], timeout: float) -> None:
         await asyncio.sleep(0.001)
 
 
-def steps(home: Path, runs: int, timeout: float) -> dict[str, list[float]]:
-    proc = subprocess.run([sys.executable, __file__, "--child", "steps", "--home", str(home),
-                           "--runs", str(runs), "--timeout", str(timeout)],
-                          capture_output=True, text=True, timeout=timeout * 40 + 120)
+def steps(home: Path, runs: int, timeout: float, *, timed_start: bool = False
+          ) -> dict[str, list[float]]:
+    command = [sys.executable, __file__, "--child", "steps", "--home", str(home),
+               "--runs", str(runs), "--timeout", str(timeout)]
+    if MEMORY_TRACE:
+        command.append("--memory-trace")
+    t0 = time.time()
+    if timed_start:
+        command += ["--started", repr(t0)]
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if MEMORY_TRACE else
+                          subprocess.PIPE, text=True, timeout=timeout * 40 + 120)
     if proc.returncode != 0:
-        raise RuntimeError(f"console steps failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"console steps failed:\n{(proc.stderr or '')[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def clear_flag_cache(home: Path) -> None:
+    """Empty the streak flag cache (``ind_week_flags``): the cold state of a store built
+    without warming it, or of a config edit."""
+    from sferum_tui.core.store import Store
+
+    with Store(home) as store, store.transaction() as con:
+        con.execute("DELETE FROM ind_week_flags")
+
+
+def fill_flag_cache(home: Path) -> int:
+    """Fill the flag cache for the default config (the warm state); weeks computed."""
+    from sferum_tui.core import indicators
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.store import Store
+
+    with Store(home) as store:
+        return indicators.warm_cache(store, Config.default())
+
+
+def cold_sessions(home: Path, sessions: int, runs: int, timeout: float
+                  ) -> dict[str, list[float]]:
+    """Sessions started with an empty flag cache: their first paint and peak memory."""
+    out: dict[str, list[float]] = {"cold cache: first paint (process start → table)": [],
+                                   "cold cache: peak memory (MB)": []}
+    for _ in range(sessions):
+        clear_flag_cache(home)
+        r = steps(home, runs, timeout, timed_start=True)
+        out["cold cache: first paint (process start → table)"] += \
+            r["first paint (process start → table)"]
+        out["cold cache: peak memory (MB)"] += r["peak memory (MB)"]
+    return out
 
 
 # ---------------------------------------------------------------------------- the other tables
@@ -404,6 +479,7 @@ def fmt(seconds: float) -> str:
 
 def budget_of(step: str) -> float | None:
     s = step.strip()
+    s = s.removeprefix("cold cache: ")
     if s.startswith("first paint"):
         return BUDGETS["first paint"]
     if s.startswith(("filter", "clear", "sort", "search")):
@@ -425,7 +501,7 @@ def report(console: dict[str, list[float]], others: dict[str, dict], rows: int, 
     table = [head]
     for step, values in console.items():
         value = statistics.median(values)
-        if step.startswith("peak memory"):
+        if "peak memory" in step:
             cell = f"{value:.0f} MB"
         else:
             cell = fmt(value)
@@ -446,7 +522,7 @@ def report(console: dict[str, list[float]], others: dict[str, dict], rows: int, 
         budget = budget_of(step)
         if budget is None or step.startswith("  "):
             line.append("")
-        elif step.startswith("peak memory"):
+        elif "peak memory" in step:
             line.append(("ok ≤ " if value <= budget else "OVER ") + f"{budget:.0f} MB")
         else:
             line.append(("ok ≤ " if value <= budget else "OVER ") + fmt(budget))
@@ -470,6 +546,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--weeks", type=int, default=150,
                         help="weeks to build when the country store is not there yet")
+    parser.add_argument("--cold-runs", type=int, default=3,
+                        help="console sessions started with an empty flag cache (0: none)")
+    parser.add_argument("--memory-trace", action="store_true",
+                        help="print the children's resident memory after each step (stderr)")
     parser.add_argument("--fast-runs", type=int, default=3)
     parser.add_argument("--builtin-runs", type=int, default=1)
     parser.add_argument("--skip-builtin", action="store_true")
@@ -478,13 +558,16 @@ def main() -> None:
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--child", choices=("paint", "steps"), help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
+    parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global MEMORY_TRACE
+    MEMORY_TRACE = args.memory_trace
 
     if args.child == "paint":
         child_first_paint(args.home, args.timeout)
         return
     if args.child == "steps":
-        child_steps(args.home, args.runs, args.timeout)
+        child_steps(args.home, args.runs, args.timeout, args.started)
         return
 
     import pandas as pd
@@ -498,10 +581,18 @@ def main() -> None:
         rows = len(store.week_frame(store.latest().id))
     print(f"Python {platform.python_version()}, Textual {textual.__version__}, pandas "
           f"{pd.__version__}, {os.cpu_count()} CPUs; store {home} (synthetic data)", flush=True)
+    cold: dict[str, list[float]] = {}
+    if args.cold_runs:
+        print(f"… console with an empty flag cache: a session ×{args.cold_runs}", flush=True)
+        cold = cold_sessions(home, args.cold_runs, args.runs, args.timeout)
+    filled = fill_flag_cache(home)
+    if filled:
+        print(f"… flag cache filled ({filled} weeks)", flush=True)
     print(f"… console: first paint ×{args.runs}", flush=True)
     console = first_paint(home, args.runs, args.timeout)
     print(f"… console: filter / clear / sort / school / weeks ×{args.runs}", flush=True)
     console.update(steps(home, args.runs, args.timeout))
+    console.update(cold)
     plan = []
     if not args.skip_fast:
         plan.append(("fast", args.fast_runs))
