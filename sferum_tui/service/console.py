@@ -48,7 +48,9 @@ MOSCOW = timezone(timedelta(hours=3), "MSK")
 PUBLICATION_WEEKDAY = 4  # Friday
 PUBLICATION_HOUR = 17
 
-WEEK_CACHE = 6
+WEEK_CACHE = 3
+"""Week tables kept in memory: the one on screen and its two neighbours (``[`` / ``]``, warmed
+while the user reads).  A country week is ~35 MB; a session must stay under 400 MB (issue 13)."""
 
 
 def DEFAULT_SHORTLIST() -> str:  # noqa: N802 - reads like a constant
@@ -304,14 +306,16 @@ class ConsoleAPI:
     def is_empty(self) -> bool:
         return not self.snapshots()
 
-    def warm_latest(self) -> None:
-        """Read the latest week into the cache (at start-up, on the store's thread, while
-        Textual starts: pandas' import and the week's computation overlap with it).  Silent:
-        the main screen's own load reports any problem."""
+    def warm_latest(self, snapshot_id: int | None = None) -> None:
+        """Read the latest week (or ``snapshot_id``, the week a remembered view opens, when it
+        is held) into the cache (at start-up, on the store's thread, while Textual starts:
+        pandas' import and the week's computation overlap with it).  Silent: the main screen's
+        own load reports any problem."""
         try:
-            latest = self.latest_id()
-            if latest is not None:
-                self.week(latest)
+            ids = [s.id for s in self.snapshots()]
+            week = snapshot_id if snapshot_id in ids else (ids[-1] if ids else None)
+            if week is not None:
+                self.week(week)
         except Exception:  # noqa: BLE001 - the screen's load says what went wrong
             pass
 
@@ -400,6 +404,12 @@ class ConsoleAPI:
         hit = self._cached(key)
         if hit is not None:
             return hit
+        with self._lock:
+            # room first: the least recently used week goes before the new one is built, so
+            # no more than WEEK_CACHE weeks are alive at once (the one on screen is the most
+            # recently used: every view of it touches it)
+            while len(self._weeks) >= WEEK_CACHE:
+                self._weeks.popitem(last=False)
         data = self._load_week(*key)
         with self._lock:
             self._weeks[key] = data
@@ -478,9 +488,17 @@ class ConsoleAPI:
         # object columns: pandas' inferred string dtype would copy 40,000 strings into Arrow
         frame["state"] = pd.Series(names[which], dtype=object, copy=False)
         if "reasons" in frame.columns:  # the core's reasons as one line, to show and sort
-            text = ["; ".join(r) if isinstance(r, tuple) else
-                    ("; ".join(map(str, r)) if isinstance(r, list) else "")
-                    for r in frame["reasons"].tolist()]
+            joined: dict[tuple, str] = {}   # a country week repeats a few thousand reasons:
+            text = []                       # one string each, shared by its rows
+            for r in frame["reasons"].tolist():
+                if isinstance(r, (tuple, list)):
+                    key = r if isinstance(r, tuple) else tuple(map(str, r))
+                    line = joined.get(key)
+                    if line is None:
+                        line = joined[key] = "; ".join(key)
+                    text.append(line)
+                else:
+                    text.append("")
             frame["reasons_text"] = pd.Series(text, dtype=object)
         return frame
 

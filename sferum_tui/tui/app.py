@@ -297,6 +297,13 @@ class SferumApp(App[int]):
             return self.ui_state.columns
         return tuple(getattr(self.api.cfg.ui, "columns", ()) or ())
 
+    def remembered_week(self) -> int | None:
+        """The week a remembered view opens (None: the latest)."""
+        if not self.remember:
+            return None
+        saved = self.ui_state.views.get(str(self.api.home))
+        return saved.week_id if saved is not None else None
+
     def remembered_state(self) -> MainState | None:
         """The main screen's state as the last session left it (None: start afresh)."""
         if not self.remember:
@@ -638,14 +645,17 @@ def make_app(ctx: Any = None, *, now: Callable[[], datetime] | None = None,
     theme = getattr(ctx, "theme", None) or cfg.ui.theme
     api = ConsoleAPI(ctx.paths, cfg, now=now, demo=bool(getattr(ctx, "demo", False)),
                      read_only=read_only)
-    api.submit(api.warm_latest)
     state = None
     if ui_state:
         from sferum_tui.tui.state import load_state
 
         state = load_state(ctx.paths.config_dir)
-    return SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds,
-                     ui_state=state)
+    app = SferumApp(api, theme=theme, keys=dict(cfg.keys), poll_seconds=poll_seconds,
+                    ui_state=state)
+    # the week the main screen opens (a remembered one, else the latest): warming the latest
+    # for a view remembered on another week would hold a country week (~35 MB) for nothing
+    api.submit(api.warm_latest, app.remembered_week())
+    return app
 
 
 def run_console(ctx: Any, *, read_only: bool = False) -> int:

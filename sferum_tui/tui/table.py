@@ -23,6 +23,7 @@ table follows ``App.theme``, the 16-colour ANSI theme and ``NO_COLOR``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -726,14 +727,16 @@ class FrameTable(ScrollView, can_focus=True):
 
         Showing the same frame object again (clearing a filter) reuses them, so a frame is
         treated as immutable once given to the table; build a new frame to change data.
+        The frame shown before is held weakly: the table does not keep a country week
+        (~35 MB) alive after its owner (the console's week cache) has let it go.
         """
         for memo in self._memos:
-            if memo["frame"] is frame:
+            if memo["frame"]() is frame:
                 if memo is not self._memos[0]:
                     self._memos = [memo, *(m for m in self._memos if m is not memo)]
                 return memo
-        memo = {"frame": frame, "widths": {}, "keys": {}}
-        self._memos = [memo, *self._memos[:1]]
+        memo = {"frame": weakref.ref(frame), "widths": {}, "keys": {}}
+        self._memos = [memo, *(m for m in self._memos[:1] if m["frame"]() is not None)]
         return memo
 
     def _prepare_layout(self, frame: pd.DataFrame, *, measure: bool) -> None:

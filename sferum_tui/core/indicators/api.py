@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -332,10 +333,12 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
 
     n = len(uids)
     out: dict = {"org_uid": uids, "org_key": frame["org_key"].to_numpy(dtype=object),
-                 "week_start": np.full(n, snap.period_start.isoformat(), dtype=object),
-                 "week_end": np.full(n, snap.period_end.isoformat(), dtype=object)}
+                 "week_start": _same_text(n, snap.period_start.isoformat()),
+                 "week_end": _same_text(n, snap.period_end.isoformat())}
     for f in ROW_FIELDS:
         out[f] = frame[f].to_numpy() if f not in COUNT_FIELDS else frame[f].array
+    for f in ("org_key", "org_id", "org_name"):
+        out[f] = _interned(out[f])
     _take_indicator_columns(out, cols, cfg)
 
     # -- the previous held week ---------------------------------------------------------------
@@ -418,6 +421,24 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
                        previous_start=prev.start.isoformat() if prev else None,
                        previous_end=prev.end.isoformat() if prev else None)
     return table
+
+
+def _interned(values: np.ndarray) -> np.ndarray:
+    """A text column whose strings are the ones already held for other weeks (``sys.intern``):
+    each week's column copy decodes its names, keys and ИНН afresh, ~9 MB a country week that
+    the console would keep once per cached week.  (Interned strings are freed with their last
+    user.)"""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [sys.intern(v) if type(v) is str else v for v in values.tolist()]
+    return out
+
+
+def _same_text(n: int, text: str) -> np.ndarray:
+    """An object array of ``n`` references to one string (``np.full`` would make ``n`` copies
+    of it: 5 MB a country week for the two period columns)."""
+    out = np.empty(n, dtype=object)
+    out[:] = text
+    return out
 
 
 def _object_frame(data: dict) -> "pd.DataFrame":
