@@ -15,6 +15,7 @@ made itself straight away.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import stat
@@ -100,6 +101,13 @@ def _copy_file(src: FileSource, out) -> None:
             out.write(chunk)
     if left != 1 or digest.hexdigest() != src.sha:
         raise Changed(src.path)
+
+
+def read_source(src: FileSource) -> bytes:
+    """The bytes of ``src`` (checked to be still the file that was read: :class:`Changed`)."""
+    buf = io.BytesIO()
+    _copy_file(src, buf)
+    return buf.getvalue()
 
 
 def _holds(path: Path, sha: str) -> bool:
