@@ -146,7 +146,7 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 
 def cmd_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
 
     check_files(args.files)
     cfg = ctx.config()
@@ -156,7 +156,7 @@ def cmd_import(args, ctx) -> int:
     if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
         raise UserError(tr("--replace-rows действует только вместе с --add",
                            "--replace-rows works only together with --add"))
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         store.require_writable()        # one line for the run, not one per file
         if getattr(args, "add", False):
             return _import_add(args, ctx, store, cfg, aliases)
@@ -215,11 +215,11 @@ def _import_add(args, ctx, store, cfg, aliases) -> int:
 # -- weeks ----------------------------------------------------------------------------------
 
 def cmd_weeks(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
     from sferum_tui.service.vocab import orgs as orgs_phrase
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         snaps = store.snapshots(include_superseded=args.all)
         registry = store.registry()
         missing = store.missing_counts() if registry is not None else {}
@@ -240,7 +240,7 @@ def cmd_weeks(args, ctx) -> int:
     if not snaps:
         print(tr("Хранилище пусто ({p}). Загрузите недельный файл: sferum-tui import ФАЙЛ",
                  "The store is empty ({p}). Import a weekly file: sferum-tui import FILE",
-                 p=ctx.paths.home))
+                 p=ctx.paths.store_label))
         return 0
     headers = [tr("№", "#"), tr("Неделя", "Week"), tr("Файл", "File"),
                tr("Орг.", "Orgs"), tr("Пропущ.", "Skipped")]
@@ -294,9 +294,9 @@ def _registry_usage(parser: argparse.ArgumentParser) -> int:
 
 def cmd_registry_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         store.require_writable()
         try:
             cfg = ctx.config()
@@ -343,10 +343,10 @@ def _org_table(records: list[dict]) -> str:
 
 
 def cmd_registry_show(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         info = store.registry()
         frame = store.registry_frame() if info is not None else None
     if info is None:
@@ -400,10 +400,10 @@ def _pick_week(store, week: str | None):
 
 
 def cmd_registry_missing(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         if store.registry() is None:
             raise UserError(tr("справочник организаций не загружен: sferum-tui registry import ФАЙЛ",
                                "no registry of organisations: sferum-tui registry import FILE"))

@@ -1383,14 +1383,14 @@ class Store:
         ever stored, contains it (case-insensitive, ё = е)."""
         text = (text or "").strip()
         if not text or self._connection(write=False) is None:
-            return self._orgs_where("WHERE 0", ())
+            return self._orgs_where("WHERE FALSE", ())
         if text.isdigit():
             return self._orgs_where("WHERE o.inn LIKE ?", (text + "%",))
         needle = fold(text)
         names = self._texts()["org_name"].by_id
         ids = [i for i, name in enumerate(names) if name is not None and needle in fold(name)]
         if not ids:
-            return self._orgs_where("WHERE 0", ())
+            return self._orgs_where("WHERE FALSE", ())
         marks = ",".join(map(str, ids))   # integers from the database itself
         return self._orgs_where(
             f"WHERE o.uid IN (SELECT org_uid FROM org_spellings WHERE name_id IN ({marks}))", ())
@@ -1558,7 +1558,7 @@ class Store:
             "SELECT rr.org_uid, o.key, coalesce(rr.region_id, 0), coalesce(rr.municipality_id, 0), "
             "o.inn, coalesce(rr.name_id, 0), rr.staff_total, rr.kind, rr.row "
             "FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id AND g.replaced_by IS NULL "
-            f"JOIN orgs o ON o.uid = rr.org_uid WHERE 1 {extra} ORDER BY rr.row", params)
+            f"JOIN orgs o ON o.uid = rr.org_uid WHERE TRUE {extra} ORDER BY rr.row", params)
         return _facts_frame(rows, self._REGISTRY_FRAME_COLUMNS, self._texts())
 
     def _count_missing(self, con: sqlite3.Connection, *, registry_id: int | None = None,
