@@ -84,6 +84,29 @@ def register(sub, common) -> None:
                    help=tr("сколько строк показать (по умолчанию все)", "how many rows to show (default all)"))
     p.set_defaults(handler=cmd_registry_missing)
 
+    st = sub.add_parser("store", parents=[common],
+                        help=tr("хранилище целиком: перенос в PostgreSQL и обратно",
+                                "the store as a whole: moving it to PostgreSQL and back"))
+    ssub = st.add_subparsers(dest="store_command", metavar="ACTION")
+    st.set_defaults(handler=lambda args, ctx: _registry_usage(st))
+    p = ssub.add_parser(
+        "migrate", parents=[common],
+        help=tr("скопировать выбранное хранилище в другое, пустое (SQLite ↔ PostgreSQL)",
+                "copy the selected store into another, empty one (SQLite ↔ PostgreSQL)"),
+        description=tr(
+            "Копирует все недели, справочники, организации, списки и копии файлов выбранного "
+            "хранилища (--store, SFERUM_TUI_STORE, [store] url или папка данных) в пустое "
+            "хранилище --to одной транзакцией и сверяет число строк каждой таблицы; при "
+            "расхождении ничего не записывается. Исходное хранилище не меняется.",
+            "Copies every week, registry, organisation, list and file copy of the selected store "
+            "(--store, SFERUM_TUI_STORE, [store] url or the data folder) into the empty store --to "
+            "in one transaction and checks the row count of every table; on any difference nothing "
+            "is written. The source store is not changed."))
+    p.add_argument("--to", required=True, metavar="URL",
+                   help=tr("куда: postgresql://ПОЛЬЗОВАТЕЛЬ@СЕРВЕР/БАЗА, sqlite:ПАПКА или папка",
+                           "where to: postgresql://USER@HOST/DATABASE, sqlite:FOLDER or a folder"))
+    p.set_defaults(handler=cmd_store_migrate)
+
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -420,4 +443,28 @@ def cmd_registry_missing(args, ctx) -> int:
              p=snap.period_label, i=snap.id, n=format_int(len(frame))))
     if records:
         print(_org_table(records))
+    return 0
+
+
+# -- store migrate --------------------------------------------------------------------------
+
+def cmd_store_migrate(args, ctx) -> int:
+    from sferum_tui.service.config import with_store
+    from sferum_tui.service.store import copy_store, open_store
+
+    dest_paths = with_store(ctx.paths, args.to)
+    source, dest = ctx.paths.store_label, dest_paths.store_label
+    if (dest_paths.store_url or None, dest_paths.home if not dest_paths.store_url else None) == \
+            (ctx.paths.store_url or None, ctx.paths.home if not ctx.paths.store_url else None):
+        raise UserError(tr("--to: это то же хранилище, что и исходное ({p})",
+                           "--to: it is the same store as the source ({p})", p=source))
+    print(tr("Копирую {a} → {b}…", "Copying {a} → {b}…", a=source, b=dest), file=sys.stderr)
+    with open_store(ctx.paths) as src, open_store(dest_paths) as dst:
+        copied = copy_store(src, dst)
+    from sferum_tui.service.vocab import integer
+
+    rows = [[c.table, integer(c.rows)] for c in copied]
+    print(render_table([tr("Таблица", "Table"), tr("Строк", "Rows")], rows, right={1}))
+    print(tr("Скопировано и сверено: {b} (строки каждой таблицы совпадают с {a})",
+             "Copied and checked: {b} (every table's rows match {a})", a=source, b=dest))
     return 0

@@ -193,4 +193,4 @@ def with_store(paths: Paths, flag: str | None, config_url: str | None = None,
     if url is not None:     # the store is in the database; home stays the user's own folder
         return replace(paths, data_dir=paths.user_data, store_from=where, store_url=url)
     folder = store_location(value, where, base=base)
-    return replace(paths, home=folder, data_dir=paths.user_data, store_from=where)
+    return replace(paths, home=folder, data_dir=paths.user_data, store_from=where, store_url=None)

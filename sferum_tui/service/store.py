@@ -8,6 +8,7 @@ from sferum_tui.core.store import (
     Store,
     open_for,
 )
+from sferum_tui.core.store.migrate import Copied, copy_store
 from sferum_tui.core.store.shortlists import (
     DEFAULT_LIST,
     MEMBER_COLUMNS,
@@ -19,7 +20,7 @@ from sferum_tui.core.store.shortlists import (
 
 __all__ = ["Store", "SnapshotInfo", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
            "Shortlists", "clean_name", "join_members", "MEMBER_COLUMNS", "DEFAULT_LIST",
-           "display_name", "open_store"]
+           "display_name", "open_store", "copy_store", "Copied"]
 
 
 def open_store(paths) -> Store:
