@@ -27,7 +27,6 @@ from sferum_tui.core.store.schema import (  # noqa: F401
 from sferum_tui.core.store.schema import split_sql as _split_sql  # noqa: F401
 
 
-
 def open_for(paths) -> Store:
     """The store ``paths`` select: ``paths.store_url`` (a PostgreSQL database, ``pg.PgStore``),
     else the folder ``paths.home``.  When it is not the user's own data folder (``--store`` and

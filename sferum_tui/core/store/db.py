@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -443,7 +442,7 @@ class Store:
                 except OSError:
                     pass
 
-    def _db_error(self, exc: sqlite3.Error) -> StoreError:
+    def _db_error(self, exc: BaseException) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(tr("хранилище {p} занято другим процессом дольше {s} с; повторите позже",
@@ -589,9 +588,7 @@ class Store:
         if path.suffix != ".gz":
             yield path
             return
-        with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
-            plain = Path(tmp) / (name if Path(name).suffix else name + path.with_suffix("").suffix)
-            plain.write_bytes(blobs.read_blob(path))
+        with blobs.named_file(blobs.read_blob(path), rel, name) as plain:
             yield plain
 
     # -- blobs -------------------------------------------------------------------------------

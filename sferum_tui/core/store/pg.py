@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -198,18 +197,16 @@ class PgStore(Store):
     data folder (personal lists, temporary files); nothing of the store is kept there."""
 
     def __init__(self, url: str, home: str | os.PathLike):
+        import psycopg
+
         super().__init__(home)
+        self.errors = (psycopg.Error,)
         self.url = url
         self.label = safe_url(url)
         self.db_path = self.label       # type: ignore[assignment]  # what messages name
         self._ro: bool | None = None
         self._ro_lock = threading.Lock()
 
-    @property
-    def errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg
-
-        return (psycopg.Error,)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -342,7 +339,7 @@ class PgStore(Store):
                 yield None
                 return
             con = self._connection(write=True)
-        except (StoreError, *self.errors):
+        except (StoreError, *self.errors):  # type: ignore[misc]
             yield None
             return
         try:
@@ -408,10 +405,7 @@ class PgStore(Store):
             import gzip
 
             data = gzip.decompress(data)
-        with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
-            suffix = Path(rel[:-3] if rel.endswith(".gz") else rel).suffix
-            plain = Path(tmp) / (name if Path(name).suffix else name + suffix)
-            plain.write_bytes(data)
+        with blobs.named_file(data, rel, name) as plain:
             yield plain
 
     def blob_data(self, rel: str) -> bytes | None:
