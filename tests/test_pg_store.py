@@ -205,11 +205,11 @@ def test_a_database_of_another_program_is_not_taken_over(files, pg_url, tmp_path
 
 async def test_the_console_on_postgresql_shows_a_week_imported_on_another_machine(files, pg_url,
                                                                                 tmp_path):
-    from tui_support import record_notices, screen_text, wait_for, wait_ready
-
     from sferum_tui.cli import Context
     from sferum_tui.core.paths import resolve_paths, with_store
     from sferum_tui.tui.app import make_app
+
+    from tui_support import record_notices, screen_text, wait_for, wait_ready
 
     home = tmp_path / "home"
     load(home, pg_url, files, files.weekly[:-1])
