@@ -465,6 +465,14 @@ def cmd_store_migrate(args, ctx) -> int:
 
     rows = [[c.table, integer(c.rows)] for c in copied]
     print(render_table([tr("Таблица", "Table"), tr("Строк", "Rows")], rows, right={1}))
+    lost = [rel for c in copied for rel in c.missing]
+    if lost:
+        print(tr("внимание: в исходном хранилище нет копий файлов ({n}: {r}); недели скопированы, "
+                 "но перечитать их исходные файлы будет нельзя",
+                 "warning: the source store has lost file copies ({n}: {r}); the weeks are copied, "
+                 "but their original files cannot be read again", n=len(lost),
+                 r=one_line(", ".join(lost[:3]) + (" …" if len(lost) > 3 else ""), 200)),
+              file=sys.stderr)
     print(tr("Скопировано и сверено: {b} (строки каждой таблицы совпадают с {a})",
              "Copied and checked: {b} (every table's rows match {a})", a=source, b=dest))
     return 0

@@ -33,8 +33,13 @@ _CONTENT = ("snapshots", "registries", "orgs", "shortlists")
 
 @dataclass(frozen=True)
 class Copied:
+    """Rows copied into ``table`` (``"files"``: file copies; ``missing``: copies the source had
+    lost already, named by its rows but not on disk — the weeks are copied all the same, only
+    re-reading their original file is not possible)."""
+
     table: str
     rows: int
+    missing: tuple[str, ...] = ()
 
 
 def _count(con: Any, table: str) -> int:
@@ -73,18 +78,15 @@ def _blob_rels(con: Any) -> list[str]:
         "UNION SELECT blob FROM snapshot_files")})
 
 
-def _read_blob(store: Store, rel: str) -> bytes:
-    """The kept copy ``rel`` of ``store`` as stored (gzip-compressed for text files)."""
+def _read_blob(store: Store, rel: str) -> bytes | None:
+    """The kept copy ``rel`` of ``store`` as stored (gzip-compressed for text files), or None
+    when the source has lost it."""
     getter = getattr(store, "blob_data", None)
     if getter is not None:
         data = getter(rel)
     else:
         path = store.home / rel
         data = path.read_bytes() if path.exists() else None
-    if data is None:
-        raise StoreError(tr("{s}: нет копии файла {r}; копирование остановлено, ничего не записано",
-                            "{s}: the file copy {r} is missing; the copy stopped, nothing was written",
-                            s=_label(store), r=rel))
     return data
 
 
@@ -132,14 +134,17 @@ def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = No
                 copied.append(Copied(table, got))
                 say(f"{table}: {got}")
             rels = _blob_rels(scon)
+            lost: list[str] = []
             for rel in rels:
                 data = _read_blob(src, rel)
-                if schema.dialect(dcon) == "postgresql":
+                if data is None:
+                    lost.append(rel)
+                elif schema.dialect(dcon) == "postgresql":
                     dcon.execute("INSERT INTO blob_files (rel, data) VALUES (?, ?) "
                                  "ON CONFLICT DO NOTHING", (rel, data))
                 elif _write_stored(dst, data, rel):
                     made.append(rel)
-            copied.append(Copied("files", len(rels)))
+            copied.append(Copied("files", len(rels) - len(lost), tuple(lost)))
     except BaseException:
         for rel in made:
             blobs.remove_blob(dst.home, rel)
