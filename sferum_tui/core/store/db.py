@@ -465,14 +465,18 @@ class Store:
         con = self._connection(write=True)
         assert con is not None
         try:
-            con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+            self._begin(con)
+        except self.errors as exc:
+            with contextlib.suppress(*self.errors):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
             raise self._db_error(exc) from exc
         try:
             yield con
         except BaseException as exc:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
+            with contextlib.suppress(*self.errors):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
             if isinstance(exc, self.errors):
                 raise self._db_error(exc) from exc
             raise
@@ -483,6 +487,11 @@ class Store:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise self._db_error(exc) from exc
+
+    def _begin(self, con: Any) -> None:
+        """Start a write transaction on ``con`` (SQLite: ``BEGIN IMMEDIATE`` takes the write
+        lock, waiting up to ``BUSY_TIMEOUT_S`` for another writer)."""
+        con.execute("BEGIN IMMEDIATE")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         con = self._connection(write=False)

@@ -299,36 +299,11 @@ class PgStore(Store):
         return StoreError(tr("ошибка хранилища {p}: {e}", "store error in {p}: {e}",
                              p=self.label, e=first))
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Any]:
-        """One write transaction holding the store's advisory lock (see the module docstring)."""
-        con = self._connection(write=True)
-        assert con is not None
-        try:
-            con.execute("BEGIN")
-            con.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-            con.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
-        except self.errors as exc:
-            with contextlib.suppress(*self.errors):
-                con.execute("ROLLBACK")
-            raise self._db_error(exc) from exc
-        try:
-            yield con
-        except BaseException as exc:
-            with contextlib.suppress(*self.errors):
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-            if isinstance(exc, self.errors):
-                raise self._db_error(exc) from exc
-            raise
-        else:
-            try:
-                con.execute("COMMIT")
-            except self.errors as exc:
-                with contextlib.suppress(*self.errors):
-                    if con.in_transaction:
-                        con.execute("ROLLBACK")
-                raise self._db_error(exc) from exc
+    def _begin(self, con: Any) -> None:
+        """A write transaction holding the store's advisory lock (see the module docstring)."""
+        con.execute("BEGIN")
+        con.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        con.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
 
     @contextlib.contextmanager
     def cache_transaction(self, timeout_s: float) -> Iterator[Any]:
