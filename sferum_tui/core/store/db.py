@@ -231,6 +231,8 @@ class Store:
         # the current registry as a frame, keyed by (registry id, keys_version): registry rows
         # never change under an id (a new file gets a new id), only orgs' keys can
         self._registry_memo: tuple[tuple[int, int], "pd.DataFrame"] | None = None
+        self._columns_memo: list[tuple[int, Any]] = []
+        self._tables: set[str] = set()    # tables seen to exist (a table is never dropped)
 
     #: The driver's errors that become one-line ``StoreError``s (``_db_error``).
     errors: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
@@ -529,13 +531,18 @@ class Store:
 
     def has_table(self, name: str) -> bool:
         """True when the store's database has the table ``name`` (False before it exists)."""
+        if name in self._tables:
+            return True
         con = self._connection(write=False)
         if con is None:
             return False
         try:
-            return bool(schema.has_table(con, name))
+            found = bool(schema.has_table(con, name))
         except self.errors as exc:
             raise self._db_error(exc) from exc
+        if found:
+            self._tables.add(name)
+        return found
 
     @contextmanager
     def cache_transaction(self, timeout_s: float) -> Iterator[Any]:
@@ -1316,9 +1323,17 @@ class Store:
     def _columns_table(self, snapshot_id: int) -> "Any":
         """The snapshot's column copy as an Arrow table, or None (no copy, or an older
         layout: the caller reads the facts table)."""
-        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
-                           (int(snapshot_id),))
-        return columns.read_table(blob[0][0]) if blob else None
+        # the last two read: a week is read with the one before it (the changes), and the next
+        # week looked at is usually one of them; a snapshot's copy never changes under its id
+        sid = int(snapshot_id)
+        memo = self._columns_memo
+        for held, table in memo:
+            if held == sid:
+                return table
+        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (sid,))
+        table = columns.read_table(blob[0][0]) if blob else None
+        self._columns_memo = [(sid, table), *memo[:1]]
+        return table
 
     def _frame_from_columns(self, table: "Any") -> "pd.DataFrame":
         import numpy as np
