@@ -89,9 +89,11 @@ def store_home(weeks: int) -> Path:
 
 def context(home: Path) -> Any:
     from sferum_tui.core.config import Config
-    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.core.paths import resolve_paths, with_store
 
-    return SimpleNamespace(paths=resolve_paths(str(home)), lang="ru", demo=False, theme=None,
+    # SFERUM_TUI_STORE selects another store, as for an official (bench_pg.py: PostgreSQL)
+    paths = with_store(resolve_paths(str(home)), None)
+    return SimpleNamespace(paths=paths, lang="ru", demo=False, theme=None,
                            config=Config.default)
 
 

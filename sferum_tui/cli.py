@@ -106,9 +106,11 @@ def _global_flags(parser, shown: bool) -> None:
                         help=hide(tr("папка данных (важнее SFERUM_TUI_HOME и папки по умолчанию)",
                                      "data folder (overrides SFERUM_TUI_HOME and the platform default)")))
     parser.add_argument("--store", metavar="DIR|URL", default=default,
-                        help=hide(tr("хранилище: папка или sqlite:ПУТЬ (важнее SFERUM_TUI_STORE и "
+                        help=hide(tr("хранилище: папка, sqlite:ПУТЬ или postgresql://ПОЛЬЗОВАТЕЛЬ@СЕРВЕР/БАЗА "
+                                     "(важнее SFERUM_TUI_STORE и "
                                      "[store] url; по умолчанию — папка данных)",
-                                     "the store: a folder or sqlite:PATH (overrides SFERUM_TUI_STORE "
+                                     "the store: a folder, sqlite:PATH or postgresql://USER@HOST/DATABASE "
+                                     "(overrides SFERUM_TUI_STORE "
                                      "and [store] url; default: the data folder)")))
     parser.add_argument("--demo", action="store_true", default=False if shown else argparse.SUPPRESS,
                         help=hide(tr("работать с демо-хранилищем, а не со своим",

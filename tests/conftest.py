@@ -58,3 +58,55 @@ def full_store_dump(home) -> dict:
 def store_dump():
     """``store_dump(home)`` → :func:`full_store_dump`."""
     return full_store_dump
+
+
+# -- PostgreSQL (issue 13): a throwaway cluster per test session (per xdist worker) -------------
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A running throwaway PostgreSQL cluster (:class:`pg_support.Cluster`), stopped and removed
+    at the end of the session, also when tests fail. When no server can be started every test
+    that asks for one FAILS with one line saying what was missing — it never skips."""
+    import atexit
+
+    from pg_support import ClusterUnavailable, start_cluster
+
+    missing = ""
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as e:
+        missing = str(e)
+    if missing:   # outside the except: one line, no chained traceback
+        pytest.fail(f"no PostgreSQL server for the tests: {missing}", pytrace=False)
+    atexit.register(cluster.stop)   # a session torn down abnormally still leaves nothing behind
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """A fresh, empty database for this test: its URL, postgresql://postgres@127.0.0.1:PORT/t_…
+    (the superuser; trust authentication). Dropped afterwards, connections or not."""
+    name = pg_cluster.create_database()
+    try:
+        yield pg_cluster.url(name)
+    finally:
+        pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def pg_reader(pg_cluster, pg_url):
+    """``pg_reader()`` → the URL of a new login role that may only read ``pg_url``'s database
+    (SELECT on its tables, now and later; no writes, no CREATE): a read-only official."""
+    dbname = pg_url.rsplit("/", 1)[1]
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(pg_cluster.create_reader(dbname))
+        return pg_cluster.url(dbname, user=made[-1])
+
+    yield make
+    for role in made:
+        pg_cluster.drop_role(role, dbname)

@@ -42,12 +42,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+def start_server(home: Path, *flags: str, store: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    chosen = ["--store", str(store)] if store is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sferum_tui", "--home", str(home), "serve", "--port", str(port),
-         *flags], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [sys.executable, "-m", "sferum_tui", "--home", str(home), *chosen, "serve", "--port",
+         str(port), *flags], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -72,8 +73,10 @@ def stop(proc: subprocess.Popen) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-async def first_screen_bytes(url: str, origin: str, limit: int = 4000) -> int:
-    """Open the page's websocket as the page does and count what the console sends."""
+async def first_screen_bytes(url: str, origin: str, limit: int = 4000,
+                             into: bytearray | None = None) -> int:
+    """Open the page's websocket as the page does and count what the console sends (kept in
+    ``into`` when given)."""
     import aiohttp
 
     total = 0
@@ -85,6 +88,8 @@ async def first_screen_bytes(url: str, origin: str, limit: int = 4000) -> int:
                 msg = await asyncio.wait_for(ws.receive(), timeout=deadline - loop.time())
                 if msg.type == aiohttp.WSMsgType.BINARY:
                     total += len(msg.data)
+                    if into is not None:
+                        into += msg.data
                 elif msg.type != aiohttp.WSMsgType.TEXT:
                     break
     return total
@@ -175,3 +180,22 @@ async def test_the_read_only_console_refuses_to_write(tmp_path, store_dump):
     assert store_dump(home) == before
     with pytest.raises(Exception, match=READ_ONLY):   # the facade refuses too
         app.api.toggle_marks([1])
+
+
+def test_a_store_chosen_with_store_is_the_one_every_browser_session_opens(tmp_path):
+    from store_support import W1, WEEK, week_file
+
+    team = tmp_path / "team"
+    assert main(["--home", str(tmp_path / "svc"), "--store", str(team), "import",
+                 str(week_file(tmp_path / "w1.csv", W1))]) == 0
+    proc, base = start_server(tmp_path / "me", store=team)
+    try:
+        html = httpx.get(base + "/", timeout=10).text
+        ws = re.search(r'data-session-websocket-url="([^"]+)"', html).group(1)
+        screen = bytearray()
+        asyncio.run(first_screen_bytes(ws + "?width=120&height=30", base, limit=20000, into=screen))
+        text = screen.decode("utf-8", "replace")
+        assert WEEK[0][2] in text                      # a school of the team's week, not welcome
+        assert "Хранилище пока пустое" not in text
+    finally:
+        stop(proc)

@@ -65,15 +65,21 @@ def test_the_store_is_chosen_by_flag_then_variable_then_config_then_data_folder(
     assert not (other / "store.sqlite").exists()
 
 
-@pytest.mark.parametrize("lang, text", [("ru", "PostgreSQL пока не поддерживается (issue 13)"),
-                                        ("en", "PostgreSQL is not supported yet (issue 13)")])
-def test_postgresql_is_refused_in_one_line(tmp_path, lang, text, monkeypatch):
+@pytest.mark.parametrize("lang, text", [("ru", "не удаётся подключиться к базе"),
+                                        ("en", "cannot connect to the database")])
+def test_a_database_that_does_not_answer_is_one_line(tmp_path, lang, text, monkeypatch):
+    """(The PostgreSQL store itself is tested in test_pg_store.py, against a real server.)"""
     code, out, err = run_cli("--home", tmp_path, "--lang", lang, "--store",
-                             "postgresql://officer@db.region/sferum", "weeks")
-    assert (code, out) == (1, "") and err.count("\n") == 1 and text in err and "--store" in err
-    (tmp_path / "config.toml").write_text('[store]\nurl = "postgres://x@y/z"\n', encoding="utf-8")
+                             "postgresql://officer@127.0.0.1:1/sferum", "weeks")
+    assert (code, out) == (1, "") and err.count("\n") == 1 and text in err
+    assert "postgresql://officer@127.0.0.1:1/sferum" in err
+    (tmp_path / "config.toml").write_text('[store]\nurl = "postgres://x@127.0.0.1:1/z"\n',
+                                          encoding="utf-8")
     code, out, err = run_cli("--home", tmp_path, "--lang", lang, "summary")
     assert code == 1 and err.count("\n") == 1 and text in err
+    (tmp_path / "config.toml").write_text('[store]\nurl = "postgresql://"\n', encoding="utf-8")
+    code, out, err = run_cli("--home", tmp_path, "--lang", lang, "summary")
+    assert code == 1 and err.count("\n") == 1
     assert str(tmp_path / "config.toml") in err and "store.url" in err
     # the config commands still work on that file (to mend it)
     assert run_cli("--home", tmp_path, "config", "path")[0] == 0

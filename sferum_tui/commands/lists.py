@@ -395,10 +395,10 @@ def cmd_share(args, ctx) -> int:
     if moved:
         print(tr("«{l}»: список теперь общий — его видят все, кто читает хранилище {p}",
                  "“{l}”: the list is shared now — everyone who reads the store {p} sees it",
-                 l=name, p=ctx.paths.home))
+                 l=name, p=ctx.paths.store_label))
     else:
         print(tr("«{l}»: список уже в хранилище {p} (общий)",
-                 "“{l}”: the list is in the store {p} already (shared)", l=name, p=ctx.paths.home))
+                 "“{l}”: the list is in the store {p} already (shared)", l=name, p=ctx.paths.store_label))
     return 0
 
 

@@ -132,6 +132,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
             return 2
     ctx.store().check()      # a damaged store: one line here, not in every browser tab
     ctx.config()             # a broken config likewise
+    _pass_store_on(ctx)
     server = _make_server(served_command(args, ctx), host, args.port)
     try:
         _check_free(host, args.port)   # say it before the line that announces the address
@@ -155,6 +156,17 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         asyncio.set_event_loop(None)
         loop.close()
     return 0
+
+
+def _pass_store_on(ctx: Any) -> None:
+    """A store chosen with ``--store`` reaches every browser session through ``SFERUM_TUI_STORE``
+    in the environment they inherit (not on their command line: a database URL may hold a
+    password, and command lines are visible to every account of the server)."""
+    from sferum_tui.service.config import ENV_STORE
+
+    paths = ctx.paths
+    if getattr(paths, "store_from", None) == "--store":
+        os.environ[ENV_STORE] = paths.store_url or str(paths.home)
 
 
 def _cannot_listen(host: str, port: int, exc: OSError) -> str:

@@ -84,6 +84,29 @@ def register(sub, common) -> None:
                    help=tr("сколько строк показать (по умолчанию все)", "how many rows to show (default all)"))
     p.set_defaults(handler=cmd_registry_missing)
 
+    st = sub.add_parser("store", parents=[common],
+                        help=tr("хранилище целиком: перенос в PostgreSQL и обратно",
+                                "the store as a whole: moving it to PostgreSQL and back"))
+    ssub = st.add_subparsers(dest="store_command", metavar="ACTION")
+    st.set_defaults(handler=lambda args, ctx: _registry_usage(st))
+    p = ssub.add_parser(
+        "migrate", parents=[common],
+        help=tr("скопировать выбранное хранилище в другое, пустое (SQLite ↔ PostgreSQL)",
+                "copy the selected store into another, empty one (SQLite ↔ PostgreSQL)"),
+        description=tr(
+            "Копирует все недели, справочники, организации, списки и копии файлов выбранного "
+            "хранилища (--store, SFERUM_TUI_STORE, [store] url или папка данных) в пустое "
+            "хранилище --to одной транзакцией и сверяет число строк каждой таблицы; при "
+            "расхождении ничего не записывается. Исходное хранилище не меняется.",
+            "Copies every week, registry, organisation, list and file copy of the selected store "
+            "(--store, SFERUM_TUI_STORE, [store] url or the data folder) into the empty store --to "
+            "in one transaction and checks the row count of every table; on any difference nothing "
+            "is written. The source store is not changed."))
+    p.add_argument("--to", required=True, metavar="URL",
+                   help=tr("куда: postgresql://ПОЛЬЗОВАТЕЛЬ@СЕРВЕР/БАЗА, sqlite:ПАПКА или папка",
+                           "where to: postgresql://USER@HOST/DATABASE, sqlite:FOLDER or a folder"))
+    p.set_defaults(handler=cmd_store_migrate)
+
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -146,7 +169,7 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 
 def cmd_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
 
     check_files(args.files)
     cfg = ctx.config()
@@ -156,7 +179,7 @@ def cmd_import(args, ctx) -> int:
     if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
         raise UserError(tr("--replace-rows действует только вместе с --add",
                            "--replace-rows works only together with --add"))
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         store.require_writable()        # one line for the run, not one per file
         if getattr(args, "add", False):
             return _import_add(args, ctx, store, cfg, aliases)
@@ -215,11 +238,11 @@ def _import_add(args, ctx, store, cfg, aliases) -> int:
 # -- weeks ----------------------------------------------------------------------------------
 
 def cmd_weeks(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
     from sferum_tui.service.vocab import orgs as orgs_phrase
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         snaps = store.snapshots(include_superseded=args.all)
         registry = store.registry()
         missing = store.missing_counts() if registry is not None else {}
@@ -240,7 +263,7 @@ def cmd_weeks(args, ctx) -> int:
     if not snaps:
         print(tr("Хранилище пусто ({p}). Загрузите недельный файл: sferum-tui import ФАЙЛ",
                  "The store is empty ({p}). Import a weekly file: sferum-tui import FILE",
-                 p=ctx.paths.home))
+                 p=ctx.paths.store_label))
         return 0
     headers = [tr("№", "#"), tr("Неделя", "Week"), tr("Файл", "File"),
                tr("Орг.", "Orgs"), tr("Пропущ.", "Skipped")]
@@ -294,9 +317,9 @@ def _registry_usage(parser: argparse.ArgumentParser) -> int:
 
 def cmd_registry_import(args, ctx) -> int:
     from sferum_tui.service.indicators import refresh_cache
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         store.require_writable()
         try:
             cfg = ctx.config()
@@ -343,10 +366,10 @@ def _org_table(records: list[dict]) -> str:
 
 
 def cmd_registry_show(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         info = store.registry()
         frame = store.registry_frame() if info is not None else None
     if info is None:
@@ -400,10 +423,10 @@ def _pick_week(store, week: str | None):
 
 
 def cmd_registry_missing(args, ctx) -> int:
-    from sferum_tui.service.store import Store
+    from sferum_tui.service.store import open_store
     from sferum_tui.service.vocab import integer as format_int
 
-    with Store(ctx.paths.home) as store:
+    with open_store(ctx.paths) as store:
         if store.registry() is None:
             raise UserError(tr("справочник организаций не загружен: sferum-tui registry import ФАЙЛ",
                                "no registry of organisations: sferum-tui registry import FILE"))
@@ -420,4 +443,36 @@ def cmd_registry_missing(args, ctx) -> int:
              p=snap.period_label, i=snap.id, n=format_int(len(frame))))
     if records:
         print(_org_table(records))
+    return 0
+
+
+# -- store migrate --------------------------------------------------------------------------
+
+def cmd_store_migrate(args, ctx) -> int:
+    from sferum_tui.service.config import with_store
+    from sferum_tui.service.store import copy_store, open_store
+
+    dest_paths = with_store(ctx.paths, args.to)
+    source, dest = ctx.paths.store_label, dest_paths.store_label
+    if (dest_paths.store_url or None, dest_paths.home if not dest_paths.store_url else None) == \
+            (ctx.paths.store_url or None, ctx.paths.home if not ctx.paths.store_url else None):
+        raise UserError(tr("--to: это то же хранилище, что и исходное ({p})",
+                           "--to: it is the same store as the source ({p})", p=source))
+    print(tr("Копирую {a} → {b}…", "Copying {a} → {b}…", a=source, b=dest), file=sys.stderr)
+    with open_store(ctx.paths) as src, open_store(dest_paths) as dst:
+        copied = copy_store(src, dst)
+    from sferum_tui.service.vocab import integer
+
+    rows = [[c.table, integer(c.rows)] for c in copied]
+    print(render_table([tr("Таблица", "Table"), tr("Строк", "Rows")], rows, right={1}))
+    lost = [rel for c in copied for rel in c.missing]
+    if lost:
+        print(tr("внимание: в исходном хранилище нет копий файлов ({n}: {r}); недели скопированы, "
+                 "но перечитать их исходные файлы будет нельзя",
+                 "warning: the source store has lost file copies ({n}: {r}); the weeks are copied, "
+                 "but their original files cannot be read again", n=len(lost),
+                 r=one_line(", ".join(lost[:3]) + (" …" if len(lost) > 3 else ""), 200)),
+              file=sys.stderr)
+    print(tr("Скопировано и сверено: {b} (строки каждой таблицы совпадают с {a})",
+             "Copied and checked: {b} (every table's rows match {a})", a=source, b=dest))
     return 0

@@ -40,6 +40,7 @@ class Paths:
     config_env: Path | None = None  # SFERUM_TUI_CONFIG, when set
     data_dir: Path | None = None    # the user's own data folder when the store is elsewhere
     store_from: str | None = None   # what selected another store: "--store", ENV_STORE, a config
+    store_url: str | None = None    # a PostgreSQL store (postgresql://…); home is then the user's
 
     @property
     def user_data(self) -> Path:
@@ -49,7 +50,16 @@ class Paths:
     @property
     def shared_store(self) -> bool:
         """True when the store is not the user's own data folder (``--store`` and the like)."""
-        return self.data_dir is not None and self.data_dir != self.home
+        return self.store_url is not None or (self.data_dir is not None and self.data_dir != self.home)
+
+    @property
+    def store_label(self) -> str:
+        """The store as messages name it: its folder, or its URL without the password."""
+        if self.store_url:
+            from sferum_tui.core.store.pg import safe_url
+
+            return safe_url(self.store_url)
+        return str(self.home)
 
     @property
     def db(self) -> Path:
@@ -99,7 +109,7 @@ def store_location(value: str, where: str, *, base: Path | None = None) -> Path:
     ``store.sqlite``, or that file itself), or a URL.  ``where`` names where the value was
     written (``--store``, ``SFERUM_TUI_STORE``, a config file) in the one-line errors; a relative
     path is taken from ``base`` (the config file's folder), else from the current folder.
-    PostgreSQL is refused honestly: it is not supported yet (issue 13)."""
+    A PostgreSQL URL is checked by :func:`store_url` instead."""
     from sferum_tui.core.errors import UserError
     from sferum_tui.i18n import tr
 
@@ -109,8 +119,8 @@ def store_location(value: str, where: str, *, base: Path | None = None) -> Path:
                            "{w}: an empty store address (expected a folder or sqlite:PATH)", w=where))
     scheme = text.split(":", 1)[0].lower() if ":" in text else ""
     if scheme in ("postgresql", "postgres"):
-        raise UserError(tr("{w}: PostgreSQL пока не поддерживается (issue 13)",
-                           "{w}: PostgreSQL is not supported yet (issue 13)", w=where))
+        raise UserError(tr("{w}: адрес PostgreSQL — не папка", "{w}: a PostgreSQL URL is not a folder",
+                           w=where))
     if scheme == "sqlite":
         text = text[len("sqlite:"):]
         if text.startswith("//"):       # sqlite:///abs/path, as in SQLAlchemy's URLs
@@ -136,6 +146,31 @@ def store_location(value: str, where: str, *, base: Path | None = None) -> Path:
     return path
 
 
+def store_url(value: str, where: str) -> str | None:
+    """``value`` when it is a PostgreSQL URL (``postgresql://[user@]host[:port]/db[?…]``), checked
+    enough to refuse a mistyped one in one line; None for anything else (a folder)."""
+    from urllib.parse import urlsplit
+
+    from sferum_tui.core.errors import UserError
+    from sferum_tui.i18n import tr
+
+    text = str(value).strip()
+    if text.split(":", 1)[0].lower() not in ("postgresql", "postgres"):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise UserError(tr("{w}: неверный адрес PostgreSQL ({e})", "{w}: a bad PostgreSQL URL ({e})",
+                           w=where, e=exc)) from None
+    if not text.lower().startswith(("postgresql://", "postgres://")) or \
+            not (parts.hostname or "host=" in parts.query) or len(parts.path.strip("/")) == 0:
+        raise UserError(tr("{w}: адрес PostgreSQL должен быть вида postgresql://ПОЛЬЗОВАТЕЛЬ@СЕРВЕР/БАЗА",
+                           "{w}: a PostgreSQL URL must look like postgresql://USER@HOST/DATABASE",
+                           w=where))
+    return text
+
+
 def with_store(paths: Paths, flag: str | None, config_url: str | None = None,
                config_file: Path | None = None, *, demo: bool = False) -> Paths:
     """``paths`` with the store selected by ``--store`` (``flag``), else ``SFERUM_TUI_STORE``,
@@ -154,5 +189,8 @@ def with_store(paths: Paths, flag: str | None, config_url: str | None = None,
         base = config_file.parent if config_file else None
     else:
         return paths
+    url = store_url(value, where)
+    if url is not None:     # the store is in the database; home stays the user's own folder
+        return replace(paths, data_dir=paths.user_data, store_from=where, store_url=url)
     folder = store_location(value, where, base=base)
-    return replace(paths, home=folder, data_dir=paths.user_data, store_from=where)
+    return replace(paths, home=folder, data_dir=paths.user_data, store_from=where, store_url=None)

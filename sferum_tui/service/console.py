@@ -134,11 +134,10 @@ class View:
 
 @dataclass(frozen=True)
 class StoreSignature:
-    """Cheap identity of the store's contents, polled to notice new snapshots."""
+    """Cheap identity of the store's contents, polled to notice new snapshots (``Store.signature``:
+    the SQLite files' times and sizes, or one query of a PostgreSQL store's ids)."""
 
-    db_mtime: float
-    wal_mtime: float
-    wal_size: int
+    value: tuple
 
 
 _arrow_pool_set = False
@@ -221,6 +220,12 @@ class ConsoleAPI:
     @property
     def home(self) -> Path:
         return Path(self.paths.home)
+
+    @property
+    def store_label(self) -> str:
+        """The store as the screens name it: its folder, or a database's URL (no password)."""
+        label = getattr(self.paths, "store_label", None)
+        return label if isinstance(label, str) else str(self.paths.home)
 
     @property
     def store(self) -> "Store":
@@ -361,20 +366,12 @@ class ConsoleAPI:
         return self.call(indicators.resolve_week, self.store, spec)
 
     def signature(self) -> StoreSignature:
-        """Modification times of the database files (no SQLite call: safe to poll often)."""
-        db = self.home / "store.sqlite"
-        wal = self.home / "store.sqlite-wal"
-
-        def stat(p: Path) -> tuple[float, int]:
-            try:
-                st = p.stat()
-            except OSError:
-                return 0.0, 0
-            return st.st_mtime, st.st_size
-
-        d_m, _ = stat(db)
-        w_m, w_s = stat(wal)
-        return StoreSignature(d_m, w_m, w_s)
+        """What changes when another process (or machine) writes the store; an unreachable
+        database gives an empty signature, so the watch looks again next time."""
+        try:
+            return StoreSignature(self.call(self.store.signature))
+        except Exception:  # noqa: BLE001 - a database gone for a moment: look again later
+            return StoreSignature(())
 
     def refresh(self) -> tuple[list["SnapshotInfo"], list["SnapshotInfo"], bool]:
         """Re-read the list of snapshots.

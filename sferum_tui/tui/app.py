@@ -308,7 +308,7 @@ class SferumApp(App[int]):
         """The main screen's state as the last session left it (None: start afresh)."""
         if not self.remember:
             return None
-        saved = self.ui_state.views.get(str(self.api.home))
+        saved = self.ui_state.views.get(self.api.store_label)
         if saved is None:
             return None
         if saved.threshold is not None:
@@ -327,7 +327,7 @@ class SferumApp(App[int]):
 
         if self.ui_state is None:
             return None
-        home = str(self.api.home)
+        home = self.api.store_label
         main = self.main_screen
         state = main.state if main is not None else self._view_state
         if not self.remember:

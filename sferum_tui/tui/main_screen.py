@@ -839,7 +839,7 @@ class MainScreen(Screen):
         if self.api.store.read_only:
             self.notify(tr("Хранилище только для чтения: импорт невозможен ({p}).",
                            "The store is read-only: importing is not possible ({p}).",
-                           p=self.api.home), severity="warning", markup=False, timeout=8)
+                           p=self.api.store_label), severity="warning", markup=False, timeout=8)
             return
         self.app.push_screen(ImportScreen(self.api, getattr(self.app, "ui_state", None)),
                              self._imported)

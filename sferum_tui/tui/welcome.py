@@ -24,7 +24,7 @@ __all__ = ["WelcomeScreen", "welcome_markdown"]
 
 
 def welcome_markdown(api: "ConsoleAPI") -> str:
-    home = api.home
+    home = api.store_label
     demo_note = tr(
         "Сейчас открыто **демо-хранилище**, и оно пустое.",
         "This is the **demo store**, and it is empty.") if api.demo else tr(

@@ -1608,6 +1608,10 @@ class Fetcher:
 
 def _fetcher(paths: Any, settings: FetchSettings, store: Any, on_event, cancel, sleep,
              transport, retry_refused: bool = False, config: Any = None) -> Fetcher:
+    if store is None and getattr(paths, "store_url", None):
+        from sferum_tui.core.store import open_for
+
+        store = lambda: open_for(paths)  # noqa: E731 - opened when the first file needs it
     return Fetcher(home=Path(paths.home), cache_dir=Path(paths.cache_dir), settings=settings,
                    store=store, on_event=on_event, cancel=cancel, sleep=sleep,
                    transport=transport, retry_refused=retry_refused,

@@ -35,12 +35,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,7 +76,7 @@ def empty_store_error() -> UserError:
                         "the store holds no week yet (import files: sferum-tui import FILE)"))
 
 
-def connection(store: "Store") -> sqlite3.Connection:
+def connection(store: "Store") -> "Any":
     """The store's read connection of this thread (``UserError`` for a store not created yet)."""
     con = store.read_connection()
     if con is None:
@@ -208,31 +207,15 @@ _ensured: set[str] = set()
 _ensure_lock = threading.Lock()
 
 
-def _write_connection(store: "Store") -> sqlite3.Connection | None:
-    """A short-timeout connection of its own (a busy store is skipped, not waited for); None
-    for a read-only store, or one whose schema has no cache table yet."""
-    try:
-        if store.read_only or not _table_exists(store):
-            return None
-    except UserError:
-        return None
-    try:
-        con = sqlite3.connect(store.db_path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout = {int(WRITE_TIMEOUT_S * 1000)}")
-        return con
-    except sqlite3.Error:
-        return None
-
-
 def _table_exists(store: "Store") -> bool:
-    path = str(store.db_path)
-    if path in _ensured:
+    key = str(store.db_path)
+    if key in _ensured:
         return True
-    rows = store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ind_week_flags'")
-    if rows:
+    found = store.has_table("ind_week_flags")
+    if found:
         with _ensure_lock:
-            _ensured.add(path)
-    return bool(rows)
+            _ensured.add(key)
+    return found
 
 
 def _layout(k: int) -> tuple[type, int, int]:
@@ -282,14 +265,20 @@ def write_codes(store: "Store", key: str, items: dict[int, tuple[np.ndarray, int
     is busy or read-only."""
     if not items:
         return True
-    con = _write_connection(store)
-    if con is None:
+    try:
+        if store.read_only or not _table_exists(store):
+            return False
+    except UserError:
         return False
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    try:
-        con.execute("BEGIN IMMEDIATE")
+    done = False
+    with store.cache_transaction(WRITE_TIMEOUT_S) as con:
+        if con is None:
+            return False
         con.executemany(
-            "INSERT OR REPLACE INTO ind_week_flags VALUES (?,?,?,?,?,?)",
+            "INSERT INTO ind_week_flags VALUES (?,?,?,?,?,?) ON CONFLICT (config_key, snapshot_id) "
+            "DO UPDATE SET n_uid = excluded.n_uid, n_ind = excluded.n_ind, codes = excluded.codes, "
+            "created_at = excluded.created_at",
             [(key, sid, d.shape[0], k, np.ascontiguousarray(d).tobytes(), now)
              for sid, (d, k) in items.items()])
         con.execute("DELETE FROM ind_week_flags WHERE snapshot_id IN "
@@ -299,18 +288,8 @@ def write_codes(store: "Store", key: str, items: dict[int, tuple[np.ndarray, int
         for old in keys[KEEP_KEYS:]:
             if old != key:
                 con.execute("DELETE FROM ind_week_flags WHERE config_key = ?", (old,))
-        con.execute("COMMIT")
-        with _ensure_lock:
-            _ensured.add(str(store.db_path))
-        return True
-    except sqlite3.Error:
-        try:
-            con.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
-        return False
-    finally:
-        con.close()
+        done = True
+    return done
 
 
 def compute_codes(store: "Store", cfg: "Config", snapshot_id: int,

@@ -26,7 +26,27 @@ from sferum_tui.core.store.schema import (  # noqa: F401
 )
 from sferum_tui.core.store.schema import split_sql as _split_sql  # noqa: F401
 
+
+def open_for(paths) -> Store:
+    """The store ``paths`` select: ``paths.store_url`` (a PostgreSQL database, ``pg.PgStore``),
+    else the folder ``paths.home``.  When it is not the user's own data folder (``--store`` and
+    the like), the user's personal shortlists are in ``lists.sqlite`` of their data folder
+    (``shortlists.attach_personal``)."""
+    from sferum_tui.core.store.shortlists import PERSONAL_FILE, attach_personal
+
+    url = getattr(paths, "store_url", None)
+    if url:
+        from sferum_tui.core.store.pg import PgStore
+
+        store: Store = PgStore(url, paths.user_data)
+    else:
+        store = Store(paths.home)
+    if getattr(paths, "shared_store", False):
+        attach_personal(store, paths.user_data / PERSONAL_FILE)
+    return store
+
+
 __all__ = [
-    "Store", "SnapshotInfo", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
+    "Store", "open_for", "SnapshotInfo", "ImportOutcome", "RegistryInfo", "RegistryOutcome",
     "SCHEMA_VERSION", "MIGRATIONS", "format_period", "format_int", "orgs_phrase",
 ]

@@ -14,13 +14,16 @@ made itself straight away.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import re
 import stat
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +103,25 @@ def _copy_file(src: FileSource, out) -> None:
             out.write(chunk)
     if left != 1 or digest.hexdigest() != src.sha:
         raise Changed(src.path)
+
+
+@contextlib.contextmanager
+def named_file(data: bytes, rel: str, name: str) -> Iterator[Path]:
+    """The original bytes ``data`` of the copy ``rel`` as a file named ``name`` (the copy's own
+    extension added when ``name`` has none) in a temporary folder, removed afterwards: the
+    reader tells formats by the name."""
+    suffix = Path(rel[:-3] if rel.endswith(".gz") else rel).suffix
+    with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
+        plain = Path(tmp) / (name if Path(name).suffix else name + suffix)
+        plain.write_bytes(data)
+        yield plain
+
+
+def read_source(src: FileSource) -> bytes:
+    """The bytes of ``src`` (checked to be still the file that was read: :class:`Changed`)."""
+    buf = io.BytesIO()
+    _copy_file(src, buf)
+    return buf.getvalue()
 
 
 def _holds(path: Path, sha: str) -> bool:

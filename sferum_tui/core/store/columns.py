@@ -65,7 +65,8 @@ def rebuild_columns(con: sqlite3.Connection, snap_id: int) -> None:
     n_fact = 7 + len(COUNT_FIELDS)
     blob = columns_blob([r[:n_fact] for r in rows], [r[n_fact:] for r in rows],
                          meta(con, "keys_version"))
-    con.execute("INSERT OR REPLACE INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
+    con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?) "
+                "ON CONFLICT (snapshot_id) DO UPDATE SET data = excluded.data",
                 (snap_id, blob))
 
 

@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -232,6 +231,11 @@ class Store:
         # the current registry as a frame, keyed by (registry id, keys_version): registry rows
         # never change under an id (a new file gets a new id), only orgs' keys can
         self._registry_memo: tuple[tuple[int, int], "pd.DataFrame"] | None = None
+        self._columns_memo: list[tuple[int, Any]] = []
+        self._tables: set[str] = set()    # tables seen to exist (a table is never dropped)
+
+    #: The driver's errors that become one-line ``StoreError``s (``_db_error``).
+    errors: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -246,7 +250,7 @@ class Store:
             for con in self._connections:
                 try:
                     con.close()
-                except sqlite3.Error:  # pragma: no cover
+                except Exception:  # pragma: no cover
                     pass
             self._connections.clear()
         self._local = threading.local()
@@ -440,7 +444,7 @@ class Store:
                 except OSError:
                     pass
 
-    def _db_error(self, exc: sqlite3.Error) -> StoreError:
+    def _db_error(self, exc: BaseException) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(tr("хранилище {p} занято другим процессом дольше {s} с; повторите позже",
@@ -463,24 +467,33 @@ class Store:
         con = self._connection(write=True)
         assert con is not None
         try:
-            con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+            self._begin(con)
+        except self.errors as exc:
+            with contextlib.suppress(*self.errors):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
             raise self._db_error(exc) from exc
         try:
             yield con
         except BaseException as exc:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError):
+            with contextlib.suppress(*self.errors):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+            if isinstance(exc, self.errors):
                 raise self._db_error(exc) from exc
             raise
         else:
             try:
                 con.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
+            except self.errors as exc:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise self._db_error(exc) from exc
+
+    def _begin(self, con: Any) -> None:
+        """Start a write transaction on ``con`` (SQLite: ``BEGIN IMMEDIATE`` takes the write
+        lock, waiting up to ``BUSY_TIMEOUT_S`` for another writer)."""
+        con.execute("BEGIN IMMEDIATE")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         con = self._connection(write=False)
@@ -488,7 +501,7 @@ class Store:
             return []
         try:
             return con.execute(sql, tuple(params)).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except self.errors as exc:
             raise self._db_error(exc) from exc
 
     # -- for core modules that keep their own tables in the store --------------------------
@@ -511,10 +524,88 @@ class Store:
         refuses with one line (``StoreError``)."""
         return self._write()
 
-    def error(self, exc: sqlite3.Error) -> StoreError:
-        """The one-line ``StoreError`` for a SQLite error met while using :meth:`query`'s
+    def error(self, exc: BaseException) -> StoreError:
+        """The one-line ``StoreError`` for a database error met while using :meth:`query`'s
         connection directly."""
         return self._db_error(exc)
+
+    def has_table(self, name: str) -> bool:
+        """True when the store's database has the table ``name`` (False before it exists)."""
+        if name in self._tables:
+            return True
+        con = self._connection(write=False)
+        if con is None:
+            return False
+        try:
+            found = bool(schema.has_table(con, name))
+        except self.errors as exc:
+            raise self._db_error(exc) from exc
+        if found:
+            self._tables.add(name)
+        return found
+
+    @contextmanager
+    def cache_transaction(self, timeout_s: float) -> Iterator[Any]:
+        """A best-effort write transaction for caches (the indicators' flag cache): a connection
+        of its own with a short busy timeout, or None when the store is read-only, not made yet
+        or busy now (the cache is simply filled again next time).  Errors inside roll back and
+        are swallowed, since nothing but a cache depends on it."""
+        con = None
+        try:
+            if not self.read_only and self.db_path.exists():
+                con = sqlite3.connect(self.db_path, timeout=timeout_s, isolation_level=None)
+                con.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+                con.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            if con is not None:
+                con.close()
+            con = None
+        if con is None:
+            yield None
+            return
+        try:
+            yield con
+            con.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+        finally:
+            con.close()
+
+    def signature(self) -> tuple:
+        """A cheap identity of the store's contents, polled by the console to notice weeks
+        imported by another process: the database files' times and sizes (no SQLite call)."""
+        out: list[Any] = []
+        for p in (self.db_path, Path(f"{self.db_path}-wal")):
+            try:
+                st = p.stat()
+                out += [st.st_mtime_ns, st.st_size]
+            except OSError:
+                out += [0, 0]
+        return tuple(out)
+
+    def database_bytes(self) -> int:
+        """The size of the database on disk."""
+        return self.db_path.stat().st_size if self.db_path.exists() else 0
+
+    def _blob_path(self, rel: str) -> Path:
+        """Where the kept copy ``rel`` is (shown by ``weeks --format json``)."""
+        return self.home / rel
+
+    @contextmanager
+    def _blob_file(self, rel: str, name: str) -> Iterator[Path | None]:
+        """The kept copy ``rel`` as a plain file the reader can open (decompressed into a
+        temporary folder when kept gzip-compressed; ``name``: the file name to give it), or None
+        when it is missing."""
+        path = self._blob_path(rel)
+        if not path.exists():
+            yield None
+            return
+        if path.suffix != ".gz":
+            yield path
+            return
+        with blobs.named_file(blobs.read_blob(path), rel, name) as plain:
+            yield plain
 
     # -- blobs -------------------------------------------------------------------------------
 
@@ -1072,14 +1163,14 @@ class Store:
         """After a replacement: organisations of the superseded snapshots that the new one does
         not cover get their first/last seen and spelling from the snapshots still current."""
         con.execute("CREATE TEMP TABLE IF NOT EXISTS recompute (uid INTEGER PRIMARY KEY)")
-        con.execute("DELETE FROM temp.recompute")
+        con.execute("DELETE FROM recompute")
         marks = ",".join("?" * len(old_ids))
         if same_period:
-            con.execute(f"INSERT OR IGNORE INTO temp.recompute SELECT org_uid FROM facts "
+            con.execute(f"INSERT OR IGNORE INTO recompute SELECT org_uid FROM facts "
                         f"WHERE snapshot_id IN ({marks}) EXCEPT "
                         f"SELECT org_uid FROM facts WHERE snapshot_id = ?", (*old_ids, new_id))
         else:
-            con.execute(f"INSERT OR IGNORE INTO temp.recompute SELECT org_uid FROM facts "
+            con.execute(f"INSERT OR IGNORE INTO recompute SELECT org_uid FROM facts "
                         f"WHERE snapshot_id IN ({marks}, ?)", (*old_ids, new_id))
         # snapshots outer, facts probed by primary key (no per-organisation index, see v3)
         latest = ("(SELECT f.{col} FROM snapshots s CROSS JOIN facts f "
@@ -1094,29 +1185,25 @@ class Store:
                   name_id = coalesce({latest.format(col='name_id')}, name_id),
                   municipality_id = coalesce({latest.format(col='municipality_id')}, municipality_id),
                   region_id = coalesce({latest.format(col='region_id')}, region_id)
-                WHERE uid IN (SELECT uid FROM temp.recompute)""")
-        con.execute("DELETE FROM temp.recompute")
+                WHERE uid IN (SELECT uid FROM recompute)""")
+        con.execute("DELETE FROM recompute")
 
     def reread(self, snapshot_id: int):
         """Run the reader again on the kept copy of a snapshot's file (a ``ReadResult``)."""
         info = self.snapshot(snapshot_id)
-        rows = self._query("SELECT period_hint, aliases_json FROM snapshots WHERE id = ?", (snapshot_id,))
-        hint_text, aliases_json = rows[0]
-        if not info.blob_path.exists():
-            raise StoreError(tr("копия файла снимка №{i} не найдена: {p}",
-                                "the kept copy of snapshot #{i} is missing: {p}",
-                                i=snapshot_id, p=info.blob_path))
+        rows = self._query("SELECT period_hint, aliases_json, blob FROM snapshots WHERE id = ?",
+                           (snapshot_id,))
+        hint_text, aliases_json, rel = rows[0]
         from sferum_tui.core.ingest.reader import read_weekly
 
         hint = hint_text or f"{info.period_start.isoformat()}..{info.period_end.isoformat()}"
         aliases = json.loads(aliases_json) if aliases_json else None
-        if info.blob_path.suffix != ".gz":
-            return read_weekly(info.blob_path, period_hint=hint, extra_aliases=aliases, strict=True,
-                               sheet=info.sheet)
-        with tempfile.TemporaryDirectory(prefix="sferum-reread-") as tmp:
-            name = Path(info.source_name or "snapshot").name or "snapshot"
-            plain = Path(tmp) / (name if Path(name).suffix else name + info.blob_path.with_suffix("").suffix)
-            plain.write_bytes(blobs.read_blob(info.blob_path))
+        name = Path(info.source_name or "snapshot").name or "snapshot"
+        with self._blob_file(rel, name) as plain:
+            if plain is None:
+                raise StoreError(tr("копия файла снимка №{i} не найдена: {p}",
+                                    "the kept copy of snapshot #{i} is missing: {p}",
+                                    i=snapshot_id, p=info.blob_path))
             return read_weekly(plain, period_hint=hint, extra_aliases=aliases, strict=True,
                                sheet=info.sheet)
 
@@ -1129,7 +1216,7 @@ class Store:
         return SnapshotInfo(
             id=r[0], period_start=date.fromisoformat(r[1]), period_end=date.fromisoformat(r[2]),
             source_name=r[3], sha256=r[4], imported_at=r[5], rows=r[6], skipped=r[7],
-            warnings=json.loads(r[8]), superseded_by=r[9], blob_path=self.home / r[10],
+            warnings=json.loads(r[8]), superseded_by=r[9], blob_path=self._blob_path(r[10]),
             columns=json.loads(r[11]), sheet=r[12], skipped_rows=json.loads(r[13]))
 
     def _snapshot_in(self, con: sqlite3.Connection, snap_id: int) -> SnapshotInfo:
@@ -1149,8 +1236,7 @@ class Store:
             return snaps
         if rows is None:
             rows = []
-            if self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                           "AND name = 'snapshot_files'"):
+            if self.has_table("snapshot_files"):
                 if len(snaps) <= 500:
                     marks = ",".join(str(int(x.id)) for x in snaps)   # integers from the database
                     rows = self._query(f"SELECT {self._FILE_COLS} FROM snapshot_files "
@@ -1161,7 +1247,7 @@ class Store:
         by_snap: dict[int, list[SnapshotFile]] = {}
         for r in sorted(rows, key=lambda r: (r[0], r[1])):
             by_snap.setdefault(r[0], []).append(SnapshotFile(
-                seq=r[1], source_name=r[2], sha256=r[3], blob_path=self.home / r[4], sheet=r[5],
+                seq=r[1], source_name=r[2], sha256=r[3], blob_path=self._blob_path(r[4]), sheet=r[5],
                 rows=r[6], skipped=r[7], added_at=r[8]))
         out = []
         for x in snaps:
@@ -1237,9 +1323,17 @@ class Store:
     def _columns_table(self, snapshot_id: int) -> "Any":
         """The snapshot's column copy as an Arrow table, or None (no copy, or an older
         layout: the caller reads the facts table)."""
-        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
-                           (int(snapshot_id),))
-        return columns.read_table(blob[0][0]) if blob else None
+        # the last two read: a week is read with the one before it (the changes), and the next
+        # week looked at is usually one of them; a snapshot's copy never changes under its id
+        sid = int(snapshot_id)
+        memo = self._columns_memo
+        for held, table in memo:
+            if held == sid:
+                return table
+        blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (sid,))
+        table = columns.read_table(blob[0][0]) if blob else None
+        self._columns_memo = [(sid, table), *memo[:1]]
+        return table
 
     def _frame_from_columns(self, table: "Any") -> "pd.DataFrame":
         import numpy as np
@@ -1310,14 +1404,14 @@ class Store:
         ever stored, contains it (case-insensitive, ё = е)."""
         text = (text or "").strip()
         if not text or self._connection(write=False) is None:
-            return self._orgs_where("WHERE 0", ())
+            return self._orgs_where("WHERE FALSE", ())
         if text.isdigit():
             return self._orgs_where("WHERE o.inn LIKE ?", (text + "%",))
         needle = fold(text)
         names = self._texts()["org_name"].by_id
         ids = [i for i, name in enumerate(names) if name is not None and needle in fold(name)]
         if not ids:
-            return self._orgs_where("WHERE 0", ())
+            return self._orgs_where("WHERE FALSE", ())
         marks = ",".join(map(str, ids))   # integers from the database itself
         return self._orgs_where(
             f"WHERE o.uid IN (SELECT org_uid FROM org_spellings WHERE name_id IN ({marks}))", ())
@@ -1344,7 +1438,7 @@ class Store:
 
     def _registry_from_row(self, r: tuple) -> RegistryInfo:
         return RegistryInfo(id=r[0], source_name=r[1], sha256=r[2], imported_at=r[3], rows=r[4],
-                            skipped=r[5], warnings=json.loads(r[6]), blob_path=self.home / r[7],
+                            skipped=r[5], warnings=json.loads(r[6]), blob_path=self._blob_path(r[7]),
                             replaced_by=r[8], columns=json.loads(r[9]), sheet=r[10])
 
     def registry(self) -> RegistryInfo | None:
@@ -1485,7 +1579,7 @@ class Store:
             "SELECT rr.org_uid, o.key, coalesce(rr.region_id, 0), coalesce(rr.municipality_id, 0), "
             "o.inn, coalesce(rr.name_id, 0), rr.staff_total, rr.kind, rr.row "
             "FROM registry_rows rr JOIN registries g ON g.id = rr.registry_id AND g.replaced_by IS NULL "
-            f"JOIN orgs o ON o.uid = rr.org_uid WHERE 1 {extra} ORDER BY rr.row", params)
+            f"JOIN orgs o ON o.uid = rr.org_uid WHERE TRUE {extra} ORDER BY rr.row", params)
         return _facts_frame(rows, self._REGISTRY_FRAME_COLUMNS, self._texts())
 
     def _count_missing(self, con: sqlite3.Connection, *, registry_id: int | None = None,
@@ -1505,7 +1599,8 @@ class Store:
                 "SELECT count(*) FROM registry_rows rr WHERE rr.registry_id = ? AND EXISTS "
                 "(SELECT 1 FROM facts f WHERE f.snapshot_id = ? AND f.org_uid = rr.org_uid)",
                 (registry_id, sid)).fetchone()[0]
-            con.execute("INSERT OR REPLACE INTO missing_counts VALUES (?,?,?)",
+            con.execute("INSERT INTO missing_counts VALUES (?,?,?) ON CONFLICT (registry_id, "
+                        "snapshot_id) DO UPDATE SET missing = excluded.missing",
                         (registry_id, sid, total - present))
 
     # -- maintenance ---------------------------------------------------------------------------
@@ -1519,7 +1614,7 @@ class Store:
         """Row counts of the main tables and the size of the database file in bytes."""
         out = {t: (self._query(f"SELECT count(*) FROM {t}") or [(0,)])[0][0]
                for t in ("snapshots", "orgs", "facts", "registry_rows")}
-        out["db_bytes"] = self.db_path.stat().st_size if self.db_path.exists() else 0
+        out["db_bytes"] = self.database_bytes()
         return out
 
 

@@ -208,11 +208,10 @@ FLAG_CACHE_COLUMNS = ["config_key", "snapshot_id", "n_uid", "n_ind", "codes", "c
 
 
 def _migrate_v5(con: sqlite3.Connection) -> None:
-    have = [r[1] for r in con.execute("PRAGMA table_info(ind_week_flags)")]
+    have = columns_of(con, "ind_week_flags")
     if have and have != FLAG_CACHE_COLUMNS:
         con.execute("DROP TABLE ind_week_flags")
-    for statement in split_sql(_SCHEMA_V5):
-        con.execute(statement)
+    _execute_script(con, _SCHEMA_V5)
 
 
 # A week may come from several files (one per municipality, ``import --add``): the snapshot lists
@@ -246,7 +245,7 @@ INSERT INTO snapshot_files (snapshot_id, seq, source_name, sha256, blob, sheet, 
 
 # A shared list shows who changed it last (the OS account, ``getpass.getuser()``).
 def _migrate_v7(con: sqlite3.Connection) -> None:
-    if "changed_by" not in {r[1] for r in con.execute("PRAGMA table_info(shortlists)")}:
+    if "changed_by" not in columns_of(con, "shortlists"):
         con.execute("ALTER TABLE shortlists ADD COLUMN changed_by TEXT")
 
 
@@ -270,6 +269,49 @@ SCHEMA_VERSION = max(MIGRATIONS)
 #: snapshot's list of files: read as the one file the snapshot row names).
 READABLE_FROM = 4
 
+
+
+#: Tables of a PostgreSQL store only: the copies of imported files, which a SQLite store keeps
+#: as files in ``blobs/`` (see ``pg.py``).
+_PG_ONLY = """
+CREATE TABLE IF NOT EXISTS blob_files (
+    rel  TEXT PRIMARY KEY,                -- as snapshots.blob names it: ab/abcdef….csv.gz
+    data BLOB NOT NULL                    -- the bytes a SQLite store keeps in blobs/<rel>
+);
+CREATE TABLE IF NOT EXISTS sferum_schema (version INTEGER NOT NULL);
+"""
+
+#: The key of the advisory lock a PostgreSQL store's migration takes (see ``pg.WRITE_LOCK``).
+_PG_LOCK = 0x53465255
+
+
+def dialect(con: Any) -> str:
+    """``"sqlite"`` for a ``sqlite3`` connection, ``"postgresql"`` for ``pg.PgConnection``."""
+    return getattr(con, "dialect", "sqlite")
+
+
+def has_table(con: Any, name: str) -> bool:
+    if dialect(con) == "postgresql":
+        return con.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+    return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                       (name,)).fetchone()[0] > 0
+
+
+def columns_of(con: Any, table: str) -> list[str]:
+    """The columns of ``table`` in order (empty when there is no such table)."""
+    if dialect(con) == "postgresql":
+        return [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema() ORDER BY ordinal_position", (table,))]
+    return [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+
+
+def _execute_script(con: Any, script: str) -> None:
+    pg = dialect(con) == "postgresql"
+    if pg:
+        from sferum_tui.core.store.pg import pg_ddl
+    for statement in split_sql(script):
+        con.execute(pg_ddl(statement) if pg else statement)
 
 
 def split_sql(script: str) -> list[str]:
@@ -324,11 +366,24 @@ def check_file(path: Path) -> None:
         "be replaced — restore it from a backup or move it away to start a new store", p=path))
 
 
-def user_version(con: sqlite3.Connection) -> int:
+def user_version(con: Any) -> int:
+    if dialect(con) == "postgresql":
+        if not has_table(con, "sferum_schema"):
+            return 0
+        row = con.execute("SELECT max(version) FROM sferum_schema").fetchone()
+        return int(row[0] or 0)
     return con.execute("PRAGMA user_version").fetchone()[0]
 
 
-def _refuse_newer(version: int, path: Path) -> None:
+def _set_version(con: Any, version: int) -> None:
+    if dialect(con) == "postgresql":
+        con.execute("DELETE FROM sferum_schema")
+        con.execute("INSERT INTO sferum_schema (version) VALUES (?)", (version,))
+    else:
+        con.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def refuse_newer(version: int, path: Path | str) -> None:
     if version > SCHEMA_VERSION:
         raise StoreError(tr(
             "хранилище {p} создано более новой версией sferum-tui (схема {v}, эта версия знает {k}); обновите программу",
@@ -336,8 +391,17 @@ def _refuse_newer(version: int, path: Path) -> None:
             p=path, v=version, k=SCHEMA_VERSION))
 
 
-def _refuse_foreign(con: sqlite3.Connection, version: int, path: Path) -> None:
-    """A SQLite file at version 0 that already holds tables is somebody else's database."""
+def _refuse_foreign(con: Any, version: int, path: Path | str) -> None:
+    """A SQLite file at version 0 that already holds tables is somebody else's database (in
+    PostgreSQL: tables of the store's names without its version table)."""
+    if version == 0 and dialect(con) == "postgresql":
+        if any(has_table(con, t) for t in ("snapshots", "orgs", "facts")):
+            raise StoreError(tr(
+                "{p}: в базе уже есть таблицы snapshots/orgs/facts, но это не хранилище "
+                "sferum-tui; она не будет изменена",
+                "{p}: the database already holds snapshots/orgs/facts tables, but is not a "
+                "sferum-tui store; it will not be changed", p=path))
+        return
     if version == 0 and con.execute(
             "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]:
         raise StoreError(tr(
@@ -345,23 +409,28 @@ def _refuse_foreign(con: sqlite3.Connection, version: int, path: Path) -> None:
             "{p}: a SQLite database, but not a sferum-tui store; it will not be changed", p=path))
 
 
-def check_store(con: sqlite3.Connection, path: Path) -> int:
+def check_store(con: Any, path: Path | str) -> int:
     """Refuse a database made by a newer sferum-tui or by another program (before anything,
     even the journal mode, is changed in it); its schema version."""
     version = user_version(con)
-    _refuse_newer(version, path)
+    refuse_newer(version, path)
     _refuse_foreign(con, version, path)
     return version
 
 
-def migrate(con: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema to :data:`SCHEMA_VERSION` (one transaction)."""
+def migrate(con: Any, path: Path | str) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION` (one transaction; on PostgreSQL under the
+    store's advisory lock, so a second machine waits and then finds nothing left to do)."""
     version = user_version(con)
     if version == SCHEMA_VERSION:
         return
-    _refuse_newer(version, path)
+    refuse_newer(version, path)
+    pg = dialect(con) == "postgresql"
     con.execute("BEGIN IMMEDIATE")
     try:
+        if pg:
+            con.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK,))
+            _execute_script(con, _PG_ONLY)
         version = user_version(con)  # another process may have won
         _refuse_foreign(con, version, path)
         for target in range(version + 1, SCHEMA_VERSION + 1):
@@ -369,9 +438,8 @@ def migrate(con: sqlite3.Connection, path: Path) -> None:
             if callable(step):
                 step(con)
             else:
-                for statement in split_sql(step):
-                    con.execute(statement)
-            con.execute(f"PRAGMA user_version = {target}")
+                _execute_script(con, step)
+            _set_version(con, target)
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:
@@ -379,7 +447,7 @@ def migrate(con: sqlite3.Connection, path: Path) -> None:
         raise
 
 
-def check_readable(con: sqlite3.Connection, path: Path) -> None:
+def check_readable(con: Any, path: Path | str) -> None:
     """For a store opened read-only (no migration possible): its schema must be one this
     version can read as it is."""
     version = check_store(con, path)

@@ -136,6 +136,11 @@ class PersonalLists:
                                 p=self.path, e=exc.strerror or exc)) from None
 
 
+def _next_list_id(con) -> int:
+    """A new list's id (written explicitly: a PostgreSQL store does not number rows itself)."""
+    return con.execute("SELECT coalesce(max(id), 0) + 1 FROM shortlists").fetchone()[0]
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -219,8 +224,9 @@ class Shortlists:
 
     def _tables_exist(self, con: sqlite3.Connection) -> bool:
         # a read-only store of schema 4 (which cannot be migrated) has no shortlist tables
-        return con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                           "AND name IN ('shortlists', 'shortlist_members')").fetchone()[0] == 2
+        from sferum_tui.core.store import schema
+
+        return schema.has_table(con, "shortlists") and schema.has_table(con, "shortlist_members")
 
     def _read(self, sql: str, params: tuple = (), db=None) -> list[tuple]:
         """Rows of a query over the shortlist tables of ``db`` (the store by default); none
@@ -242,10 +248,12 @@ class Shortlists:
             if not self._tables_exist(con):
                 return []
             if "{changed_by}" in sql:
-                cols = {r[1] for r in con.execute("PRAGMA table_info(shortlists)")}
+                from sferum_tui.core.store import schema
+
+                cols = set(schema.columns_of(con, "shortlists"))
                 sql = sql.replace("{changed_by}", "s.changed_by" if "changed_by" in cols else "NULL")
             return con.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, *getattr(db, "errors", ())) as exc:
             raise db.error(exc) from exc
 
     def _holder(self, name: str):
@@ -375,7 +383,7 @@ class Shortlists:
                         "LEFT JOIN municipalities m ON m.id = o.municipality_id "
                         f"LEFT JOIN regions r ON r.id = o.region_id WHERE o.uid IN ({marks})", chunk):
                     out[uid] = tuple(rest)
-        except sqlite3.DatabaseError as exc:
+        except self.store.errors as exc:
             raise self.store.error(exc) from exc
         return out
 
@@ -394,8 +402,8 @@ class Shortlists:
         if is_default(name):
             name = DEFAULT_LIST
         now = _utc_now()
-        con.execute("INSERT INTO shortlists (name, name_key, created_at, updated_at, changed_by) "
-                    "VALUES (?,?,?,?,?)", (name, _name_key(name), now, now, who()))
+        con.execute("INSERT INTO shortlists (id, name, name_key, created_at, updated_at, changed_by) "
+                    "VALUES (?,?,?,?,?,?)", (_next_list_id(con), name, _name_key(name), now, now, who()))
         return name
 
     def add(self, name: str, org_uids: Iterable[int], note: str | None = None) -> int:
@@ -518,9 +526,10 @@ class Shortlists:
                                    "a shared list “{n}” is already in the store; rename yours: "
                                    "sferum-tui shortlist rename “{n}” NEW", n=shown))
             now = _utc_now()
-            list_id = con.execute(
-                "INSERT INTO shortlists (name, name_key, created_at, updated_at, changed_by) "
-                "VALUES (?,?,?,?,?)", (head[0], _name_key(head[0]), head[1], now, who())).lastrowid
+            list_id = _next_list_id(con)
+            con.execute(
+                "INSERT INTO shortlists (id, name, name_key, created_at, updated_at, changed_by) "
+                "VALUES (?,?,?,?,?,?)", (list_id, head[0], _name_key(head[0]), head[1], now, who()))
             con.executemany(
                 "INSERT INTO shortlist_members (list_id, org_uid, seq, added_at, note, inn, org_name, "
                 "municipality, region) VALUES (?,?,?,?,?,?,?,?,?)",
