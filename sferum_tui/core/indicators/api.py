@@ -303,18 +303,19 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
 
     snap = store.snapshot(snapshot_id)
     weeks = _st.held_weeks(store)
-    cur = store.week_frame(snapshot_id)
+    base = _interned_week(store.week_frame(snapshot_id))
     reg_id = _st.registry_id(store)
     staff = _st.registry_staff(store) if reg_id is not None else \
         (np.empty(0, dtype=np.int64), np.empty(0))
-    base = cur[["org_uid", "org_key", *ROW_FIELDS, "row"]].copy()
     base["row"] = pd.array(base["row"], dtype="Int64")
     n_present = len(base)
     if reg_id is not None:
         miss = _missing_rows(store, snapshot_id, base["org_uid"].to_numpy(dtype=np.int64))
         frame = pd.concat([base, miss], ignore_index=True) if len(miss) else base
+        del miss
     else:
         frame = base
+    del base  # (the week's frame lives on in ``frame`` alone: a country week's peak is its copies)
     missing = np.zeros(len(frame), dtype=bool)
     missing[n_present:] = True
 
@@ -337,8 +338,6 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
                  "week_end": _same_text(n, snap.period_end.isoformat())}
     for f in ROW_FIELDS:
         out[f] = frame[f].to_numpy() if f not in COUNT_FIELDS else frame[f].array
-    for f in ("org_key", "org_id", "org_name"):
-        out[f] = _interned(out[f])
     _take_indicator_columns(out, cols, cfg)
 
     # -- the previous held week ---------------------------------------------------------------
@@ -431,6 +430,18 @@ def _interned(values: np.ndarray) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = [sys.intern(v) if type(v) is str else v for v in values.tolist()]
     return out
+
+
+def _interned_week(cur: "pd.DataFrame") -> "pd.DataFrame":
+    """The week's columns the table uses, its names, keys and ИНН :func:`_interned` (the
+    decoded copies are let go at once, not after the whole computation)."""
+    import pandas as pd
+
+    base = cur[["org_uid", "org_key", *ROW_FIELDS, "row"]].copy(deep=False)  # its own columns
+    for f in ("org_key", "org_id", "org_name"):
+        base[f] = pd.Series(_interned(base[f].to_numpy(dtype=object)), index=base.index,
+                            dtype=object, copy=False)
+    return base
 
 
 def _same_text(n: int, text: str) -> np.ndarray:

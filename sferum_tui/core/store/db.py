@@ -337,7 +337,10 @@ class Store:
         con = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                               check_same_thread=False, uri=uri)
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        con.execute("PRAGMA cache_size = -65536")
+        # 16 MB: the index pages the queries probe fit; week copies are read once each (the
+        # console keeps its own week tables), and 64 MB of them grew a console session's
+        # peak past its 400 MB (issue 13)
+        con.execute("PRAGMA cache_size = -16384")
         con.execute("PRAGMA temp_store = MEMORY")
         return con
 
