@@ -304,6 +304,40 @@ async def test_a_remembered_week_no_longer_held_falls_back_to_the_latest(home):
         assert not any("Не удалось" in n for n in app.notices)
 
 
+async def test_a_remembered_week_opens_without_computing_the_latest_for_nothing(home):
+    weeks = held_weeks(home)
+    (home / "ui-state.json").write_text(json.dumps({"views": {str(home): {
+        "week_id": weeks[0].id}}}), encoding="utf-8")
+    app = console(home, ui_state=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_ready(pilot)
+        assert screen.view.week.label == LABELS[0]
+        await pilot.pause(0.5)                       # the neighbours are warmed meanwhile
+        await app.workers.wait_for_complete()
+        assert app.api.cached_week(weeks[1].id)      # ] is quick
+        assert not app.api.cached_week(weeks[-1].id)  # nobody asked for the latest week
+
+
+async def test_the_console_keeps_three_weeks_and_the_one_on_screen_among_them(home, tmp_path):
+    from sferum_tui.cli import main
+    from sferum_tui.core.config import Config
+    from sferum_tui.core.paths import resolve_paths
+    from sferum_tui.service.console import ConsoleAPI, Filters
+
+    assert main(["--home", str(home), "import", str(week_file(tmp_path, 3, WEEK4))]) == 0
+    api = ConsoleAPI(resolve_paths(str(home)), Config.default())
+    try:
+        ids = [s.id for s in api.snapshots()]
+        shown = ids[0]
+        for week_id in ids[1:]:
+            api.view(shown, Filters())   # each view of the week on screen touches it
+            api.week(week_id)            # while other weeks are read (the neighbours)
+        assert [api.cached_week(i) for i in ids] == [True, False, True, True]
+        assert api.view(shown, Filters()).week.label == LABELS[0]
+    finally:
+        api.close()
+
+
 async def test_remembering_can_be_turned_off_in_the_config_or_the_palette(home):
     app = console(home, ui_state=True)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -237,6 +237,22 @@ async def test_sort_toggles_and_shows_the_arrow():
         assert table.view_frame()["municipality"].str.lower().is_monotonic_increasing
 
 
+async def test_text_sort_folds_case_and_yo_and_puts_missing_last_either_way():
+    # the key ranks each distinct text once; rows with equal texts keep their order
+    frame = make_frame(12).head(8).copy()
+    frame["municipality"] = pd.Series(["ёлкинский", None, "Елкинский", "Буйнакский", "АХТЫ",
+                                       "ёлкинский", "ахты", None], dtype=object)
+    app = TableApp(frame)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(FrameTable)
+        table.sort_by("municipality")
+        await pilot.pause()
+        ids = frame["org_id"].tolist()
+        assert table.view_frame()["org_id"].tolist() == [ids[i] for i in (4, 6, 3, 0, 2, 5, 1, 7)]
+        table.sort_by("municipality", reverse=True)
+        assert table.view_frame()["org_id"].tolist() == [ids[i] for i in (0, 2, 5, 3, 4, 6, 1, 7)]
+
+
 async def test_header_click_sorts_and_posts():
     frame = make_frame()
     app = TableApp(frame)
