@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -303,7 +303,7 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
 
     snap = store.snapshot(snapshot_id)
     weeks = _st.held_weeks(store)
-    base = _interned_week(store.week_frame(snapshot_id))
+    base = _shared_texts(store, store.week_frame(snapshot_id))
     reg_id = _st.registry_id(store)
     staff = _st.registry_staff(store) if reg_id is not None else \
         (np.empty(0, dtype=np.int64), np.empty(0))
@@ -422,25 +422,45 @@ def week_table(store: "Store", cfg: "Config", snapshot_id: int, *, scope: bool =
     return table
 
 
-def _interned(values: np.ndarray) -> np.ndarray:
-    """A text column whose strings are the ones already held for other weeks (``sys.intern``):
-    each week's column copy decodes its names, keys and ИНН afresh, ~9 MB a country week that
-    the console would keep once per cached week.  (Interned strings are freed with their last
-    user.)"""
-    out = np.empty(len(values), dtype=object)
-    out[:] = [sys.intern(v) if type(v) is str else v for v in values.tolist()]
-    return out
+_SHARED_TEXTS = ("org_key", "org_id", "org_name")
+_text_pools: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+_MAX_POOL_UID = 10_000_000
 
 
-def _interned_week(cur: "pd.DataFrame") -> "pd.DataFrame":
-    """The week's columns the table uses, its names, keys and ИНН :func:`_interned` (the
-    decoded copies are let go at once, not after the whole computation)."""
+def _shared_texts(store: "Store", cur: "pd.DataFrame") -> "pd.DataFrame":
+    """The week's columns the table uses, with its names, keys and ИНН as the string objects
+    the weeks read before already hold.  Each week's column copy decodes them afresh: ~9 MB a
+    country week that the console would otherwise keep once per cached week.  Per store, one
+    string per organisation and column is remembered (row = uid); a week's text equal to it
+    is replaced by it (a gather and one comparison per row, ~1 ms a column), a different one
+    takes its place.  The decoded copies are let go at once, not after the computation."""
     import pandas as pd
 
     base = cur[["org_uid", "org_key", *ROW_FIELDS, "row"]].copy(deep=False)  # its own columns
-    for f in ("org_key", "org_id", "org_name"):
-        base[f] = pd.Series(_interned(base[f].to_numpy(dtype=object)), index=base.index,
-                            dtype=object, copy=False)
+    uids = base["org_uid"].to_numpy(dtype=np.int64)
+    if not len(uids) or uids.min() < 0 or uids.max() > _MAX_POOL_UID:
+        return base
+    try:
+        pools = _text_pools.setdefault(store, {})
+    except TypeError:  # a store that cannot be weakly referenced: no sharing
+        return base
+    size = int(uids.max()) + 1
+    for f in _SHARED_TEXTS:
+        new = base[f].to_numpy(dtype=object)
+        pool = pools.get(f)
+        if pool is None or len(pool) < size:
+            grown = np.full(max(size, 0 if pool is None else len(pool)), None, dtype=object)
+            if pool is not None:
+                grown[:len(pool)] = pool
+            pool = pools[f] = grown
+        held = pool[uids]
+        try:
+            same = np.asarray(held == new, dtype=bool)
+        except (TypeError, ValueError):  # a value without a plain truth (pd.NA): as read
+            continue
+        out = np.where(same, held, new)
+        pool[uids[~same]] = new[~same]
+        base[f] = pd.Series(out, index=base.index, dtype=object, copy=False)
     return base
 
 
