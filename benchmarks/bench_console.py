@@ -25,9 +25,12 @@ What is measured, headless (``App.run_test(size=(200, 60))``), the app being exa
   ``core/indicators/cache.py``: the state of the first start after a store is built without
   warming it, or after a config edit changes the cache's key): the flag cache is emptied, then a
   child runs the steps above; its **first paint** (process start → table; the latest week's
-  streaks fill the cache meanwhile) and **peak memory** are reported as ``cold …`` lines,
-  medians of ``--cold-runs`` sessions.  The cache is filled again (``warm_cache``) before the
-  warm steps, so those always start warm.
+  streaks fill the cache meanwhile) and **peak memory** are reported as ``cold cache: …``
+  lines, medians of ``--cold-runs`` sessions.  The cache is filled again (``warm_cache``)
+  before the warm steps, so those always start warm.
+
+The children do not read or write the UI state file: a view remembered by an earlier run would
+open another week than the latest.
 
 ``--memory-trace`` prints the resident memory after each step of the children (stderr).
 
