@@ -308,7 +308,15 @@ def with_absent(uids: np.ndarray, codes: np.ndarray, staff: tuple[np.ndarray, np
     """A week's codes of the organisations in its file, plus the registry organisations absent
     from it: below on every indicator (as the week table's missing rows are, see
     ``calc.evaluate_frame``), so a school absent N weeks running is N weeks below."""
-    absent = np.setdiff1d(np.asarray(staff[0], dtype=np.int64), uids)
+    registry = np.asarray(staff[0], dtype=np.int64)
+    if len(uids) and bool(np.all(uids[1:] >= uids[:-1])):
+        # both ascending (as the week and the registry are read): a binary search per
+        # registry uid, ~0.5 ms a country week (setdiff1d sorts both again: ~8 ms, 150 times
+        # over when an empty flag cache is filled)
+        pos = np.minimum(np.searchsorted(uids, registry), len(uids) - 1)
+        absent = registry[uids[pos] != registry]
+    else:
+        absent = np.setdiff1d(registry, uids)
     if not len(absent):
         return uids, codes
     return (np.concatenate([uids, absent]),
