@@ -441,7 +441,9 @@ def _shared_texts(store: "Store", cur: "pd.DataFrame") -> "pd.DataFrame":
     if not len(uids) or uids.min() < 0 or uids.max() > _MAX_POOL_UID:
         return base
     try:
-        pools = _text_pools.setdefault(store, {})
+        pools = _text_pools.get(store)
+        if pools is None:
+            pools = _text_pools[store] = _registry_texts(store)
     except TypeError:  # a store that cannot be weakly referenced: no sharing
         return base
     size = int(uids.max()) + 1
@@ -462,6 +464,26 @@ def _shared_texts(store: "Store", cur: "pd.DataFrame") -> "pd.DataFrame":
         pool[uids[~same]] = new[~same]
         base[f] = pd.Series(out, index=base.index, dtype=object, copy=False)
     return base
+
+
+def _registry_texts(store: "Store") -> dict[str, np.ndarray]:
+    """The first texts of :func:`_shared_texts`' pool: the registry's (the store keeps its
+    frame), so the weeks share its strings too."""
+    try:
+        reg = store.registry_frame(copy=False)
+    except UserError:
+        return {}
+    if not len(reg):
+        return {}
+    uids = reg["org_uid"].to_numpy(dtype=np.int64)
+    if uids.min() < 0 or uids.max() > _MAX_POOL_UID:
+        return {}
+    out = {}
+    for f in _SHARED_TEXTS:
+        pool = np.full(int(uids.max()) + 1, None, dtype=object)
+        pool[uids] = reg[f].to_numpy(dtype=object)
+        out[f] = pool
+    return out
 
 
 def _same_text(n: int, text: str) -> np.ndarray:
