@@ -671,11 +671,9 @@ class Store:
             con.executemany("UPDATE snapshots SET superseded_by = ? WHERE id = ?",
                             [(snap_id, i) for i in old_ids])
         warnings = list(res.warnings)
-        resolver = self._resolver(con)
-        facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
-        prepared.clear()  # the facts hold the rows now (a row's objects cost ~3x its CSV text)
-        texts = resolver.texts
-        warnings.extend(notes)
+        # the facts are made a chunk at a time from the prepared columns (never a tuple per row)
+        facts = self._resolver(con).resolve_rows(prepared, registry=False, source=source_name)
+        warnings.extend(facts.notes)
         con.execute(
             "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
             "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
@@ -689,7 +687,9 @@ class Store:
                           len(facts), len(skipped_rows))
         self._insert_facts(con, snap_id, facts)
         con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                    (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
+                    (snap_id, columns.columns_blob(facts.week_columns(), schema.meta(con, "keys_version"))))
+        del facts
+        prepared.clear()   # the rows' texts and counts go before the week's bookkeeping
         self._touch_orgs(con, snap_id, start, end)
         if old_ids:
             self._recompute_orgs(con, old_ids, snap_id, same_period=all(
