@@ -30,6 +30,19 @@ def columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
 
     The arrays are made from numpy buffers, not by ``pyarrow.array``: that one imports pandas
     (~50 MB) to check what it was given, which the import has no other use for."""
+    import pyarrow as pa
+
+    # Arrow's own allocator (mimalloc) keeps what it frees; the system one hands it back to
+    # the heap, where the page cache of the import's inserts reuses it
+    pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        return _columns_blob(cols, keys_version)
+    finally:
+        pa.set_memory_pool(pool)
+
+
+def _columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
     import numpy as np
     import pyarrow as pa
 
@@ -55,7 +68,7 @@ def columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
     sink = pa.BufferOutputStream()
     codec = "zstd" if pa.Codec.is_available("zstd") else None
     with pa.ipc.new_stream(sink, table.schema,
-                           options=pa.ipc.IpcWriteOptions(compression=codec)) as writer:
+                           options=pa.ipc.IpcWriteOptions(compression=codec, use_threads=False)) as writer:
         writer.write_table(table)
     del table
     return sink.getvalue().to_pybytes()

@@ -19,7 +19,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.fields import COUNT_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
@@ -59,6 +59,12 @@ class NumColumn:
         self.data = np.fromiter(it, dtype=dtype, count=n)
 
     def take(self, idx) -> "NumColumn":
+        """The rows ``idx`` (itself when that is every row in order: no copy)."""
+        import numpy as np
+
+        n = len(self.data)
+        if len(idx) == n and (n == 0 or (idx[0] == 0 and idx[-1] == n - 1 and bool((np.diff(idx) == 1).all()))):
+            return self
         out = NumColumn.__new__(NumColumn)
         out.data, out.mask = self.data[idx], self.mask[idx]
         return out
@@ -85,6 +91,9 @@ class PreparedRows:
 
     def __init__(self, registry: bool):
         self.registry = registry
+        self._empty()
+
+    def _empty(self) -> None:
         self.row: list[int] = []
         self.inn: list[str | None] = []
         self.name: list[str | None] = []
@@ -105,14 +114,15 @@ class PreparedRows:
         return map(RowView, self.row, self.inn, self.name, self.municipality, self.region)
 
     def clear(self) -> None:
-        self.__init__(self.registry)
+        self._empty()
 
     def keys(self, i: int) -> tuple[str | None, str | None]:
         """(name key with region, name key without region) of row ``i``."""
-        if self._key_r is None:
-            self._key_r = [_UNSET] * len(self.row)
-            self._key_m = [None] * len(self.row)
-        kr = self._key_r[i]
+        key_r, key_m = self._key_r, self._key_m
+        if key_r is None or key_m is None:
+            key_r = self._key_r = [_UNSET] * len(self.row)
+            key_m = self._key_m = [None] * len(self.row)
+        kr = key_r[i]
         if kr is _UNSET:
             kr, km = identity.name_keys(self.name[i], self.municipality[i], self.region[i])
             canon = self._canon.setdefault
@@ -120,9 +130,14 @@ class PreparedRows:
                 kr = canon(kr, kr)
             if km is not None:
                 km = canon(km, km)
-            self._key_r[i], self._key_m[i] = kr, km
+            key_r[i], key_m[i] = kr, km
             return kr, km
-        return kr, self._key_m[i]
+        return kr, key_m[i]
+
+    def drop_keys(self) -> None:
+        """Forget the name keys computed so far (they are made again when asked for)."""
+        self._key_r = self._key_m = None
+        self._canon = {}
 
     def _take(self, keep: list[int]) -> None:
         """Only the rows ``keep`` (in that order) stay."""
@@ -357,6 +372,7 @@ class Resolver:
         self.new_keys: list[tuple[str, int]] = []
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings = (array("q"), array("q"))   # (name_id, uid)
+        self._pending: tuple = (self.next_uid, [], [], array("q"), [], [], [])
         # texts this transaction interned (ids that may still roll back, so never put in the
         # shared lookups): a merge resolves several files with one resolver
         self.interned: dict[str, dict[str, int]] = {}
@@ -445,15 +461,20 @@ class Resolver:
         done = self.resolve_rows(prepared, registry=registry, source=source)
         return done[:], done.notes
 
-    def resolve_rows(self, prepared: PreparedRows, *, registry: bool, source: str = "") -> Resolved:
+    def resolve_rows(self, prepared: PreparedRows, *, registry: bool, source: str = "",
+                     write: bool = True) -> Resolved:
         """Every row of ``prepared`` mapped to an organisation (created where new), in row
-        order; a second row of one ИНН is refused (facts) or skipped with a note (registry)."""
+        order; a second row of one ИНН is refused (facts) or skipped with a note (registry).
+        ``write=False``: the new organisations, keys and spellings are written by a later
+        :meth:`write_new` (the caller builds the column copy first, while the page cache is
+        small)."""
         import numpy as np
 
         p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
-        names = self._intern("org_names", set(prepared.name))
-        munis = self._intern("municipalities", set(prepared.municipality))
-        regions = self._intern("regions", set(prepared.region))
+        # text → id (None → None: no key of these dicts is None)
+        names: dict[Any, int] = self._intern("org_names", set(prepared.name))
+        munis: dict[Any, int] = self._intern("municipalities", set(prepared.municipality))
+        regions: dict[Any, int] = self._intern("regions", set(prepared.region))
         nid = list(map(names.get, prepared.name))
         mid = list(map(munis.get, prepared.municipality))
         rid = list(map(regions.get, prepared.region))
@@ -465,10 +486,12 @@ class Resolver:
             return nid[i], mid[i], rid[i]
 
         # the name keys this file needs, fetched in a few queries
-        self._prefetch({k for i in range(n)
-                        if not p_inn[i] or p_inn[i] not in inn_to_uid
-                        or spelling.get(inn_to_uid[p_inn[i]]) != ids(i)
-                        for k in p_keys(i) if k is not None})
+        wanted: set[str] = set()
+        for i, inn in enumerate(p_inn):
+            if not inn or inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != ids(i):
+                wanted.update(k for k in p_keys(i) if k is not None)
+        self._prefetch(wanted)
+        del wanted
         notes: list[str] = []
         # the row that took each organisation in this file (by uid; _FREE: none yet)
         used = array("q", [_FREE]) * (self.next_uid + n + 1)
@@ -503,8 +526,9 @@ class Resolver:
                 continue
             if spelling.get(uid) != ids(i):     # a spelling not keyed yet (cheap check first)
                 self._map_keys(uid, *p_keys(i))
-                if nid[i] is not None:
-                    self._spelling(nid[i], uid)
+                name_id = nid[i]
+                if name_id is not None:
+                    self._spelling(name_id, uid)
             used[uid] = p_row[i]
             a_idx.append(i)
             a_uid.append(uid)
@@ -530,14 +554,18 @@ class Resolver:
                 uid = self._new_org(identity.display_key_of(key_r, key_m) or "", None, i)
             self._map_keys(uid, key_r, key_m)
             if spelling.get(uid) != ids(i):
-                if nid[i] is not None:
-                    self._spelling(nid[i], uid)
+                name_id = nid[i]
+                if name_id is not None:
+                    self._spelling(name_id, uid)
             used[uid] = p_row[i]
             a_idx.append(i)
             a_uid.append(uid)
         del used
 
-        self._flush(nid, mid, rid)
+        prepared.drop_keys()          # the resolver holds the keys it still needs
+        self._settle(nid, mid, rid)
+        if write:
+            self.write_new()
         idx = np.frombuffer(a_idx, dtype=np.int64) if len(a_idx) else np.zeros(0, dtype=np.int64)
         uids = np.frombuffer(a_uid, dtype=np.int64) if len(a_uid) else np.zeros(0, dtype=np.int64)
         order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
@@ -549,7 +577,10 @@ class Resolver:
         self.new_spellings[0].append(name_id)
         self.new_spellings[1].append(uid)
 
-    def _flush(self, nid: list, mid: list, rid: list) -> None:
+    def _settle(self, nid: list, mid: list, rid: list) -> None:
+        """Attach the ИНН found for name-only organisations and give every new organisation
+        its final key (``key#uid`` where the key is taken: never expected); the new rows
+        themselves are written by :meth:`write_new`."""
         con = self.con
         if self.inn_attached:
             version = bump(con, "keys_version")
@@ -557,28 +588,47 @@ class Resolver:
                             [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
             for _, key, uid in self.inn_attached:
                 self.org_key[uid] = key
-        if self.new_key:
-            # a new organisation's key is unique (never expected otherwise: then «key#uid»);
-            # a chunk at a time, each chunk checked against the orgs written before it
-            now = utc_now()
-            org_key, inn_key, base = self.org_key, identity.inn_key, self.new_base
-            for s in range(0, len(self.new_key), FLUSH_CHUNK):
-                keys = [inn_key(inn) if key is None else key for key, inn in
-                        zip(self.new_key[s:s + FLUSH_CHUNK], self.new_inn[s:s + FLUSH_CHUNK])]
-                taken: set[str] = set()
-                for i in range(0, len(keys), 500):
-                    part = keys[i:i + 500]
-                    taken.update(k for (k,) in con.execute(
-                        f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(part))})", part))
+            self.inn_attached = []
+        self._pending = (self.new_base, self.new_key, self.new_inn, self.new_row, nid, mid, rid)
+        if not self.new_key:
+            return
+        org_key, inn_key, base = self.org_key, identity.inn_key, self.new_base
+        new_key, new_inn = self.new_key, self.new_inn
+        # a new ИНН key cannot meet another new key (one organisation per ИНН, and a name key
+        # starts with «name:»), so only the name keys are remembered between chunks
+        made: set[str] = set()
+        for s in range(0, len(new_key), FLUSH_CHUNK):
+            keys = [inn_key(cast(str, inn)) if key is None else key
+                    for key, inn in zip(new_key[s:s + FLUSH_CHUNK], new_inn[s:s + FLUSH_CHUNK])]
+            taken: set[str] = set()
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                taken.update(k for (k,) in con.execute(
+                    f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(part))})", part))
+            for k, key in enumerate(keys):
+                if key in taken or key in made:
+                    uid = base + s + k
+                    key = f"{key}#{uid}"
+                    new_key[s + k] = key
+                    org_key[uid] = key
+                elif new_key[s + k] is not None:
+                    org_key[base + s + k] = key   # an ИНН's key is made again when needed
+                if new_key[s + k] is not None:
+                    made.add(key)
+
+    def write_new(self) -> None:
+        """Write the organisations, name keys and spellings that the last resolve made."""
+        con = self.con
+        base, new_key, new_inn, new_row, nid, mid, rid = self._pending
+        self._pending = (self.next_uid, [], [], array("q"), [], [], [])
+        if new_key:
+            now, inn_key = utc_now(), identity.inn_key
+            for s in range(0, len(new_key), FLUSH_CHUNK):
                 rows = []
-                for k, key in enumerate(keys):
-                    uid, i = base + s + k, self.new_row[s + k]
-                    if key in taken:
-                        key = f"{key}#{uid}"
-                    taken.add(key)
-                    if self.new_key[s + k] is not None or key != keys[k]:
-                        org_key[uid] = key     # an ИНН's key is made again when needed
-                    rows.append((uid, key, self.new_inn[s + k], nid[i], mid[i], rid[i], now))
+                for k in range(s, min(s + FLUSH_CHUNK, len(new_key))):
+                    i, key, inn = new_row[k], new_key[k], new_inn[k]
+                    rows.append((base + k, inn_key(cast(str, inn)) if key is None else key, inn,
+                                 nid[i], mid[i], rid[i], now))
                 con.executemany(
                     "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
                     "VALUES (?,?,?,?,?,?,?)", rows)
@@ -590,13 +640,8 @@ class Resolver:
                             list(zip(names[s:s + FLUSH_CHUNK], uids[s:s + FLUSH_CHUNK])))
         self.new_base = self.next_uid
         self.new_key, self.new_inn, self.new_row = [], [], array("q")
-        self.new_keys, self.inn_attached = [], []
+        self.new_keys = []
         self.new_spellings = (array("q"), array("q"))
-
-    def key_of(self, uid: int) -> str:
-        """The organisation's key as of this resolve."""
-        key = self.org_key.get(uid)
-        return key if key is not None else identity.inn_key(self.uid_inn[uid])
 
 
 def _first_row_named(prepared: PreparedRows, assigned: Sequence[int], key_m) -> int | str:
