@@ -369,7 +369,7 @@ class Resolver:
         self.new_key: list[str | None] = []
         self.new_inn: list[str | None] = []
         self.new_row = array("q")
-        self.new_keys: list[tuple[str, int]] = []
+        self.new_keys: tuple[list[str], array] = ([], array("q"))   # (key, uid)
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings = (array("q"), array("q"))   # (name_id, uid)
         self._pending: tuple = (self.next_uid, [], [], array("q"), [], [], [])
@@ -450,7 +450,8 @@ class Resolver:
         for k in (key_r, key_m):
             if k is not None and self._key(k) is None:
                 self.keys[k] = uid
-                self.new_keys.append((k, uid))
+                self.new_keys[0].append(k)
+                self.new_keys[1].append(uid)
                 if k.startswith("r:"):
                     self.has_region[uid] = True
 
@@ -632,15 +633,17 @@ class Resolver:
                 con.executemany(
                     "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
                     "VALUES (?,?,?,?,?,?,?)", rows)
-        if self.new_keys:
-            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)", self.new_keys)
+        keys, owners = self.new_keys
+        for s in range(0, len(keys), FLUSH_CHUNK):
+            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)",
+                            list(zip(keys[s:s + FLUSH_CHUNK], owners[s:s + FLUSH_CHUNK])))
         names, uids = self.new_spellings
         for s in range(0, len(names), FLUSH_CHUNK):
             con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
                             list(zip(names[s:s + FLUSH_CHUNK], uids[s:s + FLUSH_CHUNK])))
         self.new_base = self.next_uid
         self.new_key, self.new_inn, self.new_row = [], [], array("q")
-        self.new_keys = []
+        self.new_keys = ([], array("q"))
         self.new_spellings = (array("q"), array("q"))
 
 
