@@ -13,7 +13,10 @@ Then measures, each in a fresh process, medians of ``--runs`` repetitions:
 * the peak resident memory (``os.wait4`` rusage) of ``sferum-tui inspect`` of the large CSV and
   the large workbook, per MB of file, against ``pandas.read_csv`` / ``pandas.read_excel``
   (engine calamine: openpyxl needs minutes for such a file) on the same files.
-  Bounds: CSV ≤ 3× the file size + 150 MB; a workbook ≤ 50 MB read with a peak ≤ 1.5 GB in ≤ 30 s.
+  Bounds: CSV ≤ 3× the file size + 150 MB; a workbook ≤ 50 MB read with a peak ≤ 1.5 GB in ≤ 30 s;
+* the same for ``sferum-tui import`` of the national CSV and of each large CSV into a new store
+  (the whole command: the reader, the store's transaction and the indicator cache it refreshes
+  afterwards); bound 3× the file size + 150 MB, and the peak's ratio to it (above 1: missed).
 
     python benchmarks/bench_csv.py                 # ≈2 minutes the first time (generation)
     python benchmarks/bench_csv.py --runs 7 --csv-mb 100 --xlsx-mb 50
@@ -30,6 +33,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -169,6 +173,7 @@ def main() -> int:
         return [sys.executable, "-c", f"import pandas; pandas.read_excel({str(path)!r}, header=None, engine='calamine')"]
 
     rows = []  # (step, seconds, peak MiB, MB of file, pandas seconds, pandas peak, target, cpu, pandas cpu)
+    pandas_of: dict[Path, tuple[float, float, float]] = {}   # pandas' (s, MiB, cpu) per file
     # interleave ours and pandas' runs so both see the same machine load
     ours, theirs = [], []
     for _ in range(opts.runs):
@@ -178,14 +183,29 @@ def main() -> int:
     size = nat.stat().st_size / MB
     rows.append((f"inspect national csv ({opts.rows} rows)", med(ours, 0), med(ours, 1), size,
                  med(theirs, 0), med(theirs, 1), "≤ 0.3 s", med(ours, 2), med(theirs, 2)))
+    pandas_of[nat] = (med(theirs, 0), med(theirs, 1), med(theirs, 2))
     large = [("inspect large csv", big, pandas_csv, lambda mb: f"≤ {3 * mb + 150:.0f} MiB") for big in bigs]
     if wbk:
         large.append(("inspect large xlsx", wbk, pandas_xlsx, lambda mb: "≤ 1536 MiB, ≤ 30 s"))
     for label, path, pandas_cmd, bound in large:
         t, m, c = medians(cli("inspect", str(path)), opts.mem_runs)
-        pt, pm, pc = medians(pandas_cmd(path), opts.mem_runs)
+        pt, pm, pc = pandas_of[path] = medians(pandas_cmd(path), opts.mem_runs)
         mb = path.stat().st_size / MB
         rows.append((label, t, m, mb, pt, pm, bound(mb), c, pc))
+    # import: each run into a new store (the whole command, cache refresh included)
+    for label, path in [("import peak, national csv", nat)] + [("import peak, large csv", big) for big in bigs]:
+        got = []
+        for _ in range(opts.mem_runs):
+            store = tempfile.mkdtemp(prefix="store-", dir=WORK)
+            try:
+                got.append(run_child(cli("--store", store, "import", str(path))))
+            finally:
+                shutil.rmtree(store, ignore_errors=True)
+        t, m, c = (statistics.median(x[i] for x in got) for i in range(3))
+        pt, pm, pc = pandas_of[path]
+        mb = path.stat().st_size / MB
+        limit = 3 * mb + 150
+        rows.append((label, t, m, mb, pt, pm, f"≤ {limit:.0f} MiB (peak/bound {m / limit:.2f})", c, pc))
     base_t, base_m, base_c = medians([sys.executable, "-c", "pass"], opts.runs)
 
     print()

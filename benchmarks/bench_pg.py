@@ -105,6 +105,7 @@ def main() -> None:
 
     from _setup import compile_package
     from bench_console import store_home
+
     from pg_support import start_cluster
 
     compile_package()

@@ -265,3 +265,18 @@ def write_far_dimensions_xls(path: Path) -> Path:
     struct.pack_into("<IIHH", data, at + 4, 0, 0xFFFFFFF0, 0, 0xFFF0)
     path.write_bytes(bytes(data))
     return path
+
+
+def write_national_csv(path: Path, rows: int) -> Path:
+    """A national week as a large legitimate CSV: the title with the period, the header and one
+    row per school (each its own ИНН and name in its municipality, ~160 bytes a row)."""
+    statuses = ("Активен", "Не активен", "Активна")
+    lines = [TITLE, "№ п/п;Субъект РФ;МО;Наименование ОО;ИНН;Статус;Всего пользователей;Учителя;"
+                    "Ученики;Родители;Классы;Чаты;Доля учителей, написавших более 3 сообщений, %"]
+    for i in range(rows):
+        region, muni, k, users = i // 1400, i // 45, i % 45, 150 + i % 400
+        lines.append(f"{i + 1};Регион {region};Муниципальный район {muni};МБОУ «СОШ №{k + 1}» "
+                     f"с. Поселок-{muni};{1_000_000_000 + i};{statuses[i % 3]};{users};{users // 15};"
+                     f"{users // 2};{users // 3};{3 + i % 11};{5 + i % 13};{i % 10},{i % 7}%")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -227,3 +227,24 @@ async def test_the_console_on_postgresql_shows_a_week_imported_on_another_machin
         await wait_for(pilot, lambda: any("Пришла неделя" in n for n in notices), timeout=20)
         await wait_for(pilot, lambda: "(5/5)" in screen_text(app), timeout=10)
         assert screen.view.week.count == 5
+
+
+def test_a_cache_write_gives_way_to_an_import_in_progress(files, pg_url, tmp_path):
+    """The flag cache is best effort: while another machine's import holds the store's lock, a
+    console's cache write is skipped at once (never waits, never fails the session)."""
+    import time
+
+    from sferum_tui.core.store.pg import WRITE_LOCK, PgStore
+
+    load(tmp_path / "home", pg_url, files, files.weekly[:1])
+    store = PgStore(pg_url, tmp_path / "home")
+    with psycopg.connect(pg_url) as other:                       # an import elsewhere, mid-way
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        t0 = time.perf_counter()
+        with store.cache_transaction(2.0) as con:
+            assert con is None
+        assert time.perf_counter() - t0 < 1.0
+    with store.cache_transaction(2.0) as con:                    # the lock is free again
+        assert con is not None
+        assert con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 1
+    store.close()

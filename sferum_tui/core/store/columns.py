@@ -18,37 +18,142 @@ from sferum_tui.core.store.schema import meta
 COLUMNS_FORMAT = b"sferum-week-2"
 
 
-def columns_blob(facts: list[tuple], texts: list[tuple], keys_version: int) -> bytes:
+STRING_CHUNK = 1 << 16
+"""Texts encoded at a time for a string column (bounds the transient copies)."""
+
+
+def columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
     """One snapshot as a zstd-compressed Arrow IPC stream: the week exactly as
-    :meth:`Store.week_frame` returns it. ``facts`` are the rows of the facts table (without the
-    snapshot id), ``texts`` the matching (region, municipality, name, key, ИНН)."""
+    :meth:`Store.week_frame` returns it. ``cols``: ``org_uid`` and ``row`` (integer arrays),
+    ``org_key``, ``region``, ``municipality``, ``org_id``, ``org_name`` (lists of texts or None),
+    ``status``, the count fields and ``teachers_active_share`` (``resolver.NumColumn``).
+
+    The arrays are made from numpy buffers, not by ``pyarrow.array``: that one imports pandas
+    (~50 MB) to check what it was given, which the import has no other use for."""
     import pyarrow as pa
 
-    n_fact = 6 + len(COUNT_FIELDS)
-    fcols = list(zip(*facts)) if facts else [() for _ in range(n_fact)]
-    tcols = list(zip(*texts)) if texts else [() for _ in range(5)]
-    region, muni, name, key, inn = tcols
+    # Arrow's own allocator (mimalloc) keeps what it frees; the system one hands it back to
+    # the heap, where the page cache of the import's inserts reuses it
+    pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        return _columns_blob(cols, keys_version)
+    finally:
+        pa.set_memory_pool(pool)
+
+
+def _columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(cols["org_uid"])
+    take = cols.pop          # each column goes once it is converted
     arrays = {
-        "org_uid": pa.array(fcols[0], type=pa.int32()),
-        "org_key": pa.array(key, type=pa.string()),
-        "region": pa.array(region, type=pa.string()).dictionary_encode(),
-        "municipality": pa.array(muni, type=pa.string()).dictionary_encode(),
-        "org_id": pa.array(inn, type=pa.string()),
-        "org_name": pa.array(name, type=pa.string()),
-        "status": pa.array(fcols[5], type=pa.int8()),
+        "org_uid": _numbers(pa.int32(), np.asarray(take("org_uid")).astype(np.int32), None),
+        "org_key": _strings(take("org_key")),
+        "region": _dictionary(take("region")),
+        "municipality": _dictionary(take("municipality")),
+        "org_id": _strings(take("org_id")),
+        "org_name": _strings(take("org_name")),
+        "status": _column(pa.int8(), np.int8, take("status")),
     }
-    for i, field_name in enumerate(COUNT_FIELDS):
-        arrays[field_name] = pa.array(fcols[6 + i], type=pa.int64())
-    arrays["teachers_active_share"] = pa.array(fcols[6 + len(COUNT_FIELDS)], type=pa.float64())
-    arrays["row"] = pa.array(fcols[1], type=pa.int32())
-    table = pa.table(arrays).replace_schema_metadata(
+    for field_name in COUNT_FIELDS:
+        arrays[field_name] = _column(pa.int64(), np.int64, take(field_name))
+    arrays["teachers_active_share"] = _column(pa.float64(), np.float64, take("teachers_active_share"))
+    arrays["row"] = _numbers(pa.int32(), np.asarray(take("row")).astype(np.int32), None)
+    assert all(len(a) == n for a in arrays.values())
+    table = pa.Table.from_arrays(list(arrays.values()), names=list(arrays)).replace_schema_metadata(
         {"format": COLUMNS_FORMAT, "keys_version": str(keys_version)})
+    del arrays
     sink = pa.BufferOutputStream()
     codec = "zstd" if pa.Codec.is_available("zstd") else None
     with pa.ipc.new_stream(sink, table.schema,
-                           options=pa.ipc.IpcWriteOptions(compression=codec)) as writer:
+                           options=pa.ipc.IpcWriteOptions(compression=codec, use_threads=False)) as writer:
         writer.write_table(table)
+    del table
     return sink.getvalue().to_pybytes()
+
+
+def _validity(missing) -> tuple[Any, int]:
+    """(Arrow validity buffer or None, null count) of a boolean "missing" array."""
+    import numpy as np
+    import pyarrow as pa
+
+    nulls = int(missing.sum())
+    if not nulls:
+        return None, 0
+    return pa.py_buffer(np.packbits(~missing, bitorder="little")), nulls
+
+
+def _numbers(typ, data, missing) -> Any:
+    import pyarrow as pa
+
+    valid, nulls = _validity(missing) if missing is not None else (None, 0)
+    return pa.Array.from_buffers(typ, len(data), [valid, pa.py_buffer(data)], null_count=nulls)
+
+
+def _column(typ, dtype, col) -> Any:
+    from sferum_tui.core.store.resolver import NumColumn
+
+    if not isinstance(col, NumColumn):
+        col = NumColumn(col, dtype)
+    return _numbers(typ, col.data.astype(dtype, copy=False), col.mask)
+
+
+def _strings(values: list) -> Any:
+    """A string array of texts (None: null), encoded a chunk at a time."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(values)
+    missing = np.zeros(n, dtype=bool)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    parts: list[bytes] = []
+    total = 0
+    for s in range(0, n, STRING_CHUNK):
+        chunk = values[s:s + STRING_CHUNK]
+        if None in chunk:
+            missing[s:s + len(chunk)] = [v is None for v in chunk]
+            chunk = ["" if v is None else v for v in chunk]
+        joined = "\x00".join(chunk)
+        if joined.count("\x00") != len(chunk) - 1:   # a NUL inside a text: one by one
+            enc = [t.encode("utf-8") for t in chunk]
+            lengths = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
+            data = b"".join(enc)
+        else:
+            raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+            seps = np.flatnonzero(raw == 0)
+            ends = np.append(seps, len(raw)) - np.arange(len(chunk))
+            lengths = np.diff(ends, prepend=0)
+            data = raw[raw != 0].tobytes() if len(seps) else raw.tobytes()
+            del raw, seps, ends
+        offsets[s + 1:s + 1 + len(chunk)] = total + np.cumsum(lengths)
+        total += len(data)
+        parts.append(data)
+    if total >= 1 << 31:
+        raise OverflowError("string column over 2 GiB")
+    valid, nulls = _validity(missing)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)),
+                                       pa.py_buffer(b"".join(parts)), valid, nulls)
+
+
+def _dictionary(values: list) -> Any:
+    """A dictionary-encoded string column (first-appearance order, as ``dictionary_encode``)."""
+    import numpy as np
+    import pyarrow as pa
+
+    codes: dict[str, int] = {}
+    code = codes.setdefault
+    n = len(values)
+    idx = np.zeros(n, dtype=np.int32)
+    missing = np.zeros(n, dtype=bool)
+    for s in range(0, n, STRING_CHUNK):
+        chunk = values[s:s + STRING_CHUNK]
+        idx[s:s + len(chunk)] = [0 if v is None else code(v, len(codes)) for v in chunk]
+        if None in chunk:
+            missing[s:s + len(chunk)] = [v is None for v in chunk]
+    indices = _numbers(pa.int32(), idx, missing)
+    return pa.DictionaryArray.from_arrays(indices, _strings(list(codes)))
 
 
 def rebuild_columns(con: sqlite3.Connection, snap_id: int) -> None:
@@ -63,8 +168,17 @@ def rebuild_columns(con: sqlite3.Connection, snap_id: int) -> None:
         "LEFT JOIN regions r ON r.id = f.region_id "
         "WHERE f.snapshot_id = ? ORDER BY f.row", (snap_id,)).fetchall()
     n_fact = 7 + len(COUNT_FIELDS)
-    blob = columns_blob([r[:n_fact] for r in rows], [r[n_fact:] for r in rows],
-                         meta(con, "keys_version"))
+    if rows:
+        cols = list(zip(*rows))
+    else:
+        cols = [() for _ in range(n_fact + 5)]
+    region, muni, name, key, inn = (list(c) for c in cols[n_fact:])
+    week = {"org_uid": cols[0], "row": cols[1], "org_key": key, "region": region,
+            "municipality": muni, "org_id": inn, "org_name": name, "status": cols[5],
+            "teachers_active_share": cols[6 + len(COUNT_FIELDS)]}
+    for i, field_name in enumerate(COUNT_FIELDS):
+        week[field_name] = cols[6 + i]
+    blob = columns_blob(week, meta(con, "keys_version"))
     con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?) "
                 "ON CONFLICT (snapshot_id) DO UPDATE SET data = excluded.data",
                 (snap_id, blob))

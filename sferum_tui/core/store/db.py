@@ -31,7 +31,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,7 +53,7 @@ from sferum_tui.core.store.formatting import (
     orgs_phrase,
     rows_skipped_phrase,
 )
-from sferum_tui.core.store.resolver import Lookup, Resolver, prepare, utc_now
+from sferum_tui.core.store.resolver import Lookup, PreparedRows, Resolver, prepare, utc_now
 from sferum_tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401 - re-exported
 from sferum_tui.core.text import clean_text, fold
 from sferum_tui.i18n import tr
@@ -167,7 +167,7 @@ class WeekFile:
     sha: str
     rel: str
     res: Any
-    prepared: list
+    prepared: PreparedRows
     skipped_rows: list[dict]
     seq: int = 0
     notes: list[str] = field(default_factory=list)
@@ -749,7 +749,7 @@ class Store:
             name = tr("{f}, лист «{s}»", "{f}, sheet “{s}”", f=source_name, s=res.sheet) if by_sheet else source_name
             raise self._clash_error(name, res.period.start, res.period.end, other, len(held) - 1)
 
-    def _insert_week(self, con: sqlite3.Connection, res, prepared: list, skipped_rows: list[dict], *,
+    def _insert_week(self, con: sqlite3.Connection, res, prepared: PreparedRows, skipped_rows: list[dict], *,
                      source_name: str, sha: str, rel: str, hint: str | None, extra_aliases,
                      file_name: str | None, replace: bool) -> tuple[SnapshotInfo, list[int]]:
         """Inside the import's transaction: one week read from a file (or from one sheet of a
@@ -765,11 +765,14 @@ class Store:
             con.executemany("UPDATE snapshots SET superseded_by = ? WHERE id = ?",
                             [(snap_id, i) for i in old_ids])
         warnings = list(res.warnings)
+        # the facts are made a chunk at a time from the prepared columns (never a tuple per row)
         resolver = self._resolver(con)
-        facts, notes = resolver.resolve(prepared, registry=False, source=source_name)
-        prepared.clear()  # the facts hold the rows now (a row's objects cost ~3x its CSV text)
-        texts = resolver.texts
-        warnings.extend(notes)
+        facts = resolver.resolve_rows(prepared, registry=False, source=source_name, write=False)
+        warnings.extend(facts.notes)
+        # the column copy first: its Arrow arrays are gone before the new rows fill the page cache
+        copy = columns.columns_blob(facts.week_columns(), schema.meta(con, "keys_version"))
+        resolver.write_new()
+        del resolver
         con.execute(
             "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
             "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
@@ -782,8 +785,9 @@ class Store:
         self._insert_file(con, snap_id, 1, file_name or source_name, sha, rel, res.sheet,
                           len(facts), len(skipped_rows))
         self._insert_facts(con, snap_id, facts)
-        con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)",
-                    (snap_id, columns.columns_blob(facts, texts, schema.meta(con, "keys_version"))))
+        con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)", (snap_id, copy))
+        del facts, copy
+        prepared.clear()   # the rows' texts and counts go before the week's bookkeeping
         self._touch_orgs(con, snap_id, start, end)
         if old_ids:
             self._recompute_orgs(con, old_ids, snap_id, same_period=all(
@@ -792,7 +796,7 @@ class Store:
         return self._snapshot_in(con, snap_id), old_ids
 
     def _read_weeks(self, path: Path, source_name: str, sha: str, hint: str | None,
-                    extra_aliases, limits=None) -> tuple[Any, list[tuple[Any, list, list[dict]]]]:
+                    extra_aliases, limits=None) -> tuple[Any, list[tuple[Any, PreparedRows, list[dict]]]]:
         """Run the reader on a file that may hold several weeks (a workbook of a sheet per
         week), before any transaction: the book and, per week, the read result, the prepared
         rows and the skipped rows."""
@@ -803,7 +807,7 @@ class Store:
         return book, [self._prepared(res, path, source_name, sha) for res in book.weeks]
 
     def _read_week(self, path: Path, source_name: str, sha: str, hint: str | None,
-                   extra_aliases, limits=None) -> tuple[Any, list, list[dict]]:
+                   extra_aliases, limits=None) -> tuple[Any, PreparedRows, list[dict]]:
         """Run the reader on one weekly file (before any transaction): the read result, the
         prepared rows and the skipped rows.  A file without a period is refused."""
         from sferum_tui.core.ingest.reader import read_weekly
@@ -812,7 +816,7 @@ class Store:
                           limits=limits)
         return self._prepared(res, path, source_name, sha)
 
-    def _prepared(self, res, path: Path, source_name: str, sha: str) -> tuple[Any, list, list[dict]]:
+    def _prepared(self, res, path: Path, source_name: str, sha: str) -> tuple[Any, PreparedRows, list[dict]]:
         if res.period is None:
             raise InputFileError(tr(
                 "{f}: не найден отчётный период (ни в заголовке, ни в имени файла); укажите --period ГГГГ-ММ-ДД",
@@ -1129,11 +1133,11 @@ class Store:
         rows = self._query(self._CURRENT_BY_SHA, (sha,))
         return self.snapshot(rows[0][0]) if rows else None
 
-    def _insert_facts(self, con: sqlite3.Connection, snap_id: int, facts: list[tuple]) -> None:
+    def _insert_facts(self, con: sqlite3.Connection, snap_id: int, facts: Sequence[tuple]) -> None:
         for i in range(0, len(facts), FACT_CHUNK):
             self._write_fact_chunk(con, snap_id, facts[i:i + FACT_CHUNK])
 
-    def _write_fact_chunk(self, con: sqlite3.Connection, snap_id: int, chunk: list[tuple]) -> None:
+    def _write_fact_chunk(self, con: sqlite3.Connection, snap_id: int, chunk: Sequence[tuple]) -> None:
         con.executemany(
             "INSERT INTO facts (snapshot_id, org_uid, row, name_id, municipality_id, region_id, "
             "status, users_total, staff_total, teachers, students, parents, classes, chats, "

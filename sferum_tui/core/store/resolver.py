@@ -1,49 +1,160 @@
 """Who is who inside a write transaction: rows of a file mapped to stable organisation uids.
 
-:func:`prepare` turns the reader's rows into :class:`Prepared` rows before the transaction;
-:class:`Resolver` then finds or creates each organisation (ИНН first, else the name keys of
-:mod:`sferum_tui.core.store.identity`), interns names, municipalities and regions, and writes the
-new organisations, keys and spellings. :class:`Lookup` is the per-store cache of an intern table.
+:func:`prepare` turns the reader's rows into :class:`PreparedRows` (columns, not an object per
+row) before the transaction; :class:`Resolver` then finds or creates each organisation (ИНН
+first, else the name keys of :mod:`sferum_tui.core.store.identity`), interns names,
+municipalities and regions, and writes the new organisations, keys and spellings.
+:class:`Lookup` is the per-store cache of an intern table.
+
+Memory: a national file is ~45,000 rows and the CSV path must stay within 3× the file's size
+(+150 MB) at 200,000 rows and more, so nothing here keeps a Python object per row beyond the
+references in a few lists: the counts are numpy columns, the rows of the facts table are made a
+chunk at a time (:class:`Resolved`), and the column copy is built from the same columns.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sferum_tui.core.errors import InputFileError
-from sferum_tui.core.fields import STATUS_ACTIVE, STATUS_INACTIVE
+from sferum_tui.core.fields import COUNT_FIELDS, STATUS_ACTIVE, STATUS_INACTIVE
 from sferum_tui.core.store import identity
 from sferum_tui.core.store.schema import bump
 from sferum_tui.i18n import tr
 
 _STATUS_CODE = {STATUS_ACTIVE: 1, STATUS_INACTIVE: 0}
+_UNSET = object()
+_FREE = -(1 << 63)          # an organisation no row of the file has taken yet
+FLUSH_CHUNK = 5000
 
 
-class Prepared:
-    """One row of a file, ready for the store; name keys are computed only when needed."""
+class RowView(NamedTuple):
+    """One prepared row's identity texts (what a merge reads of a file's rows)."""
+    row: int
+    inn: str | None
+    name: str | None
+    municipality: str | None
+    region: str | None
 
-    __slots__ = ("row", "inn", "name", "municipality", "region", "values", "_keys", "ids")
 
-    def __init__(self, row, inn, name, municipality, region, values):
-        self.row = row
-        self.inn = inn
-        self.name = name
-        self.municipality = municipality
-        self.region = region
-        self.values = values   # status code, counts…, share (facts) or staff_total, kind (registry)
-        self._keys = None
-        self.ids = (None, None, None)   # interned (name_id, municipality_id, region_id)
+class NumColumn:
+    """A column of numbers with missing values: a numpy array and a mask (True: missing)."""
 
-    @property
-    def keys(self) -> tuple[str | None, str | None]:
-        """(name key with region, name key without region)."""
-        if self._keys is None:
-            self._keys = identity.name_keys(self.name, self.municipality, self.region)
-        return self._keys
+    __slots__ = ("data", "mask")
+
+    def __init__(self, values: Sequence, dtype, convert=None):
+        import numpy as np
+
+        n = len(values)
+        self.mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
+        if convert is None:
+            it = (0 if v is None else v for v in values)
+        else:
+            it = (0 if v is None else convert(v) for v in values)
+        self.data = np.fromiter(it, dtype=dtype, count=n)
+
+    def take(self, idx) -> "NumColumn":
+        """The rows ``idx`` (itself when that is every row in order: no copy)."""
+        import numpy as np
+
+        n = len(self.data)
+        if len(idx) == n and (n == 0 or (idx[0] == 0 and idx[-1] == n - 1 and bool((np.diff(idx) == 1).all()))):
+            return self
+        out = NumColumn.__new__(NumColumn)
+        out.data, out.mask = self.data[idx], self.mask[idx]
+        return out
+
+    def values(self, idx) -> list:
+        """Python values (None where missing) of the rows ``idx``."""
+        out = self.data[idx].tolist()
+        mask = self.mask[idx]
+        if mask.any():
+            for k in mask.nonzero()[0].tolist():
+                out[k] = None
+        return out
+
+
+class PreparedRows:
+    """The rows of a file ready for the store, as columns (index ``i`` is one row).
+
+    ``values`` are the columns stored beside the identity: for facts the status code and the
+    counts and share (:class:`NumColumn`), for a registry the staff count and the kind (lists).
+    Name keys are computed only when needed, and equal keys share one ``str``."""
+
+    __slots__ = ("registry", "row", "inn", "name", "municipality", "region", "values",
+                 "_key_r", "_key_m", "_canon")
+
+    def __init__(self, registry: bool):
+        self.registry = registry
+        self._empty()
+
+    def _empty(self) -> None:
+        self.row: list[int] = []
+        self.inn: list[str | None] = []
+        self.name: list[str | None] = []
+        self.municipality: list[str | None] = []
+        self.region: list[str | None] = []
+        self.values: list[Any] = []
+        self._key_r: list | None = None
+        self._key_m: list | None = None
+        self._canon: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __bool__(self) -> bool:
+        return bool(self.row)
+
+    def __iter__(self) -> Iterator[RowView]:
+        return map(RowView, self.row, self.inn, self.name, self.municipality, self.region)
+
+    def clear(self) -> None:
+        self._empty()
+
+    def keys(self, i: int) -> tuple[str | None, str | None]:
+        """(name key with region, name key without region) of row ``i``."""
+        key_r, key_m = self._key_r, self._key_m
+        if key_r is None or key_m is None:
+            key_r = self._key_r = [_UNSET] * len(self.row)
+            key_m = self._key_m = [None] * len(self.row)
+        kr = key_r[i]
+        if kr is _UNSET:
+            kr, km = identity.name_keys(self.name[i], self.municipality[i], self.region[i])
+            canon = self._canon.setdefault
+            if kr is not None:
+                kr = canon(kr, kr)
+            if km is not None:
+                km = canon(km, km)
+            key_r[i], key_m[i] = kr, km
+            return kr, km
+        return kr, key_m[i]
+
+    def drop_keys(self) -> None:
+        """Forget the name keys computed so far (they are made again when asked for)."""
+        self._key_r = self._key_m = None
+        self._canon = {}
+
+    def _take(self, keep: list[int]) -> None:
+        """Only the rows ``keep`` (in that order) stay."""
+        import numpy as np
+
+        for attr in ("row", "inn", "name", "municipality", "region", "_key_r", "_key_m"):
+            col = getattr(self, attr)
+            if col is not None:
+                setattr(self, attr, [col[i] for i in keep])
+        idx = np.asarray(keep, dtype=np.int64)
+        self.values = [v.take(idx) if isinstance(v, NumColumn) else [v[i] for i in keep]
+                       for v in self.values]
+
+    def value_lists(self, idx) -> list[list]:
+        """The ``values`` columns as Python lists, of the rows ``idx`` (a numpy index array)."""
+        return [v.values(idx) if isinstance(v, NumColumn) else [v[i] for i in idx.tolist()]
+                for v in self.values]
 
 
 def _clean_text(value) -> str | None:
@@ -64,32 +175,42 @@ def _text(value) -> str | None:
     return _clean_text(value)
 
 
-def prepare(rows: Iterable[dict], *, registry: bool) -> tuple[list[Prepared], list[dict]]:
-    prepared: list[Prepared] = []
+def prepare(rows: Iterable[dict], *, registry: bool) -> tuple[PreparedRows, list[dict]]:
+    """The reader's rows (a ``RowTable``, read by columns, or dicts) as :class:`PreparedRows`,
+    and the rows skipped (neither an ИНН nor a name)."""
+    import numpy as np
+
+    column = getattr(rows, "column", None)
+    if column is None:
+        rows = list(rows)
+        column = lambda f: [r.get(f) for r in rows]  # noqa: E731
+    out = PreparedRows(registry)
+    raw_rows = column("row")
+    out.row = [int(r or 0) for r in raw_rows]
+    out.inn = list(map(identity.normalize_inn, column("org_id")))
+    out.name = list(map(_text, column("org_name")))
+    out.municipality = list(map(_text, column("municipality")))
+    out.region = list(map(_text, column("region")))
     skipped: list[dict] = []
-    normalize_inn = identity.normalize_inn
-    status_code = _STATUS_CODE.get
-    for r in rows:
-        get = r.get
-        inn = normalize_inn(get("org_id"))
-        p = Prepared(int(get("row") or 0), inn, _text(get("org_name")),
-                      _text(get("municipality")), _text(get("region")), None)
-        if inn is None and p.keys[1] is None:
-            skipped.append({"row": get("row"),
+    keep: list[int] = []
+    for i, inn in enumerate(out.inn):
+        if inn is None and out.keys(i)[1] is None:
+            skipped.append({"row": raw_rows[i],
                             "reason": tr("нет ни ИНН, ни наименования организации",
                                          "neither an ИНН nor an organisation name")})
-            continue
-        if registry:
-            p.values = (get("staff_total"), _text(get("kind")))
         else:
-            status = get("status")
-            share = get("teachers_active_share")
-            p.values = (status_code(status) if status is not None else None,
-                        get("users_total"), get("staff_total"), get("teachers"), get("students"),
-                        get("parents"), get("classes"), get("chats"), get("teachers_active"),
-                        float(share) if share is not None else None)
-        prepared.append(p)
-    return prepared, skipped
+            keep.append(i)
+    del raw_rows
+    if registry:
+        out.values = [column("staff_total"), list(map(_text, column("kind")))]
+    else:
+        status_code = _STATUS_CODE.get
+        out.values = [NumColumn([None if s is None else status_code(s) for s in column("status")], np.int8)]
+        out.values += [NumColumn(column(f), np.int64) for f in COUNT_FIELDS]
+        out.values.append(NumColumn(column("teachers_active_share"), np.float64, float))
+    if skipped:
+        out._take(keep)
+    return out, skipped
 
 
 def utc_now() -> str:
@@ -136,6 +257,88 @@ class Lookup:
             return self._array
 
 
+class Resolved(Sequence):
+    """The rows of one file mapped to organisations, in row order: a sequence of the rows to
+    insert (facts or registry rows, without the snapshot id) made a slice at a time, so a
+    large file never holds a tuple per row; :meth:`week_columns` gives the same rows as the
+    columns of the snapshot's column copy."""
+
+    def __init__(self, rows: PreparedRows, idx, uids, ids: tuple[list, list, list],
+                 org_key: dict[int, str], uid_inn: dict[int, str], notes: list[str]):
+        self.rows = rows          # the prepared rows (``idx`` indexes them)
+        self.idx = idx            # int64 array: the prepared row of each output row
+        self.uids = uids          # int64 array: its organisation
+        self.ids = ids            # (name_id, municipality_id, region_id) per prepared row
+        self._org_key = org_key   # uid → key (an organisation with an ИНН may have none here)
+        self._uid_inn = uid_inn
+        self.notes = notes
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            i = range(len(self))[index]
+            return self[i:i + 1][0]
+        idx = self.idx[index]
+        at = idx.tolist()
+        row = self.rows.row
+        nid, mid, rid = self.ids
+        return list(zip(self.uids[index].tolist(), [row[i] for i in at], [nid[i] for i in at],
+                        [mid[i] for i in at], [rid[i] for i in at], *self.rows.value_lists(idx)))
+
+    def _keys(self, start: int, stop: int) -> list[str]:
+        get, inns, inn_key = self._org_key.get, self._uid_inn, identity.inn_key
+        return [k if k is not None else inn_key(inns[u])
+                for u, k in ((u, get(u)) for u in self.uids[start:stop].tolist())]
+
+    def _inns(self, start: int, stop: int) -> list[str | None]:
+        return list(map(self._uid_inn.get, self.uids[start:stop].tolist()))
+
+    def _texts(self, column: list) -> "Lazy":
+        at = self.idx
+        return Lazy(len(at), lambda a, b: [column[i] for i in at[a:b].tolist()])
+
+    def week_columns(self) -> dict[str, Any]:
+        """The columns of :func:`columns.columns_blob` (facts only); the texts are made a
+        chunk at a time as the column copy takes them."""
+        import numpy as np
+
+        rows, n = self.rows, len(self.idx)
+        out: dict[str, Any] = {
+            "org_uid": self.uids, "org_key": Lazy(n, self._keys),
+            "region": self._texts(rows.region), "municipality": self._texts(rows.municipality),
+            "org_id": Lazy(n, self._inns), "org_name": self._texts(rows.name),
+        }
+        status, *counts, share = rows.values
+        out["status"] = status.take(self.idx)
+        for name, col in zip(COUNT_FIELDS, counts):
+            out[name] = col.take(self.idx)
+        out["teachers_active_share"] = share.take(self.idx)
+        out["row"] = np.asarray(rows.row, dtype=np.int64)[self.idx]
+        return out
+
+
+class Lazy(Sequence):
+    """A column of ``n`` values made a slice at a time by ``make(start, stop)``."""
+
+    def __init__(self, n: int, make):
+        self.n = n
+        self.make = make
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.n)
+            if step != 1:
+                return list(self)[index]
+            return self.make(start, max(start, stop))
+        i = range(self.n)[index]
+        return self.make(i, i + 1)[0]
+
+
 class Resolver:
     """Maps prepared rows to organisation uids, creating organisations and name keys as needed.
 
@@ -160,18 +363,23 @@ class Resolver:
         self.keys: dict[str, int | None] = {}     # name keys looked up so far (None: absent)
         self.has_region: dict[int, bool] = {}     # uid → has a key with region
         self.next_uid = con.execute("SELECT coalesce(max(uid), 0) + 1 FROM orgs").fetchone()[0]
-        self.new_orgs: list[tuple] = []          # (uid, key, inn)
-        self.new_keys: list[tuple[str, int]] = []
+        # organisations made by this resolve (uids new_base, new_base + 1, …): the key (None:
+        # the ИНН's), the ИНН and the prepared row that made each
+        self.new_base = self.next_uid
+        self.new_key: list[str | None] = []
+        self.new_inn: list[str | None] = []
+        self.new_row = array("q")
+        self.new_keys: tuple[list[str], array] = ([], array("q"))   # (key, uid)
         self.inn_attached: list[tuple[str, str, int]] = []
-        self.new_spellings: list[tuple[int, int]] = []
-        self.texts: list[tuple] = []   # after resolve(): (region, municipality, name, key, ИНН) per row
+        self.new_spellings = (array("q"), array("q"))   # (name_id, uid)
+        self._pending: tuple = (self.next_uid, [], [], array("q"), [], [], [])
         # texts this transaction interned (ids that may still roll back, so never put in the
         # shared lookups): a merge resolves several files with one resolver
         self.interned: dict[str, dict[str, int]] = {}
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
-    def _prefetch(self, keys: set[str]) -> None:
+    def _prefetch(self, keys: Iterable[str]) -> None:
         wanted = [k for k in keys if k is not None and k not in self.keys]
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
@@ -183,7 +391,7 @@ class Resolver:
 
     def _key(self, key: str) -> int | None:
         if key not in self.keys:
-            self._prefetch({key})
+            self._prefetch((key,))
         return self.keys[key]
 
     def _region_keyed(self, uid: int) -> bool:
@@ -226,109 +434,154 @@ class Resolver:
             return uid
         return None
 
-    def _new_org(self, key: str, inn: str | None) -> int:
+    def _new_org(self, key: str | None, inn: str | None, i: int) -> int:
+        """A new organisation made by prepared row ``i``; ``key`` None: its ИНН's key."""
         uid = self.next_uid
         self.next_uid += 1
-        self.new_orgs.append((uid, key, inn))
+        self.new_key.append(key)
+        self.new_inn.append(inn)
+        self.new_row.append(i)
         if inn:
             self.inn_to_uid[inn] = uid
             self.uid_inn[uid] = inn
         return uid
 
-    def _note_spelling(self, uid: int, p: Prepared) -> None:
-        if p.ids[0] is not None:
-            self.new_spellings.append((p.ids[0], uid))
-
     def _map_keys(self, uid: int, key_r: str | None, key_m: str | None) -> None:
         for k in (key_r, key_m):
             if k is not None and self._key(k) is None:
                 self.keys[k] = uid
-                self.new_keys.append((k, uid))
+                self.new_keys[0].append(k)
+                self.new_keys[1].append(uid)
                 if k.startswith("r:"):
                     self.has_region[uid] = True
 
-    def resolve(self, prepared: list[Prepared], *, registry: bool,
+    def resolve(self, prepared: PreparedRows, *, registry: bool,
                 source: str = "") -> tuple[list[tuple], list[str]]:
-        """Returns the rows to insert (facts or registry rows, without the snapshot id) and
-        notes about duplicates for the snapshot's warnings."""
-        names = self._intern("org_names", {p.name for p in prepared})
-        munis = self._intern("municipalities", {p.municipality for p in prepared})
-        regions = self._intern("regions", {p.region for p in prepared})
-        for p in prepared:
-            p.ids = (names.get(p.name), munis.get(p.municipality), regions.get(p.region))
+        """The rows to insert (facts or registry rows, without the snapshot id) and notes about
+        duplicates for the snapshot's warnings (:meth:`resolve_rows` as a list)."""
+        done = self.resolve_rows(prepared, registry=registry, source=source)
+        return done[:], done.notes
+
+    def resolve_rows(self, prepared: PreparedRows, *, registry: bool, source: str = "",
+                     write: bool = True) -> Resolved:
+        """Every row of ``prepared`` mapped to an organisation (created where new), in row
+        order; a second row of one ИНН is refused (facts) or skipped with a note (registry).
+        ``write=False``: the new organisations, keys and spellings are written by a later
+        :meth:`write_new` (the caller builds the column copy first, while the page cache is
+        small)."""
+        import numpy as np
+
+        p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
+        # text → id (None → None: no key of these dicts is None)
+        names: dict[Any, int] = self._intern("org_names", set(prepared.name))
+        munis: dict[Any, int] = self._intern("municipalities", set(prepared.municipality))
+        regions: dict[Any, int] = self._intern("regions", set(prepared.region))
+        nid = list(map(names.get, prepared.name))
+        mid = list(map(munis.get, prepared.municipality))
+        rid = list(map(regions.get, prepared.region))
+        del names, munis, regions
+        spelling, inn_to_uid = self.spelling, self.inn_to_uid
+        n = len(prepared)
+
+        def ids(i: int) -> tuple:
+            return nid[i], mid[i], rid[i]
 
         # the name keys this file needs, fetched in a few queries
-        self._prefetch({k for p in prepared
-                        if not p.inn or p.inn not in self.inn_to_uid
-                        or self.spelling.get(self.inn_to_uid[p.inn]) != p.ids
-                        for k in p.keys if k is not None})
+        wanted: set[str] = set()
+        for i, inn in enumerate(p_inn):
+            if not inn or inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != ids(i):
+                wanted.update(k for k in p_keys(i) if k is not None)
+        self._prefetch(wanted)
+        del wanted
         notes: list[str] = []
-        used: dict[int, int] = {}     # uid → row that took it in this file
-        assigned: list[tuple[Prepared, int]] = []
+        # the row that took each organisation in this file (by uid; _FREE: none yet)
+        used = array("q", [_FREE]) * (self.next_uid + n + 1)
+        a_idx = array("q")            # assigned: prepared row, organisation
+        a_uid = array("q")
         # ИНН rows first, so a row known only by name cannot take an organisation that the same
         # file names by its ИНН further down.
-        for p in prepared:
-            if not p.inn:
+        for i in range(n):
+            inn = p_inn[i]
+            if not inn:
                 continue
-            uid = self.inn_to_uid.get(p.inn)
+            uid = inn_to_uid.get(inn)
             if uid is None:
-                cand = self._by_name(*p.keys)
-                if cand is not None and cand not in self.uid_inn and cand not in used:
+                cand = self._by_name(*p_keys(i))
+                if cand is not None and cand not in self.uid_inn and used[cand] == _FREE:
                     uid = cand                       # a name-only organisation gets its ИНН
-                    self.uid_inn[uid] = p.inn
-                    self.inn_to_uid[p.inn] = uid
-                    self.inn_attached.append((p.inn, identity.inn_key(p.inn), uid))
+                    self.uid_inn[uid] = inn
+                    inn_to_uid[inn] = uid
+                    self.inn_attached.append((inn, identity.inn_key(inn), uid))
                 else:
-                    uid = self._new_org(identity.inn_key(p.inn), p.inn)
-            if uid in used:
+                    uid = self._new_org(None, inn, i)
+            if used[uid] != _FREE:
                 if not registry:
                     raise InputFileError(tr(
                         "{f}: строки {a} и {b}: один и тот же ИНН {i}",
                         "{f}: rows {a} and {b}: the same ИНН {i}",
-                        f=source, a=used[uid], b=p.row, i=p.inn),
-                        source=source, row=p.row, column="org_id")
+                        f=source, a=used[uid], b=p_row[i], i=inn),
+                        source=source, row=p_row[i], column="org_id")
                 notes.append(tr("строка {b}: ИНН {i} уже был в строке {a}; строка пропущена",
                                 "row {b}: ИНН {i} already in row {a}; row skipped",
-                                a=used[uid], b=p.row, i=p.inn))
+                                a=used[uid], b=p_row[i], i=inn))
                 continue
-            if self.spelling.get(uid) != p.ids:     # a spelling not keyed yet (cheap check first)
-                self._map_keys(uid, *p.keys)
-                self._note_spelling(uid, p)
-            used[uid] = p.row
-            assigned.append((p, uid))
-        for p in prepared:
-            if p.inn:
+            if spelling.get(uid) != ids(i):     # a spelling not keyed yet (cheap check first)
+                self._map_keys(uid, *p_keys(i))
+                name_id = nid[i]
+                if name_id is not None:
+                    self._spelling(name_id, uid)
+            used[uid] = p_row[i]
+            a_idx.append(i)
+            a_uid.append(uid)
+        for i in range(n):
+            if p_inn[i]:
                 continue
-            key_r, key_m = p.keys
+            key_r, key_m = keys = p_keys(i)
             uid = self._by_name(key_r, key_m)
-            n = 1
-            while uid is not None and uid in used:
+            k = 1
+            while uid is not None and used[uid] != _FREE:
                 # a second organisation of the same name in one municipality in one file:
                 # keep it apart, under a numbered key that the next week's file will match again
-                n += 1
-                key_r = f"{p.keys[0]}#{n}" if p.keys[0] else None
-                key_m = f"{p.keys[1]}#{n}"
+                k += 1
+                key_r = f"{keys[0]}#{k}" if keys[0] else None
+                key_m = f"{keys[1]}#{k}"
                 uid = self._by_name(key_r, key_m)
-            if n > 1:
+            if k > 1:
                 notes.append(tr("строка {b}: организация «{o}» уже была в строке {a}; учтена как отдельная",
                                 "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
-                                b=p.row, o=p.name, a=_first_row_named(assigned, p.keys[1])))
+                                b=p_row[i], o=prepared.name[i],
+                                a=_first_row_named(prepared, a_idx, keys[1])))
             if uid is None:
-                uid = self._new_org(identity.display_key_of(key_r, key_m) or "", None)
+                uid = self._new_org(identity.display_key_of(key_r, key_m) or "", None, i)
             self._map_keys(uid, key_r, key_m)
-            if self.spelling.get(uid) != p.ids:
-                self._note_spelling(uid, p)
-            used[uid] = p.row
-            assigned.append((p, uid))
+            if spelling.get(uid) != ids(i):
+                name_id = nid[i]
+                if name_id is not None:
+                    self._spelling(name_id, uid)
+            used[uid] = p_row[i]
+            a_idx.append(i)
+            a_uid.append(uid)
+        del used
 
-        self._flush(assigned)
-        assigned.sort(key=lambda a: a[0].row)
-        out = [(uid, p.row, *p.ids, *p.values) for p, uid in assigned]
-        self.texts = [(p.region, p.municipality, p.name, self.org_key[uid], self.uid_inn.get(uid))
-                      for p, uid in assigned]
-        return out, notes
+        prepared.drop_keys()          # the resolver holds the keys it still needs
+        self._settle(nid, mid, rid)
+        if write:
+            self.write_new()
+        idx = np.frombuffer(a_idx, dtype=np.int64) if len(a_idx) else np.zeros(0, dtype=np.int64)
+        uids = np.frombuffer(a_uid, dtype=np.int64) if len(a_uid) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
+                           kind="stable")
+        idx, uids = idx[order], uids[order]
+        return Resolved(prepared, idx, uids, (nid, mid, rid), self.org_key, self.uid_inn, notes)
 
-    def _flush(self, assigned) -> None:
+    def _spelling(self, name_id: int, uid: int) -> None:
+        self.new_spellings[0].append(name_id)
+        self.new_spellings[1].append(uid)
+
+    def _settle(self, nid: list, mid: list, rid: list) -> None:
+        """Attach the ИНН found for name-only organisations and give every new organisation
+        its final key (``key#uid`` where the key is taken: never expected); the new rows
+        themselves are written by :meth:`write_new`."""
         con = self.con
         if self.inn_attached:
             version = bump(con, "keys_version")
@@ -336,39 +589,66 @@ class Resolver:
                             [(inn, key, version, uid) for inn, key, uid in self.inn_attached])
             for _, key, uid in self.inn_attached:
                 self.org_key[uid] = key
-        if self.new_orgs:
-            wanted = [key for _, key, _ in self.new_orgs]
+            self.inn_attached = []
+        self._pending = (self.new_base, self.new_key, self.new_inn, self.new_row, nid, mid, rid)
+        if not self.new_key:
+            return
+        org_key, inn_key, base = self.org_key, identity.inn_key, self.new_base
+        new_key, new_inn = self.new_key, self.new_inn
+        # a new ИНН key cannot meet another new key (one organisation per ИНН, and a name key
+        # starts with «name:»), so only the name keys are remembered between chunks
+        made: set[str] = set()
+        for s in range(0, len(new_key), FLUSH_CHUNK):
+            keys = [inn_key(cast(str, inn)) if key is None else key
+                    for key, inn in zip(new_key[s:s + FLUSH_CHUNK], new_inn[s:s + FLUSH_CHUNK])]
             taken: set[str] = set()
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
                 taken.update(k for (k,) in con.execute(
-                    f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(chunk))})", chunk))
-            renamed = []
-            for uid, key, inn in self.new_orgs:
-                if key in taken:        # never expected; keep the key unique all the same
+                    f"SELECT key FROM orgs WHERE key IN ({','.join('?' * len(part))})", part))
+            for k, key in enumerate(keys):
+                if key in taken or key in made:
+                    uid = base + s + k
                     key = f"{key}#{uid}"
-                taken.add(key)
-                renamed.append((uid, key, inn))
-            self.new_orgs = renamed
-            self.org_key.update((uid, key) for uid, key, _ in renamed)
-            first: dict[int, Any] = {}
-            for p, uid in assigned:
-                first.setdefault(uid, p)
-            now = utc_now()
-            con.executemany(
-                "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(uid, key, inn, *first[uid].ids, now) for uid, key, inn in self.new_orgs])
-        if self.new_keys:
-            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)", self.new_keys)
-        if self.new_spellings:
+                    new_key[s + k] = key
+                    org_key[uid] = key
+                elif new_key[s + k] is not None:
+                    org_key[base + s + k] = key   # an ИНН's key is made again when needed
+                if new_key[s + k] is not None:
+                    made.add(key)
+
+    def write_new(self) -> None:
+        """Write the organisations, name keys and spellings that the last resolve made."""
+        con = self.con
+        base, new_key, new_inn, new_row, nid, mid, rid = self._pending
+        self._pending = (self.next_uid, [], [], array("q"), [], [], [])
+        if new_key:
+            now, inn_key = utc_now(), identity.inn_key
+            for s in range(0, len(new_key), FLUSH_CHUNK):
+                rows = []
+                for k in range(s, min(s + FLUSH_CHUNK, len(new_key))):
+                    i, key, inn = new_row[k], new_key[k], new_inn[k]
+                    rows.append((base + k, inn_key(cast(str, inn)) if key is None else key, inn,
+                                 nid[i], mid[i], rid[i], now))
+                con.executemany(
+                    "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
+                    "VALUES (?,?,?,?,?,?,?)", rows)
+        keys, owners = self.new_keys
+        for s in range(0, len(keys), FLUSH_CHUNK):
+            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)",
+                            list(zip(keys[s:s + FLUSH_CHUNK], owners[s:s + FLUSH_CHUNK])))
+        names, uids = self.new_spellings
+        for s in range(0, len(names), FLUSH_CHUNK):
             con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
-                            self.new_spellings)
-        self.new_orgs, self.new_keys, self.inn_attached, self.new_spellings = [], [], [], []
+                            list(zip(names[s:s + FLUSH_CHUNK], uids[s:s + FLUSH_CHUNK])))
+        self.new_base = self.next_uid
+        self.new_key, self.new_inn, self.new_row = [], [], array("q")
+        self.new_keys = ([], array("q"))
+        self.new_spellings = (array("q"), array("q"))
 
 
-def _first_row_named(assigned, key_m) -> int | str:
-    for p, _ in assigned:
-        if p.keys[1] == key_m:
-            return p.row
+def _first_row_named(prepared: PreparedRows, assigned: Sequence[int], key_m) -> int | str:
+    for i in assigned:
+        if prepared.keys(i)[1] == key_m:
+            return prepared.row[i]
     return "?"
