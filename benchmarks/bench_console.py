@@ -381,9 +381,9 @@ def steps(home: Path, runs: int, timeout: float, *, timed_start: bool = False
 def clear_flag_cache(home: Path) -> None:
     """Empty the streak flag cache (``ind_week_flags``): the cold state of a store built
     without warming it, or of a config edit."""
-    from sferum_tui.core.store import Store
+    from sferum_tui.core.store import open_for
 
-    with Store(home) as store, store.transaction() as con:
+    with open_for(context(home).paths) as store, store.transaction() as con:
         con.execute("DELETE FROM ind_week_flags")
 
 
@@ -391,9 +391,9 @@ def fill_flag_cache(home: Path) -> int:
     """Fill the flag cache for the default config (the warm state); weeks computed."""
     from sferum_tui.core import indicators
     from sferum_tui.core.config import Config
-    from sferum_tui.core.store import Store
+    from sferum_tui.core.store import open_for
 
-    with Store(home) as store:
+    with open_for(context(home).paths) as store:
         return indicators.warm_cache(store, Config.default())
 
 

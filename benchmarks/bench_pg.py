@@ -12,7 +12,8 @@ What it does:
 2. starts a throwaway PostgreSQL cluster on a loopback port (``tests/pg_support.py``, the one the
    tests use; as the ``postgres`` account when run as root) and copies the store into it with
    ``sferum-tui store migrate --to URL`` (timed: it is what a region does once);
-3. runs ``bench_console.py``'s own measurements — first paint in a fresh process, then filter,
+3. runs ``bench_console.py``'s own measurements — a session started with an empty flag cache
+   (its first paint and peak memory), first paint in a fresh process, then filter,
    clear, sort, search, open a school, the neighbouring week and a week not opened before, and the
    session's peak memory — once on the SQLite store and once on the PostgreSQL copy
    (``SFERUM_TUI_STORE=postgresql://…``, as an official would select it), alternating, and prints
@@ -54,6 +55,8 @@ ROWS = (
     ("previous week (prefetched)", "previous week ([), prefetched", False),
     ("a week not opened before", "a week not opened before (picker)", False),
     ("peak memory (MB)", "peak memory (MB)", True),
+    ("cold cache: first paint", "cold cache: first paint (process start → table)", False),
+    ("cold cache: peak memory (MB)", "cold cache: peak memory (MB)", True),
 )
 
 
@@ -62,7 +65,8 @@ def _median(values) -> float | None:
     return statistics.median(values) if values else None
 
 
-def measure(home: Path, runs: int, timeout: float, store_url: str | None) -> dict[str, list[float]]:
+def measure(home: Path, runs: int, cold_runs: int, timeout: float,
+            store_url: str | None) -> dict[str, list[float]]:
     import bench_console
 
     if store_url:
@@ -70,8 +74,11 @@ def measure(home: Path, runs: int, timeout: float, store_url: str | None) -> dic
     else:
         os.environ.pop("SFERUM_TUI_STORE", None)
     try:
+        cold = bench_console.cold_sessions(home, cold_runs, runs, timeout) if cold_runs else {}
+        bench_console.fill_flag_cache(home)
         out = bench_console.first_paint(home, runs, timeout)
         out.update(bench_console.steps(home, runs, timeout))
+        out.update(cold)
     finally:
         os.environ.pop("SFERUM_TUI_STORE", None)
     return out
@@ -99,6 +106,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2,
                         help="alternating SQLite/PostgreSQL rounds (each --runs times)")
+    parser.add_argument("--cold-runs", type=int, default=1,
+                        help="sessions started with an empty flag cache, per round")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
@@ -127,7 +136,8 @@ def main() -> None:
         for r in range(args.rounds):
             for label, target, url_or_none in (("SQLite", lite, None), ("PostgreSQL", pg, url)):
                 print(f"… round {r + 1}: {label} ×{args.runs}", flush=True)
-                for key, values in measure(home, args.runs, args.timeout, url_or_none).items():
+                for key, values in measure(home, args.runs, args.cold_runs, args.timeout,
+                                           url_or_none).items():
                     target.setdefault(key, []).extend(values)
     finally:
         cluster.stop()
