@@ -168,14 +168,12 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 # -- import ---------------------------------------------------------------------------------
 
 def cmd_import(args, ctx) -> int:
-    from sferum_tui.service.indicators import refresh_cache
     from sferum_tui.service.store import open_store
 
     check_files(args.files)
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
     failed = 0
-    changed = False
     if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
         raise UserError(tr("--replace-rows действует только вместе с --add",
                            "--replace-rows works only together with --add"))
@@ -198,7 +196,6 @@ def cmd_import(args, ctx) -> int:
                 failed += 1
                 print(_fail_line(shown, err.message), file=sys.stderr)
                 continue
-            changed |= outcome.status != "unchanged"
             print(f"{shown_path(Path(shown).name)}: {outcome.message}")
             for week in outcome.weeks:      # a workbook of a sheet per week: a line per week
                 sheet = week.snapshot.sheet
@@ -206,17 +203,18 @@ def cmd_import(args, ctx) -> int:
             for note in outcome.notes:
                 print("  " + note)
             sys.stdout.flush()
-        if changed:
-            # the next report or console start finds every week's indicator codes cached
-            # instead of evaluating up to 150 weeks first (~4 s at country scale)
-            refresh_cache(store, cfg)
+    # The indicator codes of the new week(s) are not cached here: only the imported weeks lack
+    # them (a weekly file changes neither the config nor the registry the cache is keyed by),
+    # and the next reader computes and stores one week's codes in ~0.1 s, whereas computing
+    # them here imports pandas and evaluates the week in the import's process, which was the
+    # import's peak memory (issue 10: +50-65 MiB, national week 233 MiB).  `fetch`, run from
+    # cron ahead of the readers, still warms the cache.
     return 1 if failed else 0
 
 
 def _import_add(args, ctx, store, cfg, aliases) -> int:
-    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none)."""
-    from sferum_tui.service.indicators import refresh_cache
-
+    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none);
+    the merged week's indicator codes are left to the next reader, as in :func:`cmd_import`."""
     if STDIN in args.files:
         raise UserError(tr("--add читает файлы, не стандартный ввод («-»)",
                            "--add reads files, not standard input (“-”)"))
@@ -230,8 +228,6 @@ def _import_add(args, ctx, store, cfg, aliases) -> int:
               file=sys.stderr)
         return 1
     print(f"{names}: {outcome.message}", flush=True)
-    if outcome.status != "unchanged":
-        refresh_cache(store, cfg)
     return 0
 
 
