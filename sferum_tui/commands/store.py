@@ -168,12 +168,14 @@ def _shorten(text: str | None, limit: int = 48) -> str:
 # -- import ---------------------------------------------------------------------------------
 
 def cmd_import(args, ctx) -> int:
+    from sferum_tui.service.indicators import refresh_cache
     from sferum_tui.service.store import open_store
 
     check_files(args.files)
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
     failed = 0
+    weeks = 0       # weeks this command imported
     if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
         raise UserError(tr("--replace-rows действует только вместе с --add",
                            "--replace-rows works only together with --add"))
@@ -196,6 +198,8 @@ def cmd_import(args, ctx) -> int:
                 failed += 1
                 print(_fail_line(shown, err.message), file=sys.stderr)
                 continue
+            if outcome.status != "unchanged":
+                weeks += len(outcome.weeks) or 1
             print(f"{shown_path(Path(shown).name)}: {outcome.message}")
             for week in outcome.weeks:      # a workbook of a sheet per week: a line per week
                 sheet = week.snapshot.sheet
@@ -203,12 +207,15 @@ def cmd_import(args, ctx) -> int:
             for note in outcome.notes:
                 print("  " + note)
             sys.stdout.flush()
-    # The indicator codes of the new week(s) are not cached here: only the imported weeks lack
-    # them (a weekly file changes neither the config nor the registry the cache is keyed by),
-    # and the next reader computes and stores one week's codes in ~0.1 s, whereas computing
-    # them here imports pandas and evaluates the week in the import's process, which was the
-    # import's peak memory (issue 10: +50-65 MiB, national week 233 MiB).  `fetch`, run from
-    # cron ahead of the readers, still warms the cache.
+        if weeks > 1:
+            # a history built in one command: the first report or console start would compute
+            # every one of these weeks' indicator codes first (~3 s for 150 country weeks)
+            refresh_cache(store, cfg)
+    # One week's codes are not cached here: only that week lacks them (a weekly file changes
+    # neither the config nor the registry the cache is keyed by), and the next reader computes
+    # and stores them in ~0.1 s, whereas computing them here imports pandas and evaluates the
+    # week on top of all the import made resident: +50-65 MiB, which was the import's peak
+    # (issue 10: national week 233 MiB, bound 174).  `fetch` still warms the cache.
     return 1 if failed else 0
 
 
