@@ -597,9 +597,10 @@ def test_streaks_follow_a_replaced_week(tmp_path):
 
 
 def test_warm_cache(tmp_path):
-    """``sferum-tui import`` (and ``registry import``) leave every week's codes cached for the
-    config in use, so the first report or console start does not evaluate the history first;
-    another config computes its own once."""
+    """``sferum-tui import`` of several weeks (and ``registry import``) leave every week's codes
+    cached for the config in use, so the first report or console start does not evaluate the
+    history first; another config computes its own once.  (One week is left to the first
+    reader: ``test_import_add``.)"""
     home = build_home(tmp_path)
     cfg = Config.default()
     with Store(home) as store:

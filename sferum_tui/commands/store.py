@@ -175,7 +175,7 @@ def cmd_import(args, ctx) -> int:
     cfg = ctx.config()
     aliases = _extra_aliases(cfg)
     failed = 0
-    changed = False
+    weeks = 0       # weeks this command imported
     if getattr(args, "replace_rows", False) and not getattr(args, "add", False):
         raise UserError(tr("--replace-rows действует только вместе с --add",
                            "--replace-rows works only together with --add"))
@@ -198,7 +198,8 @@ def cmd_import(args, ctx) -> int:
                 failed += 1
                 print(_fail_line(shown, err.message), file=sys.stderr)
                 continue
-            changed |= outcome.status != "unchanged"
+            if outcome.status != "unchanged":
+                weeks += len(outcome.weeks) or 1
             print(f"{shown_path(Path(shown).name)}: {outcome.message}")
             for week in outcome.weeks:      # a workbook of a sheet per week: a line per week
                 sheet = week.snapshot.sheet
@@ -206,17 +207,21 @@ def cmd_import(args, ctx) -> int:
             for note in outcome.notes:
                 print("  " + note)
             sys.stdout.flush()
-        if changed:
-            # the next report or console start finds every week's indicator codes cached
-            # instead of evaluating up to 150 weeks first (~4 s at country scale)
+        if weeks > 1:
+            # a history built in one command: the first report or console start would compute
+            # every one of these weeks' indicator codes first (~3 s for 150 country weeks)
             refresh_cache(store, cfg)
+    # One week's codes are not cached here: only that week lacks them (a weekly file changes
+    # neither the config nor the registry the cache is keyed by), and the next reader computes
+    # and stores them in ~0.1 s, whereas computing them here imports pandas and evaluates the
+    # week on top of all the import made resident: +50-65 MiB, which was the import's peak
+    # (issue 10: national week 233 MiB, bound 174).  `fetch` still warms the cache.
     return 1 if failed else 0
 
 
 def _import_add(args, ctx, store, cfg, aliases) -> int:
-    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none)."""
-    from sferum_tui.service.indicators import refresh_cache
-
+    """``import --add FILE…``: every file into one snapshot, in one transaction (all or none);
+    the merged week's indicator codes are left to the next reader, as in :func:`cmd_import`."""
     if STDIN in args.files:
         raise UserError(tr("--add читает файлы, не стандартный ввод («-»)",
                            "--add reads files, not standard input (“-”)"))
@@ -230,8 +235,6 @@ def _import_add(args, ctx, store, cfg, aliases) -> int:
               file=sys.stderr)
         return 1
     print(f"{names}: {outcome.message}", flush=True)
-    if outcome.status != "unchanged":
-        refresh_cache(store, cfg)
     return 0
 
 

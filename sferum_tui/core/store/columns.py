@@ -9,7 +9,10 @@ as written, municipality, region, key and ИНН as of the import): a 40,000-row
 
 from __future__ import annotations
 
+import io
+import os
 import sqlite3
+import sys
 from typing import Any
 
 from sferum_tui.core.fields import COUNT_FIELDS
@@ -30,7 +33,7 @@ def columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
 
     The arrays are made from numpy buffers, not by ``pyarrow.array``: that one imports pandas
     (~50 MB) to check what it was given, which the import has no other use for."""
-    import pyarrow as pa
+    pa = _pyarrow()
 
     # Arrow's own allocator (mimalloc) keeps what it frees; the system one hands it back to
     # the heap, where the page cache of the import's inserts reuses it
@@ -40,6 +43,34 @@ def columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
         return _columns_blob(cols, keys_version)
     finally:
         pa.set_memory_pool(pool)
+
+
+def _pyarrow() -> Any:
+    """pyarrow; when this is where the process first loads it (``import``, ``fetch``), with the
+    system allocator as Arrow's C++ default memory pool.
+
+    The IPC writer takes the buffers it compresses into from that pool, which pyarrow offers no
+    option to choose (``set_memory_pool`` sets pyarrow's own default only).  The default,
+    mimalloc, makes them resident at their bound (about the uncompressed size): +18 MiB for the
+    national week, +33 MiB for a 60 MB file, the import's peak.  The variable Arrow reads once,
+    as it makes its default pool, is set only for that moment (a value the user set is kept)."""
+    if "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        return pa
+    had = os.environ.get(_ARROW_POOL_ENV)
+    os.environ.setdefault(_ARROW_POOL_ENV, "system")
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool()
+    finally:
+        if had is None:
+            os.environ.pop(_ARROW_POOL_ENV, None)
+    return pa
+
+
+_ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 
 
 def _columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
@@ -65,13 +96,16 @@ def _columns_blob(cols: dict[str, Any], keys_version: int) -> bytes:
     table = pa.Table.from_arrays(list(arrays.values()), names=list(arrays)).replace_schema_metadata(
         {"format": COLUMNS_FORMAT, "keys_version": str(keys_version)})
     del arrays
-    sink = pa.BufferOutputStream()
+    # a BytesIO grows in place (realloc) and hands over its bytes without a copy; Arrow's
+    # BufferOutputStream copies at each doubling and again in to_pybytes (~2.5x the stream
+    # resident at once: +20 MiB for a 60 MB file)
+    out = io.BytesIO()
     codec = "zstd" if pa.Codec.is_available("zstd") else None
-    with pa.ipc.new_stream(sink, table.schema,
+    with pa.ipc.new_stream(pa.PythonFile(out, mode="w"), table.schema,
                            options=pa.ipc.IpcWriteOptions(compression=codec, use_threads=False)) as writer:
         writer.write_table(table)
     del table
-    return sink.getvalue().to_pybytes()
+    return out.getvalue()
 
 
 def _validity(missing) -> tuple[Any, int]:
@@ -101,15 +135,15 @@ def _column(typ, dtype, col) -> Any:
 
 
 def _strings(values: list) -> Any:
-    """A string array of texts (None: null), encoded a chunk at a time."""
+    """A string array of texts (None: null), encoded a chunk at a time into one growing buffer
+    (never the chunks and their join at once: the names of a 60 MB file are ~30 MB)."""
     import numpy as np
     import pyarrow as pa
 
     n = len(values)
     missing = np.zeros(n, dtype=bool)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    parts: list[bytes] = []
-    total = 0
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    out = bytearray()
     for s in range(0, n, STRING_CHUNK):
         chunk = values[s:s + STRING_CHUNK]
         if None in chunk:
@@ -120,6 +154,7 @@ def _strings(values: list) -> Any:
             enc = [t.encode("utf-8") for t in chunk]
             lengths = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
             data = b"".join(enc)
+            del enc
         else:
             raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
             seps = np.flatnonzero(raw == 0)
@@ -127,14 +162,15 @@ def _strings(values: list) -> Any:
             lengths = np.diff(ends, prepend=0)
             data = raw[raw != 0].tobytes() if len(seps) else raw.tobytes()
             del raw, seps, ends
-        offsets[s + 1:s + 1 + len(chunk)] = total + np.cumsum(lengths)
-        total += len(data)
-        parts.append(data)
-    if total >= 1 << 31:
-        raise OverflowError("string column over 2 GiB")
+        del joined, chunk
+        ends = len(out) + np.cumsum(lengths)
+        if len(ends) and ends[-1] >= 1 << 31:
+            raise OverflowError("string column over 2 GiB")
+        offsets[s + 1:s + 1 + len(ends)] = ends
+        out += data
+        del data, ends
     valid, nulls = _validity(missing)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)),
-                                       pa.py_buffer(b"".join(parts)), valid, nulls)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out), valid, nulls)
 
 
 def _dictionary(values: list) -> Any:

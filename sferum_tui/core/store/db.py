@@ -203,9 +203,31 @@ def _changed_while_read(source_name: str, path: Path) -> InputFileError:
                              f=source_name), source=str(path))
 
 
+IMPORT_PAGE_CACHE_KB = 2048
+
+
+@contextlib.contextmanager
+def _import_page_cache(con) -> Iterator[None]:
+    """SQLite's page cache at IMPORT_PAGE_CACHE_KB while an import writes a week (restored
+    after): an import writes far more pages than it reads back, and the 16 MB of the
+    connection's cache filled with them was 3-4 MiB of the import's peak (issue 10); no slower
+    for a national week.  Other back ends (PostgreSQL) are left as they are."""
+    if not isinstance(con, sqlite3.Connection):
+        yield
+        return
+    before = con.execute("PRAGMA cache_size").fetchone()[0]
+    con.execute(f"PRAGMA cache_size = -{IMPORT_PAGE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):    # never hide the import's own error
+            con.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 # --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
+
 
 class Store:
     """The history of weekly snapshots in ``home`` (created on the first write).
@@ -671,7 +693,7 @@ class Store:
         book, weeks = self._read_weeks(path, source_name, sha, hint, extra_aliases, limits)
         by_sheet = len(weeks) > 1
 
-        with self._copy_guard() as made, self._write() as con:
+        with self._copy_guard() as made, self._write() as con, _import_page_cache(con):
             row = con.execute(self._CURRENT_BY_SHA, (sha,)).fetchone()
             if row is not None:  # another process imported the same file meanwhile
                 held = self._snapshot_in(con, row[0])
