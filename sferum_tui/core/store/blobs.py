@@ -143,14 +143,18 @@ def _holds(path: Path, sha: str) -> bool:
     return digest.hexdigest() == sha
 
 
-def read_blob(path: Path) -> bytes:
-    """The original bytes of a kept copy."""
-    data = path.read_bytes()
-    if path.suffix == ".gz":
+def unpack(stored: bytes, rel: str) -> bytes:
+    """The original bytes of the copy ``rel`` from the bytes it is kept as (gzip for ``.gz``)."""
+    if rel.endswith(".gz"):
         import gzip
 
-        return gzip.decompress(data)
-    return data
+        return gzip.decompress(stored)
+    return stored
+
+
+def read_blob(path: Path) -> bytes:
+    """The original bytes of a kept copy."""
+    return unpack(path.read_bytes(), path.name)
 
 
 def write_blob(home: Path, data: bytes | FileSource, rel: str) -> bool:

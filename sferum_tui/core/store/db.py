@@ -617,19 +617,32 @@ class Store:
         """Where the kept copy ``rel`` is (shown by ``weeks --format json``)."""
         return self.home / rel
 
+    @property
+    def label(self) -> str:
+        """The store as messages name it: its folder (a database: its URL without password)."""
+        return str(self.home)
+
+    def blob_data(self, rel: str) -> bytes | None:
+        """The kept copy ``rel`` as it is stored (gzip for text files), or None when missing."""
+        try:
+            return self._blob_path(rel).read_bytes()
+        except FileNotFoundError:
+            return None
+
     @contextmanager
     def _blob_file(self, rel: str, name: str) -> Iterator[Path | None]:
-        """The kept copy ``rel`` as a plain file the reader can open (decompressed into a
-        temporary folder when kept gzip-compressed; ``name``: the file name to give it), or None
-        when it is missing."""
+        """The kept copy ``rel`` as a plain file the reader can open (its own file when kept as
+        it was, else its original bytes in a temporary folder; ``name``: the file name to give
+        it), or None when it is missing."""
         path = self._blob_path(rel)
-        if not path.exists():
-            yield None
-            return
-        if path.suffix != ".gz":
+        if not rel.endswith(".gz") and path.is_file():
             yield path
             return
-        with blobs.named_file(blobs.read_blob(path), rel, name) as plain:
+        data = self.blob_data(rel)
+        if data is None:
+            yield None
+            return
+        with blobs.named_file(blobs.unpack(data, rel), rel, name) as plain:
             yield plain
 
     # -- blobs -------------------------------------------------------------------------------
@@ -639,8 +652,7 @@ class Store:
         """Inside an import's write transaction: sweep leftovers of interrupted imports, then
         write the copy of the file (True when this call made it). ``also``: the copies this
         transaction writes besides (a merge of several files), which no row names yet."""
-        named = {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM "
-                                           "registries UNION SELECT blob FROM snapshot_files")}
+        named = schema.copy_names(con)
         named.add(rel)
         named.update(also)
         blobs.sweep_orphans(self.home, named)

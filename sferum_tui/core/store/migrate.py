@@ -72,28 +72,6 @@ def _write_rows(con: Any, table: str, cols: list[str], rows: list[tuple]) -> Non
     con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
 
 
-def _blob_rels(con: Any) -> list[str]:
-    return sorted({r for (r,) in con.execute(
-        "SELECT blob FROM snapshots UNION SELECT blob FROM registries "
-        "UNION SELECT blob FROM snapshot_files")})
-
-
-def _read_blob(store: Store, rel: str) -> bytes | None:
-    """The kept copy ``rel`` of ``store`` as stored (gzip-compressed for text files), or None
-    when the source has lost it."""
-    getter = getattr(store, "blob_data", None)
-    if getter is not None:
-        data = getter(rel)
-    else:
-        path = store.home / rel
-        data = path.read_bytes() if path.exists() else None
-    return data
-
-
-def _label(store: Store) -> str:
-    return str(getattr(store, "label", store.home))
-
-
 def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = None) -> list[Copied]:
     """Copy every table and file copy of ``src`` into the empty store ``dst`` (see the module
     docstring); the rows copied per table.  ``StoreError``/``UserError`` in one line when the
@@ -102,7 +80,7 @@ def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = No
     scon = src.read_connection()
     if scon is None or not src.snapshots(include_superseded=True) and not src.registries():
         raise UserError(tr("{s}: хранилище пусто, копировать нечего", "{s}: the store is empty, "
-                           "there is nothing to copy", s=_label(src)))
+                           "there is nothing to copy", s=src.label))
     dst.require_writable()
     made: list[str] = []
     copied: list[Copied] = []
@@ -113,7 +91,7 @@ def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = No
                 raise UserError(tr(
                     "{d}: в хранилище уже есть данные ({t}); копировать можно только в пустое",
                     "{d}: the store already holds data ({t}); a copy goes only into an empty one",
-                    d=_label(dst), t=", ".join(busy)))
+                    d=dst.label, t=", ".join(busy)))
             dcon.execute("DELETE FROM meta")
             snapshot_ids = [r[0] for r in scon.execute("SELECT id FROM snapshots ORDER BY id")]
             for table in TABLES:
@@ -133,10 +111,10 @@ def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = No
                         t=table, g=got, w=want))
                 copied.append(Copied(table, got))
                 say(f"{table}: {got}")
-            rels = _blob_rels(scon)
+            rels = sorted(schema.copy_names(scon))
             lost: list[str] = []
             for rel in rels:
-                data = _read_blob(src, rel)
+                data = src.blob_data(rel)
                 if data is None:
                     lost.append(rel)
                 elif schema.dialect(dcon) == "postgresql":
@@ -155,8 +133,4 @@ def copy_store(src: Store, dst: Store, *, say: Callable[[str], None] | None = No
 def _write_stored(dst: Store, stored: bytes, rel: str) -> bool:
     """Write a copy whose bytes are already as stored (gzip for ``.gz``): ``write_blob`` takes
     the original bytes and compresses them itself, so they are decompressed first."""
-    if rel.endswith(".gz"):
-        import gzip
-
-        stored = gzip.decompress(stored)
-    return blobs.write_blob(dst.home, stored, rel)
+    return blobs.write_blob(dst.home, blobs.unpack(stored, rel), rel)

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sferum_tui.core.errors import StoreError
 from sferum_tui.core.store import blobs, schema
 from sferum_tui.core.store.db import Store
+from sferum_tui.core.text import one_line
 from sferum_tui.i18n import tr
 
 #: The key of the advisory lock every write transaction holds ("SFRU").
@@ -57,18 +58,18 @@ def is_url(text: str | os.PathLike) -> bool:
 
 
 def safe_url(url: str) -> str:
-    """``url`` without its password (for messages, logs and the screen)."""
+    """``url`` without its password, on one clean line (for messages, logs and the screen)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "postgresql://…"
     if parts.password is None:
-        return url
+        return one_line(url)
     host = parts.hostname or ""
     if parts.port:
         host += f":{parts.port}"
     user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    return one_line(urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,11 +203,14 @@ class PgStore(Store):
         super().__init__(home)
         self.errors = (psycopg.Error,)
         self.url = url
-        self.label = safe_url(url)
-        self.db_path = self.label       # type: ignore[assignment]  # what messages name
+        self._label = safe_url(url)
+        self.db_path = self._label      # type: ignore[assignment]  # what messages name
         self._ro: bool | None = None
         self._ro_lock = threading.Lock()
 
+    @property
+    def label(self) -> str:
+        return self._label
 
     # -- connections -------------------------------------------------------------------------
 
@@ -286,7 +290,8 @@ class PgStore(Store):
         import psycopg
         from psycopg import errors as e
 
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # the server's own words (cleaned: they come from outside), first line only
+        first = one_line((str(exc).strip().splitlines() or [type(exc).__name__])[0], 300)
         if isinstance(exc, e.InsufficientPrivilege | e.ReadOnlySqlTransaction):
             return StoreError(self.read_only_message())
         if isinstance(exc, e.LockNotAvailable | e.QueryCanceled):
@@ -368,20 +373,6 @@ class PgStore(Store):
 
     def _blob_path(self, rel: str) -> Path:
         return Path("blob_files") / rel
-
-    @contextlib.contextmanager
-    def _blob_file(self, rel: str, name: str) -> Iterator[Path | None]:
-        rows = self._query("SELECT data FROM blob_files WHERE rel = ?", (rel,))
-        if not rows:
-            yield None
-            return
-        data = bytes(rows[0][0])
-        if rel.endswith(".gz"):
-            import gzip
-
-            data = gzip.decompress(data)
-        with blobs.named_file(data, rel, name) as plain:
-            yield plain
 
     def blob_data(self, rel: str) -> bytes | None:
         """The kept copy ``rel`` as it is stored (gzip for text files), or None."""

@@ -285,6 +285,12 @@ CREATE TABLE IF NOT EXISTS sferum_schema (version INTEGER NOT NULL);
 _PG_LOCK = 0x53465255
 
 
+def copy_names(con: Any) -> set[str]:
+    """Every kept file copy the store's rows name (``blobs/ab/…``)."""
+    return {r for (r,) in con.execute("SELECT blob FROM snapshots UNION SELECT blob FROM "
+                                      "registries UNION SELECT blob FROM snapshot_files")}
+
+
 def dialect(con: Any) -> str:
     """``"sqlite"`` for a ``sqlite3`` connection, ``"postgresql"`` for ``pg.PgConnection``."""
     return getattr(con, "dialect", "sqlite")
