@@ -297,18 +297,20 @@ class SferumApp(App[int]):
             return self.ui_state.columns
         return tuple(getattr(self.api.cfg.ui, "columns", ()) or ())
 
-    def remembered_week(self) -> int | None:
-        """The week a remembered view opens (None: the latest)."""
+    def _saved_view(self) -> Any:
+        """This store's view as the last session left it (None: none, or not remembering)."""
         if not self.remember:
             return None
-        saved = self.ui_state.views.get(str(self.api.home))
+        return self.ui_state.views.get(self.api.store_label)
+
+    def remembered_week(self) -> int | None:
+        """The week a remembered view opens (None: the latest)."""
+        saved = self._saved_view()
         return saved.week_id if saved is not None else None
 
     def remembered_state(self) -> MainState | None:
         """The main screen's state as the last session left it (None: start afresh)."""
-        if not self.remember:
-            return None
-        saved = self.ui_state.views.get(self.api.store_label)
+        saved = self._saved_view()
         if saved is None:
             return None
         if saved.threshold is not None:
