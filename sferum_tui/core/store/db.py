@@ -801,12 +801,10 @@ class Store:
         warnings = list(res.warnings)
         # the facts are made a chunk at a time from the prepared columns (never a tuple per row)
         resolver = self._resolver(con)
-        facts = resolver.resolve_rows(prepared, registry=False, source=source_name, write=False)
+        facts = resolver.resolve_rows(prepared, registry=False, source=source_name)
         warnings.extend(facts.notes)
-        # the column copy first: its Arrow arrays are gone before the new rows fill the page cache
+        del resolver     # its maps go before the column copy's Arrow arrays are made
         copy = columns.columns_blob(facts.week_columns(), schema.meta(con, "keys_version"))
-        resolver.write_new()
-        del resolver
         con.execute(
             "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
             "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "

@@ -31,6 +31,7 @@ _STATUS_CODE = {STATUS_ACTIVE: 1, STATUS_INACTIVE: 0}
 _UNSET = object()
 _FREE = -(1 << 63)          # an organisation no row of the file has taken yet
 FLUSH_CHUNK = 5000
+KEY_CHUNK = 5000            # rows resolved between two writes of the name keys they made
 
 
 class RowView(NamedTuple):
@@ -87,7 +88,7 @@ class PreparedRows:
     Name keys are computed only when needed, and equal keys share one ``str``."""
 
     __slots__ = ("registry", "row", "inn", "name", "municipality", "region", "values",
-                 "_key_r", "_key_m", "_canon")
+                 "_key_r", "_key_m")
 
     def __init__(self, registry: bool):
         self.registry = registry
@@ -102,7 +103,6 @@ class PreparedRows:
         self.values: list[Any] = []
         self._key_r: list | None = None
         self._key_m: list | None = None
-        self._canon: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.row)
@@ -117,7 +117,8 @@ class PreparedRows:
         self._empty()
 
     def keys(self, i: int) -> tuple[str | None, str | None]:
-        """(name key with region, name key without region) of row ``i``."""
+        """(name key with region, name key without region) of row ``i`` (kept until
+        :meth:`forget_keys`: the resolver asks for a row's keys more than once)."""
         key_r, key_m = self._key_r, self._key_m
         if key_r is None or key_m is None:
             key_r = self._key_r = [_UNSET] * len(self.row)
@@ -125,19 +126,20 @@ class PreparedRows:
         kr = key_r[i]
         if kr is _UNSET:
             kr, km = identity.name_keys(self.name[i], self.municipality[i], self.region[i])
-            canon = self._canon.setdefault
-            if kr is not None:
-                kr = canon(kr, kr)
-            if km is not None:
-                km = canon(km, km)
             key_r[i], key_m[i] = kr, km
             return kr, km
         return kr, key_m[i]
 
+    def forget_keys(self, rows: Iterable[int]) -> None:
+        """Forget the name keys of ``rows`` (made again when asked for)."""
+        key_r, key_m = self._key_r, self._key_m
+        if key_r is not None and key_m is not None:
+            for i in rows:
+                key_r[i], key_m[i] = _UNSET, None
+
     def drop_keys(self) -> None:
         """Forget the name keys computed so far (they are made again when asked for)."""
         self._key_r = self._key_m = None
-        self._canon = {}
 
     def _take(self, keep: list[int]) -> None:
         """Only the rows ``keep`` (in that order) stay."""
@@ -462,13 +464,10 @@ class Resolver:
         done = self.resolve_rows(prepared, registry=registry, source=source)
         return done[:], done.notes
 
-    def resolve_rows(self, prepared: PreparedRows, *, registry: bool, source: str = "",
-                     write: bool = True) -> Resolved:
+    def resolve_rows(self, prepared: PreparedRows, *, registry: bool, source: str = "") -> Resolved:
         """Every row of ``prepared`` mapped to an organisation (created where new), in row
         order; a second row of one ИНН is refused (facts) or skipped with a note (registry).
-        ``write=False``: the new organisations, keys and spellings are written by a later
-        :meth:`write_new` (the caller builds the column copy first, while the page cache is
-        small)."""
+        The new organisations, name keys and spellings are written before it returns."""
         import numpy as np
 
         p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
@@ -486,24 +485,51 @@ class Resolver:
         def ids(i: int) -> tuple:
             return nid[i], mid[i], rid[i]
 
-        # the name keys this file needs, fetched in a few queries
-        wanted: set[str] = set()
-        for i, inn in enumerate(p_inn):
-            if not inn or inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != ids(i):
-                wanted.update(k for k in p_keys(i) if k is not None)
-        self._prefetch(wanted)
-        del wanted
         notes: list[str] = []
         # the row that took each organisation in this file (by uid; _FREE: none yet)
         used = array("q", [_FREE]) * (self.next_uid + n + 1)
         a_idx = array("q")            # assigned: prepared row, organisation
         a_uid = array("q")
         # ИНН rows first, so a row known only by name cannot take an organisation that the same
-        # file names by its ИНН further down.
-        for i in range(n):
+        # file names by its ИНН further down; each pass a chunk of rows at a time, the chunk's
+        # name keys fetched in a few queries, and the keys it makes written before the next
+        # chunk (which finds them in the store), so no more than a chunk's keys are held
+        for by_inn in (True, False):
+            for start in range(0, n, KEY_CHUNK):
+                rows = [i for i in range(start, min(n, start + KEY_CHUNK)) if bool(p_inn[i]) is by_inn]
+                if not rows:
+                    continue
+                if by_inn:
+                    self._prefetch(k for i in rows if (inn_to_uid.get(p_inn[i]) is None or
+                                                       spelling.get(inn_to_uid[p_inn[i]]) != ids(i))
+                                   for k in p_keys(i))
+                    self._resolve_by_inn(rows, prepared, nid, ids, used, a_idx, a_uid, notes,
+                                         registry=registry, source=source)
+                else:
+                    self._prefetch(k for i in rows for k in p_keys(i))
+                    self._resolve_by_name(rows, prepared, nid, ids, used, a_idx, a_uid, notes)
+                self._flush_keys()
+                prepared.forget_keys(rows)
+        del used
+
+        prepared.drop_keys()
+        self._settle(nid, mid, rid)
+        self.write_new()
+        idx = np.frombuffer(a_idx, dtype=np.int64) if len(a_idx) else np.zeros(0, dtype=np.int64)
+        uids = np.frombuffer(a_uid, dtype=np.int64) if len(a_uid) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
+                           kind="stable")
+        idx, uids = idx[order], uids[order]
+        return Resolved(prepared, idx, uids, (nid, mid, rid), self.org_key, self.uid_inn, notes)
+
+    def _resolve_by_inn(self, rows: list[int], prepared: PreparedRows, nid: list, ids, used: array,
+                        a_idx: array, a_uid: array, notes: list[str], *, registry: bool,
+                        source: str) -> None:
+        """The rows ``rows`` (each with an ИНН) mapped to organisations."""
+        p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
+        spelling, inn_to_uid = self.spelling, self.inn_to_uid
+        for i in rows:
             inn = p_inn[i]
-            if not inn:
-                continue
             uid = inn_to_uid.get(inn)
             if uid is None:
                 cand = self._by_name(*p_keys(i))
@@ -533,10 +559,13 @@ class Resolver:
             used[uid] = p_row[i]
             a_idx.append(i)
             a_uid.append(uid)
-        for i in range(n):
-            if p_inn[i]:
-                continue
-            key_r, key_m = keys = p_keys(i)
+
+    def _resolve_by_name(self, rows: list[int], prepared: PreparedRows, nid: list, ids,
+                         used: array, a_idx: array, a_uid: array, notes: list[str]) -> None:
+        """The rows ``rows`` (none with an ИНН) mapped to organisations by their name keys."""
+        p_row, spelling = prepared.row, self.spelling
+        for i in rows:
+            key_r, key_m = keys = prepared.keys(i)
             uid = self._by_name(key_r, key_m)
             k = 1
             while uid is not None and used[uid] != _FREE:
@@ -561,18 +590,17 @@ class Resolver:
             used[uid] = p_row[i]
             a_idx.append(i)
             a_uid.append(uid)
-        del used
 
-        prepared.drop_keys()          # the resolver holds the keys it still needs
-        self._settle(nid, mid, rid)
-        if write:
-            self.write_new()
-        idx = np.frombuffer(a_idx, dtype=np.int64) if len(a_idx) else np.zeros(0, dtype=np.int64)
-        uids = np.frombuffer(a_uid, dtype=np.int64) if len(a_uid) else np.zeros(0, dtype=np.int64)
-        order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
-                           kind="stable")
-        idx, uids = idx[order], uids[order]
-        return Resolved(prepared, idx, uids, (nid, mid, rid), self.org_key, self.uid_inn, notes)
+    def _flush_keys(self) -> None:
+        """Write the name keys made so far and forget the keys looked up: later lookups find
+        them in the store (inside this transaction)."""
+        keys, owners = self.new_keys
+        if keys:
+            self.con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)",
+                                 list(zip(keys, owners)))
+        self.new_keys = ([], array("q"))
+        self.keys.clear()
+        self.has_region.clear()
 
     def _spelling(self, name_id: int, uid: int) -> None:
         self.new_spellings[0].append(name_id)
@@ -618,7 +646,8 @@ class Resolver:
                     made.add(key)
 
     def write_new(self) -> None:
-        """Write the organisations, name keys and spellings that the last resolve made."""
+        """Write the organisations and spellings that the last resolve made (its name keys are
+        written as it goes)."""
         con = self.con
         base, new_key, new_inn, new_row, nid, mid, rid = self._pending
         self._pending = (self.next_uid, [], [], array("q"), [], [], [])
@@ -633,22 +662,17 @@ class Resolver:
                 con.executemany(
                     "INSERT INTO orgs (uid, key, inn, name_id, municipality_id, region_id, created_at) "
                     "VALUES (?,?,?,?,?,?,?)", rows)
-        keys, owners = self.new_keys
-        for s in range(0, len(keys), FLUSH_CHUNK):
-            con.executemany("INSERT INTO org_keys (key, org_uid) VALUES (?,?)",
-                            list(zip(keys[s:s + FLUSH_CHUNK], owners[s:s + FLUSH_CHUNK])))
         names, uids = self.new_spellings
         for s in range(0, len(names), FLUSH_CHUNK):
             con.executemany("INSERT OR IGNORE INTO org_spellings (name_id, org_uid) VALUES (?,?)",
                             list(zip(names[s:s + FLUSH_CHUNK], uids[s:s + FLUSH_CHUNK])))
         self.new_base = self.next_uid
         self.new_key, self.new_inn, self.new_row = [], [], array("q")
-        self.new_keys = ([], array("q"))
         self.new_spellings = (array("q"), array("q"))
 
 
 def _first_row_named(prepared: PreparedRows, assigned: Sequence[int], key_m) -> int | str:
-    for i in assigned:
-        if prepared.keys(i)[1] == key_m:
+    for i in assigned:     # rare (a name twice in a file): the keys are made again, not kept
+        if identity.name_keys(prepared.name[i], prepared.municipality[i], prepared.region[i])[1] == key_m:
             return prepared.row[i]
     return "?"
