@@ -10,47 +10,26 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import hostile_files as H
 import pytest
 from conftest import full_store_dump
+from measure_support import Measured, run_measured
 
 MAX_RSS_MB = 600
 MAX_SECONDS = 20
 
 
-class Run:
-    def __init__(self, code: int, out: str, err: str, rss_mb: float, seconds: float):
-        self.code, self.out, self.err, self.rss_mb, self.seconds = code, out, err, rss_mb, seconds
-
-
-def cli(home: Path, *args: str, timeout: float = 60, lang: str | None = None) -> Run:
-    """The real CLI in a fresh process; its own peak RSS from ``os.wait4`` (not the test's)."""
+def cli(home: Path, *args: str, timeout: float = 60, lang: str | None = None) -> Measured:
+    """The real CLI in a fresh process, with its own peak RSS (not the test worker's)."""
     env = dict(os.environ, SFERUM_TUI_HOME=str(home), PYTHONFAULTHANDLER="")
     cmd = [sys.executable, "-m", "sferum_tui", *(["--lang", lang] if lang else []), *args]
-    out_f = home.parent / f"out-{time.monotonic_ns()}"
-    err_f = home.parent / f"err-{time.monotonic_ns()}"
-    with open(out_f, "wb") as out, open(err_f, "wb") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - t0
-    return Run(proc.returncode, out_f.read_text(encoding="utf-8", errors="replace"),
-               err_f.read_text(encoding="utf-8", errors="replace"), usage.ru_maxrss / 1024, seconds)
+    return run_measured(cmd, env=env, workdir=home.parent, timeout=timeout)
 
 
-def assert_refused(run: Run, *fragments: str) -> None:
+def assert_refused(run: Measured, *fragments: str) -> None:
     lines = run.err.splitlines()
     assert run.code == 1, (run.code, run.err[-2000:])
     assert len(lines) == 1, run.err[-2000:]
@@ -171,14 +150,14 @@ def _no_escape(text: str) -> None:
         assert bad not in text, (bad, text[:500])
 
 
-def run_main(capsys, home: Path, *args: str) -> Run:
+def run_main(capsys, home: Path, *args: str) -> Measured:
     """The CLI in this process (``sferum_tui.cli.main``): quicker for files that are legitimate."""
     from sferum_tui.cli import main
 
     capsys.readouterr()
     code = main(["--home", str(home), *args])
     cap = capsys.readouterr()
-    return Run(code, cap.out, cap.err, 0.0, 0.0)
+    return Measured(code, cap.out, cap.err, 0.0, 0.0)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -314,22 +293,14 @@ def test_a_file_with_more_rows_than_any_weekly_table_is_refused_in_bounded_memor
     assert not (home / "store.sqlite").exists() or "snapshots" not in done.stdout
 
 
-# The import's peak for a large legitimate CSV.  Issue 10 asks for 3x the file + 150 MB; the
-# import does not meet it yet (the reader's rows, the store's 64 MiB page cache and the pandas
-# indicator cache refreshed after the import; see README «Measured here»).  The ceiling below
-# holds the import's own data path to what it was cut to: 503 MiB before (a Python object per
-# row), 330 MiB after, for this file.
-IMPORT_CEILING_MB = 420
-
-
 def test_import_of_a_20_mb_csv_in_bounded_memory(tmp_path):
+    """Issue 10: the import's peak stays within 3x the file + 150 MB, for a national-style CSV
+    of 126,000 organisations all new to the store (each with its own name keys to make)."""
     path = H.write_national_csv(tmp_path / "national.csv", 126_000)
     mb = path.stat().st_size / 2**20
     assert 19 < mb < 21
     run = cli(tmp_path / "home", "import", str(path), timeout=120)
     assert run.code == 0, run.err[-2000:]
     assert "126\u00a0000 организаций" in run.out and "Traceback" not in run.err
-    assert run.rss_mb < IMPORT_CEILING_MB, f"peak {run.rss_mb:.0f} MiB for {mb:.1f} MB"
     bound = 3 * mb + 150
-    if run.rss_mb > bound:
-        pytest.xfail(f"issue 10 bound not met yet: peak {run.rss_mb:.0f} MiB > 3 x {mb:.1f} + 150 = {bound:.0f} MiB")
+    assert run.rss_mb < bound, f"peak {run.rss_mb:.0f} MiB > 3 x {mb:.1f} + 150 = {bound:.0f} MiB"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
 import sys
+
+from measure_support import run_measured
 
 from sferum_tui.core.ingest.csv_stream import CHUNK, read_csv_rows
 from sferum_tui.core.ingest.limits import Limits
@@ -17,26 +18,12 @@ from filemaker import simple_rows, write_big_csv, write_csv
 MB = 1 << 20
 
 
-# A child started by vfork inherits its parent's peak memory at exec (Linux keeps the larger
-# high-water mark), so the command is started from a small launcher process, whose own child's
-# peak is the command's own.
-_LAUNCH = """import os, subprocess, sys
-with open(sys.argv[2], "wb") as out, open(sys.argv[3], "wb") as err:
-    child = subprocess.Popen(sys.argv[4:], stdout=out, stderr=err)
-    _, status, usage = os.wait4(child.pid, 0)
-with open(sys.argv[1], "w") as fh:
-    fh.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
-"""
-
-
 def _run_measured(tmp_path, *args: str) -> tuple[int, str, str, float]:
     """(exit code, stdout, stderr, peak RSS in MiB) of the real command in its own process."""
     env = dict(os.environ, SFERUM_TUI_HOME=str(tmp_path / "home"))
-    res, out, err = tmp_path / "res.txt", tmp_path / "out.txt", tmp_path / "err.txt"
-    subprocess.run([sys.executable, "-c", _LAUNCH, str(res), str(out), str(err),
-                    sys.executable, "-m", "sferum_tui", "--lang", "en", *args], env=env, check=True, timeout=300)
-    code, peak_kib = map(int, res.read_text().split())
-    return code, out.read_text(), err.read_text(), peak_kib / 1024.0
+    run = run_measured([sys.executable, "-m", "sferum_tui", "--lang", "en", *args], env=env,
+                       workdir=tmp_path, timeout=300)
+    return run.code, run.out, run.err, run.rss_mb
 
 
 def test_a_large_csv_is_read_in_bounded_memory(tmp_path):
