@@ -4,6 +4,8 @@ Generates (once, cached under ``benchmarks/_work/csv``):
 
 * the national week as CSV (45,000 organisations, the demo generator's messy layout);
 * a large CSV (``--csv-mb``, 60 MB by default): the national rows repeated with new ИНН;
+* a CSV of distinct schools (``--distinct-mb``, 20 MB by default): the same, each repetition's
+  names numbered, so that the import makes an organisation and its name keys for every row;
 * a large workbook (``--xlsx-mb``, 25 MB by default): the same rows written with xlsxwriter.
 
 Then measures, each in a fresh process, medians of ``--runs`` repetitions:
@@ -14,7 +16,8 @@ Then measures, each in a fresh process, medians of ``--runs`` repetitions:
   the large workbook, per MB of file, against ``pandas.read_csv`` / ``pandas.read_excel``
   (engine calamine: openpyxl needs minutes for such a file) on the same files.
   Bounds: CSV ≤ 3× the file size + 150 MB; a workbook ≤ 50 MB read with a peak ≤ 1.5 GB in ≤ 30 s;
-* the same for ``sferum-tui import`` of the national CSV and of each large CSV into a new store
+* the same for ``sferum-tui import`` of the national CSV, of each large CSV and of each CSV of
+  distinct schools into a new store
   (the whole command: the reader and the store's transaction; a one-week import leaves the
   indicator cache to the first reader); bound 3× the file size + 150 MB, and the peak's ratio
   to it (above 1: missed).
@@ -104,10 +107,13 @@ def _table(src: Path) -> tuple[list[str], list[list[str]]]:
     return rows[: start + 1], rows[start + 1:]
 
 
-def _repeated(src: Path, target_mb: float):
-    """The national rows repeated (with a new ИНН each) until about ``target_mb`` of CSV."""
+def _repeated(src: Path, target_mb: float, distinct: bool = False):
+    """The national rows repeated (with a new ИНН each) until about ``target_mb`` of CSV;
+    ``distinct``: each repetition's names numbered too, so every row is a school of its own
+    (the store makes an organisation and its name keys for each)."""
     head, body = _table(src)
     inn = next(c for c, name in enumerate(head[-1]) if name.startswith("ИНН"))
+    name = next(c for c, title in enumerate(head[-1]) if title.startswith("Наименование"))
     per_row = src.stat().st_size / len(body)
     total = int(target_mb * MB / per_row)
     yield from head
@@ -115,14 +121,16 @@ def _repeated(src: Path, target_mb: float):
         row = list(body[k % len(body)])
         if row[inn].isdigit():
             row[inn] = str(1_000_000_000 + k)
+        if distinct and k >= len(body):
+            row[name] = f"{row[name]} (корпус {k // len(body) + 1})"
         yield row
 
 
-def big_csv(src: Path, mb: float) -> Path:
-    target = WORK / f"big_{mb:g}mb.csv"
+def big_csv(src: Path, mb: float, distinct: bool = False) -> Path:
+    target = WORK / f"big_{mb:g}mb{'_distinct' if distinct else ''}.csv"
     if not target.exists():
         with open(target, "w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh, delimiter=";").writerows(_repeated(src, mb))
+            csv.writer(fh, delimiter=";").writerows(_repeated(src, mb, distinct))
     return target
 
 
@@ -154,6 +162,8 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=45_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--csv-mb", type=float, nargs="+", default=[60], help="sizes of the large CSVs (MiB)")
+    ap.add_argument("--distinct-mb", type=float, nargs="*", default=[20],
+                    help="sizes of the CSVs of distinct schools, imported only (MiB)")
     ap.add_argument("--xlsx-mb", type=float, default=25, help="size of the large workbook (0: none)")
     ap.add_argument("--mem-runs", type=int, default=3)
     ap.add_argument("--work", type=Path, default=WORK, help="where the generated files are kept")
@@ -163,6 +173,7 @@ def main() -> int:
     t0 = time.perf_counter()
     nat = national_csv(opts.rows)
     bigs = [big_csv(nat, mb) for mb in opts.csv_mb]
+    distincts = [big_csv(nat, mb, distinct=True) for mb in opts.distinct_mb]
     wbk = big_xlsx(nat, opts.xlsx_mb) if opts.xlsx_mb > 0 else None
     print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {', '.join(b.name for b in bigs)}"
           f"{', ' + wbk.name if wbk else ''}", file=sys.stderr)
@@ -194,7 +205,9 @@ def main() -> int:
         mb = path.stat().st_size / MB
         rows.append((label, t, m, mb, pt, pm, bound(mb), c, pc))
     # import: each run into a new store (the whole command)
-    for label, path in [("import peak, national csv", nat)] + [("import peak, large csv", big) for big in bigs]:
+    imports = [("import peak, national csv", nat)] + [("import peak, large csv", big) for big in bigs]
+    imports += [("import peak, distinct schools", d) for d in distincts]
+    for label, path in imports:
         got = []
         for _ in range(opts.mem_runs):
             store = tempfile.mkdtemp(prefix="store-", dir=WORK)
@@ -203,6 +216,8 @@ def main() -> int:
             finally:
                 shutil.rmtree(store, ignore_errors=True)
         t, m, c = (statistics.median(x[i] for x in got) for i in range(3))
+        if path not in pandas_of:
+            pandas_of[path] = medians(pandas_csv(path), opts.mem_runs)
         pt, pm, pc = pandas_of[path]
         mb = path.stat().st_size / MB
         limit = 3 * mb + 150

@@ -381,7 +381,7 @@ class Resolver:
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
-    def _prefetch(self, keys: Iterable[str]) -> None:
+    def _prefetch(self, keys: Iterable[str | None]) -> None:
         wanted = [k for k in keys if k is not None and k not in self.keys]
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
@@ -470,7 +470,7 @@ class Resolver:
         The new organisations, name keys and spellings are written before it returns."""
         import numpy as np
 
-        p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
+        p_inn, p_row = prepared.inn, prepared.row
         # text → id (None → None: no key of these dicts is None)
         names: dict[Any, int] = self._intern("org_names", set(prepared.name))
         munis: dict[Any, int] = self._intern("municipalities", set(prepared.municipality))
@@ -479,7 +479,6 @@ class Resolver:
         mid = list(map(munis.get, prepared.municipality))
         rid = list(map(regions.get, prepared.region))
         del names, munis, regions
-        spelling, inn_to_uid = self.spelling, self.inn_to_uid
         n = len(prepared)
 
         def ids(i: int) -> tuple:
@@ -500,13 +499,9 @@ class Resolver:
                 if not rows:
                     continue
                 if by_inn:
-                    self._prefetch(k for i in rows if (inn_to_uid.get(p_inn[i]) is None or
-                                                       spelling.get(inn_to_uid[p_inn[i]]) != ids(i))
-                                   for k in p_keys(i))
                     self._resolve_by_inn(rows, prepared, nid, ids, used, a_idx, a_uid, notes,
                                          registry=registry, source=source)
                 else:
-                    self._prefetch(k for i in rows for k in p_keys(i))
                     self._resolve_by_name(rows, prepared, nid, ids, used, a_idx, a_uid, notes)
                 self._flush_keys()
                 prepared.forget_keys(rows)
@@ -526,10 +521,14 @@ class Resolver:
                         a_idx: array, a_uid: array, notes: list[str], *, registry: bool,
                         source: str) -> None:
         """The rows ``rows`` (each with an ИНН) mapped to organisations."""
-        p_inn, p_row, p_keys = prepared.inn, prepared.row, prepared.keys
+        inns = [cast(str, prepared.inn[i]) for i in rows]
+        p_row, p_keys = prepared.row, prepared.keys
         spelling, inn_to_uid = self.spelling, self.inn_to_uid
-        for i in rows:
-            inn = p_inn[i]
+        # the name keys of the rows whose organisation or spelling is new, in a few queries
+        self._prefetch(k for i, inn in zip(rows, inns)
+                       if inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != ids(i)
+                       for k in p_keys(i))
+        for i, inn in zip(rows, inns):
             uid = inn_to_uid.get(inn)
             if uid is None:
                 cand = self._by_name(*p_keys(i))
@@ -564,6 +563,7 @@ class Resolver:
                          used: array, a_idx: array, a_uid: array, notes: list[str]) -> None:
         """The rows ``rows`` (none with an ИНН) mapped to organisations by their name keys."""
         p_row, spelling = prepared.row, self.spelling
+        self._prefetch(k for i in rows for k in prepared.keys(i))
         for i in rows:
             key_r, key_m = keys = prepared.keys(i)
             uid = self._by_name(key_r, key_m)
