@@ -12,7 +12,7 @@ Then measures, each in a fresh process, medians of ``--runs`` repetitions:
 
 * ``sferum-tui inspect`` of the national CSV (target ≤ 0.3 s for the whole process) against a
   whole ``python -c "import pandas; pandas.read_csv(...)"`` process on the same file;
-* the peak resident memory (``os.wait4`` rusage) of ``sferum-tui inspect`` of the large CSV and
+* the peak resident memory (``os.wait4`` rusage, from a small launcher: ``_setup.run_child``) of ``sferum-tui inspect`` of the large CSV and
   the large workbook, per MB of file, against ``pandas.read_csv`` / ``pandas.read_excel``
   (engine calamine: openpyxl needs minutes for such a file) on the same files.
   Bounds: CSV ≤ 3× the file size + 150 MB; a workbook ≤ 50 MB read with a peak ≤ 1.5 GB in ≤ 30 s;
@@ -35,7 +35,6 @@ import csv
 import io
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,33 +43,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work" / "csv"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 MB = 1 << 20
 
-
-# A child started by vfork inherits its parent's peak memory at exec (Linux keeps the larger
-# high-water mark), and this script holds the national rows while it generates files; so each
-# measured command is started by a small launcher, whose child's peak is the command's own.
-_LAUNCH = """import os, subprocess, sys, time
-t0 = time.perf_counter()
-child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = child.stderr.read()
-_, status, usage = os.wait4(child.pid, 0)
-elapsed = time.perf_counter() - t0
-with open(sys.argv[1], "w") as fh:
-    fh.write(f"{os.waitstatus_to_exitcode(status)} {elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}\\n"
-             + err.decode(errors="replace"))
-"""
-
-
-def run_child(args: list[str]) -> tuple[float, float, float]:
-    """(seconds, peak RSS MiB, CPU seconds) of a child process that must succeed."""
-    res = WORK / "child.txt"
-    subprocess.run([sys.executable, "-c", _LAUNCH, str(res), *args], check=True)
-    first, _, err = res.read_text().partition("\n")
-    code, elapsed, peak, cpu = first.split()
-    if code != "0":
-        raise SystemExit(f"child failed ({code}): {' '.join(args)}\n{err}")
-    return float(elapsed), int(peak) / 1024.0, float(cpu)
+from _setup import run_child  # noqa: E402
 
 
 def medians(args: list[str], runs: int) -> tuple[float, float, float]:
@@ -175,7 +151,7 @@ def main() -> int:
     bigs = [big_csv(nat, mb) for mb in opts.csv_mb]
     distincts = [big_csv(nat, mb, distinct=True) for mb in opts.distinct_mb]
     wbk = big_xlsx(nat, opts.xlsx_mb) if opts.xlsx_mb > 0 else None
-    print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {', '.join(b.name for b in bigs)}"
+    print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {', '.join(b.name for b in bigs + distincts)}"
           f"{', ' + wbk.name if wbk else ''}", file=sys.stderr)
 
     def pandas_csv(path: Path) -> list[str]:

@@ -8,7 +8,8 @@ data) as .xlsx and .csv, then measures, in the same run:
 * ``pandas.read_excel(FILE)`` with its default engine (openpyxl) on the same .xlsx — the
   baseline the ratio is taken against;
 * ``sferum-tui import FILE`` into a fresh store (a fresh process);
-* peak resident memory of each child process (``os.wait4`` rusage);
+* peak resident memory of each child process (``os.wait4`` rusage, from a small launcher:
+  ``_setup.run_child``);
 * optionally (``--weeks N``, default 150 with ``--full``), the import of N national weeks
   into one store — total time and the store's size on disk.
 
@@ -21,10 +22,8 @@ Medians of ``--runs`` repetitions are quoted: the machine is shared and noisy.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -33,25 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work" / "reader"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _setup import run_child  # noqa: E402
 
 TARGETS = {
     "inspect xlsx (process)": 1.0,
     "inspect csv (process)": 0.3,
     "import 150 weeks": 300.0,
 }
-
-
-def run_child(args: list[str], env=None) -> tuple[float, float, int]:
-    """(seconds, peak RSS MiB, exit code) of a child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise SystemExit(f"child failed ({proc.returncode}): {' '.join(args)}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024.0, proc.returncode
 
 
 def median_of(fn, runs: int) -> tuple[float, float]:
