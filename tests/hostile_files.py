@@ -149,6 +149,40 @@ def write_sheet_bomb_xlsx(path: Path, expanded: int = 3 * 1024 ** 3, lie: bool =
     return _zip(path, entries)
 
 
+def write_dense_xlsx(path: Path, rows: int, cols: int, cells: list[str], block_rows: int = 500) -> Path:
+    """A sheet of ``rows`` × ``cols`` cells written without references (``<row><c>…``, as some
+    writers do), each drawn at random from ``cells`` (cell XML).  A block of ``block_rows`` rows
+    is compressed once and repeated, so a sheet of millions of cells is written in a second;
+    the block is random enough that the compression ratio stays that of a real sheet."""
+    import random
+
+    rnd = random.Random(1)
+    block = "".join("<row>" + "".join(rnd.choices(cells, k=cols)) + "</row>" for _ in range(block_rows)).encode()
+    prefix = (_SHEET_HEAD + "<sheetData>").encode()
+    suffix = b"</sheetData></worksheet>"
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    head = c.compress(prefix) + c.flush(zlib.Z_FULL_FLUSH)
+    body = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    n = rows // block_rows
+    tail = c.compress(suffix) + c.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(n):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(suffix, crc)
+    entries = [_plain_entry("[Content_Types].xml", _CT), _plain_entry("_rels/.rels", _RELS),
+               _plain_entry("xl/workbook.xml", _WB), _plain_entry("xl/_rels/workbook.xml.rels", _WB_RELS),
+               ("xl/worksheets/sheet1.xml", head + body * n + tail, crc, len(prefix) + n * len(block) + len(suffix))]
+    return _zip(path, entries)
+
+
+def write_repeated_text_ods(path: Path, rows: int, cols: int) -> Path:
+    """An .ods of a few hundred bytes: one text cell repeated ``cols`` times in a row repeated
+    ``rows`` times (the reader copies the text into every position)."""
+    cell = (f'<table:table-cell table:number-columns-repeated="{cols}" office:value-type="string">'
+            "<text:p>школа</text:p></table:table-cell>")
+    return write_ods_xml(path, [], f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>')
+
+
 def write_shared_string_bomb_xlsx(path: Path, cells: int = 2000, part: str = "sharedStrings.xml") -> Path:
     """A ~450 KB workbook whose ``cells`` cells all refer to one 512 KB shared string (the
     library copies it into each: 1 GB for 2 000 cells).  The string is not repetitive, so the

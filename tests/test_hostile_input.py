@@ -304,3 +304,72 @@ def test_import_of_a_20_mb_csv_in_bounded_memory(tmp_path):
     assert "126\u00a0000 организаций" in run.out and "Traceback" not in run.err
     bound = 3 * mb + 150
     assert run.rss_mb < bound, f"peak {run.rss_mb:.0f} MiB > 3 x {mb:.1f} + 150 = {bound:.0f} MiB"
+
+
+# The costliest cells a workbook can hold within the default limits: each one a string of its
+# own in the spreadsheet library and again in Python.  Read (here: refused for want of a header,
+# after the whole sheet is read) or refused by the limit, within issue 10's 1.5 GB and 30 s.
+MAX_WORKBOOK_MIB = 1.5e9 / 2**20
+
+
+def _one_line_refusal(run, name: str) -> str:
+    lines = run.err.splitlines()
+    assert run.code == 1 and len(lines) == 1 and "Traceback" not in run.err, run.err[-2000:]
+    assert name in lines[0]
+    return lines[0]
+
+
+def test_a_workbook_of_text_cells_at_the_cell_limit_is_read_within_the_memory_bound(tmp_path):
+    cells = [f'<c t="str"><v>{letter}</v></c>' for letter in "abcdefghij"]
+    at_limit = H.write_dense_xlsx(tmp_path / "dense.xlsx", 99_500, 100, cells)
+    assert at_limit.stat().st_size < 50 * 2**20
+    run = cli(tmp_path / "home", "inspect", str(at_limit), timeout=60, lang="en")
+    assert "header" in _one_line_refusal(run, "dense.xlsx")      # the whole sheet was read
+    assert run.rss_mb < MAX_WORKBOOK_MIB and run.seconds < 30, (run.rss_mb, run.seconds)
+    over = H.write_dense_xlsx(tmp_path / "over.xlsx", 100_500, 100, cells)
+    run = cli(tmp_path / "home", "inspect", str(over), timeout=60, lang="en")
+    line = _one_line_refusal(run, "over.xlsx")
+    assert f"{_n(10_050_000)} cells" in line and "max_sheet_cells" in line
+    assert run.rss_mb < MAX_RSS_MB and run.seconds < MAX_SECONDS
+
+
+def test_an_ods_of_repeated_texts_is_bounded_at_two_fifths_of_the_cell_limit(tmp_path):
+    """A few hundred bytes of .ods expand to a copy of the text per position."""
+    under = H.write_repeated_text_ods(tmp_path / "under.ods", 39_900, 100)
+    run = cli(tmp_path / "home", "inspect", str(under), timeout=60, lang="en")
+    assert "header" in _one_line_refusal(run, "under.ods")
+    assert run.rss_mb < MAX_WORKBOOK_MIB and run.seconds < 30, (run.rss_mb, run.seconds)
+    over = H.write_repeated_text_ods(tmp_path / "over.ods", 40_100, 100)
+    run = cli(tmp_path / "home", "inspect", str(over), timeout=60, lang="en")
+    line = _one_line_refusal(run, "over.ods")
+    assert f"{_n(4_010_000)} cells" in line and f"at most {_n(4_000_000)}" in line
+    assert "2/5 of it for an .ods" in line
+    assert run.rss_mb < MAX_RSS_MB and run.seconds < MAX_SECONDS
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+_BARE = "<c><v>1</v></c>"
+AREA_CASES = {   # 40 rows of 30 cells written without references, and the area they make
+    "bare cells": ("".join("<row>" + _BARE * 30 + "</row>" for _ in range(40)), 40 * 30),
+    "typed and empty cells": ("".join("<row>" + '<c t="s"><v>0</v></c>' * 3 + "<c/>" * 27 + "</row>"
+                                      for _ in range(40)), 40 * 30),
+    "numbered rows": ("".join(f'<row r="{7 * (k + 1)}">' + _BARE * 30 + "</row>" for k in range(40)), 280 * 30),
+    "a reference among them": ("".join("<row>" + _BARE * 29 + f'<c r="AD{k + 1}"><v>1</v></c></row>'
+                                       for k in range(40)), 40 * 30),
+}
+
+
+@pytest.mark.parametrize("case", AREA_CASES)
+def test_the_area_of_cells_without_references_is_counted_as_the_library_counts_it(case, tmp_path):
+    """Rows written without references: the area is the rows × the widest row, a numbered row
+    moving the count on (the guard counts such rows a row at a time, not a tag at a time)."""
+    rows_xml, area = AREA_CASES[case]
+    sheet = tmp_path / "bare.xlsx"
+    H.write_xlsx(sheet, H._SHEET_HEAD + "<sheetData>" + rows_xml + "</sheetData></worksheet>")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[limits]\nmax_sheet_cells = 1000\n", encoding="utf-8")
+    run = cli(tmp_path / "home", "--config", str(cfg), "inspect", str(sheet), lang="en")
+    assert f" {_n(area)} cells" in _one_line_refusal(run, "bare.xlsx"), run.err

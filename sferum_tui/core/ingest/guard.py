@@ -29,6 +29,7 @@ import stat
 import struct
 import zipfile
 from array import array
+from collections import Counter
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.ingest.limits import MB, Limits
@@ -119,10 +120,18 @@ def _check_stat(spath: str, st: os.stat_result, limits: Limits) -> None:
 
 # --------------------------------------------------------------------------- xlsx / ods
 
-def _area_refusal(spath: str, area: int, limits: Limits) -> InputFileError:
-    return _fail(spath, "площадь листов больше предела: {n} ячеек (строки × столбцы), допустимо {limit} ([limits] max_sheet_cells)",
-                 "the sheet area is over the limit: {n} cells (rows × columns), at most {limit} allowed ([limits] max_sheet_cells)",
-                 n=_cells(area), limit=_cells(limits.max_sheet_cells))
+def _cells_allowed(limits: Limits, ods: bool = False) -> int:
+    """The sheet area allowed: ``[limits] max_sheet_cells``, 2/5 of it for an .ods, whose
+    reader copies a repeated cell into every position it covers: an 815-byte .ods of 10 million
+    repeated texts peaked at 2.2 GiB (4 million: 0.89 GiB)."""
+    return limits.max_sheet_cells * 2 // 5 if ods else limits.max_sheet_cells
+
+
+def _area_refusal(spath: str, area: int, limits: Limits, ods: bool = False) -> InputFileError:
+    return _fail(spath, "площадь листов больше предела: {n} ячеек (строки × столбцы), допустимо {limit} ([limits] max_sheet_cells{part})",
+                 "the sheet area is over the limit: {n} cells (rows × columns), at most {limit} allowed ([limits] max_sheet_cells{part})",
+                 n=_cells(area), limit=_cells(_cells_allowed(limits, ods)),
+                 part=tr(", для .ods — 2/5 его", ", 2/5 of it for an .ods") if ods else "")
 
 
 def _damaged(spath: str) -> InputFileError:
@@ -164,7 +173,7 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
         for info in infos:
             if info.is_dir():
                 continue
-            budget = limits.max_sheet_cells - area  # what the sheets read so far leave
+            budget = _cells_allowed(limits, kind == "ods") - area  # what the sheets read so far leave
             as_sheet = kind == "xlsx" and info.filename.endswith(".xml") and (
                 sheet_parts is None or info.filename in sheet_parts or info.filename.lower().endswith("sharedstrings.xml"))
             scan = _XlsxScan(budget, has_sst, formulas is not None) if as_sheet else \
@@ -172,8 +181,8 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
                 area += scan.area()
-                if area > limits.max_sheet_cells:
-                    raise _area_refusal(spath, area, limits)
+                if area > _cells_allowed(limits, kind == "ods"):
+                    raise _area_refusal(spath, area, limits, kind == "ods")
                 if isinstance(scan, _XlsxScan):
                     sheets.append((info, scan))
         if kind == "xlsx":
@@ -268,9 +277,10 @@ def _shared_text_refusal(spath: str, total: int, limits: Limits) -> InputFileErr
                  size=_mb(total), limit=_mb(limits.max_unzipped_bytes // 2))
 
 
-_SHARED_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
-_V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)")
-_T_SHARED = re.compile(rb"""\bt\s*=\s*["']s["']""")
+# the index a shared-string cell refers to: a «c» tag with t="s", then the first «v» holding a
+# number before the cell ends (one match per cell: no Python work per cell)
+_SHARED_INDEX = re.compile(rb"""<c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(?:(?!</c>).)*?"""
+                           rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)", re.S)
 
 
 def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits: Limits) -> None:
@@ -299,11 +309,9 @@ def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits:
                 buf = carry + chunk
                 cut = buf.rfind(b"</c>") + 4 if chunk else len(buf)
                 piece, carry = buf[:cut], buf[cut:]
-                for attrs, body in _SHARED_CELL.findall(piece):
-                    v = _V.search(body) if _T_SHARED.search(attrs) else None
-                    if v is not None:
-                        i = int(v.group(1))
-                        total += lengths[i] if i < len(lengths) else 0
+                for index, times in Counter(_SHARED_INDEX.findall(piece)).items():
+                    i = int(index)
+                    total += lengths[i] * times if i < len(lengths) else 0
                 if total > budget:
                     raise _shared_text_refusal(spath, total, limits)
                 if not chunk:
@@ -360,8 +368,9 @@ def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits:
                 if end > start:
                     scan.feed(chunk, start, end)
                 carry = chunk[max(start, end):]
-                if scan.area() > limits.max_sheet_cells:
-                    raise _area_refusal(spath, scan.area(), limits)
+                ods = isinstance(scan, _OdsScan)
+                if scan.area() > _cells_allowed(limits, ods):
+                    raise _area_refusal(spath, scan.area(), limits, ods)
             if carry and scan is not None:
                 scan.feed(carry, 0, len(carry))
             if isinstance(scan, _XlsxScan):
@@ -447,6 +456,11 @@ _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 _PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+_CELL_WITH_R = re.compile(rb"<c\s(?:[^>]*?\s)?r\s*=")
+_ROW_OPEN = re.compile(rb"<row(?=[\s/>])")
+_C_OPEN = re.compile(rb"<c(?=[\s/>])")
+_NOT_C_OPEN = re.compile(rb"<c(?![\s/>])")
 
 
 class _XlsxScan:
@@ -563,6 +577,10 @@ class _XlsxScan:
         self._pattern = re.compile(rb'c(?<=[<:]c)(?! r="' + letters + rb"(?:" + rows + rb')"|[A-Za-z])')
 
     def _walk(self, piece: bytes) -> None:
+        if ((b":" not in piece or _PREFIXED_TAG.search(piece) is None)
+                and _CELL_WITH_R.search(piece) is None):
+            self._count_rows(piece)
+            return
         for m in _TAG.finditer(piece):
             if m.group(1):
                 continue
@@ -578,6 +596,26 @@ class _XlsxScan:
                         self.max_row = max(self.max_row, int(ref.group(2)))
                 else:
                     self._cur_col += 1
+                self.max_col = max(self.max_col, self._cur_col)
+                self.max_row = max(self.max_row, self._cur_row, 1)
+
+    def _count_rows(self, piece: bytes) -> None:
+        """:meth:`_walk` for a piece whose cells carry no reference and no prefix (a writer that
+        leaves positions implicit, or a crafted sheet of millions of bare ``<c>``): a row at a
+        time, its cells counted, not a tag at a time."""
+        only_cells = _NOT_C_OPEN.search(piece) is None    # every «<c» opens a cell
+        for k, seg in enumerate(_ROW_OPEN.split(piece)):
+            if k:       # a row: its own tag runs to the first «>»
+                close = seg.find(b">")
+                if close < 0:
+                    close = len(seg)
+                ref = _ATTR_R.search(seg, 0, close) if seg.find(b"r", 0, close) >= 0 else None
+                self._cur_row = int(ref.group(2)) if ref and ref.group(2) else self._cur_row + 1
+                self._cur_col = 0
+                self.max_row = max(self.max_row, self._cur_row)
+            cells = seg.count(b"<c") if only_cells else len(_C_OPEN.findall(seg))
+            if cells:
+                self._cur_col += cells
                 self.max_col = max(self.max_col, self._cur_col)
                 self.max_row = max(self.max_row, self._cur_row, 1)
 
