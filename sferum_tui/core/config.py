@@ -1245,8 +1245,9 @@ max_file_mb = 200
 # xlsx/ods: largest unpacked size of one part of the zip (MB), and its compression ratio.
 max_unzipped_mb = 512
 max_zip_ratio = 200
-# Наибольшая площадь листов (строки × столбцы, всех листов вместе). Largest sheet area (all sheets).
-max_sheet_cells = 20000000
+# Наибольшая площадь листов (строки × столбцы, всех листов вместе; для .ods — 2/5 её).
+# Largest sheet area (all sheets; 2/5 of it for an .ods).
+max_sheet_cells = 10000000
 # CSV: самая длинная строка (КБ) и самое длинное поле (символов). Longest line (KB) and field (chars).
 max_csv_line_kb = 1024
 max_csv_field = 65536

@@ -27,10 +27,14 @@ class Limits:
     shared string into every cell that refers to it)."""
     max_zip_ratio: float = 200.0
     """xlsx/ods: largest uncompressed/compressed ratio of one part (above it: a zip bomb)."""
-    max_sheet_cells: int = 20_000_000
+    max_sheet_cells: int = 10_000_000
     """xlsx/ods/xls: largest sheet area (rows × columns from the cell references, summed over
-    the sheets).  The spreadsheet library allocates the whole area, ~32 bytes a cell, before a
-    row is returned: at this bound a sheet peaks at ~0.9 GB; a national file is ~1.4 million."""
+    the sheets; 2/5 of it for an .ods); CSV: most cells.  The spreadsheet library allocates the
+    whole area, ~32 bytes a cell, before a row is returned, holds every cell it parsed beside it,
+    and a text cell is a string of its own in the library and in Python.  Measured, whole
+    process, at this bound: 10 million one-letter text cells of an .xlsx 1.01 GiB, 4 million
+    repeated texts of an .ods 0.89 GiB (at 20 million: numbers 1.41 GiB, texts over 1.5 GB,
+    issue 10's bound).  A national file is ~1.4 million."""
     max_csv_line: int = 1 * MB
     """CSV: longest line, in bytes."""
     max_csv_field: int = 64 * 1024
