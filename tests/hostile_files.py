@@ -301,6 +301,28 @@ def write_far_dimensions_xls(path: Path) -> Path:
     return path
 
 
+def write_merged_xlsx(path: Path, refs: list[str]) -> Path:
+    """The weekly table with the merged areas ``refs`` («A1:F5» …) declared after it."""
+    merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+    sheet = sheet_rows_xml(weekly_rows()).replace(
+        "</sheetData>", f'</sheetData><mergeCells count="{len(refs)}">{merges}</mergeCells>')
+    return write_xlsx(path, sheet)
+
+
+def write_merged_xls(path: Path, rows: int, per_row: int) -> Path:
+    """A legacy .xls of ``rows`` × ``per_row`` merged pairs of cells (MERGEDCELLS records)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Лист1")
+    ws.write(0, 0, "ИНН")
+    for r in range(1, rows + 1):
+        for k in range(per_row):
+            ws.merge(r, r, 2 * k, 2 * k + 1)
+    wb.save(str(path))
+    return path
+
+
 def write_national_csv(path: Path, rows: int) -> Path:
     """A national week as a large legitimate CSV: the title with the period, the header and one
     row per school (each its own ИНН and name in its municipality, ~160 bytes a row)."""

@@ -61,6 +61,13 @@ def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
     out["ods with a huge area"] = (H.write_huge_area_ods(d / "area.ods"), ("area.ods", "max_sheet_cells"))
     out["xls cell at column 65535"] = (H.write_far_cell_xls(d / "far.xls"), ("far.xls", "max_sheet_cells"))
     out["xls claiming 4 billion rows"] = (H.write_far_dimensions_xls(d / "dims.xls"), ("dims.xls", "max_sheet_cells"))
+    many = [f"{H._col(k % 200)}{k // 200 + 10}" for k in range(100_100)]
+    out["xlsx with over 100 000 merged areas"] = (H.write_merged_xlsx(d / "merged.xlsx", many),
+                                                  ("merged.xlsx", "100 000", "max_sheet_cells"))
+    out["xls with over 100 000 merged areas"] = (H.write_merged_xls(d / "merged.xls", 1001, 100),
+                                                 ("merged.xls", "100 000", "max_sheet_cells"))
+    out["xlsx with overlapping merged areas"] = (H.write_merged_xlsx(d / "overlap.xlsx", ["A1:F5"] * 200),
+                                                 ("overlap.xlsx", "перекрываются"))
     fifo = d / "fifo.csv"
     os.mkfifo(fifo)
     out["fifo"] = (fifo, ("fifo.csv", "FIFO"))
@@ -102,7 +109,8 @@ CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell
          "xlsx sheet XML of 3 GB", "xlsx whose zip directory lies", "xlsx cells copying one big shared string",
          "xlsx shared strings under another name", "ods with a huge area",
          "xls cell at column 65535", "xls claiming 4 billion rows", "fifo", "/dev/zero", "file over the size limit",
-         "csv with a 2 MB line", "NUL after 4 KB", "xlsx with a NUL in a name", "file name with a newline and ESC"]
+         "csv with a 2 MB line", "NUL after 4 KB", "xlsx with a NUL in a name", "file name with a newline and ESC",
+         "xlsx with over 100 000 merged areas", "xls with over 100 000 merged areas", "xlsx with overlapping merged areas"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -373,3 +381,21 @@ def test_the_area_of_cells_without_references_is_counted_as_the_library_counts_i
     cfg.write_text("[limits]\nmax_sheet_cells = 1000\n", encoding="utf-8")
     run = cli(tmp_path / "home", "--config", str(cfg), "inspect", str(sheet), lang="en")
     assert f" {_n(area)} cells" in _one_line_refusal(run, "bare.xlsx"), run.err
+
+
+def test_merged_areas_reaching_far_past_the_table_are_cut_to_it(tmp_path):
+    """Merged areas from the table's rows down to row 99,999 cover only the cells the sheet
+    holds: 20,000 of them overlap there (refused in one line), 8,000 below the table fill
+    nothing (read).  Both took minutes when every covered cell was filled in."""
+    import random
+
+    rnd = random.Random(1)
+    refs = [f"{H._col(rnd.randrange(6))}{rnd.randrange(1, 5)}:{H._col(rnd.randrange(6, 60))}{rnd.randrange(9000, 99999)}"
+            for _ in range(20_000)]
+    path = H.write_merged_xlsx(tmp_path / "far_merges.xlsx", refs)
+    run = cli(tmp_path / "home", "inspect", str(path), lang="en")
+    assert run.code == 1 and "overlap" in run.err and run.seconds < MAX_SECONDS, (run.err, run.seconds)
+    refs = [f"A{r}:F{r + 90_000}" for r in range(6, 8000)]      # past the table: nothing to fill
+    path = H.write_merged_xlsx(tmp_path / "below.xlsx", refs)
+    run = cli(tmp_path / "home", "inspect", str(path), lang="en")
+    assert run.code == 0 and "Organisations: 3" in run.out and run.seconds < MAX_SECONDS, (run.err, run.seconds)

@@ -134,6 +134,22 @@ def _area_refusal(spath: str, area: int, limits: Limits, ods: bool = False) -> I
                  part=tr(", для .ods — 2/5 его", ", 2/5 of it for an .ods") if ods else "")
 
 
+def _merges_allowed(limits: Limits) -> int:
+    """Merged areas a workbook may declare: a national file merges a few header cells and at
+    most a municipality over its schools (~2,500); the library hands each one to Python as
+    nested tuples (~250 bytes), and the reader fills every cell one covers."""
+    return max(1000, limits.max_sheet_cells // 100)
+
+
+def _check_merges(spath: str, merges: int, limits: Limits) -> None:
+    if merges > _merges_allowed(limits):
+        raise _fail(spath, "в листах больше {limit} объединённых областей (сотая доля [limits] max_sheet_cells): "
+                    "таблица мониторинга столько не содержит",
+                    "the sheets declare over {limit} merged areas (a hundredth of [limits] max_sheet_cells): "
+                    "no monitoring table has so many",
+                    limit=_cells(_merges_allowed(limits)))
+
+
 def _damaged(spath: str) -> InputFileError:
     return _fail(spath, "файл повреждён или обрезан (архив книги не читается); скачайте его заново",
                  "the file is damaged or cut short (the workbook archive cannot be read); download it again")
@@ -167,7 +183,7 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
                         n=len(infos), limit=MAX_ZIP_ENTRIES)
         for info in infos:  # the directory first: nothing is inflated for a declared bomb
             _check_part_header(spath, info, limits)
-        area = 0
+        area = merges = 0
         sheets: list[tuple[zipfile.ZipInfo, _XlsxScan]] = []
         sheet_parts, has_sst = _xlsx_parts(zf, names) if kind == "xlsx" else (None, False)
         for info in infos:
@@ -181,6 +197,9 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
                 area += scan.area()
+                if isinstance(scan, _XlsxScan):
+                    merges += scan.merges
+                    _check_merges(spath, merges, limits)
                 if area > _cells_allowed(limits, kind == "ods"):
                     raise _area_refusal(spath, area, limits, kind == "ods")
                 if isinstance(scan, _XlsxScan):
@@ -474,6 +493,7 @@ class _XlsxScan:
 
     def __init__(self, max_cells: int, count_cells: bool = False, formulas: bool = False) -> None:
         self.cells = 0 if count_cells else -1   # «<c» tags (an upper bound of the cells), when asked
+        self.merges = 0                         # merged areas declared (an upper bound)
         self._want_formulas = formulas
         self.formulas: list[tuple[int, int]] = []   # cells with a formula and no value, when asked
         self._tail = b""
@@ -514,6 +534,8 @@ class _XlsxScan:
         if self.shared is not None:
             self._feed_shared(self.shared, buf[start:end])
             return
+        # «<mergeCell» and «:mergeCell» (the list's own tags too: an upper bound)
+        self.merges += buf.count(b"mergeCell", start, end)
         if self.cells >= 0:
             self.cells += buf.count(b"<c", start, end)
         if self._want_formulas:
@@ -775,7 +797,7 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
     finally:
         ole.close()
     max_row = max_col = widest = 0
-    total = 0
+    total = merges = 0
     head = _XLS_HEAD.unpack_from            # record id, size, and a cell's row and column
     stream += b"\x00" * 8                   # so the last record's head can always be read
     pos, end = 0, len(stream) - 12
@@ -801,6 +823,8 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
                 _lo, rows, _c0, cols = struct.unpack_from("<HHHH", stream, pos - size)
             max_row = max(max_row, rows)
             max_col = max(max_col, cols)
+        elif rid == 0x00E5 and size >= 2:   # MERGEDCELLS: its first field counts the areas
+            merges += row
         elif rid == 0x0809 and max_row:  # BOF of the next sheet: sum the areas
             total += max_row * max_col
             widest = max(widest, max_col)
@@ -809,3 +833,4 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
     widest = max(widest, max_col)
     if total > limits.max_sheet_cells or widest > XLS_MAX_COLS:
         raise _area_refusal(spath, max(total, max_row * max_col), limits)
+    _check_merges(spath, merges, limits)

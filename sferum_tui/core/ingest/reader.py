@@ -220,11 +220,10 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
             sh = wb.get_sheet_by_name(name)
             rows = sh.to_python()
             r_off, c_off = sh.start or (0, 0)
-            merges = []
             raw_merges = getattr(sh, "merged_cell_ranges", None)
             has_info = raw_merges is not None and kind in ("xlsx", "xls", "ods")
-            for (r0, c0), (r1, c1) in raw_merges or []:
-                merges.append((r0 - r_off, c0 - c_off, r1 - r_off, c1 - c_off))
+            merges = _clipped_merges(path, raw_merges or [], rows, r_off, c_off)
+            del raw_merges
             sheets.append(Sheet(clean_text(name), rows, r_off, c_off, merges, visible, has_info,
                                 formula_cells=formulas.get(name, [])))
         wb.close()
@@ -236,6 +235,29 @@ def _load_workbook(path: str, data: bytes, fmt: str, limits: Limits = DEFAULT_LI
                     "the file cannot be read as an {kind} spreadsheet ({detail}); it may be damaged or cut short",
                     kind=kind, detail=detail) from None
     return kind, sheets
+
+
+def _clipped_merges(path: str, raw: list, rows: list, r_off: int, c_off: int) -> list[tuple[int, int, int, int]]:
+    """The merged areas of a sheet, relative to its first cell and cut to the cells it holds
+    (an area reaching past them fills nothing there).  Areas that cover more cells than the
+    sheet holds must overlap, which no spreadsheet program writes: every cell an area covers
+    is filled in later, so that crafted file is refused (50 KB of such areas took minutes)."""
+    height = len(rows)
+    width = max(map(len, rows), default=0)
+    merges: list[tuple[int, int, int, int]] = []
+    covered = 0
+    for (r0, c0), (r1, c1) in raw:
+        r0, c0 = r0 - r_off, c0 - c_off
+        r1, c1 = min(r1 - r_off, height - 1), min(c1 - c_off, width - 1)
+        if r1 < max(r0, 0) or c1 < max(c0, 0):
+            continue
+        covered += (r1 - max(r0, 0) + 1) * (c1 - max(c0, 0) + 1)
+        merges.append((r0, c0, r1, c1))
+    if covered > height * width:
+        raise _fail(path, "объединённые области листа перекрываются ({n} ячеек в них при {m} ячейках листа): файл повреждён или составлен нарочно",
+                    "the sheet's merged areas overlap ({n} cells in them, {m} in the sheet): the file is damaged or crafted",
+                    n=f"{covered:,}".replace(",", "\u00a0"), m=f"{height * width:,}".replace(",", "\u00a0"))
+    return merges
 
 
 def _choose_delimiter(text: str) -> str:
