@@ -149,11 +149,19 @@ def write_sheet_bomb_xlsx(path: Path, expanded: int = 3 * 1024 ** 3, lie: bool =
     return _zip(path, entries)
 
 
-def write_dense_xlsx(path: Path, rows: int, cols: int, cells: list[str], block_rows: int = 500) -> Path:
+def _listing(times: int) -> str:
+    """xl/workbook.xml listing the one sheet part ``times`` times, as sheets of their own."""
+    sheets = "".join(f'<sheet name="Лист{i + 1}" sheetId="{i + 1}" r:id="rId1"/>' for i in range(times))
+    return _WB.replace('<sheet name="Лист1" sheetId="1" r:id="rId1"/>', sheets)
+
+
+def write_dense_xlsx(path: Path, rows: int, cols: int, cells: list[str], block_rows: int = 500,
+                     listed: int = 1) -> Path:
     """A sheet of ``rows`` × ``cols`` cells written without references (``<row><c>…``, as some
     writers do), each drawn at random from ``cells`` (cell XML).  A block of ``block_rows`` rows
     is compressed once and repeated, so a sheet of millions of cells is written in a second;
-    the block is random enough that the compression ratio stays that of a real sheet."""
+    the block is random enough that the compression ratio stays that of a real sheet.
+    ``listed``: how many sheets of the workbook name that one part."""
     import random
 
     rnd = random.Random(1)
@@ -170,7 +178,7 @@ def write_dense_xlsx(path: Path, rows: int, cols: int, cells: list[str], block_r
         crc = zlib.crc32(block, crc)
     crc = zlib.crc32(suffix, crc)
     entries = [_plain_entry("[Content_Types].xml", _CT), _plain_entry("_rels/.rels", _RELS),
-               _plain_entry("xl/workbook.xml", _WB), _plain_entry("xl/_rels/workbook.xml.rels", _WB_RELS),
+               _plain_entry("xl/workbook.xml", _listing(listed)), _plain_entry("xl/_rels/workbook.xml.rels", _WB_RELS),
                ("xl/worksheets/sheet1.xml", head + body * n + tail, crc, len(prefix) + n * len(block) + len(suffix))]
     return _zip(path, entries)
 

@@ -68,6 +68,11 @@ def files(tmp_path_factory) -> dict[str, tuple[Path, tuple[str, ...]]]:
                                                  ("merged.xls", "100 000", "max_sheet_cells"))
     out["xlsx with overlapping merged areas"] = (H.write_merged_xlsx(d / "overlap.xlsx", ["A1:F5"] * 200),
                                                  ("overlap.xlsx", "перекрываются"))
+    out["xlsx listing one part as six sheets"] = (
+        H.write_dense_xlsx(d / "listed.xlsx", 20_000, 100, ["<c><v>1</v></c>", "<c><v>2</v></c>"], listed=6),
+        ("listed.xlsx", "12 000 000", "max_sheet_cells"))
+    out["xlsx listing 1 001 sheets"] = (H.write_dense_xlsx(d / "sheets.xlsx", 500, 3, ["<c><v>1</v></c>"], listed=1001),
+                                        ("sheets.xlsx", "1 001", "1 000"))
     fifo = d / "fifo.csv"
     os.mkfifo(fifo)
     out["fifo"] = (fifo, ("fifo.csv", "FIFO"))
@@ -110,7 +115,8 @@ CASES = ["xlsx one cell at XFD1048576", "xlsx prefixed far cell", "xlsx far cell
          "xlsx shared strings under another name", "ods with a huge area",
          "xls cell at column 65535", "xls claiming 4 billion rows", "fifo", "/dev/zero", "file over the size limit",
          "csv with a 2 MB line", "NUL after 4 KB", "xlsx with a NUL in a name", "file name with a newline and ESC",
-         "xlsx with over 100 000 merged areas", "xls with over 100 000 merged areas", "xlsx with overlapping merged areas"]
+         "xlsx with over 100 000 merged areas", "xls with over 100 000 merged areas", "xlsx with overlapping merged areas",
+         "xlsx listing one part as six sheets", "xlsx listing 1 001 sheets"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -186,6 +186,8 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
         area = merges = 0
         sheets: list[tuple[zipfile.ZipInfo, _XlsxScan]] = []
         sheet_parts, has_sst = _xlsx_parts(zf, names) if kind == "xlsx" else (None, False)
+        # a part the workbook lists as several sheets is read (and allocated) once for each
+        uses = _sheet_uses(spath, zf) if kind == "xlsx" else {}
         for info in infos:
             if info.is_dir():
                 continue
@@ -196,7 +198,7 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
                 _OdsScan() if kind == "ods" and info.filename == "content.xml" else None
             _stream_part(spath, zf, info, limits, scan)
             if scan is not None:
-                area += scan.area()
+                area += scan.area() * max(1, uses.get(info.filename, 1))
                 if isinstance(scan, _XlsxScan):
                     merges += scan.merges
                     _check_merges(spath, merges, limits)
@@ -205,7 +207,7 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
                 if isinstance(scan, _XlsxScan):
                     sheets.append((info, scan))
         if kind == "xlsx":
-            _check_shared_strings(spath, zf, sheets, limits)
+            _check_shared_strings(spath, zf, sheets, limits, uses)
             if formulas is not None and any(scan.formulas for _, scan in sheets):
                 by_part = _sheet_names(zf)
                 for info, scan in sheets:
@@ -220,15 +222,53 @@ _RID_ATTR = re.compile(rb"""\b[A-Za-z_][\w.-]*:id\s*=\s*["']([^"']*)["']""")
 _REL_ID = re.compile(rb"""\bId\s*=\s*["']([^"']*)["']""")
 
 
+BOOK_MAX_BYTES = 4 * MB
+"""Largest xl/workbook.xml (its list of sheets; a real one is a few KB)."""
+MAX_SHEETS = 1000
+"""Most sheets a workbook may list (a workbook of a sheet per week: twenty years of them)."""
+
+
+def _sheet_uses(spath: str, zf: zipfile.ZipFile) -> dict[str, int]:
+    """{worksheet part: how many of the workbook's sheets read it}.  The library reads a part
+    once for every sheet that names it: a 1.6 MB .xlsx listing one 2-million-cell part as 40
+    sheets took 3.2 GiB.  A workbook listing more than MAX_SHEETS sheets is refused."""
+    try:
+        info = zf.getinfo("xl/workbook.xml")
+        with zf.open(info) as f:
+            book = f.read(BOOK_MAX_BYTES + 1)
+    except KeyError:
+        return {}
+    except (zipfile.BadZipFile, zlibError, EOFError, OSError, ValueError, RuntimeError, NotImplementedError):
+        raise _damaged(spath) from None
+    if len(book) > BOOK_MAX_BYTES:
+        raise _fail(spath, "список листов книги (xl/workbook.xml) больше {limit} МБ: в книге мониторинга он в несколько КБ",
+                    "the workbook's list of sheets (xl/workbook.xml) is over {limit} MB: a monitoring workbook's is a few KB",
+                    limit=BOOK_MAX_BYTES // MB)
+    listed = _book_sheets(zf, book)
+    if len(listed) > MAX_SHEETS:
+        raise _fail(spath, "в книге {n} листов, допустимо {limit}", "the workbook lists {n} sheets, at most {limit} allowed",
+                    n=_cells(len(listed)), limit=_cells(MAX_SHEETS))
+    return dict(Counter(part for part, _ in listed))
+
+
 def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
     """{worksheet part: sheet name} from xl/workbook.xml and its relations ({} when unreadable)."""
+    try:
+        book = zf.read("xl/workbook.xml")[:BOOK_MAX_BYTES]
+    except Exception:
+        return {}
+    return dict(_book_sheets(zf, book))
+
+
+def _book_sheets(zf: zipfile.ZipFile, book: bytes) -> list[tuple[str, str]]:
+    """(worksheet part, sheet name) of every sheet xl/workbook.xml lists, through its relations
+    ([] when they are unreadable)."""
     import html
 
     try:
-        book = zf.read("xl/workbook.xml")[: 4 * 1024 * 1024]
         rels = zf.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024]
     except Exception:
-        return {}
+        return []
     targets = {}
     for m in _REL.finditer(rels):
         rid, target = _REL_ID.search(m.group(1)), _REL_TARGET.search(m.group(1))
@@ -236,12 +276,12 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
             path = target.group(1).decode("utf-8", "replace")
             path = path.lstrip("/") if path.startswith("/") else "xl/" + path
             targets[rid.group(1)] = path
-    out = {}
+    out = []
     for m in _SHEET_TAG.finditer(book):
         name, rid = _NAME_ATTR.search(m.group(1)), _RID_ATTR.search(m.group(1))
         if name and rid and rid.group(1) in targets:
             text = (name.group(1) or name.group(2) or b"").decode("utf-8", "replace")
-            out[targets[rid.group(1)]] = html.unescape(text)
+            out.append((targets[rid.group(1)], html.unescape(text)))
     return out
 
 
@@ -302,7 +342,8 @@ _SHARED_INDEX = re.compile(rb"""<c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(?:(?!</c>).)
                            rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)", re.S)
 
 
-def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits: Limits) -> None:
+def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits: Limits,
+                          uses: dict[str, int]) -> None:
     """python-calamine copies a shared string into every cell that refers to it: a 400 KB file
     whose 2 000 cells all point at one 512 KB string took 4 GB.  Bound the text the cells
     expand to: cheaply (longest string × cells), and exactly when that bound is passed."""
@@ -314,7 +355,7 @@ def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits:
         raise _fail(spath, "в книге {n} общих строк, допустимо {limit}", "the workbook holds {n} shared strings, at most {limit} allowed",
                     n=_cells(len(lengths)), limit=_cells(limits.max_sheet_cells // 4))
     budget = limits.max_unzipped_bytes // 2
-    cells = sum(max(scan.cells, 0) for _, scan in sheets if scan.shared is None)
+    cells = sum(max(scan.cells, 0) * max(1, uses.get(info.filename, 1)) for info, scan in sheets if scan.shared is None)
     if not lengths or max(lengths) * cells <= budget:
         return
     total = 0
@@ -322,15 +363,16 @@ def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits:
         if scan.shared is not None or scan.cells <= 0:
             continue
         carry = b""
+        times = max(1, uses.get(info.filename, 1))   # the part is read once per sheet listing it
         with zf.open(info) as f:
             while True:
                 chunk = f.read(CHUNK)
                 buf = carry + chunk
                 cut = buf.rfind(b"</c>") + 4 if chunk else len(buf)
                 piece, carry = buf[:cut], buf[cut:]
-                for index, times in Counter(_SHARED_INDEX.findall(piece)).items():
+                for index, count in Counter(_SHARED_INDEX.findall(piece)).items():
                     i = int(index)
-                    total += lengths[i] * times if i < len(lengths) else 0
+                    total += lengths[i] * count * times if i < len(lengths) else 0
                 if total > budget:
                     raise _shared_text_refusal(spath, total, limits)
                 if not chunk:
