@@ -331,6 +331,37 @@ def write_merged_xls(path: Path, rows: int, per_row: int) -> Path:
     return path
 
 
+def write_relisted_xls(path: Path, relist: bool = True) -> Path:
+    """A legacy .xls of a 30 × 10 sheet and five one-cell sheets; with ``relist`` the five
+    BOUNDSHEET records point at the big sheet's substream (the library reads it six times)."""
+    import olefile
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    big = wb.add_sheet("Big")
+    for r in range(30):
+        for c in range(10):
+            big.write(r, c, r * c)
+    for i in range(5):
+        wb.add_sheet(f"S{i}").write(0, 0, 1)
+    wb.save(str(path))
+    if relist:
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = bytearray(ole.openstream("Workbook").read())
+        pos, listed = 0, []
+        while pos < len(stream) - 4:
+            rid, size = struct.unpack_from("<HH", stream, pos)
+            if rid == 0x0085:
+                listed.append(pos)
+            pos += 4 + size
+        first = struct.unpack_from("<I", stream, listed[0] + 4)[0]
+        for at in listed[1:]:
+            struct.pack_into("<I", stream, at + 4, first)
+        with olefile.OleFileIO(str(path), write_mode=True) as ole:
+            ole.write_stream("Workbook", bytes(stream))
+    return path
+
+
 def write_national_csv(path: Path, rows: int) -> Path:
     """A national week as a large legitimate CSV: the title with the period, the header and one
     row per school (each its own ИНН and name in its municipality, ~160 bytes a row)."""

@@ -405,3 +405,15 @@ def test_merged_areas_reaching_far_past_the_table_are_cut_to_it(tmp_path):
     path = H.write_merged_xlsx(tmp_path / "below.xlsx", refs)
     run = cli(tmp_path / "home", "inspect", str(path), lang="en")
     assert run.code == 0 and "Organisations: 3" in run.out and run.seconds < MAX_SECONDS, (run.err, run.seconds)
+
+
+def test_an_xls_listing_one_sheet_several_times_counts_each_listing(tmp_path):
+    """The library reads a sheet's substream once for every BOUNDSHEET record pointing at it."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[limits]\nmax_sheet_cells = 1000\n", encoding="utf-8")
+    relisted = H.write_relisted_xls(tmp_path / "relisted.xls")
+    run = cli(tmp_path / "home", "--config", str(cfg), "inspect", str(relisted), lang="en")
+    assert "max_sheet_cells" in _one_line_refusal(run, "relisted.xls")
+    plain = H.write_relisted_xls(tmp_path / "plain.xls", relist=False)
+    run = cli(tmp_path / "home", "--config", str(cfg), "inspect", str(plain), lang="en")
+    assert "max_sheet_cells" not in run.err, run.err      # 305 cells: within the limit

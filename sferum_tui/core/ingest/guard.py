@@ -840,12 +840,17 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
         ole.close()
     max_row = max_col = widest = 0
     total = merges = 0
+    # the library reads a sheet's substream once for every BOUNDSHEET record pointing at it
+    uses: dict[int, int] = {}
+    areas: dict[int, int] = {}              # a substream's BOF position → its area
+    sheet_at = 0
     head = _XLS_HEAD.unpack_from            # record id, size, and a cell's row and column
     stream += b"\x00" * 8                   # so the last record's head can always be read
     pos, end = 0, len(stream) - 12
     cells, multi = _XLS_CELLS, _XLS_MULTI
     while pos <= end:
         rid, size, row, col = head(stream, pos)
+        at = pos
         pos += 4 + size
         if rid in cells:
             if size >= 4:
@@ -867,12 +872,21 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
             max_col = max(max_col, cols)
         elif rid == 0x00E5 and size >= 2:   # MERGEDCELLS: its first field counts the areas
             merges += row
-        elif rid == 0x0809 and max_row:  # BOF of the next sheet: sum the areas
-            total += max_row * max_col
-            widest = max(widest, max_col)
-            max_row = max_col = 0
-    total += max_row * max_col
+        elif rid == 0x0085 and size >= 4:   # BOUNDSHEET: where a sheet's substream starts
+            start = row | col << 16
+            uses[start] = uses.get(start, 0) + 1
+            if len(uses) > MAX_SHEETS or sum(uses.values()) > MAX_SHEETS:
+                raise _fail(spath, "в книге больше {limit} листов", "the workbook lists over {limit} sheets",
+                            limit=_cells(MAX_SHEETS))
+        elif rid == 0x0809:   # BOF of the next substream: its area is summed
+            if max_row:
+                areas[sheet_at] = areas.get(sheet_at, 0) + max_row * max_col
+                widest = max(widest, max_col)
+                max_row = max_col = 0
+            sheet_at = at
+    areas[sheet_at] = areas.get(sheet_at, 0) + max_row * max_col
     widest = max(widest, max_col)
+    total = sum(area * max(1, uses.get(start, 1)) for start, area in areas.items())
     if total > limits.max_sheet_cells or widest > XLS_MAX_COLS:
         raise _area_refusal(spath, max(total, max_row * max_col), limits)
     _check_merges(spath, merges, limits)
