@@ -19,6 +19,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any, NamedTuple, cast
 
 from sferum_tui.core.errors import InputFileError
@@ -375,9 +376,10 @@ class Resolver:
         self.inn_attached: list[tuple[str, str, int]] = []
         self.new_spellings = (array("q"), array("q"))   # (name_id, uid)
         self._pending: tuple = (self.next_uid, [], [], array("q"), [], [], [])
-        # texts this transaction interned (ids that may still roll back, so never put in the
-        # shared lookups): a merge resolves several files with one resolver
-        self.interned: dict[str, dict[str, int]] = {}
+        # the first id this transaction interned in each table (ids that may still roll back,
+        # so never put in the shared lookups): a merge resolves several files with one resolver,
+        # and the later files find the texts of the earlier ones from there
+        self.interned_from: dict[str, int] = {}
 
     # name keys, looked up lazily (a steady weekly file with ИНН needs none) ------------------
 
@@ -407,20 +409,27 @@ class Resolver:
 
     # interning ------------------------------------------------------------------------------
 
-    def _intern(self, table: str, values: set) -> dict[str, int]:
-        """``text → id`` for every value, inserting the new ones (ids local to this transaction)."""
+    def _intern(self, table: str, texts: list) -> list[int | None]:
+        """The id of each text (None for None), inserting the texts new to the table (in sorted
+        order; ids local to this transaction).  The map of the new texts lives only while the
+        ids are looked up: a file of 200,000 new names held it (and SQLite's UTF-8 copy of each
+        name it was given, ~10 MB more) to the end of the import."""
         known = self.lookups[table].by_text
-        mine = self.interned.setdefault(table, {})   # inserted by an earlier resolve() call
-        out = {v: known[v] if v in known else mine[v] for v in values
-               if v is not None and (v in known or v in mine)}
-        new = sorted(v for v in values if v is not None and v not in out)
+        mine: dict[str, int] = {}
+        if table in self.interned_from:           # texts an earlier resolve() of this transaction inserted
+            mine.update(self.con.execute(f"SELECT name, id FROM {table} WHERE id >= ?",
+                                         (self.interned_from[table],)))
+        new = sorted({v for v in texts if v is not None and v not in known and v not in mine})
         if new:
             start = self.con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
-            rows = [(start + i, v) for i, v in enumerate(new)]
-            self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)", rows)
-            out.update((v, i) for i, v in rows)
-            mine.update((v, i) for i, v in rows)
-        return out
+            self.interned_from.setdefault(table, start)
+            # a copy of each text goes to SQLite, which keeps a UTF-8 copy inside a str it binds
+            self.con.executemany(f"INSERT INTO {table} (id, name) VALUES (?, ?)",
+                                 ((i, v.encode().decode()) for i, v in zip(count(start), new)))
+            mine.update(zip(new, count(start)))
+        del new
+        known_id, my_id = known.get, mine.get
+        return [None if v is None else known_id(v) or my_id(v) for v in texts]
 
     # resolution -----------------------------------------------------------------------------
 
@@ -471,14 +480,10 @@ class Resolver:
         import numpy as np
 
         p_inn, p_row = prepared.inn, prepared.row
-        # text → id (None → None: no key of these dicts is None)
-        names: dict[Any, int] = self._intern("org_names", set(prepared.name))
-        munis: dict[Any, int] = self._intern("municipalities", set(prepared.municipality))
-        regions: dict[Any, int] = self._intern("regions", set(prepared.region))
-        nid = list(map(names.get, prepared.name))
-        mid = list(map(munis.get, prepared.municipality))
-        rid = list(map(regions.get, prepared.region))
-        del names, munis, regions
+        # the interned id of each row's texts
+        nid = self._intern("org_names", prepared.name)
+        mid = self._intern("municipalities", prepared.municipality)
+        rid = self._intern("regions", prepared.region)
         n = len(prepared)
 
         def ids(i: int) -> tuple:
