@@ -74,6 +74,8 @@ def ro_store(world):
     # short-lived process may) keeps the store open, and its -shm, until then
     with Store(home) as s, s.transaction() as con:     # the reader computes the flags again
         assert con.execute("DELETE FROM ind_week_flags").rowcount > 0   # and cannot cache them
+        # and reads the weeks from the facts (the writable reads made and used the copies)
+        assert con.execute("DELETE FROM snapshot_columns").rowcount > 0
     _set_writable(home, False)
     assert not Path(str(home / "store.sqlite") + "-shm").exists()
     return home, reference

@@ -1,9 +1,11 @@
 """Per-week column copies: each snapshot's facts kept once more as one compressed Arrow IPC stream.
 
-Whole weeks are read far more often than they are written, so ``snapshot_columns`` holds every
+Whole weeks are read far more often than they are written, so ``snapshot_columns`` holds each
 snapshot as the week exactly as :meth:`~sferum_tui.core.store.Store.week_frame` returns it (names
-as written, municipality, region, key and ИНН as of the import): a 40,000-row week loads without
-700,000 Python objects. Organisations that get an ИНН later are patched in by the reader through
+as written, municipality, region, key and ИНН as of the copy): a 40,000-row week loads without
+700,000 Python objects.  An import does not make it (that loads pyarrow, 27 MB of the import's
+peak): the first reader of the week that can write does (:func:`rebuild_columns`), and a reader
+that cannot reads the facts. Organisations that get an ИНН later are patched in by the reader through
 ``orgs.key_version`` (the copy records the ``keys_version`` it was written at).
 """
 

@@ -204,6 +204,9 @@ def _changed_while_read(source_name: str, path: Path) -> InputFileError:
 
 
 IMPORT_PAGE_CACHE_KB = 2048
+COLUMNS_WAIT_S = 0.5
+"""How long a reader waits for the write lock to store a week's column copy (then it reads the
+facts, and the next reader tries again)."""
 
 
 @contextlib.contextmanager
@@ -803,8 +806,7 @@ class Store:
         resolver = self._resolver(con)
         facts = resolver.resolve_rows(prepared, registry=False, source=source_name)
         warnings.extend(facts.notes)
-        del resolver     # its maps go before the column copy's Arrow arrays are made
-        copy = columns.columns_blob(facts.week_columns(), schema.meta(con, "keys_version"))
+        del resolver
         con.execute(
             "INSERT INTO snapshots (id, period_start, period_end, source_name, sha256, blob, "
             "imported_at, rows, skipped, skipped_json, warnings_json, columns_json, sheet, "
@@ -817,8 +819,9 @@ class Store:
         self._insert_file(con, snap_id, 1, file_name or source_name, sha, rel, res.sheet,
                           len(facts), len(skipped_rows))
         self._insert_facts(con, snap_id, facts)
-        con.execute("INSERT INTO snapshot_columns (snapshot_id, data) VALUES (?, ?)", (snap_id, copy))
-        del facts, copy
+        # no column copy: the first reader that can write makes it (Store._columns_table), so
+        # that an import never loads pyarrow (27 MB, the last step of its peak)
+        del facts
         prepared.clear()   # the rows' texts and counts go before the week's bookkeeping
         self._touch_orgs(con, snap_id, start, end)
         if old_ids:
@@ -1137,7 +1140,6 @@ class Store:
             con.executemany(f"INSERT INTO fact_files (snapshot_id, org_uid, seq) VALUES ({snap_id},?,?)",
                             [(uid, seq) for uid, (seq, _) in kept.items()]
                             + [(uid, seq) for uid, (seq, _) in added.items()])
-        columns.rebuild_columns(con, snap_id)
         self._touch_orgs(con, snap_id, start, end)
         if base is not None:
             self._recompute_orgs(con, [base], snap_id, same_period=True)
@@ -1370,9 +1372,26 @@ class Store:
             if held == sid:
                 return table
         blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (sid,))
+        if not blob:
+            blob = self._make_columns(sid)
         table = columns.read_table(blob[0][0]) if blob else None
         self._columns_memo = [(sid, table), *memo[:1]]
         return table
+
+    def _make_columns(self, snapshot_id: int) -> list:
+        """Make a snapshot's column copy, which an import leaves to the first reader: ``[(data,)]``,
+        or ``[]`` when this store cannot write now (read-only, or busy: the facts are read)."""
+        with self.cache_transaction(COLUMNS_WAIT_S) as con:
+            if con is None:
+                return []
+            made = con.execute("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
+                               (snapshot_id,)).fetchall()
+            if not made and con.execute("SELECT 1 FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone():
+                columns.rebuild_columns(con, snapshot_id)
+                made = con.execute("SELECT data FROM snapshot_columns WHERE snapshot_id = ?",
+                                   (snapshot_id,)).fetchall()
+            return made
+        return []
 
     def _frame_from_columns(self, table: "Any") -> "pd.DataFrame":
         import numpy as np

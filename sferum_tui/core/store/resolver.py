@@ -263,17 +263,13 @@ class Lookup:
 class Resolved(Sequence):
     """The rows of one file mapped to organisations, in row order: a sequence of the rows to
     insert (facts or registry rows, without the snapshot id) made a slice at a time, so a
-    large file never holds a tuple per row; :meth:`week_columns` gives the same rows as the
-    columns of the snapshot's column copy."""
+    large file never holds a tuple per row."""
 
-    def __init__(self, rows: PreparedRows, idx, uids, ids: tuple[list, list, list],
-                 org_key: dict[int, str], uid_inn: dict[int, str], notes: list[str]):
+    def __init__(self, rows: PreparedRows, idx, uids, ids: tuple[list, list, list], notes: list[str]):
         self.rows = rows          # the prepared rows (``idx`` indexes them)
         self.idx = idx            # int64 array: the prepared row of each output row
         self.uids = uids          # int64 array: its organisation
         self.ids = ids            # (name_id, municipality_id, region_id) per prepared row
-        self._org_key = org_key   # uid → key (an organisation with an ИНН may have none here)
-        self._uid_inn = uid_inn
         self.notes = notes
 
     def __len__(self) -> int:
@@ -289,57 +285,6 @@ class Resolved(Sequence):
         nid, mid, rid = self.ids
         return list(zip(self.uids[index].tolist(), [row[i] for i in at], [nid[i] for i in at],
                         [mid[i] for i in at], [rid[i] for i in at], *self.rows.value_lists(idx)))
-
-    def _keys(self, start: int, stop: int) -> list[str]:
-        get, inns, inn_key = self._org_key.get, self._uid_inn, identity.inn_key
-        return [k if k is not None else inn_key(inns[u])
-                for u, k in ((u, get(u)) for u in self.uids[start:stop].tolist())]
-
-    def _inns(self, start: int, stop: int) -> list[str | None]:
-        return list(map(self._uid_inn.get, self.uids[start:stop].tolist()))
-
-    def _texts(self, column: list) -> "Lazy":
-        at = self.idx
-        return Lazy(len(at), lambda a, b: [column[i] for i in at[a:b].tolist()])
-
-    def week_columns(self) -> dict[str, Any]:
-        """The columns of :func:`columns.columns_blob` (facts only); the texts are made a
-        chunk at a time as the column copy takes them."""
-        import numpy as np
-
-        rows, n = self.rows, len(self.idx)
-        out: dict[str, Any] = {
-            "org_uid": self.uids, "org_key": Lazy(n, self._keys),
-            "region": self._texts(rows.region), "municipality": self._texts(rows.municipality),
-            "org_id": Lazy(n, self._inns), "org_name": self._texts(rows.name),
-        }
-        status, *counts, share = rows.values
-        out["status"] = status.take(self.idx)
-        for name, col in zip(COUNT_FIELDS, counts):
-            out[name] = col.take(self.idx)
-        out["teachers_active_share"] = share.take(self.idx)
-        out["row"] = np.asarray(rows.row, dtype=np.int64)[self.idx]
-        return out
-
-
-class Lazy(Sequence):
-    """A column of ``n`` values made a slice at a time by ``make(start, stop)``."""
-
-    def __init__(self, n: int, make):
-        self.n = n
-        self.make = make
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self.n)
-            if step != 1:
-                return list(self)[index]
-            return self.make(start, max(start, stop))
-        i = range(self.n)[index]
-        return self.make(i, i + 1)[0]
 
 
 class Resolver:
@@ -520,7 +465,7 @@ class Resolver:
         order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
                            kind="stable")
         idx, uids = idx[order], uids[order]
-        return Resolved(prepared, idx, uids, (nid, mid, rid), self.org_key, self.uid_inn, notes)
+        return Resolved(prepared, idx, uids, (nid, mid, rid), notes)
 
     def _resolve_by_inn(self, rows: list[int], prepared: PreparedRows, nid: list, ids, used: array,
                         a_idx: array, a_uid: array, notes: list[str], *, registry: bool,
