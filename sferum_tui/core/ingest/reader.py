@@ -34,10 +34,11 @@ import os
 import re
 from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
+from operator import not_
 from pathlib import Path
 
 from sferum_tui.core.errors import InputFileError, UserError
@@ -88,6 +89,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (rows-relative)
     visible: bool = True
     has_merge_info: bool = False
+    texts: bool = False          # every cell a str (a CSV): the reader's rules look at each distinct text once
     warnings: list[str] = field(default_factory=list)   # what loading repaired (mixed encodings)
     formula_cells: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col): a formula, no value
 
@@ -272,7 +274,7 @@ def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[
                         line=data.count(b"\n", 0, at) + 1)
     try:
         encoding, delim, rows = read_csv_rows(path, data, limits)
-        return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
+        return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, texts=True)]
     except MixedEncoding:
         pass
     # UTF-8 and Windows-1251 lines in one file (rare): repaired line by line, with a warning
@@ -289,7 +291,7 @@ def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[
         raise csv_error(path, exc, reader.line_num, limits) from None
     finally:
         csv.field_size_limit(old_limit)
-    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes)]
+    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes, texts=True)]
 
 
 def load_sheets(path: str | os.PathLike, limits: Limits | None = None) -> tuple[str, list[Sheet], bytes]:
@@ -608,28 +610,58 @@ class _Extractor:
             return row + tails[i] if i in tails else row
 
         cols = {c: columns[c] for c in set(col.values())}
-        # --- vectorised classification: most rows are plain organisation rows
+        # --- vectorised classification: most rows are plain organisation rows.  The rules look
+        # at each distinct value once (a region or a status repeats a few words) and the rows
+        # are then picked at C speed (``compress``/``map``); a sheet of texts (a CSV) looks at its
+        # ИНН column's all-digit texts not at all: they identify a row and are no total or blank.
         miss = MISSING_MARKERS
-        ident = [False] * n
+        texts = sheet.texts
+        everyone = range(n)
+
+        def rows_with(values: Sequence, hits: set) -> Iterable[int]:
+            """The rows whose value is one of ``hits`` (texts only: no text equals a number)."""
+            return compress(everyone, map(hits.__contains__, values)) if hits else ()
+
+        seen: dict[int, set] = {}
+
+        def distinct(c: int) -> set:
+            if c not in seen:
+                seen[c] = set(cols[c])
+            return seen[c]
+
+        # a text sheet's rows whose ИНН text is not all digits (few): the only ones that can be
+        # blank, a total or a repeated header there, or fail to identify the row
+        odd_inn = (list(compress(everyone, map(not_, map(str.isdigit, cols[inn_col]))))
+                   if texts and inn_col is not None else None)
+        unnamed: set[int] | None = None   # rows no identifying column identifies
         for c in ident_cols:
             vals = cols[c]
             if c == inn_col:
-                mask = [(v.__class__ is str and v != "" and (v.isdigit() or _is_numeric_like(v))) or
-                        (v.__class__ is float and v == v) or v.__class__ is int for v in vals]
+                if odd_inn is not None:
+                    no = {i for i in odd_inn if not (vals[i] != "" and _is_numeric_like(vals[i]))}
+                else:
+                    no = set(compress(everyone, [not ((v.__class__ is str and v != "" and (v.isdigit() or _is_numeric_like(v))) or
+                                                      (v.__class__ is float and v == v) or v.__class__ is int) for v in vals]))
             else:
-                mask = [(v.__class__ is str and v != "" and v.strip().lower() not in miss) or
-                        (v.__class__ is not str and v is not None and v == v) for v in vals]
-            ident = [a or b for a, b in zip(ident, mask)]
+                blank = {v for v in distinct(c) if v.__class__ is str and (v == "" or v.strip().lower() in miss)}
+                no = set(rows_with(vals, blank))
+                if not texts:   # a cell that is no text identifies the row unless it is None or NaN
+                    no.update(i for i, v in enumerate(vals) if v.__class__ is not str and (v is None or v != v))
+            unnamed = no if unnamed is None else unnamed & no
+        if unnamed is None:
+            unnamed = set(everyone)
         suspicious: set[int] = set()
         for c in label_cols:
             # each distinct text once: a region or municipality column repeats a few words
-            totals = {v for v in set(cols[c]) if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
-            if totals:
-                suspicious.update(i for i, v in enumerate(cols[c]) if v in totals)
+            values = ({cols[c][i] for i in odd_inn} if c == inn_col and odd_inn is not None else distinct(c))
+            totals = {v for v in values if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
+            suspicious.update(rows_with(cols[c], totals))
         if ident_cols:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
-            suspicious.update(i for i, v in enumerate(cols[c0]) if v.__class__ is str and v.strip() == h0)
+            values = ({cols[c0][i] for i in odd_inn} if c0 == inn_col and odd_inn is not None and not str(h0).isdigit()
+                      else distinct(c0))
+            suspicious.update(rows_with(cols[c0], {v for v in values if v.__class__ is str and v.strip() == h0}))
         # rows with a name and nothing else («Сергокалинский район» over its schools): candidates
         # are rows whose ИНН (or else first figure) is blank; few, so checked cell by cell below
         name_col = col.get("org_name")
@@ -639,8 +671,15 @@ class _Extractor:
                 (col[f] for f in COUNT_FIELDS + SHARE_FIELDS + ("status",) if f in col), None)
             if probe is not None:
                 pv = cols[probe]
-                for i in [i for i, v in enumerate(pv) if v == "" or v is None or (v.__class__ is str and not v.strip())]:
-                    if ident[i]:
+                if probe == inn_col and odd_inn is not None:
+                    candidates: Iterable[int] = odd_inn
+                else:
+                    candidates = rows_with(pv, {v for v in distinct(probe) if v.__class__ is str and not v.strip()})
+                    if not texts:
+                        candidates = chain(candidates, (i for i, v in enumerate(pv) if v is None))
+                for i in candidates:
+                    v = pv[i]
+                    if (v == "" or v is None or (v.__class__ is str and not v.strip())) and i not in unnamed:
                         row = row_at(i)
                         if all(_is_blank(v) for k, v in enumerate(row) if k != name_col):
                             lone_name.add(i)
@@ -648,10 +687,12 @@ class _Extractor:
         first_nonblank = next((i for i in range(n) if any(not _is_blank(v) for v in row_at(i))), None)
         if first_nonblank is not None:
             suspicious.add(first_nonblank)
-        keep = list(ident)  # the organisation rows: ident, less the suspicious rows found below
+        keep = [True] * n  # the organisation rows: identified, less the suspicious rows found below
+        for i in unnamed:
+            keep[i] = False
         for i in suspicious:
             keep[i] = False
-        slow = sorted(set(i for i in range(n) if not ident[i]) | suspicious)
+        slow = sorted(unnamed | suspicious)
         section = None
         sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
@@ -690,7 +731,7 @@ class _Extractor:
                 else:
                     self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=text[:60]))
                 continue
-            if ident[i]:
+            if i not in unnamed:
                 c0 = ident_cols[0]
                 if type(row[c0]) is str and row[c0].strip() == header_texts.get(c0):
                     same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
