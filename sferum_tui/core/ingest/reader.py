@@ -615,7 +615,7 @@ class _Extractor:
         # are then picked at C speed (``compress``/``map``); a sheet of texts (a CSV) looks at its
         # ИНН column's all-digit texts not at all: they identify a row and are no total or blank.
         miss = MISSING_MARKERS
-        texts = sheet.texts
+        all_text = sheet.texts
         everyone = range(n)
 
         def rows_with(values: Sequence, hits: set) -> Iterable[int]:
@@ -632,7 +632,7 @@ class _Extractor:
         # a text sheet's rows whose ИНН text is not all digits (few): the only ones that can be
         # blank, a total or a repeated header there, or fail to identify the row
         odd_inn = (list(compress(everyone, map(not_, map(str.isdigit, cols[inn_col]))))
-                   if texts and inn_col is not None else None)
+                   if all_text and inn_col is not None else None)
         unnamed: set[int] | None = None   # rows no identifying column identifies
         for c in ident_cols:
             vals = cols[c]
@@ -645,7 +645,7 @@ class _Extractor:
             else:
                 blank = {v for v in distinct(c) if v.__class__ is str and (v == "" or v.strip().lower() in miss)}
                 no = set(rows_with(vals, blank))
-                if not texts:   # a cell that is no text identifies the row unless it is None or NaN
+                if not all_text:   # a cell that is no text identifies the row unless it is None or NaN
                     no.update(i for i, v in enumerate(vals) if v.__class__ is not str and (v is None or v != v))
             unnamed = no if unnamed is None else unnamed & no
         if unnamed is None:
@@ -653,15 +653,15 @@ class _Extractor:
         suspicious: set[int] = set()
         for c in label_cols:
             # each distinct text once: a region or municipality column repeats a few words
-            values = ({cols[c][i] for i in odd_inn} if c == inn_col and odd_inn is not None else distinct(c))
-            totals = {v for v in values if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
+            pool = ({cols[c][i] for i in odd_inn} if c == inn_col and odd_inn is not None else distinct(c))
+            totals = {v for v in pool if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
             suspicious.update(rows_with(cols[c], totals))
         if ident_cols:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
-            values = ({cols[c0][i] for i in odd_inn} if c0 == inn_col and odd_inn is not None and not str(h0).isdigit()
-                      else distinct(c0))
-            suspicious.update(rows_with(cols[c0], {v for v in values if v.__class__ is str and v.strip() == h0}))
+            pool = ({cols[c0][i] for i in odd_inn} if c0 == inn_col and odd_inn is not None and not str(h0).isdigit()
+                    else distinct(c0))
+            suspicious.update(rows_with(cols[c0], {v for v in pool if v.__class__ is str and v.strip() == h0}))
         # rows with a name and nothing else («Сергокалинский район» over its schools): candidates
         # are rows whose ИНН (or else first figure) is blank; few, so checked cell by cell below
         name_col = col.get("org_name")
@@ -675,7 +675,7 @@ class _Extractor:
                     candidates: Iterable[int] = odd_inn
                 else:
                     candidates = rows_with(pv, {v for v in distinct(probe) if v.__class__ is str and not v.strip()})
-                    if not texts:
+                    if not all_text:
                         candidates = chain(candidates, (i for i, v in enumerate(pv) if v is None))
                 for i in candidates:
                     v = pv[i]
