@@ -66,6 +66,7 @@ from sferum_tui.core.ingest.values import (
     parse_share_raw,
     parse_status,
     parse_text,
+    parse_texts,
 )
 from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
@@ -476,6 +477,16 @@ _COUNT_FAST: dict[str, int | None] = {"": None}
 _COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def _plain_inns(values: Sequence) -> bool:
+    """Every value a text of 10 ASCII digits (a CSV's ИНН column), checked at C speed."""
+    try:
+        joined = "".join(values)
+    except TypeError:   # numbers among them
+        return False
+    return (len(joined) == 10 * len(values) and set(map(len, values)) == {10}
+            and joined.isdigit() and joined.isascii())
+
+
 def _col_letter(c: int) -> str:
     s = ""
     c += 1
@@ -622,12 +633,12 @@ class _Extractor:
             """The rows whose value is one of ``hits`` (texts only: no text equals a number)."""
             return compress(everyone, map(hits.__contains__, values)) if hits else ()
 
-        seen: dict[int, set] = {}
+        distincts: dict[int, set] = {}
 
         def distinct(c: int) -> set:
-            if c not in seen:
-                seen[c] = set(cols[c])
-            return seen[c]
+            if c not in distincts:
+                distincts[c] = set(cols[c])
+            return distincts[c]
 
         # a text sheet's rows whose ИНН text is not all digits (few): the only ones that can be
         # blank, a total or a repeated header there, or fail to identify the row
@@ -693,6 +704,7 @@ class _Extractor:
         for i in suspicious:
             keep[i] = False
         slow = sorted(unnamed | suspicious)
+        distincts.clear()   # a column of unique names costs ~70 bytes a row as a set
         section = None
         sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
@@ -905,6 +917,8 @@ class _Extractor:
                     label=h.labels[c], n=unknown, row=example[0], found=example[1]))
             return out
         if f == "org_id":
+            if _plain_inns(values):
+                return list(values)
             restored = 0
             out = [v if type(v) is str and len(v) == 10 and v.isdigit() and v.isascii() else _BAD for v in values]
             for k in [k for k, x in enumerate(out) if x is _BAD]:
@@ -926,7 +940,7 @@ class _Extractor:
                     label=h.labels[c], n=restored))
             return out
         try:
-            return [parse_text(v) for v in values]
+            return parse_texts(values)
         except CellError:  # a NUL inside a text cell (an .xlsx can carry one as _x0000_)
             for k, v in enumerate(values):
                 try:
