@@ -19,13 +19,18 @@ __all__ = ["RowTable", "gc_paused"]
 @contextmanager
 def gc_paused():
     """No cyclic garbage collection inside: reading a table makes ~10 objects a cell and no
-    cycles, and every collection pass would walk all the rows read so far (~10% of a read)."""
+    cycles, and every collection pass would walk all the rows read so far (~10% of a read).
+    On the way out the objects made inside join the oldest generation (``gc.freeze`` and
+    ``gc.unfreeze`` move every tracked object there), so the first young collection after the
+    read does not walk them all either (~17 ms of ``inspect`` of a national CSV)."""
     collect = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collect:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
