@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import operator
 import os
 import re
 from array import array
@@ -781,11 +780,11 @@ class _Extractor:
         # row indexes as a range or an array (8 bytes each), not a list of int objects (36)
         whole = count == n
         kept = range(n) if whole else array("q", compress(range(n), keep))
+        chosen = None if whole else bytes(keep)   # a byte a row: 1 for an organisation row
         del keep
         rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
         parsed_cols = []
-        pick = operator.itemgetter(*kept) if count > 1 and not whole else None
         uses = Counter(col.get(f) for f in fields)
         for f in fields:
             fc = col.get(f)
@@ -795,9 +794,7 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = cols[fc] if whole else pick(cols[fc]) if pick else [cols[fc][i] for i in kept]
-            parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
-            del values
+            parsed_cols.append(self._parse_column(f, cols[fc], chosen, h, fc, rownums))
             uses[fc] -= 1
             if not uses[fc]:
                 del cols[fc]  # parsed: the column's texts go as it goes
@@ -821,25 +818,35 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
-        """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
-        repeating few distinct values has each distinct text parsed once and the result shared.
+    def _parse_column(self, f: str, column: list, chosen: bytes | None, h: Header, c: int,
+                      rownums: Sequence[int]) -> list:
+        """The cells of the organisation rows (``chosen``: a byte a row, 1 for such a row; None:
+        every row) parsed by the column's rules (``_parse_cells``): a column of texts (a CSV)
+        repeating few distinct values has each distinct text parsed once and the result shared,
+        the cells taken as they are read (no copy of the column's chosen cells is made).
         Whenever that reports anything (an error, a warning that counts cells), the column is
         parsed cell by cell instead, so every message names its own row."""
-        n = len(values)
+
+        def cells() -> Iterable:
+            return column if chosen is None else compress(column, chosen)
+
+        def values() -> Sequence:
+            return column if chosen is None else list(compress(column, chosen))
+
+        n = len(rownums)
         if n < 256 or f in ("org_name", "org_id"):
-            return self._parse_cells(f, values, h, c, rownums)
-        distinct = list(dict.fromkeys(values))
+            return self._parse_cells(f, values(), h, c, rownums)
+        distinct = list(dict.fromkeys(cells()))
         # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
         if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
-            return self._parse_cells(f, values, h, c, rownums)
+            return self._parse_cells(f, values(), h, c, rownums)
         errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
         parsed = self._parse_cells(f, distinct, h, c, rownums)
         if self.error_count != errors or len(self.warnings) != warnings:
             self.error_count = errors
             del self.errors[kept:], self.warnings[warnings:]
-            return self._parse_cells(f, values, h, c, rownums)
-        return list(map(dict(zip(distinct, parsed)).__getitem__, values))
+            return self._parse_cells(f, values(), h, c, rownums)
+        return list(map(dict(zip(distinct, parsed)).__getitem__, cells()))
 
     def _parse_cells(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         src_row = rownums.__getitem__
