@@ -56,7 +56,7 @@ from sferum_tui.core.ingest.period import (
     week_without_year,
     year_in,
 )
-from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
+from sferum_tui.core.ingest.rowtable import LookedUp, RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
     MISSING_MARKERS,
     CellError,
@@ -562,10 +562,11 @@ def _take_columns(rows: list, start: int, width: int, fill: dict) -> tuple[list[
 
 
 class _Extractor:
-    def __init__(self, source: str, headers: list[Header], registry: bool):
+    def __init__(self, source: str, headers: list[Header], registry: bool, looked_up: bool = False):
         self.source = source
         self.headers = headers
         self.registry = registry
+        self.looked_up = looked_up   # columns of few distinct texts as LookedUp (see read_weeks)
         self.multi = len(headers) > 1
         self.rows = RowTable()
         self.skipped: list[dict] = []
@@ -784,7 +785,7 @@ class _Extractor:
         del keep
         rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
-        parsed_cols = []
+        parsed_cols: list[Sequence] = []
         uses = Counter(col.get(f) for f in fields)
         for f in fields:
             fc = col.get(f)
@@ -794,7 +795,7 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            parsed_cols.append(self._parse_column(f, cols[fc], chosen, h, fc, rownums))
+            parsed_cols.append(self._parse_column(f, cols[fc], chosen, kept, h, fc, rownums))
             uses[fc] -= 1
             if not uses[fc]:
                 del cols[fc]  # parsed: the column's texts go as it goes
@@ -818,14 +819,15 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, column: list, chosen: bytes | None, h: Header, c: int,
-                      rownums: Sequence[int]) -> list:
+    def _parse_column(self, f: str, column: list, chosen: bytes | None, kept: Sequence[int], h: Header,
+                      c: int, rownums: Sequence[int]) -> Sequence:
         """The cells of the organisation rows (``chosen``: a byte a row, 1 for such a row; None:
         every row) parsed by the column's rules (``_parse_cells``): a column of texts (a CSV)
         repeating few distinct values has each distinct text parsed once and the result shared,
         the cells taken as they are read (no copy of the column's chosen cells is made).
         Whenever that reports anything (an error, a warning that counts cells), the column is
-        parsed cell by cell instead, so every message names its own row."""
+        parsed cell by cell instead, so every message names its own row.  With ``looked_up``
+        such a column is returned as a :class:`LookedUp` of the cells and their parses."""
 
         def cells() -> Iterable:
             return column if chosen is None else compress(column, chosen)
@@ -840,13 +842,16 @@ class _Extractor:
         # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
         if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
             return self._parse_cells(f, values(), h, c, rownums)
-        errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
+        errors, messages, warnings = self.error_count, len(self.errors), len(self.warnings)
         parsed = self._parse_cells(f, distinct, h, c, rownums)
         if self.error_count != errors or len(self.warnings) != warnings:
             self.error_count = errors
-            del self.errors[kept:], self.warnings[warnings:]
+            del self.errors[messages:], self.warnings[warnings:]
             return self._parse_cells(f, values(), h, c, rownums)
-        return list(map(dict(zip(distinct, parsed)).__getitem__, cells()))
+        table = dict(zip(distinct, parsed))
+        if self.looked_up:
+            return LookedUp(column, chosen, kept, table)
+        return list(map(table.__getitem__, cells()))
 
     def _parse_cells(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         src_row = rownums.__getitem__
@@ -1075,7 +1080,7 @@ def _mapper(extra_aliases: Mapping[str, str] | None) -> HeaderMapper:
 
 def _read_headers(spath: str, kind: str, sheets: list[Sheet], sha256: str, headers: list[Header], *,
                   registry: bool, period_hint: str | None, strict: bool, need_period: bool,
-                  week: tuple[Period, str] | None = None) -> ReadResult:
+                  week: tuple[Period, str] | None = None, looked_up: bool = False) -> ReadResult:
     """The result of reading the organisation rows under ``headers``; ``week``: the period
     (and its origin) of one sheet of a workbook of weeks, found already."""
     if not headers:
@@ -1092,7 +1097,7 @@ def _read_headers(spath: str, kind: str, sheets: list[Sheet], sha256: str, heade
     where = shown_path(spath)
     if week is not None:
         where += ", " + tr("лист «{s}»", "sheet «{s}»", s=headers[0].sheet.name)
-    ex = _Extractor(where, headers, registry)
+    ex = _Extractor(where, headers, registry, looked_up)
     for sheet in sheets:
         ex.warnings.extend(sheet.warnings)
     with gc_paused():
@@ -1267,25 +1272,30 @@ class BookResult:
 
 def read_weeks(path: str | os.PathLike, *, period_hint: str | None = None,
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-               limits: Limits | None = None) -> BookResult:
+               limits: Limits | None = None, looked_up: bool = False) -> BookResult:
     """Read a weekly file as the weeks it holds.  An ordinary file (one sheet, or a sheet per
     municipality of one week) is one week, read as :func:`read_weekly` always did.  A workbook
     where two or more sheets of organisation rows each carry a period of their own — in the
     sheet's name («15.04-21.04.2023», «2023-04-21», «неделя 16») or in its title rows — and
     the periods differ, is a workbook of a sheet per week: one result per such sheet, ordered
     by period; the other sheets (instructions, summaries, a registry) are listed as skipped.
-    Two week sheets of the same or overlapping periods are refused in one line naming both."""
+    Two week sheets of the same or overlapping periods are refused in one line naming both.
+
+    ``looked_up``: a column of few distinct texts (a region, a status, a count) keeps its raw
+    cells and looks each one up when it is read (``rowtable.LookedUp``), for a caller that reads
+    a few rows (``inspect``'s report); the raw cells live as long as the result."""
     spath = str(path)
     kind, sheets, sha256 = _load(spath, path, limits)
     found = _headers_found(sheets, _mapper(extra_aliases), _NEED)
     plan = _week_sheets(spath, sheets, found)
     if plan is None:
         res = _read_headers(spath, kind, sheets, sha256, _choose_headers(found), registry=False,
-                            period_hint=period_hint, strict=strict, need_period=strict)
+                            period_hint=period_hint, strict=strict, need_period=strict, looked_up=looked_up)
         return BookResult(spath, [res])
     weeks, skipped = plan
     results = [_read_headers(spath, kind, sheets, sha256, [h], registry=False, period_hint=period_hint,
-                             strict=strict, need_period=strict, week=(p, origin)) for h, p, origin in weeks]
+                             strict=strict, need_period=strict, week=(p, origin), looked_up=looked_up)
+               for h, p, origin in weeks]
     return BookResult(spath, results, skipped)
 
 

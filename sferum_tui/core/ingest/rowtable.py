@@ -11,9 +11,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from contextlib import contextmanager
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
-__all__ = ["RowTable", "gc_paused"]
+__all__ = ["RowTable", "LookedUp", "gc_paused"]
 
 
 @contextmanager
@@ -32,6 +32,33 @@ def gc_paused():
             gc.freeze()
             gc.unfreeze()
             gc.enable()
+
+
+class LookedUp(Sequence):
+    """A column of parsed values kept as the raw cells and the table of their parses, each
+    looked up when read: ``inspect`` shows ten rows of a national file's 45,000 and never reads
+    the rest.  ``chosen`` (a byte a raw cell, 1 for a cell of this column; None: every cell)
+    and ``kept`` (the raw index of each of this column's cells) pick the cells."""
+
+    __slots__ = ("_cells", "_chosen", "_kept", "_table")
+
+    def __init__(self, cells: Sequence, chosen: bytes | None, kept: Sequence[int], table: dict) -> None:
+        self._cells = cells
+        self._chosen = chosen
+        self._kept = kept
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._table[self._cells[self._kept[index]]]
+
+    def __iter__(self):
+        cells = self._cells if self._chosen is None else compress(self._cells, self._chosen)
+        return map(self._table.__getitem__, cells)
 
 
 class RowTable(Sequence):
