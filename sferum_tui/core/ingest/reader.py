@@ -27,7 +27,6 @@ Pure Python on top of python-calamine: no pandas import, so ``sferum-tui inspect
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import re
@@ -1055,10 +1054,10 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
 _NEED = ("org_name", "org_id")
 
 
-def _load(spath: str, path, limits: Limits | None) -> tuple[str, list[Sheet], str]:
+def _load(spath: str, path, limits: Limits | None, digest: bool = True) -> tuple[str, list[Sheet], str]:
     """(format, sheets, SHA-256) of a file: the sheets loaded within the limits, the row count
     bounded (``[limits] max_rows``), and the raw bytes (as large as the file) dropped before
-    the columns come."""
+    the columns come.  Without ``digest`` the SHA-256 is ""."""
     kind, sheets, data = load_sheets(path, limits)
     max_rows = (limits or DEFAULT_LIMITS).max_rows
     total_rows = sum(len(s.rows) for s in sheets)
@@ -1066,7 +1065,11 @@ def _load(spath: str, path, limits: Limits | None) -> tuple[str, list[Sheet], st
         raise _fail(spath, "в файле {n} строк, допустимо {limit} ([limits] max_rows); это не недельная таблица организаций",
                     "the file has {n} rows, at most {limit} allowed ([limits] max_rows); this is not a weekly table of organisations",
                     n=f"{total_rows:,}".replace(",", "\u00a0"), limit=f"{max_rows:,}".replace(",", "\u00a0"))
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = ""
+    if digest:
+        import hashlib  # OpenSSL's library loads with it (~2 ms): only when the digest is wanted
+
+        sha256 = hashlib.sha256(data).hexdigest()
     del data
     return kind, sheets, sha256
 
@@ -1272,7 +1275,7 @@ class BookResult:
 
 def read_weeks(path: str | os.PathLike, *, period_hint: str | None = None,
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-               limits: Limits | None = None, looked_up: bool = False) -> BookResult:
+               limits: Limits | None = None, preview: bool = False) -> BookResult:
     """Read a weekly file as the weeks it holds.  An ordinary file (one sheet, or a sheet per
     municipality of one week) is one week, read as :func:`read_weekly` always did.  A workbook
     where two or more sheets of organisation rows each carry a period of their own — in the
@@ -1281,20 +1284,21 @@ def read_weeks(path: str | os.PathLike, *, period_hint: str | None = None,
     by period; the other sheets (instructions, summaries, a registry) are listed as skipped.
     Two week sheets of the same or overlapping periods are refused in one line naming both.
 
-    ``looked_up``: a column of few distinct texts (a region, a status, a count) keeps its raw
-    cells and looks each one up when it is read (``rowtable.LookedUp``), for a caller that reads
-    a few rows (``inspect``'s report); the raw cells live as long as the result."""
+    ``preview``: for a caller that reports on the file and shows a few of its rows (``inspect``):
+    a column of few distinct texts (a region, a status, a count) keeps its raw cells and looks
+    each one up when it is read (``rowtable.LookedUp``; the raw cells live as long as the
+    result), and the file's SHA-256 is not computed (``sha256`` is "")."""
     spath = str(path)
-    kind, sheets, sha256 = _load(spath, path, limits)
+    kind, sheets, sha256 = _load(spath, path, limits, digest=not preview)
     found = _headers_found(sheets, _mapper(extra_aliases), _NEED)
     plan = _week_sheets(spath, sheets, found)
     if plan is None:
         res = _read_headers(spath, kind, sheets, sha256, _choose_headers(found), registry=False,
-                            period_hint=period_hint, strict=strict, need_period=strict, looked_up=looked_up)
+                            period_hint=period_hint, strict=strict, need_period=strict, looked_up=preview)
         return BookResult(spath, [res])
     weeks, skipped = plan
     results = [_read_headers(spath, kind, sheets, sha256, [h], registry=False, period_hint=period_hint,
-                             strict=strict, need_period=strict, week=(p, origin), looked_up=looked_up)
+                             strict=strict, need_period=strict, week=(p, origin), looked_up=preview)
                for h, p, origin in weeks]
     return BookResult(spath, results, skipped)
 
