@@ -970,8 +970,8 @@ class _Extractor:
                   sa=a.get("sheet"), a=a["row"], sb=b.get("sheet"), b=b["row"])
 
     def _check_duplicates(self) -> None:
-        inns = self.rows.column("org_id")
-        if None not in inns and len(set(inns)) == len(inns):
+        distinct = set(self.rows.column("org_id"))
+        if None not in distinct and len(distinct) == len(self.rows):
             return  # every row has an ИНН of its own (a national file): nothing to compare
         seen: dict[str, dict] = {}
         names: dict[str, dict] = {}
