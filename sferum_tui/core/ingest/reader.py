@@ -780,7 +780,7 @@ class _Extractor:
         # row indexes as a range or an array (8 bytes each), not a list of int objects (36)
         whole = count == n
         kept = range(n) if whole else array("q", compress(range(n), keep))
-        chosen = None if whole else bytes(keep)   # a byte a row: 1 for an organisation row
+        chosen = None if whole else keep   # True for an organisation row
         del keep
         rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
@@ -818,12 +818,12 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, column: list, chosen: bytes | None, kept: Sequence[int], h: Header,
+    def _parse_column(self, f: str, column: list, chosen: list[bool] | None, kept: Sequence[int], h: Header,
                       c: int, rownums: Sequence[int]) -> Sequence:
-        """The cells of the organisation rows (``chosen``: a byte a row, 1 for such a row; None:
-        every row) parsed by the column's rules (``_parse_cells``): a column of texts (a CSV)
-        repeating few distinct values has each distinct text parsed once and the result shared,
-        the cells taken as they are read (no copy of the column's chosen cells is made).
+        """The cells of the organisation rows (``chosen``: True for such a row; None: every row)
+        parsed by the column's rules (``_parse_cells``): a column of texts (a CSV) repeating few
+        distinct values has each distinct text parsed once and the result shared, the cells
+        taken as they are read (no copy of the column's chosen cells is made).
         Whenever that reports anything (an error, a warning that counts cells), the column is
         parsed cell by cell instead, so every message names its own row.  With ``looked_up``
         such a column is returned as a :class:`LookedUp` of the cells and their parses."""
@@ -837,7 +837,7 @@ class _Extractor:
         n = len(rownums)
         if n < 256 or f in ("org_name", "org_id"):
             return self._parse_cells(f, values(), h, c, rownums)
-        distinct = list(dict.fromkeys(cells()))
+        distinct = list(set(cells()))   # in any order: a parse depends on its text alone
         # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
         if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
             return self._parse_cells(f, values(), h, c, rownums)

@@ -37,12 +37,12 @@ def gc_paused():
 class LookedUp(Sequence):
     """A column of parsed values kept as the raw cells and the table of their parses, each
     looked up when read: ``inspect`` shows ten rows of a national file's 45,000 and never reads
-    the rest.  ``chosen`` (a byte a raw cell, 1 for a cell of this column; None: every cell)
+    the rest.  ``chosen`` (True for a raw cell of this column; None: every cell)
     and ``kept`` (the raw index of each of this column's cells) pick the cells."""
 
     __slots__ = ("_cells", "_chosen", "_kept", "_table")
 
-    def __init__(self, cells: Sequence, chosen: bytes | None, kept: Sequence[int], table: dict) -> None:
+    def __init__(self, cells: Sequence, chosen: Sequence[bool] | None, kept: Sequence[int], table: dict) -> None:
         self._cells = cells
         self._chosen = chosen
         self._kept = kept
