@@ -30,12 +30,13 @@ import csv
 import io
 import os
 import re
+import struct
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain, compress, repeat
+from itertools import chain, compress, islice, repeat
 from operator import not_
 from pathlib import Path
 
@@ -485,6 +486,16 @@ def _plain_inns(values: Sequence) -> bool:
             and joined.isdigit() and joined.isascii())
 
 
+def _int_array(values: Iterable[int]) -> array:
+    """An array of 8-byte ints, packed by ``struct`` 65,536 at a time: ``array("q", values)``
+    parses each item as a call's argument (~4% of ``inspect`` of a national CSV for its two)."""
+    out = array("q")
+    items = iter(values)
+    while chunk := list(islice(items, 65536)):
+        out.frombytes(struct.pack(f"{len(chunk)}q", *chunk))
+    return out
+
+
 def _col_letter(c: int) -> str:
     s = ""
     c += 1
@@ -779,10 +790,10 @@ class _Extractor:
         self.skipped.sort(key=lambda item: (item.get("sheet", ""), item["row"]))
         # row indexes as a range or an array (8 bytes each), not a list of int objects (36)
         whole = count == n
-        kept = range(n) if whole else array("q", compress(range(n), keep))
+        kept = range(n) if whole else _int_array(compress(range(n), keep))
         chosen = None if whole else keep   # True for an organisation row
         del keep
-        rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
+        rownums = range(base, base + n) if whole else _int_array(map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
         parsed_cols: list[Sequence] = []
         uses = Counter(col.get(f) for f in fields)
