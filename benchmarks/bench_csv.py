@@ -139,9 +139,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=45_000)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--csv-mb", type=float, nargs="+", default=[60], help="sizes of the large CSVs (MiB)")
+    ap.add_argument("--csv-mb", type=float, nargs="+", default=[60], help="sizes of the large CSVs (MiB; 0: none)")
     ap.add_argument("--distinct-mb", type=float, nargs="*", default=[20],
-                    help="sizes of the CSVs of distinct schools, imported only (MiB)")
+                    help="sizes of the CSVs of distinct schools, imported only (MiB; 0: none)")
     ap.add_argument("--xlsx-mb", type=float, default=25, help="size of the large workbook (0: none)")
     ap.add_argument("--mem-runs", type=int, default=3)
     ap.add_argument("--work", type=Path, default=WORK, help="where the generated files are kept")
@@ -150,8 +150,8 @@ def main() -> int:
 
     t0 = time.perf_counter()
     nat = national_csv(opts.rows)
-    bigs = [big_csv(nat, mb) for mb in opts.csv_mb]
-    distincts = [big_csv(nat, mb, distinct=True) for mb in opts.distinct_mb]
+    bigs = [big_csv(nat, mb) for mb in opts.csv_mb if mb > 0]   # 0: the national file alone
+    distincts = [big_csv(nat, mb, distinct=True) for mb in opts.distinct_mb if mb > 0]
     wbk = big_xlsx(nat, opts.xlsx_mb) if opts.xlsx_mb > 0 else None
     print(f"files ready in {time.perf_counter() - t0:.0f} s: {nat.name}, {', '.join(b.name for b in bigs + distincts)}"
           f"{', ' + wbk.name if wbk else ''}", file=sys.stderr)

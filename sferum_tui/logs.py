@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from sferum_tui.i18n import tr
@@ -29,15 +28,43 @@ _file: Path | None = None
 log = logging.getLogger(LOGGER)
 
 
-class _FolderFileHandler(RotatingFileHandler):
-    """A rotating file whose folder is made when the first record arrives."""
+class _FolderFileHandler(logging.Handler):
+    """A rotating file (``RotatingFileHandler``, ``MAX_BYTES`` × ``BACKUPS``) whose folder is
+    made when the first record arrives.  ``logging.handlers`` (sockets, pickle, queues: ~5 ms of
+    every start) is imported then too, as most runs log nothing."""
 
-    def _open(self):
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
-        return super()._open()
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.DEBUG)
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record) -> None:
+        if self._file is None:
+            self._file = _rotating(self.path)
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
 
     def handleError(self, record) -> None:  # an unwritable log folder must not end the run
         pass
+
+
+def _rotating(path: Path) -> logging.Handler:
+    from logging.handlers import RotatingFileHandler
+
+    class Rotating(RotatingFileHandler):
+        def _open(self):
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            return super()._open()
+
+        def handleError(self, record) -> None:  # an unwritable log folder must not end the run
+            pass
+
+    return Rotating(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
 
 
 class _Stderr(logging.StreamHandler):
@@ -67,10 +94,8 @@ def setup(log_dir: Path | None, *, debug: bool = False) -> Path | None:
     _file = None
     if log_dir is not None:
         _file = Path(log_dir) / LOG_NAME
-        fh = _FolderFileHandler(_file, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                encoding="utf-8", delay=True)
+        fh = _FolderFileHandler(_file)
         fh.setFormatter(logging.Formatter(_FORMAT))
-        fh.setLevel(logging.DEBUG)
         _handlers.append(fh)
     if debug:
         sh = _Stderr()

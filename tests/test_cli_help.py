@@ -73,6 +73,31 @@ def test_every_command_has_russian_and_english_descriptions(capsys, tmp_path, co
     assert not re.search("[а-яё]{5,}", _without_data_words(en)), en
 
 
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_command_reads_as_with_every_command_registered(capsys, tmp_path, lang):
+    """``sferum-tui CMD …`` imports and registers only CMD's module (``cli.COMMAND_MODULE``:
+    the other modules cost every start ~5 ms): every command is named there, and the help the
+    user reads is the help of the parser of every command."""
+    import argparse
+
+    from sferum_tui import cli
+    from sferum_tui.i18n import argparse_words, get_language, set_language
+
+    saved = get_language()
+    set_language(lang)
+    try:
+        with argparse_words():
+            parser, _ = cli.build_parser()
+            every = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            helps = {name: child.format_help() for name, child in every.choices.items()}
+    finally:
+        set_language(saved)
+    assert set(helps) == set(cli.COMMAND_MODULE)
+    for name, text in helps.items():
+        code, out, _ = run(capsys, "--home", str(tmp_path), "--lang", lang, name, "--help")
+        assert code == 0 and out == text, name
+
+
 def test_language_from_the_environment_and_from_the_config(capsys, tmp_path, monkeypatch):
     (tmp_path / "config.toml").write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
     code, out, _ = run(capsys, "--home", str(tmp_path), "weeks", "--help")

@@ -70,7 +70,7 @@ def run(args, ctx) -> int:
             if path == STDIN:
                 with stdin_file(ctx.paths.cache_dir, args.name) as tmp:
                     book = read_weeks(tmp, period_hint=args.period, extra_aliases=aliases,
-                                      strict=False, limits=limits)
+                                      strict=False, limits=limits, preview=not args.json)
                     book.source = shown_text(book.source, tmp, args.name)
                     for result in book.weeks:
                         result.source = book.source
@@ -78,7 +78,7 @@ def run(args, ctx) -> int:
                         result.warnings[:] = [shown_text(w, tmp, args.name) for w in result.warnings]
             else:
                 book = read_weeks(path, period_hint=args.period, extra_aliases=aliases,
-                                  strict=False, limits=limits)
+                                  strict=False, limits=limits, preview=not args.json)
         except UserError as err:
             print(f"sferum-tui: {err.message}", file=sys.stderr)
             status = 1

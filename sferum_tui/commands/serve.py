@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +89,8 @@ def is_local(host: str) -> bool:
 
 def served_command(args: argparse.Namespace, ctx: Any) -> str:
     """The shell command textual-serve starts for each browser connection."""
+    import shlex
+    import subprocess
     parts = [sys.executable, "-m", "sferum_tui", "serve", "--console-session"]
     if args.read_only:
         parts.append("--read-only")

@@ -27,14 +27,18 @@ import os
 import re
 import stat
 import struct
-import zipfile
 from array import array
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sferum_tui.core.errors import InputFileError
 from sferum_tui.core.ingest.limits import MB, Limits
+from sferum_tui.core.patterns import lazy
 from sferum_tui.core.text import shown_path
 from sferum_tui.i18n import tr
+
+if TYPE_CHECKING:
+    import zipfile
 
 __all__ = ["read_input", "check_zip", "check_xls"]
 
@@ -160,6 +164,8 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
     its kind, «xlsx» or «ods».  ``formulas``, when given, receives for each sheet (by name)
     of an .xlsx the cells holding a formula without a computed value (0-based row, column):
     python-calamine reads those as empty."""
+    import zipfile  # a workbook's: reading a CSV never needs it
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -216,10 +222,10 @@ def check_zip(spath: str, data: bytes, limits: Limits, formulas: dict | None = N
     return kind
 
 
-_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b([^>]*)>")
-_NAME_ATTR = re.compile(rb"""\bname\s*=\s*"([^"]*)"|\bname\s*=\s*'([^']*)'""")
-_RID_ATTR = re.compile(rb"""\b[A-Za-z_][\w.-]*:id\s*=\s*["']([^"']*)["']""")
-_REL_ID = re.compile(rb"""\bId\s*=\s*["']([^"']*)["']""")
+_SHEET_TAG = lazy(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b([^>]*)>")
+_NAME_ATTR = lazy(rb"""\bname\s*=\s*"([^"]*)"|\bname\s*=\s*'([^']*)'""")
+_RID_ATTR = lazy(rb"""\b[A-Za-z_][\w.-]*:id\s*=\s*["']([^"']*)["']""")
+_REL_ID = lazy(rb"""\bId\s*=\s*["']([^"']*)["']""")
 
 
 BOOK_MAX_BYTES = 4 * MB
@@ -232,6 +238,8 @@ def _sheet_uses(spath: str, zf: zipfile.ZipFile) -> dict[str, int]:
     """{worksheet part: how many of the workbook's sheets read it}.  The library reads a part
     once for every sheet that names it: a 1.6 MB .xlsx listing one 2-million-cell part as 40
     sheets took 3.2 GiB.  A workbook listing more than MAX_SHEETS sheets is refused."""
+    import zipfile
+
     try:
         info = zf.getinfo("xl/workbook.xml")
         with zf.open(info) as f:
@@ -285,9 +293,9 @@ def _book_sheets(zf: zipfile.ZipFile, book: bytes) -> list[tuple[str, str]]:
     return out
 
 
-_REL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
-_REL_TYPE = re.compile(rb"""\bType\s*=\s*["']([^"']*)["']""")
-_REL_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
+_REL = lazy(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
+_REL_TYPE = lazy(rb"""\bType\s*=\s*["']([^"']*)["']""")
+_REL_TARGET = lazy(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
 
 
 def _xlsx_parts(zf: zipfile.ZipFile, names: set[str]) -> tuple[set[str] | None, bool]:
@@ -338,7 +346,7 @@ def _shared_text_refusal(spath: str, total: int, limits: Limits) -> InputFileErr
 
 # the index a shared-string cell refers to: a «c» tag with t="s", then the first «v» holding a
 # number before the cell ends (one match per cell: no Python work per cell)
-_SHARED_INDEX = re.compile(rb"""<c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(?:(?!</c>).)*?"""
+_SHARED_INDEX = lazy(rb"""<c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(?:(?!</c>).)*?"""
                            rb"<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)", re.S)
 
 
@@ -396,6 +404,8 @@ def _ratio(spath: str, part: str, ratio: float, limits: Limits) -> InputFileErro
 
 def _stream_part(spath: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, scan) -> None:
     """Inflate one part in chunks (never whole), feeding the sheet scan."""
+    import zipfile
+
     total = 0
     carry = b""
     try:
@@ -491,9 +501,9 @@ def _letters_upto(value: int) -> bytes:
     return _upto(_letters(max(value, 1)), 65, 90)
 
 
-_CELL_REF = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+_CELL_REF = lazy(rb'<c r="([A-Z]+)([0-9]+)"')
 # a cell holding a formula and no computed value: «<c r="B17"><f>…</f></c>» (or an empty «<v/>»)
-_NO_VALUE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+_NO_VALUE = lazy(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 MAX_FORMULA_CELLS = 100_000
 FORMULA_TAIL = 4096      # bytes of the pieces before kept to find a formula cell cut between pieces
 
@@ -513,15 +523,15 @@ def _has_formula_tag(buf: bytes, start: int, end: int) -> bool:
             return buf.find(b"<f", i, end) >= 0
         i = buf.find(b"f", i + 1, end)
     return False
-_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
-_PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
-_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
-_PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
-_CELL_WITH_R = re.compile(rb"<c\s(?:[^>]*?\s)?r\s*=")
-_ROW_OPEN = re.compile(rb"<row(?=[\s/>])")
-_C_OPEN = re.compile(rb"<c(?=[\s/>])")
-_NOT_C_OPEN = re.compile(rb"<c(?![\s/>])")
+_SI = lazy(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_PREFIXED_C = lazy(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_TAG = lazy(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_ATTR_R = lazy(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_PREFIXED_TAG = lazy(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+_CELL_WITH_R = lazy(rb"<c\s(?:[^>]*?\s)?r\s*=")
+_ROW_OPEN = lazy(rb"<row(?=[\s/>])")
+_C_OPEN = lazy(rb"<c(?=[\s/>])")
+_NOT_C_OPEN = lazy(rb"<c(?![\s/>])")
 
 
 class _XlsxScan:
@@ -684,11 +694,11 @@ class _XlsxScan:
                 self.max_row = max(self.max_row, self._cur_row, 1)
 
 
-_ODS_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")
-_ROWS_REP = re.compile(rb'number-rows-repeated\s*=\s*["\']([0-9]+)')
-_COLS_REP = re.compile(rb'number-columns-repeated\s*=\s*["\']([0-9]+)')
-_VALUE = re.compile(rb"value-type\s*=")
-_ODS_REP_CELL = re.compile(rb'<table:(?:covered-)?table-cell\b([^>]*?number-columns-repeated="([0-9]+)"[^>]*)>')
+_ODS_TAG = lazy(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")
+_ROWS_REP = lazy(rb'number-rows-repeated\s*=\s*["\']([0-9]+)')
+_COLS_REP = lazy(rb'number-columns-repeated\s*=\s*["\']([0-9]+)')
+_VALUE = lazy(rb"value-type\s*=")
+_ODS_REP_CELL = lazy(rb'<table:(?:covered-)?table-cell\b([^>]*?number-columns-repeated="([0-9]+)"[^>]*)>')
 _count_tags = operator.methodcaller("count", b"<table:")
 _ODS_TABLE_NS = b'"urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sferum_tui.core.patterns import lazy
+
 MAX_SPAN_DAYS = 92
 
 
@@ -54,22 +56,22 @@ _ISO = r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"
 _COMPACT = r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)"
 
 _NUM_DASH = r"\s*(?:-|по|до|to|till|until|\.\.|_|/)?\s*"
-_RE_RANGE_DMY = re.compile(rf"{_DMY}{_NUM_DASH}{_DMY}")
-_RE_RANGE_DM_DMY = re.compile(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_DMY}")
-_RE_RANGE_DM_DM_Y = re.compile(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_D}{_SEP}{_D}\s+(\d{{4}})(?!\d)")
-_RE_RANGE_ISO = re.compile(rf"{_ISO}{_NUM_DASH}{_ISO}")
-_RE_RANGE_COMPACT = re.compile(rf"{_COMPACT}{_NUM_DASH}{_COMPACT}")
-_RE_RANGE_WORDS_SAME_MONTH = re.compile(rf"(?<!\d){_D}{_DASH}{_D}\s+{_MONTH}\s*,?\s*(\d{{4}})")
-_RE_RANGE_WORDS = re.compile(rf"(?<!\d){_D}\s+{_MONTH}(?:\s+(\d{{4}}))?\s*(?:г\.?|года)?{_DASH}{_D}\s+{_MONTH}\s*,?\s*(\d{{4}})")
-_RE_RANGE_EN = re.compile(rf"{_MONTH}\s+{_D}\s*(?:-|to)\s*(?:{_MONTH}\s+)?{_D},?\s+(\d{{4}})")
+_RE_RANGE_DMY = lazy(rf"{_DMY}{_NUM_DASH}{_DMY}")
+_RE_RANGE_DM_DMY = lazy(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_DMY}")
+_RE_RANGE_DM_DM_Y = lazy(rf"(?<![\d.]){_D}{_SEP}{_D}(?![./]?\d){_DASH}{_D}{_SEP}{_D}\s+(\d{{4}})(?!\d)")
+_RE_RANGE_ISO = lazy(rf"{_ISO}{_NUM_DASH}{_ISO}")
+_RE_RANGE_COMPACT = lazy(rf"{_COMPACT}{_NUM_DASH}{_COMPACT}")
+_RE_RANGE_WORDS_SAME_MONTH = lazy(rf"(?<!\d){_D}{_DASH}{_D}\s+{_MONTH}\s*,?\s*(\d{{4}})")
+_RE_RANGE_WORDS = lazy(rf"(?<!\d){_D}\s+{_MONTH}(?:\s+(\d{{4}}))?\s*(?:г\.?|года)?{_DASH}{_D}\s+{_MONTH}\s*,?\s*(\d{{4}})")
+_RE_RANGE_EN = lazy(rf"{_MONTH}\s+{_D}\s*(?:-|to)\s*(?:{_MONTH}\s+)?{_D},?\s+(\d{{4}})")
 _RE_WEEK = [
-    re.compile(r"(?:недел[яиюе]|нед\.?|week|wk)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})\s*(?:[./_,-]|\s)\s*(?:\w+\s+)?(\d{4})"),
-    re.compile(r"(?<!\d)(\d{1,2})\s*(?:-?я|-?ая)?\s*(?:недел[яиюе]|нед\.?|week)\s*(?:[./_,-]\s*)?(\d{4})"),
-    re.compile(r"(?<!\d)(\d{4})\s*[-_ ]?\s*w(?:eek)?\s*(\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(\d{4})\s*(?:г\.?|года)?\s*,?\s*(?:недел[яиюе]|нед\.?|week)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})(?!\d)"),
+    lazy(r"(?:недел[яиюе]|нед\.?|week|wk)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})\s*(?:[./_,-]|\s)\s*(?:\w+\s+)?(\d{4})"),
+    lazy(r"(?<!\d)(\d{1,2})\s*(?:-?я|-?ая)?\s*(?:недел[яиюе]|нед\.?|week)\s*(?:[./_,-]\s*)?(\d{4})"),
+    lazy(r"(?<!\d)(\d{4})\s*[-_ ]?\s*w(?:eek)?\s*(\d{1,2})(?!\d)"),
+    lazy(r"(?<!\d)(\d{4})\s*(?:г\.?|года)?\s*,?\s*(?:недел[яиюе]|нед\.?|week)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})(?!\d)"),
 ]
-_RE_SINGLE = [re.compile(_DMY), re.compile(_ISO), re.compile(_COMPACT),
-              re.compile(rf"(?<!\d){_D}\s+{_MONTH}\s+(\d{{4}})")]
+_RE_SINGLE = [lazy(_DMY), lazy(_ISO), lazy(_COMPACT),
+              lazy(rf"(?<!\d){_D}\s+{_MONTH}\s+(\d{{4}})")]
 
 
 def _year(text: str) -> int:
@@ -106,9 +108,9 @@ def _week(year: int, week: int) -> Period | None:
     return Period(start, start + timedelta(days=6))
 
 
-_RE_YEAR_WORD = re.compile(r"(?<=\d)\s*(?:года|год|г\.|г)(?![a-zа-я])")
-_RE_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
-_RE_QUOTED_DAY = re.compile(r"[«\"'“”„]\s*(\d{1,2})\s*[»\"'“”]")
+_RE_YEAR_WORD = lazy(r"(?<=\d)\s*(?:года|год|г\.|г)(?![a-zа-я])")
+_RE_TIME = lazy(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_RE_QUOTED_DAY = lazy(r"[«\"'“”„]\s*(\d{1,2})\s*[»\"'“”]")
 
 
 def _normalise(text: str) -> str:
@@ -226,10 +228,10 @@ def period_from_name(stem: str) -> Period | None:
     return None
 
 
-_RE_NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[_ -](\d{1,2})[_ -](\d{4})(?!\d)")
-_RE_WEEK_ALONE = re.compile(r"^(?:(?:недел[яиюе]|нед\.?|week|wk|w)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})"
+_RE_NAME_DMY = lazy(r"(?<!\d)(\d{1,2})[_ -](\d{1,2})[_ -](\d{4})(?!\d)")
+_RE_WEEK_ALONE = lazy(r"^(?:(?:недел[яиюе]|нед\.?|week|wk|w)\s*(?:№|n|no\.?|#)?\s*(\d{1,2})"
                             r"|(\d{1,2})\s*(?:-?я|-?ая)?\s*(?:недел[яиюе]|нед\.?|week))$")
-_RE_A_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_RE_A_YEAR = lazy(r"(?<!\d)(20\d{2})(?!\d)")
 
 
 def week_without_year(name: str) -> int | None:
@@ -252,7 +254,7 @@ def year_in(text: str) -> int | None:
     return int(years.pop()) if len(years) == 1 else None
 
 
-_RE_HINT_RANGE = re.compile(r"^\s*(\S+?)\s*(?:\.\.|:|/|\s)\s*(\S+)\s*$")
+_RE_HINT_RANGE = lazy(r"^\s*(\S+?)\s*(?:\.\.|:|/|\s)\s*(\S+)\s*$")
 
 
 def _parse_day(text: str) -> date | None:

@@ -27,17 +27,17 @@ Pure Python on top of python-calamine: no pandas import, so ``sferum-tui inspect
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import operator
 import os
 import re
+import struct
 from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import chain, compress, islice, repeat
+from operator import not_
 from pathlib import Path
 
 from sferum_tui.core.errors import InputFileError, UserError
@@ -56,7 +56,7 @@ from sferum_tui.core.ingest.period import (
     week_without_year,
     year_in,
 )
-from sferum_tui.core.ingest.rowtable import RowTable, gc_paused
+from sferum_tui.core.ingest.rowtable import LookedUp, RowTable, gc_paused
 from sferum_tui.core.ingest.values import (
     MISSING_MARKERS,
     CellError,
@@ -65,6 +65,7 @@ from sferum_tui.core.ingest.values import (
     parse_share_raw,
     parse_status,
     parse_text,
+    parse_texts,
 )
 from sferum_tui.core.text import clean_text, one_line, shown_path
 from sferum_tui.i18n import get_language, tr
@@ -88,6 +89,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (rows-relative)
     visible: bool = True
     has_merge_info: bool = False
+    texts: bool = False          # every cell a str (a CSV): the reader's rules look at each distinct text once
     warnings: list[str] = field(default_factory=list)   # what loading repaired (mixed encodings)
     formula_cells: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col): a formula, no value
 
@@ -294,7 +296,7 @@ def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[
                         line=data.count(b"\n", 0, at) + 1)
     try:
         encoding, delim, rows = read_csv_rows(path, data, limits)
-        return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows)]
+        return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, texts=True)]
     except MixedEncoding:
         pass
     # UTF-8 and Windows-1251 lines in one file (rare): repaired line by line, with a warning
@@ -311,7 +313,7 @@ def _load_csv(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[
         raise csv_error(path, exc, reader.line_num, limits) from None
     finally:
         csv.field_size_limit(old_limit)
-    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes)]
+    return f"csv ({encoding}, «{delim}»)".replace("«\t»", "tab"), [Sheet("csv", rows, warnings=notes, texts=True)]
 
 
 def load_sheets(path: str | os.PathLike, limits: Limits | None = None) -> tuple[str, list[Sheet], bytes]:
@@ -496,6 +498,26 @@ _COUNT_FAST: dict[str, int | None] = {"": None}
 _COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def _plain_inns(values: Sequence) -> bool:
+    """Every value a text of 10 ASCII digits (a CSV's ИНН column), checked at C speed."""
+    try:
+        joined = "".join(values)
+    except TypeError:   # numbers among them
+        return False
+    return (len(joined) == 10 * len(values) and set(map(len, values)) == {10}
+            and joined.isdigit() and joined.isascii())
+
+
+def _int_array(values: Iterable[int]) -> array:
+    """An array of 8-byte ints, packed by ``struct`` 65,536 at a time: ``array("q", values)``
+    parses each item as a call's argument (~4% of ``inspect`` of a national CSV for its two)."""
+    out = array("q")
+    items = iter(values)
+    while chunk := list(islice(items, 65536)):
+        out.frombytes(struct.pack(f"{len(chunk)}q", *chunk))
+    return out
+
+
 def _col_letter(c: int) -> str:
     s = ""
     c += 1
@@ -572,10 +594,11 @@ def _take_columns(rows: list, start: int, width: int, fill: dict) -> tuple[list[
 
 
 class _Extractor:
-    def __init__(self, source: str, headers: list[Header], registry: bool):
+    def __init__(self, source: str, headers: list[Header], registry: bool, looked_up: bool = False):
         self.source = source
         self.headers = headers
         self.registry = registry
+        self.looked_up = looked_up   # columns of few distinct texts as LookedUp (see read_weeks)
         self.multi = len(headers) > 1
         self.rows = RowTable()
         self.skipped: list[dict] = []
@@ -630,28 +653,58 @@ class _Extractor:
             return row + tails[i] if i in tails else row
 
         cols = {c: columns[c] for c in set(col.values())}
-        # --- vectorised classification: most rows are plain organisation rows
+        # --- vectorised classification: most rows are plain organisation rows.  The rules look
+        # at each distinct value once (a region or a status repeats a few words) and the rows
+        # are then picked at C speed (``compress``/``map``); a sheet of texts (a CSV) looks at its
+        # ИНН column's all-digit texts not at all: they identify a row and are no total or blank.
         miss = MISSING_MARKERS
-        ident = [False] * n
+        all_text = sheet.texts
+        everyone = range(n)
+
+        def rows_with(values: Sequence, hits: set) -> Iterable[int]:
+            """The rows whose value is one of ``hits`` (texts only: no text equals a number)."""
+            return compress(everyone, map(hits.__contains__, values)) if hits else ()
+
+        distincts: dict[int, set] = {}
+
+        def distinct(c: int) -> set:
+            if c not in distincts:
+                distincts[c] = set(cols[c])
+            return distincts[c]
+
+        # a text sheet's rows whose ИНН text is not all digits (few): the only ones that can be
+        # blank, a total or a repeated header there, or fail to identify the row
+        odd_inn = (list(compress(everyone, map(not_, map(str.isdigit, cols[inn_col]))))
+                   if all_text and inn_col is not None else None)
+        unnamed: set[int] | None = None   # rows no identifying column identifies
         for c in ident_cols:
             vals = cols[c]
             if c == inn_col:
-                mask = [(v.__class__ is str and v != "" and (v.isdigit() or _is_numeric_like(v))) or
-                        (v.__class__ is float and v == v) or v.__class__ is int for v in vals]
+                if odd_inn is not None:
+                    no = {i for i in odd_inn if not (vals[i] != "" and _is_numeric_like(vals[i]))}
+                else:
+                    no = set(compress(everyone, [not ((v.__class__ is str and v != "" and (v.isdigit() or _is_numeric_like(v))) or
+                                                      (v.__class__ is float and v == v) or v.__class__ is int) for v in vals]))
             else:
-                mask = [(v.__class__ is str and v != "" and v.strip().lower() not in miss) or
-                        (v.__class__ is not str and v is not None and v == v) for v in vals]
-            ident = [a or b for a, b in zip(ident, mask)]
+                blank = {v for v in distinct(c) if v.__class__ is str and (v == "" or v.strip().lower() in miss)}
+                no = set(rows_with(vals, blank))
+                if not all_text:   # a cell that is no text identifies the row unless it is None or NaN
+                    no.update(i for i, v in enumerate(vals) if v.__class__ is not str and (v is None or v != v))
+            unnamed = no if unnamed is None else unnamed & no
+        if unnamed is None:
+            unnamed = set(everyone)
         suspicious: set[int] = set()
         for c in label_cols:
             # each distinct text once: a region or municipality column repeats a few words
-            totals = {v for v in set(cols[c]) if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
-            if totals:
-                suspicious.update(i for i, v in enumerate(cols[c]) if v in totals)
+            pool = ({cols[c][i] for i in odd_inn} if c == inn_col and odd_inn is not None else distinct(c))
+            totals = {v for v in pool if v.__class__ is str and v and v[0] in _TOTAL_FIRST and _TOTAL_RE.match(v)}
+            suspicious.update(rows_with(cols[c], totals))
         if ident_cols:
             c0 = ident_cols[0]
             h0 = header_texts.get(c0)
-            suspicious.update(i for i, v in enumerate(cols[c0]) if v.__class__ is str and v.strip() == h0)
+            pool = ({cols[c0][i] for i in odd_inn} if c0 == inn_col and odd_inn is not None and not str(h0).isdigit()
+                    else distinct(c0))
+            suspicious.update(rows_with(cols[c0], {v for v in pool if v.__class__ is str and v.strip() == h0}))
         # rows with a name and nothing else («Сергокалинский район» over its schools): candidates
         # are rows whose ИНН (or else first figure) is blank; few, so checked cell by cell below
         name_col = col.get("org_name")
@@ -661,8 +714,15 @@ class _Extractor:
                 (col[f] for f in COUNT_FIELDS + SHARE_FIELDS + ("status",) if f in col), None)
             if probe is not None:
                 pv = cols[probe]
-                for i in [i for i, v in enumerate(pv) if v == "" or v is None or (v.__class__ is str and not v.strip())]:
-                    if ident[i]:
+                if probe == inn_col and odd_inn is not None:
+                    candidates: Iterable[int] = odd_inn
+                else:
+                    candidates = rows_with(pv, {v for v in distinct(probe) if v.__class__ is str and not v.strip()})
+                    if not all_text:
+                        candidates = chain(candidates, (i for i, v in enumerate(pv) if v is None))
+                for i in candidates:
+                    v = pv[i]
+                    if (v == "" or v is None or (v.__class__ is str and not v.strip())) and i not in unnamed:
                         row = row_at(i)
                         if all(_is_blank(v) for k, v in enumerate(row) if k != name_col):
                             lone_name.add(i)
@@ -670,10 +730,13 @@ class _Extractor:
         first_nonblank = next((i for i in range(n) if any(not _is_blank(v) for v in row_at(i))), None)
         if first_nonblank is not None:
             suspicious.add(first_nonblank)
-        keep = list(ident)  # the organisation rows: ident, less the suspicious rows found below
+        keep = [True] * n  # the organisation rows: identified, less the suspicious rows found below
+        for i in unnamed:
+            keep[i] = False
         for i in suspicious:
             keep[i] = False
-        slow = sorted(set(i for i in range(n) if not ident[i]) | suspicious)
+        slow = sorted(unnamed | suspicious)
+        distincts.clear()   # a column of unique names costs ~70 bytes a row as a set
         section = None
         sections: list[tuple[int, str]] = []
         has_muni = "municipality" in col
@@ -712,7 +775,7 @@ class _Extractor:
                 else:
                     self.skip(h, excel_row, tr("строка без данных: «{t}»", "row without data: «{t}»", t=text[:60]))
                 continue
-            if ident[i]:
+            if i not in unnamed:
                 c0 = ident_cols[0]
                 if type(row[c0]) is str and row[c0].strip() == header_texts.get(c0):
                     same = sum(1 for c, text in header_texts.items() if isinstance(row[c], str) and _label(row[c]) == text)
@@ -749,12 +812,12 @@ class _Extractor:
         self.skipped.sort(key=lambda item: (item.get("sheet", ""), item["row"]))
         # row indexes as a range or an array (8 bytes each), not a list of int objects (36)
         whole = count == n
-        kept = range(n) if whole else array("q", compress(range(n), keep))
+        kept = range(n) if whole else _int_array(compress(range(n), keep))
+        chosen = None if whole else keep   # True for an organisation row
         del keep
-        rownums = range(base, base + n) if whole else array("q", map(base.__add__, kept))
+        rownums = range(base, base + n) if whole else _int_array(map(base.__add__, kept))
         fields = REGISTRY_FIELDS if self.registry else ROW_FIELDS
-        parsed_cols = []
-        pick = operator.itemgetter(*kept) if count > 1 and not whole else None
+        parsed_cols: list[Sequence] = []
         uses = Counter(col.get(f) for f in fields)
         for f in fields:
             fc = col.get(f)
@@ -764,9 +827,7 @@ class _Extractor:
                 else:
                     parsed_cols.append([None] * len(kept))
                 continue
-            values = cols[fc] if whole else pick(cols[fc]) if pick else [cols[fc][i] for i in kept]
-            parsed_cols.append(self._parse_column(f, values, h, fc, rownums))
-            del values
+            parsed_cols.append(self._parse_column(f, cols[fc], chosen, kept, h, fc, rownums))
             uses[fc] -= 1
             if not uses[fc]:
                 del cols[fc]  # parsed: the column's texts go as it goes
@@ -790,25 +851,39 @@ class _Extractor:
             out.append(current)
         return out
 
-    def _parse_column(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
-        """The column's cells parsed by its rules (``_parse_cells``): a column of texts (a CSV)
-        repeating few distinct values has each distinct text parsed once and the result shared.
+    def _parse_column(self, f: str, column: list, chosen: list[bool] | None, kept: Sequence[int], h: Header,
+                      c: int, rownums: Sequence[int]) -> Sequence:
+        """The cells of the organisation rows (``chosen``: True for such a row; None: every row)
+        parsed by the column's rules (``_parse_cells``): a column of texts (a CSV) repeating few
+        distinct values has each distinct text parsed once and the result shared, the cells
+        taken as they are read (no copy of the column's chosen cells is made).
         Whenever that reports anything (an error, a warning that counts cells), the column is
-        parsed cell by cell instead, so every message names its own row."""
-        n = len(values)
+        parsed cell by cell instead, so every message names its own row.  With ``looked_up``
+        such a column is returned as a :class:`LookedUp` of the cells and their parses."""
+
+        def cells() -> Iterable:
+            return column if chosen is None else compress(column, chosen)
+
+        def values() -> Sequence:
+            return column if chosen is None else list(compress(column, chosen))
+
+        n = len(rownums)
         if n < 256 or f in ("org_name", "org_id"):
-            return self._parse_cells(f, values, h, c, rownums)
-        distinct = list(dict.fromkeys(values))
+            return self._parse_cells(f, values(), h, c, rownums)
+        distinct = list(set(cells()))   # in any order: a parse depends on its text alone
         # texts only: no str equals a number, while 1 == 1.0 == True would share one parse
         if len(distinct) * 2 > n or set(map(type, distinct)) != {str}:
-            return self._parse_cells(f, values, h, c, rownums)
-        errors, kept, warnings = self.error_count, len(self.errors), len(self.warnings)
+            return self._parse_cells(f, values(), h, c, rownums)
+        errors, messages, warnings = self.error_count, len(self.errors), len(self.warnings)
         parsed = self._parse_cells(f, distinct, h, c, rownums)
         if self.error_count != errors or len(self.warnings) != warnings:
             self.error_count = errors
-            del self.errors[kept:], self.warnings[warnings:]
-            return self._parse_cells(f, values, h, c, rownums)
-        return list(map(dict(zip(distinct, parsed)).__getitem__, values))
+            del self.errors[messages:], self.warnings[warnings:]
+            return self._parse_cells(f, values(), h, c, rownums)
+        table = dict(zip(distinct, parsed))
+        if self.looked_up:
+            return LookedUp(column, chosen, kept, table)
+        return list(map(table.__getitem__, cells()))
 
     def _parse_cells(self, f: str, values: Sequence, h: Header, c: int, rownums: Sequence[int]) -> list:
         src_row = rownums.__getitem__
@@ -886,6 +961,8 @@ class _Extractor:
                     label=h.labels[c], n=unknown, row=example[0], found=example[1]))
             return out
         if f == "org_id":
+            if _plain_inns(values):
+                return list(values)
             restored = 0
             out = [v if type(v) is str and len(v) == 10 and v.isdigit() and v.isascii() else _BAD for v in values]
             for k in [k for k, x in enumerate(out) if x is _BAD]:
@@ -907,7 +984,7 @@ class _Extractor:
                     label=h.labels[c], n=restored))
             return out
         try:
-            return [parse_text(v) for v in values]
+            return parse_texts(values)
         except CellError:  # a NUL inside a text cell (an .xlsx can carry one as _x0000_)
             for k, v in enumerate(values):
                 try:
@@ -926,8 +1003,8 @@ class _Extractor:
                   sa=a.get("sheet"), a=a["row"], sb=b.get("sheet"), b=b["row"])
 
     def _check_duplicates(self) -> None:
-        inns = self.rows.column("org_id")
-        if None not in inns and len(set(inns)) == len(inns):
+        distinct = set(self.rows.column("org_id"))
+        if None not in distinct and len(distinct) == len(self.rows):
             return  # every row has an ИНН of its own (a national file): nothing to compare
         seen: dict[str, dict] = {}
         names: dict[str, dict] = {}
@@ -1010,10 +1087,10 @@ def read_table(path: str | os.PathLike, *, registry: bool = False, period_hint: 
 _NEED = ("org_name", "org_id")
 
 
-def _load(spath: str, path, limits: Limits | None) -> tuple[str, list[Sheet], str]:
+def _load(spath: str, path, limits: Limits | None, digest: bool = True) -> tuple[str, list[Sheet], str]:
     """(format, sheets, SHA-256) of a file: the sheets loaded within the limits, the row count
     bounded (``[limits] max_rows``), and the raw bytes (as large as the file) dropped before
-    the columns come."""
+    the columns come.  Without ``digest`` the SHA-256 is ""."""
     kind, sheets, data = load_sheets(path, limits)
     max_rows = (limits or DEFAULT_LIMITS).max_rows
     total_rows = sum(len(s.rows) for s in sheets)
@@ -1021,7 +1098,11 @@ def _load(spath: str, path, limits: Limits | None) -> tuple[str, list[Sheet], st
         raise _fail(spath, "в файле {n} строк, допустимо {limit} ([limits] max_rows); это не недельная таблица организаций",
                     "the file has {n} rows, at most {limit} allowed ([limits] max_rows); this is not a weekly table of organisations",
                     n=f"{total_rows:,}".replace(",", "\u00a0"), limit=f"{max_rows:,}".replace(",", "\u00a0"))
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = ""
+    if digest:
+        import hashlib  # OpenSSL's library loads with it (~2 ms): only when the digest is wanted
+
+        sha256 = hashlib.sha256(data).hexdigest()
     del data
     return kind, sheets, sha256
 
@@ -1035,7 +1116,7 @@ def _mapper(extra_aliases: Mapping[str, str] | None) -> HeaderMapper:
 
 def _read_headers(spath: str, kind: str, sheets: list[Sheet], sha256: str, headers: list[Header], *,
                   registry: bool, period_hint: str | None, strict: bool, need_period: bool,
-                  week: tuple[Period, str] | None = None) -> ReadResult:
+                  week: tuple[Period, str] | None = None, looked_up: bool = False) -> ReadResult:
     """The result of reading the organisation rows under ``headers``; ``week``: the period
     (and its origin) of one sheet of a workbook of weeks, found already."""
     if not headers:
@@ -1052,7 +1133,7 @@ def _read_headers(spath: str, kind: str, sheets: list[Sheet], sha256: str, heade
     where = shown_path(spath)
     if week is not None:
         where += ", " + tr("лист «{s}»", "sheet «{s}»", s=headers[0].sheet.name)
-    ex = _Extractor(where, headers, registry)
+    ex = _Extractor(where, headers, registry, looked_up)
     for sheet in sheets:
         ex.warnings.extend(sheet.warnings)
     with gc_paused():
@@ -1227,25 +1308,31 @@ class BookResult:
 
 def read_weeks(path: str | os.PathLike, *, period_hint: str | None = None,
                extra_aliases: Mapping[str, str] | None = None, strict: bool = True,
-               limits: Limits | None = None) -> BookResult:
+               limits: Limits | None = None, preview: bool = False) -> BookResult:
     """Read a weekly file as the weeks it holds.  An ordinary file (one sheet, or a sheet per
     municipality of one week) is one week, read as :func:`read_weekly` always did.  A workbook
     where two or more sheets of organisation rows each carry a period of their own — in the
     sheet's name («15.04-21.04.2023», «2023-04-21», «неделя 16») or in its title rows — and
     the periods differ, is a workbook of a sheet per week: one result per such sheet, ordered
     by period; the other sheets (instructions, summaries, a registry) are listed as skipped.
-    Two week sheets of the same or overlapping periods are refused in one line naming both."""
+    Two week sheets of the same or overlapping periods are refused in one line naming both.
+
+    ``preview``: for a caller that reports on the file and shows a few of its rows (``inspect``):
+    a column of few distinct texts (a region, a status, a count) keeps its raw cells and looks
+    each one up when it is read (``rowtable.LookedUp``; the raw cells live as long as the
+    result), and the file's SHA-256 is not computed (``sha256`` is "")."""
     spath = str(path)
-    kind, sheets, sha256 = _load(spath, path, limits)
+    kind, sheets, sha256 = _load(spath, path, limits, digest=not preview)
     found = _headers_found(sheets, _mapper(extra_aliases), _NEED)
     plan = _week_sheets(spath, sheets, found)
     if plan is None:
         res = _read_headers(spath, kind, sheets, sha256, _choose_headers(found), registry=False,
-                            period_hint=period_hint, strict=strict, need_period=strict)
+                            period_hint=period_hint, strict=strict, need_period=strict, looked_up=preview)
         return BookResult(spath, [res])
     weeks, skipped = plan
     results = [_read_headers(spath, kind, sheets, sha256, [h], registry=False, period_hint=period_hint,
-                             strict=strict, need_period=strict, week=(p, origin)) for h, p, origin in weeks]
+                             strict=strict, need_period=strict, week=(p, origin), looked_up=preview)
+               for h, p, origin in weeks]
     return BookResult(spath, results, skipped)
 
 
