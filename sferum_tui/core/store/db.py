@@ -1361,9 +1361,10 @@ class Store:
         frame = _facts_frame(rows, self._FACT_COLUMNS, self._texts())
         return frame.sort_values("row", kind="stable", ignore_index=True)
 
-    def _columns_table(self, snapshot_id: int) -> "Any":
+    def _columns_table(self, snapshot_id: int, fields: tuple[str, ...] | None = None) -> "Any":
         """The snapshot's column copy as an Arrow table, or None (no copy, or an older
-        layout: the caller reads the facts table)."""
+        layout: the caller reads the facts table).  ``fields``: only those columns are
+        needed (a table of them is read, and not kept)."""
         # the last two read: a week is read with the one before it (the changes), and the next
         # week looked at is usually one of them; a snapshot's copy never changes under its id
         sid = int(snapshot_id)
@@ -1374,8 +1375,9 @@ class Store:
         blob = self._query("SELECT data FROM snapshot_columns WHERE snapshot_id = ?", (sid,))
         if not blob:
             blob = self._make_columns(sid)
-        table = columns.read_table(blob[0][0]) if blob else None
-        self._columns_memo = [(sid, table), *memo[:1]]
+        table = columns.read_table(blob[0][0], fields) if blob else None
+        if fields is None:
+            self._columns_memo = [(sid, table), *memo[:1]]
         return table
 
     def _make_columns(self, snapshot_id: int) -> list:
@@ -1613,7 +1615,7 @@ class Store:
         has no column copy (the caller reads the facts table)."""
         import numpy as np
 
-        table = self._columns_table(snapshot_id)
+        table = self._columns_table(snapshot_id, ("org_uid", "status", *fields))
         if table is None:
             return None
         uids = table.column("org_uid").to_numpy().astype(np.int64)
