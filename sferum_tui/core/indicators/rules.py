@@ -258,14 +258,24 @@ class _Frame:
         self.df = df
         self.derive = derive
         self.cache: dict[str, Any] = {}
+        self._floats: dict[str, Any] = {}
 
-    # plain float64 numpy arrays with NaN for "missing"
+    # plain float64 numpy arrays with NaN for "missing" (made once per name: a week's
+    # indicators ask for the same few fields ~20 times; callers never write into them)
     def floats(self, name: str):
+        got = self._floats.get(name)
+        if got is None:
+            got = self._floats[name] = self._make_floats(name)
+        return got
+
+    def _make_floats(self, name: str):
         import numpy as np
         import pandas as pd
 
         if name in self.df.columns:
-            col = pd.to_numeric(self.df[name], errors="coerce")
+            col = self.df[name]
+            if col.dtype.kind not in "iuf":     # numbers (numpy or nullable) need no parsing
+                col = pd.to_numeric(col, errors="coerce")
             return col.to_numpy(dtype=float, na_value=np.nan)
         if name == "messaging_share":
             return _ratio_values(self, *self.derive.messaging)
