@@ -636,3 +636,22 @@ def test_rollup_shows_each_area_under_its_most_common_spelling(week3, cfg):
     r = ind.rollup(df, cfg)
     assert sorted(zip(r["municipality"], r["orgs"])) == [(L, 4), (S, 3)]
     assert set(r["region"]) == {"Республика Дагестан"}
+
+
+def test_weeks_evaluated_together_give_each_week_its_own_codes(tmp_path):
+    """An empty cache evaluates several weeks' rows in one call: each week gets exactly the
+    codes it gets evaluated alone (the indicators are row by row; weeks never mix)."""
+    from sferum_tui.core.indicators import cache as flag_cache
+
+    home = build_home(tmp_path)
+    cfg = Config.default()
+    with Store(home) as store:
+        ids = [s.id for s in store.snapshots()]
+        assert len(ids) == 3
+        staff = flag_cache.registry_staff(store)
+        together = flag_cache.compute_codes_of(store, cfg, ids, staff)
+        assert list(together) == ids
+        for sid in ids:
+            alone = flag_cache.compute_codes(store, cfg, sid, staff)
+            assert alone.dtype == together[sid].dtype and alone.tobytes() == together[sid].tobytes(), sid
+        assert len({together[sid].tobytes() for sid in ids}) > 1      # the weeks differ
