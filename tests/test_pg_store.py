@@ -181,6 +181,24 @@ def test_a_role_that_may_only_read_uses_every_read_command_and_is_refused_writes
     assert len(json.loads(cli(home, pg_url, "weeks", "--json"))) == 2
 
 
+def test_a_week_is_copied_by_its_first_reader_that_can_write(files, pg_url, pg_reader, tmp_path):
+    """An import leaves the week's column copy to its first reader that can write; a role that
+    may only read reads the facts meanwhile, and prints the same."""
+    home = tmp_path / "home"
+    cli(home, pg_url, "import", files.weekly[0])
+
+    def copies() -> int:
+        with psycopg.connect(pg_url) as con:
+            return con.execute("SELECT count(*) FROM snapshot_columns").fetchone()[0]
+
+    assert copies() == 0
+    from_facts = cli(tmp_path / "official", pg_reader(), "schools", "--format", "json")
+    assert copies() == 0
+    from_copy = cli(home, pg_url, "schools", "--format", "json")
+    assert copies() == 1
+    assert json.loads(from_facts) == json.loads(from_copy)
+
+
 @pytest.mark.parametrize("url, says", [
     ("postgresql://postgres:секрет@127.0.0.1:1/nothing", "не удаётся подключиться к базе"),
     ("postgresql://", "адрес PostgreSQL должен быть вида"),
