@@ -21,7 +21,7 @@ import csv
 import io
 from itertools import chain, islice
 
-from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits, count_text
 from sferum_tui.core.ingest.reader import _choose_delimiter, _fail, _utf16_without_bom
 from sferum_tui.core.ingest.rowtable import gc_paused
 from sferum_tui.core.ingest.textcheck import _UTF8_MULTI
@@ -161,7 +161,7 @@ def _rows(path: str, reader, share: bool, limits: Limits) -> list:
         if cells > limit:
             raise _fail(path, "в таблице больше {limit} ячеек ([limits] max_sheet_cells), строка {line}",
                         "the table has more than {limit} cells ([limits] max_sheet_cells), line {line}",
-                        limit=f"{limit:,}".replace(",", "\u00a0"), line=reader.line_num)
+                        limit=count_text(limit), line=reader.line_num)
         if share:
             rows.extend([tuple(map(keep, row, row)) for row in batch])
             if len(shared) > SHARED_MAX:

@@ -32,7 +32,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from sferum_tui.core.errors import InputFileError
-from sferum_tui.core.ingest.limits import MB, Limits
+from sferum_tui.core.ingest.limits import MB, Limits, count_text
 from sferum_tui.core.patterns import lazy
 from sferum_tui.core.text import shown_path
 from sferum_tui.i18n import tr
@@ -53,10 +53,6 @@ def _fail(path, ru: str, en: str, **kw) -> InputFileError:
 
 def _mb(n: float) -> str:
     return f"{n / MB:.0f}" if n >= 10 * MB else f"{n / MB:.1f}"
-
-
-def _cells(n: int) -> str:
-    return f"{n:,}".replace(",", "\u00a0")
 
 
 # --------------------------------------------------------------------------- the file itself
@@ -134,7 +130,7 @@ def _cells_allowed(limits: Limits, ods: bool = False) -> int:
 def _area_refusal(spath: str, area: int, limits: Limits, ods: bool = False) -> InputFileError:
     return _fail(spath, "площадь листов больше предела: {n} ячеек (строки × столбцы), допустимо {limit} ([limits] max_sheet_cells{part})",
                  "the sheet area is over the limit: {n} cells (rows × columns), at most {limit} allowed ([limits] max_sheet_cells{part})",
-                 n=_cells(area), limit=_cells(_cells_allowed(limits, ods)),
+                 n=count_text(area), limit=count_text(_cells_allowed(limits, ods)),
                  part=tr(", для .ods — 2/5 его", ", 2/5 of it for an .ods") if ods else "")
 
 
@@ -151,7 +147,7 @@ def _check_merges(spath: str, merges: int, limits: Limits) -> None:
                     "таблица мониторинга столько не содержит",
                     "the sheets declare over {limit} merged areas (a hundredth of [limits] max_sheet_cells): "
                     "no monitoring table has so many",
-                    limit=_cells(_merges_allowed(limits)))
+                    limit=count_text(_merges_allowed(limits)))
 
 
 def _damaged(spath: str) -> InputFileError:
@@ -255,7 +251,7 @@ def _sheet_uses(spath: str, zf: zipfile.ZipFile) -> dict[str, int]:
     listed = _book_sheets(zf, book)
     if len(listed) > MAX_SHEETS:
         raise _fail(spath, "в книге {n} листов, допустимо {limit}", "the workbook lists {n} sheets, at most {limit} allowed",
-                    n=_cells(len(listed)), limit=_cells(MAX_SHEETS))
+                    n=count_text(len(listed)), limit=count_text(MAX_SHEETS))
     return dict(Counter(part for part, _ in listed))
 
 
@@ -361,7 +357,7 @@ def _check_shared_strings(spath: str, zf: zipfile.ZipFile, sheets: list, limits:
     lengths = sst[0].shared
     if len(lengths) > limits.max_sheet_cells // 4:
         raise _fail(spath, "в книге {n} общих строк, допустимо {limit}", "the workbook holds {n} shared strings, at most {limit} allowed",
-                    n=_cells(len(lengths)), limit=_cells(limits.max_sheet_cells // 4))
+                    n=count_text(len(lengths)), limit=count_text(limits.max_sheet_cells // 4))
     budget = limits.max_unzipped_bytes // 2
     cells = sum(max(scan.cells, 0) * max(1, uses.get(info.filename, 1)) for info, scan in sheets if scan.shared is None)
     if not lengths or max(lengths) * cells <= budget:
@@ -887,7 +883,7 @@ def check_xls(spath: str, data: bytes, limits: Limits) -> None:
             uses[start] = uses.get(start, 0) + 1
             if len(uses) > MAX_SHEETS or sum(uses.values()) > MAX_SHEETS:
                 raise _fail(spath, "в книге больше {limit} листов", "the workbook lists over {limit} sheets",
-                            limit=_cells(MAX_SHEETS))
+                            limit=count_text(MAX_SHEETS))
         elif rid == 0x0809:   # BOF of the next substream: its area is summed
             if max_row:
                 areas[sheet_at] = areas.get(sheet_at, 0) + max_row * max_col

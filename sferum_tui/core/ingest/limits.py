@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Limits", "DEFAULT_LIMITS"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "count_text"]
 
 MB = 1024 * 1024
 
@@ -46,3 +46,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def count_text(n: int) -> str:
+    """A count in an input file's message (rows, cells, sheets): ``1 000 000``, thousands
+    apart by a non-breaking space, in either language."""
+    return f"{n:,}".replace(",", "\u00a0")

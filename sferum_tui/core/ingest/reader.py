@@ -44,7 +44,7 @@ from sferum_tui.core.errors import InputFileError, UserError
 from sferum_tui.core.fields import COUNT_FIELDS, REGISTRY_FIELDS, ROW_FIELDS, SHARE_FIELDS
 from sferum_tui.core.ingest import guard, textcheck
 from sferum_tui.core.ingest.aliases import IGNORE, NUMBERING, HeaderMapper
-from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits
+from sferum_tui.core.ingest.limits import DEFAULT_LIMITS, Limits, count_text
 from sferum_tui.core.ingest.period import (
     Period,
     find_period,
@@ -258,7 +258,7 @@ def _clipped_merges(path: str, raw: list, rows: list, r_off: int, c_off: int) ->
     if covered > height * width:
         raise _fail(path, "объединённые области листа перекрываются ({n} ячеек в них при {m} ячейках листа): файл повреждён или составлен нарочно",
                     "the sheet's merged areas overlap ({n} cells in them, {m} in the sheet): the file is damaged or crafted",
-                    n=f"{covered:,}".replace(",", "\u00a0"), m=f"{height * width:,}".replace(",", "\u00a0"))
+                    n=count_text(covered), m=count_text(height * width))
     return merges
 
 
@@ -531,10 +531,6 @@ def _name_key(name: str | None, muni: str | None) -> str:
     def norm(t):
         return re.sub(r"[^0-9a-zа-я]+", "", (t or "").lower().replace("ё", "е"))
     return norm(muni) + "|" + norm(name)
-
-
-def _fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", "\u00a0")
 
 
 EXPECTED_RU = {
@@ -1097,7 +1093,7 @@ def _load(spath: str, path, limits: Limits | None, digest: bool = True) -> tuple
     if total_rows > max_rows:
         raise _fail(spath, "в файле {n} строк, допустимо {limit} ([limits] max_rows); это не недельная таблица организаций",
                     "the file has {n} rows, at most {limit} allowed ([limits] max_rows); this is not a weekly table of organisations",
-                    n=f"{total_rows:,}".replace(",", "\u00a0"), limit=f"{max_rows:,}".replace(",", "\u00a0"))
+                    n=count_text(total_rows), limit=count_text(max_rows))
     sha256 = ""
     if digest:
         import hashlib  # OpenSSL's library loads with it (~2 ms): only when the digest is wanted
