@@ -287,6 +287,25 @@ class Resolved(Sequence):
                         [mid[i] for i in at], [rid[i] for i in at], *self.rows.value_lists(idx)))
 
 
+class _Pass:
+    """One resolve over a file's rows: the interned ids of each row's texts, the row that took
+    each organisation (by uid; ``_FREE``: none yet), the (row, organisation) pairs assigned,
+    and the notes for the snapshot's warnings."""
+
+    __slots__ = ("prepared", "nid", "mid", "rid", "used", "a_idx", "a_uid", "notes")
+
+    def __init__(self, prepared: PreparedRows, nid: list, mid: list, rid: list, uids: int):
+        self.prepared = prepared
+        self.nid, self.mid, self.rid = nid, mid, rid
+        self.used = array("q", [_FREE]) * uids
+        self.a_idx = array("q")
+        self.a_uid = array("q")
+        self.notes: list[str] = []
+
+    def ids(self, i: int) -> tuple:
+        return self.nid[i], self.mid[i], self.rid[i]
+
+
 class Resolver:
     """Maps prepared rows to organisation uids, creating organisations and name keys as needed.
 
@@ -425,20 +444,10 @@ class Resolver:
         import numpy as np
 
         p_inn, p_row = prepared.inn, prepared.row
-        # the interned id of each row's texts
-        nid = self._intern("org_names", prepared.name)
-        mid = self._intern("municipalities", prepared.municipality)
-        rid = self._intern("regions", prepared.region)
         n = len(prepared)
-
-        def ids(i: int) -> tuple:
-            return nid[i], mid[i], rid[i]
-
-        notes: list[str] = []
-        # the row that took each organisation in this file (by uid; _FREE: none yet)
-        used = array("q", [_FREE]) * (self.next_uid + n + 1)
-        a_idx = array("q")            # assigned: prepared row, organisation
-        a_uid = array("q")
+        p = _Pass(prepared, self._intern("org_names", prepared.name),
+                  self._intern("municipalities", prepared.municipality),
+                  self._intern("regions", prepared.region), self.next_uid + n + 1)
         # ИНН rows first, so a row known only by name cannot take an organisation that the same
         # file names by its ИНН further down; each pass a chunk of rows at a time, the chunk's
         # name keys fetched in a few queries, and the keys it makes written before the next
@@ -449,34 +458,33 @@ class Resolver:
                 if not rows:
                     continue
                 if by_inn:
-                    self._resolve_by_inn(rows, prepared, nid, ids, used, a_idx, a_uid, notes,
-                                         registry=registry, source=source)
+                    self._resolve_by_inn(p, rows, registry=registry, source=source)
                 else:
-                    self._resolve_by_name(rows, prepared, nid, ids, used, a_idx, a_uid, notes)
+                    self._resolve_by_name(p, rows)
                 self._flush_keys()
                 prepared.forget_keys(rows)
-        del used
+        p.used = array("q")
 
         prepared.drop_keys()
-        self._settle(nid, mid, rid)
+        self._settle(p.nid, p.mid, p.rid)
         self.write_new()
+        a_idx, a_uid = p.a_idx, p.a_uid
         idx = np.frombuffer(a_idx, dtype=np.int64) if len(a_idx) else np.zeros(0, dtype=np.int64)
         uids = np.frombuffer(a_uid, dtype=np.int64) if len(a_uid) else np.zeros(0, dtype=np.int64)
         order = np.argsort(np.fromiter((p_row[i] for i in a_idx), dtype=np.int64, count=len(a_idx)),
                            kind="stable")
         idx, uids = idx[order], uids[order]
-        return Resolved(prepared, idx, uids, (nid, mid, rid), notes)
+        return Resolved(prepared, idx, uids, (p.nid, p.mid, p.rid), p.notes)
 
-    def _resolve_by_inn(self, rows: list[int], prepared: PreparedRows, nid: list, ids, used: array,
-                        a_idx: array, a_uid: array, notes: list[str], *, registry: bool,
-                        source: str) -> None:
+    def _resolve_by_inn(self, p: "_Pass", rows: list[int], *, registry: bool, source: str) -> None:
         """The rows ``rows`` (each with an ИНН) mapped to organisations."""
+        prepared, used = p.prepared, p.used
         inns = [cast(str, prepared.inn[i]) for i in rows]
         p_row, p_keys = prepared.row, prepared.keys
         spelling, inn_to_uid = self.spelling, self.inn_to_uid
         # the name keys of the rows whose organisation or spelling is new, in a few queries
         self._prefetch(k for i, inn in zip(rows, inns)
-                       if inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != ids(i)
+                       if inn not in inn_to_uid or spelling.get(inn_to_uid[inn]) != p.ids(i)
                        for k in p_keys(i))
         for i, inn in zip(rows, inns):
             uid = inn_to_uid.get(inn)
@@ -496,23 +504,17 @@ class Resolver:
                         "{f}: rows {a} and {b}: the same ИНН {i}",
                         f=source, a=used[uid], b=p_row[i], i=inn),
                         source=source, row=p_row[i], column="org_id")
-                notes.append(tr("строка {b}: ИНН {i} уже был в строке {a}; строка пропущена",
-                                "row {b}: ИНН {i} already in row {a}; row skipped",
-                                a=used[uid], b=p_row[i], i=inn))
+                p.notes.append(tr("строка {b}: ИНН {i} уже был в строке {a}; строка пропущена",
+                                  "row {b}: ИНН {i} already in row {a}; row skipped",
+                                  a=used[uid], b=p_row[i], i=inn))
                 continue
-            if spelling.get(uid) != ids(i):     # a spelling not keyed yet (cheap check first)
+            if spelling.get(uid) != p.ids(i):     # a spelling not keyed yet (cheap check first)
                 self._map_keys(uid, *p_keys(i))
-                name_id = nid[i]
-                if name_id is not None:
-                    self._spelling(name_id, uid)
-            used[uid] = p_row[i]
-            a_idx.append(i)
-            a_uid.append(uid)
+            self._assign(p, uid, i)
 
-    def _resolve_by_name(self, rows: list[int], prepared: PreparedRows, nid: list, ids,
-                         used: array, a_idx: array, a_uid: array, notes: list[str]) -> None:
+    def _resolve_by_name(self, p: "_Pass", rows: list[int]) -> None:
         """The rows ``rows`` (none with an ИНН) mapped to organisations by their name keys."""
-        p_row, spelling = prepared.row, self.spelling
+        prepared, used = p.prepared, p.used
         self._prefetch(k for i in rows for k in prepared.keys(i))
         for i in rows:
             key_r, key_m = keys = prepared.keys(i)
@@ -526,20 +528,24 @@ class Resolver:
                 key_m = f"{keys[1]}#{k}"
                 uid = self._by_name(key_r, key_m)
             if k > 1:
-                notes.append(tr("строка {b}: организация «{o}» уже была в строке {a}; учтена как отдельная",
-                                "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
-                                b=p_row[i], o=prepared.name[i],
-                                a=_first_row_named(prepared, a_idx, keys[1])))
+                p.notes.append(tr("строка {b}: организация «{o}» уже была в строке {a}; учтена как отдельная",
+                                  "row {b}: organisation “{o}” already in row {a}; kept as a separate one",
+                                  b=prepared.row[i], o=prepared.name[i],
+                                  a=_first_row_named(prepared, p.a_idx, keys[1])))
             if uid is None:
                 uid = self._new_org(identity.display_key_of(key_r, key_m) or "", None, i)
             self._map_keys(uid, key_r, key_m)
-            if spelling.get(uid) != ids(i):
-                name_id = nid[i]
-                if name_id is not None:
-                    self._spelling(name_id, uid)
-            used[uid] = p_row[i]
-            a_idx.append(i)
-            a_uid.append(uid)
+            self._assign(p, uid, i)
+
+    def _assign(self, p: "_Pass", uid: int, i: int) -> None:
+        """Prepared row ``i`` takes organisation ``uid``; a spelling new to it is recorded."""
+        if self.spelling.get(uid) != p.ids(i):
+            name_id = p.nid[i]
+            if name_id is not None:
+                self._spelling(name_id, uid)
+        p.used[uid] = p.prepared.row[i]
+        p.a_idx.append(i)
+        p.a_uid.append(uid)
 
     def _flush_keys(self) -> None:
         """Write the name keys made so far and forget the keys looked up: later lookups find
